@@ -1,0 +1,297 @@
+// Package audit keeps undox's audit log tamper-evident.
+//
+// Entries are appended by the store inside the transaction of what they
+// record. The integrator gives each pending entry the next leaf index of a
+// Merkle tree (RFC 6962 hashing, as Certificate Transparency does, via
+// golang.org/x/mod/sumdb/tlog), stores the tree's hashes, and signs a
+// checkpoint — tree size and root hash — as an Ed25519 signed note
+// (golang.org/x/mod/sumdb/note). Notices and export bundles carry the
+// checkpoint, so outsiders hold copies: an entry edited, deleted or
+// reordered before a checkpoint changes the root and is found by Verify.
+package audit
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/undox/undox"
+)
+
+// Checkpoint is a signed statement of the tree's size and root hash.
+type Checkpoint struct {
+	ID        int64     `json:"id"`
+	TreeSize  int64     `json:"tree_size"`
+	RootHash  tlog.Hash `json:"-"`
+	Root      string    `json:"root_hash"` // base64
+	Note      string    `json:"note"`      // the signed note, as outsiders keep it
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Tx is the storage the integrator works on, inside one transaction that
+// no other integrator runs beside.
+type Tx interface {
+	// TreeSize is the number of entries integrated so far.
+	TreeSize() (int64, error)
+	// Pending returns up to n entries not yet integrated, oldest first.
+	Pending(n int) ([]undox.AuditEntry, error)
+	ReadHashes(indexes []int64) ([]tlog.Hash, error)
+	WriteHashes(indexes []int64, hashes []tlog.Hash) error
+	// Assign gives the entry its leaf index.
+	Assign(entryID, leaf int64) error
+	LatestCheckpoint() (*Checkpoint, error)
+	SaveCheckpoint(c *Checkpoint) error
+}
+
+// Storage is what the log needs from the database.
+type Storage interface {
+	// IntegrateTx runs fn in a transaction that excludes other integrators.
+	IntegrateTx(ctx context.Context, fn func(Tx) error) error
+	// EntriesByLeaf returns integrated entries with leaf index in [from, to),
+	// in leaf order (gaps show as missing indexes).
+	EntriesByLeaf(ctx context.Context, from, to int64) ([]undox.AuditEntry, error)
+	ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error)
+	Checkpoints(ctx context.Context) ([]*Checkpoint, error)
+	PendingCount(ctx context.Context) (int64, error)
+}
+
+// Log integrates and signs the audit log.
+type Log struct {
+	store    Storage
+	signer   note.Signer
+	verifier note.Verifier
+	origin   string
+	now      func() time.Time
+}
+
+// Keys are the files that hold the checkpoint signing key (private, 0600)
+// and its verifier key (public, to hand to outsiders).
+func keyPaths(dataDir string) (signer, verifier string) {
+	return filepath.Join(dataDir, "audit-signing.key"), filepath.Join(dataDir, "audit-verifier.pub")
+}
+
+// LoadOrCreateKeys reads the signing key from the data folder, creating an
+// Ed25519 key pair on first use. name names the log (and the key).
+func LoadOrCreateKeys(dataDir, name string) (note.Signer, note.Verifier, error) {
+	sp, vp := keyPaths(dataDir)
+	skey, err := os.ReadFile(sp)
+	if errors.Is(err, os.ErrNotExist) {
+		s, v, gerr := note.GenerateKey(nil, name)
+		if gerr != nil {
+			return nil, nil, gerr
+		}
+		if err := os.MkdirAll(dataDir, 0o700); err != nil {
+			return nil, nil, err
+		}
+		f, ferr := os.OpenFile(sp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(ferr, os.ErrExist) {
+			return LoadOrCreateKeys(dataDir, name)
+		}
+		if ferr != nil {
+			return nil, nil, ferr
+		}
+		if _, err := f.WriteString(s + "\n"); err != nil {
+			f.Close()
+			return nil, nil, err
+		}
+		if err := f.Close(); err != nil {
+			return nil, nil, err
+		}
+		if err := os.WriteFile(vp, []byte(v+"\n"), 0o644); err != nil {
+			return nil, nil, err
+		}
+		skey = []byte(s)
+	} else if err != nil {
+		return nil, nil, err
+	}
+	signer, err := note.NewSigner(strings.TrimSpace(string(skey)))
+	if err != nil {
+		return nil, nil, fmt.Errorf("audit: signing key %s: %w", sp, err)
+	}
+	vb, err := os.ReadFile(vp)
+	if err != nil {
+		return nil, nil, fmt.Errorf("audit: verifier key %s: %w", vp, err)
+	}
+	verifier, err := note.NewVerifier(strings.TrimSpace(string(vb)))
+	if err != nil {
+		return nil, nil, fmt.Errorf("audit: verifier key %s: %w", vp, err)
+	}
+	return signer, verifier, nil
+}
+
+// New returns a log over store, signing with signer.
+func New(store Storage, signer note.Signer, verifier note.Verifier) *Log {
+	return &Log{store: store, signer: signer, verifier: verifier, origin: signer.Name(), now: time.Now}
+}
+
+// VerifierKey is the public key that checks the log's checkpoints.
+func (l *Log) VerifierKey() note.Verifier { return l.verifier }
+
+// LeafData is the exact bytes of an entry that its leaf hash covers.
+func LeafData(e undox.AuditEntry) []byte {
+	b, _ := json.Marshal(struct {
+		T      int64  `json:"t"`
+		Actor  string `json:"actor"`
+		Action string `json:"action"`
+		Type   string `json:"type"`
+		ID     string `json:"id"`
+		Detail string `json:"detail,omitempty"`
+	}{e.Time.UnixMicro(), e.Actor, e.Action, e.ObjectType, e.ObjectID, e.Detail})
+	return b
+}
+
+// overlay reads hashes written in this batch before the database's.
+type overlay struct {
+	tx  Tx
+	new map[int64]tlog.Hash
+}
+
+func (o *overlay) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(indexes))
+	var missing []int64
+	for _, ix := range indexes {
+		if _, ok := o.new[ix]; !ok {
+			missing = append(missing, ix)
+		}
+	}
+	var got []tlog.Hash
+	if len(missing) > 0 {
+		var err error
+		if got, err = o.tx.ReadHashes(missing); err != nil {
+			return nil, err
+		}
+	}
+	j := 0
+	for i, ix := range indexes {
+		if h, ok := o.new[ix]; ok {
+			out[i] = h
+		} else {
+			out[i] = got[j]
+			j++
+		}
+	}
+	return out, nil
+}
+
+// Integrate gives pending entries leaf indexes (up to batch of them, all
+// when batch <= 0) and, when the tree grew or force is set and no
+// checkpoint covers it yet, signs a checkpoint. It returns the latest
+// checkpoint.
+func (l *Log) Integrate(ctx context.Context, batch int) (*Checkpoint, error) {
+	if batch <= 0 {
+		batch = 1 << 30
+	}
+	var cp *Checkpoint
+	err := l.store.IntegrateTx(ctx, func(tx Tx) error {
+		size, err := tx.TreeSize()
+		if err != nil {
+			return err
+		}
+		for done := 0; done < batch; {
+			n := batch - done
+			if n > 1000 {
+				n = 1000
+			}
+			pending, err := tx.Pending(n)
+			if err != nil {
+				return err
+			}
+			if len(pending) == 0 {
+				break
+			}
+			ov := &overlay{tx: tx, new: map[int64]tlog.Hash{}}
+			var idx []int64
+			var hs []tlog.Hash
+			for _, e := range pending {
+				hashes, err := tlog.StoredHashes(size, LeafData(e), ov)
+				if err != nil {
+					return err
+				}
+				base := tlog.StoredHashIndex(0, size)
+				for i, h := range hashes {
+					ov.new[base+int64(i)] = h
+					idx = append(idx, base+int64(i))
+					hs = append(hs, h)
+				}
+				if err := tx.Assign(e.ID, size); err != nil {
+					return err
+				}
+				size++
+			}
+			if err := tx.WriteHashes(idx, hs); err != nil {
+				return err
+			}
+			done += len(pending)
+		}
+		latest, err := tx.LatestCheckpoint()
+		if err != nil {
+			return err
+		}
+		if latest != nil && latest.TreeSize == size {
+			cp = latest
+			return nil
+		}
+		if size == 0 {
+			return nil
+		}
+		root, err := tlog.TreeHash(size, &overlay{tx: tx, new: map[int64]tlog.Hash{}})
+		if err != nil {
+			return err
+		}
+		cp, err = l.sign(size, root)
+		if err != nil {
+			return err
+		}
+		return tx.SaveCheckpoint(cp)
+	})
+	return cp, err
+}
+
+// checkpointText is the body of a checkpoint note (the C2SP checkpoint
+// layout: origin, size, base64 root hash).
+func checkpointText(origin string, size int64, root tlog.Hash) string {
+	return fmt.Sprintf("%s\n%d\n%s\n", origin, size, base64.StdEncoding.EncodeToString(root[:]))
+}
+
+func (l *Log) sign(size int64, root tlog.Hash) (*Checkpoint, error) {
+	msg, err := note.Sign(&note.Note{Text: checkpointText(l.origin, size, root)}, l.signer)
+	if err != nil {
+		return nil, err
+	}
+	return &Checkpoint{TreeSize: size, RootHash: root, Root: base64.StdEncoding.EncodeToString(root[:]),
+		Note: string(msg), CreatedAt: l.now().UTC()}, nil
+}
+
+// ParseCheckpoint verifies a signed checkpoint note and returns its size
+// and root hash.
+func ParseCheckpoint(msg []byte, v note.Verifier) (int64, tlog.Hash, error) {
+	n, err := note.Open(msg, note.VerifierList(v))
+	if err != nil {
+		return 0, tlog.Hash{}, fmt.Errorf("audit: checkpoint signature: %w", err)
+	}
+	lines := strings.Split(n.Text, "\n")
+	if len(lines) < 3 {
+		return 0, tlog.Hash{}, errors.New("audit: malformed checkpoint")
+	}
+	size, err := strconv.ParseInt(lines[1], 10, 64)
+	if err != nil {
+		return 0, tlog.Hash{}, errors.New("audit: malformed checkpoint size")
+	}
+	rb, err := base64.StdEncoding.DecodeString(lines[2])
+	if err != nil || len(rb) != tlog.HashSize {
+		return 0, tlog.Hash{}, errors.New("audit: malformed checkpoint root")
+	}
+	var root tlog.Hash
+	copy(root[:], rb)
+	return size, root, nil
+}

@@ -1,0 +1,244 @@
+// Package job runs undox's durable background work on River, on SQLite or
+// PostgreSQL. Jobs are inserted in the same transaction as the change that
+// causes them, retried with backoff, and the ones that keep failing stay
+// visible to staff with their last error.
+package job
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/undox/undox"
+	"github.com/undox/undox/audit"
+	"github.com/undox/undox/sqlstore"
+)
+
+// Config is what the workers need.
+type Config struct {
+	Logger *slog.Logger
+	// Workers is how many jobs run at once; 0 means 10.
+	Workers int
+	// Retention decides when closed and withdrawn cases are erased.
+	Retention undox.Retention
+	// Authorities names, per referral-only authority code ("csam",
+	// "terrorism"), where such content is referred.
+	Authorities map[string]string
+	// CheckpointEvery is how often the audit log is integrated and signed.
+	CheckpointEvery time.Duration
+	// MaintenanceEvery is how often retention and key expiry run.
+	MaintenanceEvery time.Duration
+	// PostgresURL, when set, opens a small pgx pool that listens for new
+	// jobs so that workers pick them up at once instead of polling.
+	PostgresURL string
+	// Register adds further workers (tests use it for jobs that fail).
+	Register func(*river.Workers)
+}
+
+// Queue is the River client: it queues jobs and, once started, works them.
+type Queue struct {
+	Client *river.Client[*sql.Tx]
+	db     *sqlstore.DB
+	pool   *pgxpool.Pool
+}
+
+func driver(db *sqlstore.DB, pool *pgxpool.Pool) riverdriver.Driver[*sql.Tx] {
+	if db.Dialect == sqlstore.Postgres {
+		if pool != nil {
+			return riverdatabasesql.NewWithPgxListener(db.SQL, pool)
+		}
+		return riverdatabasesql.New(db.SQL)
+	}
+	return riversqlite.New(db.SQL)
+}
+
+// Migrate applies River's own migrations.
+func Migrate(ctx context.Context, db *sqlstore.DB) error {
+	m, err := rivermigrate.New(driver(db, nil), nil)
+	if err != nil {
+		return err
+	}
+	_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	return err
+}
+
+// MigrationsCurrent tells whether River's migrations are all applied.
+func MigrationsCurrent(ctx context.Context, db *sqlstore.DB) (bool, error) {
+	m, err := rivermigrate.New(driver(db, nil), nil)
+	if err != nil {
+		return false, err
+	}
+	res, err := m.Migrate(ctx, rivermigrate.DirectionUp, &rivermigrate.MigrateOpts{DryRun: true})
+	if err != nil {
+		return false, err
+	}
+	return len(res.Versions) == 0, nil
+}
+
+// New returns the queue over store. With dbURL a PostgreSQL URL, a small
+// pgx pool listens for new jobs so that workers pick them up at once.
+func New(ctx context.Context, store *sqlstore.Store, log *audit.Log, cfg Config) (*Queue, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 10
+	}
+	if cfg.CheckpointEvery <= 0 {
+		cfg.CheckpointEvery = time.Minute
+	}
+	if cfg.MaintenanceEvery <= 0 {
+		cfg.MaintenanceEvery = 10 * time.Minute
+	}
+	db := store.DB()
+	q := &Queue{db: db}
+	if db.Dialect == sqlstore.Postgres {
+		if cfg.PostgresURL != "" {
+			pool, err := pgxpool.New(ctx, cfg.PostgresURL)
+			if err != nil {
+				return nil, err
+			}
+			q.pool = pool
+		}
+	}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &triageWorker{store: store, authorities: cfg.Authorities})
+	river.AddWorker(workers, &checkpointWorker{log: log})
+	river.AddWorker(workers, &maintenanceWorker{store: store, retention: cfg.Retention, logger: cfg.Logger})
+	if cfg.Register != nil {
+		cfg.Register(workers)
+	}
+	client, err := river.NewClient(driver(db, q.pool), &river.Config{
+		Logger:  cfg.Logger,
+		Workers: workers,
+		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		PeriodicJobs: []*river.PeriodicJob{
+			river.NewPeriodicJob(river.PeriodicInterval(cfg.CheckpointEvery),
+				func() (river.JobArgs, *river.InsertOpts) { return CheckpointJob{}, nil },
+				&river.PeriodicJobOpts{ID: "audit_checkpoint", RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(cfg.MaintenanceEvery),
+				func() (river.JobArgs, *river.InsertOpts) { return MaintenanceJob{}, nil },
+				&river.PeriodicJobOpts{ID: "maintenance", RunOnStart: true}),
+		},
+		// A job running far longer than any job should was lost with its
+		// process (kill -9, power cut): run it again.
+		JobTimeout:           10 * time.Minute,
+		RescueStuckJobsAfter: 15 * time.Minute,
+	})
+	if err != nil {
+		q.Close()
+		return nil, err
+	}
+	q.Client = client
+	return q, nil
+}
+
+// EnqueueTx implements sqlstore.Enqueuer.
+func (q *Queue) EnqueueTx(ctx context.Context, tx *sql.Tx, jobs ...interface{ Kind() string }) error {
+	params := make([]river.InsertManyParams, len(jobs))
+	for i, j := range jobs {
+		params[i] = river.InsertManyParams{Args: j}
+	}
+	_, err := q.Client.InsertManyTx(ctx, tx, params)
+	return err
+}
+
+// Start starts working jobs.
+func (q *Queue) Start(ctx context.Context) error { return q.Client.Start(ctx) }
+
+// Stop lets running jobs finish within grace, then cancels those still
+// running; River puts cancelled jobs back to be retried, so none is lost.
+func (q *Queue) Stop(grace time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	err := q.Client.Stop(ctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		ctx2, cancel2 := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel2()
+		err = q.Client.StopAndCancel(ctx2)
+	}
+	return err
+}
+
+// Close releases the listener pool.
+func (q *Queue) Close() {
+	if q.pool != nil {
+		q.pool.Close()
+	}
+}
+
+// Failed is a job that failed at least once and has not succeeded since.
+type Failed struct {
+	ID          int64     `json:"id"`
+	Kind        string    `json:"kind"`
+	State       string    `json:"state"`
+	Attempt     int       `json:"attempt"`
+	MaxAttempts int       `json:"max_attempts"`
+	LastError   string    `json:"last_error"`
+	FailedAt    time.Time `json:"failed_at"`
+	NextAttempt time.Time `json:"next_attempt_at,omitzero"`
+	Args        string    `json:"args"`
+}
+
+// FailedJobs lists jobs that are waiting for a retry or were given up.
+func (q *Queue) FailedJobs(ctx context.Context, limit int) ([]Failed, error) {
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	res, err := q.Client.JobList(ctx, river.NewJobListParams().
+		States(rivertype.JobStateRetryable, rivertype.JobStateDiscarded, rivertype.JobStateAvailable, rivertype.JobStateRunning).
+		OrderBy(river.JobListOrderByID, river.SortOrderDesc).First(limit*4))
+	if err != nil {
+		return nil, err
+	}
+	var out []Failed
+	for _, j := range res.Jobs {
+		if len(j.Errors) == 0 {
+			continue
+		}
+		last := j.Errors[len(j.Errors)-1]
+		f := Failed{ID: j.ID, Kind: j.Kind, State: string(j.State), Attempt: j.Attempt, MaxAttempts: j.MaxAttempts,
+			LastError: last.Error, FailedAt: last.At, Args: string(j.EncodedArgs)}
+		if j.State == rivertype.JobStateRetryable {
+			f.NextAttempt = j.ScheduledAt
+		}
+		out = append(out, f)
+		if len(out) == limit {
+			break
+		}
+	}
+	return out, nil
+}
+
+// Counts returns how many jobs there are by kind and state, for metrics.
+func Counts(ctx context.Context, db *sqlstore.DB) (map[[2]string]float64, error) {
+	rows, err := db.SQL.QueryContext(ctx, `SELECT kind, state, count(*) FROM river_job GROUP BY kind, state`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[[2]string]float64{}
+	for rows.Next() {
+		var (
+			k, s string
+			n    float64
+		)
+		if err := rows.Scan(&k, &s, &n); err != nil {
+			return nil, err
+		}
+		out[[2]string{k, s}] = n
+	}
+	return out, rows.Err()
+}
+
+var errNoAuthority = errors.New("job: no competent authority configured")

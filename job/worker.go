@@ -1,0 +1,109 @@
+package job
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/undox/undox"
+	"github.com/undox/undox/audit"
+	"github.com/undox/undox/sqlstore"
+)
+
+// triageWorker routes a new case's items. Referral-only content (CSAM,
+// terrorist content, and a minor's intimate images or sextortion) is never
+// fetched: its items are referred to the competent authority at once.
+type triageWorker struct {
+	river.WorkerDefaults[undox.TriageJob]
+	store       *sqlstore.Store
+	authorities map[string]string
+}
+
+func (w *triageWorker) Work(ctx context.Context, j *river.Job[undox.TriageJob]) error {
+	cat, items, err := w.store.CaseItemsForTriage(ctx, j.Args.CaseID)
+	if err != nil {
+		return err
+	}
+	if !cat.ReferralOnly {
+		return nil // capture takes these items on
+	}
+	authority := w.authorities[cat.Authority]
+	if authority == "" {
+		return fmt.Errorf("%w for %q", errNoAuthority, cat.Authority)
+	}
+	for _, it := range items {
+		if it.Status != undox.ItemNew {
+			continue // already routed, by this job's earlier attempt or another case
+		}
+		if err := w.store.AddReferral(ctx, it.ID, authority); err != nil && undox.ErrorCode(err) != undox.ETRANSITION {
+			return err
+		}
+	}
+	return nil
+}
+
+// CheckpointJob integrates the audit log and signs a checkpoint.
+type CheckpointJob struct{}
+
+// Kind names the job.
+func (CheckpointJob) Kind() string { return "audit_checkpoint" }
+
+// InsertOpts keeps one such job at a time.
+func (CheckpointJob) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByState: []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateScheduled}}}
+}
+
+type checkpointWorker struct {
+	river.WorkerDefaults[CheckpointJob]
+	log *audit.Log
+}
+
+func (w *checkpointWorker) Work(ctx context.Context, j *river.Job[CheckpointJob]) error {
+	_, err := w.log.Integrate(ctx, 0)
+	return err
+}
+
+// MaintenanceJob erases cases whose retention ended and forgets expired
+// idempotency keys.
+type MaintenanceJob struct{}
+
+// Kind names the job.
+func (MaintenanceJob) Kind() string { return "maintenance" }
+
+// InsertOpts keeps one such job at a time.
+func (MaintenanceJob) InsertOpts() river.InsertOpts {
+	return CheckpointJob{}.InsertOpts()
+}
+
+type maintenanceWorker struct {
+	river.WorkerDefaults[MaintenanceJob]
+	store     *sqlstore.Store
+	retention undox.Retention
+	logger    *slog.Logger
+}
+
+func (w *maintenanceWorker) Work(ctx context.Context, j *river.Job[MaintenanceJob]) error {
+	if _, err := w.store.ExpireIdempotencyKeys(ctx); err != nil {
+		return err
+	}
+	cands, err := w.store.RetentionCandidates(ctx, 1000)
+	if err != nil {
+		return err
+	}
+	for _, c := range cands {
+		if !w.retention.Due(c.Category, c.Status, c.UpdatedAt, w.store.Now()) {
+			continue
+		}
+		if _, err := w.store.CaseEvent(ctx, undox.System, c.Ref, undox.ActionErase, "retention"); err != nil {
+			if undox.ErrorCode(err) == undox.ELEGALHOLD || undox.ErrorCode(err) == undox.ETRANSITION {
+				continue
+			}
+			return err
+		}
+		w.logger.Info("retention erased a case", "case", c.Ref, "status", c.Status)
+	}
+	return nil
+}

@@ -1,0 +1,710 @@
+package sqlstore
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/undox/undox"
+	"github.com/undox/undox/secret"
+)
+
+// IdempotencyTTL is how long an Idempotency-Key is remembered.
+const IdempotencyTTL = 24 * time.Hour
+
+var _ undox.CaseStore = (*Store)(nil)
+
+func fieldContext(caseID int64, field string) string {
+	return "case/" + strconv.FormatInt(caseID, 10) + "/" + field
+}
+
+func (s *Store) sealField(key []byte, caseID int64, field, value string) ([]byte, error) {
+	if value == "" {
+		return nil, nil
+	}
+	return secret.Seal(key, []byte(value), fieldContext(caseID, field))
+}
+
+func (s *Store) openField(key []byte, caseID int64, field string, sealed []byte) (string, error) {
+	if len(sealed) == 0 || key == nil {
+		return "", nil
+	}
+	b, err := secret.Open(key, sealed, fieldContext(caseID, field))
+	return string(b), err
+}
+
+// caseKey returns the case's data key, nil once the case is erased.
+func (s *Store) caseKey(ctx context.Context, q querier, caseID int64) ([]byte, error) {
+	var wrapped []byte
+	err := q.QueryRowContext(ctx, `SELECT wrapped FROM case_keys WHERE case_id = $1`, caseID).Scan(&wrapped)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.keys.Unwrap(wrapped)
+}
+
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// CreateCase implements undox.CaseStore.
+func (s *Store) CreateCase(ctx context.Context, actor undox.Actor, nc undox.NewCase) (undox.Receipt, error) {
+	var out undox.Receipt
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if nc.Idempotency != nil {
+			r, found, err := s.idempotentReceipt(ctx, tx, nc.Idempotency)
+			if err != nil || found {
+				out = r
+				return err
+			}
+		}
+		if nc.Partner != "" && nc.Report.ExternalRef != "" {
+			var ref string
+			err := tx.QueryRowContext(ctx, `SELECT ref FROM cases WHERE partner = $1 AND external_ref = $2`,
+				nc.Partner, nc.Report.ExternalRef).Scan(&ref)
+			if err == nil {
+				out = undox.Receipt{CaseRef: ref, Duplicate: true}
+				return nil
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		}
+		r, err := s.insertCase(ctx, tx, actor, nc)
+		out = r
+		return err
+	})
+	if err != nil && isUnique(err) {
+		// A concurrent request with the same idempotency key or external
+		// reference won the race: answer as a retry would.
+		return s.CreateCase(ctx, actor, nc)
+	}
+	return out, err
+}
+
+func (s *Store) idempotentReceipt(ctx context.Context, tx *sql.Tx, idem *undox.Idempotency) (undox.Receipt, bool, error) {
+	var (
+		hash, sealed []byte
+		caseID       int64
+		created      int64
+	)
+	err := tx.QueryRowContext(ctx, `SELECT request_hash, case_id, receipt_enc, created_at FROM idempotency_keys WHERE key = $1`,
+		idem.Key).Scan(&hash, &caseID, &sealed, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return undox.Receipt{}, false, nil
+	}
+	if err != nil {
+		return undox.Receipt{}, false, err
+	}
+	if s.now().Sub(fromMicros(created)) > IdempotencyTTL {
+		_, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE key = $1`, idem.Key)
+		return undox.Receipt{}, false, err
+	}
+	if !bytes.Equal(hash, idem.RequestHash) {
+		return undox.Receipt{}, false, undox.Errorf(undox.EIDEMPOTENCY,
+			"this Idempotency-Key was used for a different request; use a new key for a new report")
+	}
+	key, err := s.caseKey(ctx, tx, caseID)
+	if err != nil {
+		return undox.Receipt{}, false, err
+	}
+	if key == nil {
+		return undox.Receipt{}, false, undox.Errorf(undox.EERASED, "the case of this request has been erased")
+	}
+	plain, err := s.openField(key, caseID, "receipt", sealed)
+	if err != nil {
+		return undox.Receipt{}, false, err
+	}
+	var r undox.Receipt
+	if err := json.Unmarshal([]byte(plain), &r); err != nil {
+		return undox.Receipt{}, false, err
+	}
+	r.Duplicate = true
+	return r, true, nil
+}
+
+func (s *Store) insertCase(ctx context.Context, tx *sql.Tx, actor undox.Actor, nc undox.NewCase) (undox.Receipt, error) {
+	now := micros(s.now())
+	rep := nc.Report
+	var partner, extRef any
+	if nc.Partner != "" {
+		partner = nc.Partner
+		if rep.ExternalRef != "" {
+			extRef = rep.ExternalRef
+		}
+	}
+	category := rep.Category
+	if category == "" {
+		category = undox.CategoryUnassessed
+	}
+	var caseID int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO cases (ref, category, handling, is_minor, language, status,
+            consent, source, partner, external_ref, priority, status_token_hash, created_at, updated_at)
+        VALUES ($1, $2, $3, $4, $5, 'open', $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id`,
+		nc.Ref, category, nc.Handling.Code, rep.IsMinor, rep.Language, rep.Consent, nc.Source,
+		partner, extRef, nc.Priority, nc.StatusTokenHash, now).Scan(&caseID)
+	if err != nil {
+		return undox.Receipt{}, err
+	}
+	key, wrapped, err := s.keys.NewDataKey()
+	if err != nil {
+		return undox.Receipt{}, err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO case_keys (case_id, wrapped) VALUES ($1, $2)`, caseID, wrapped); err != nil {
+		return undox.Receipt{}, err
+	}
+	email, err := s.sealField(key, caseID, "reporter_email", rep.ReporterEmail)
+	if err != nil {
+		return undox.Receipt{}, err
+	}
+	desc, err := s.sealField(key, caseID, "description", rep.Description)
+	if err != nil {
+		return undox.Receipt{}, err
+	}
+	if email != nil || desc != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE cases SET reporter_email_enc = $1, description_enc = $2 WHERE id = $3`,
+			email, desc, caseID); err != nil {
+			return undox.Receipt{}, err
+		}
+	}
+	for _, u := range rep.URLs {
+		if err := s.linkItem(ctx, tx, actor, caseID, nc, u, now); err != nil {
+			return undox.Receipt{}, err
+		}
+	}
+	receipt := nc.Receipt
+	receipt.CaseRef = nc.Ref
+	receipt.Items = len(rep.URLs)
+	if nc.Idempotency != nil {
+		b, _ := json.Marshal(receipt)
+		sealed, err := s.sealField(key, caseID, "receipt", string(b))
+		if err != nil {
+			return undox.Receipt{}, err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (key, request_hash, case_id, receipt_enc, created_at)
+            VALUES ($1, $2, $3, $4, $5)`, nc.Idempotency.Key, nc.Idempotency.RequestHash, caseID, sealed, now); err != nil {
+			return undox.Receipt{}, err
+		}
+	}
+	if err := s.audit(ctx, tx, actor, "case.create", "case", nc.Ref,
+		fmt.Sprintf("category=%s handling=%s minor=%t items=%d source=%s", category, nc.Handling.Code, rep.IsMinor, len(rep.URLs), nc.Source)); err != nil {
+		return undox.Receipt{}, err
+	}
+	if err := s.enqueue(ctx, tx, undox.TriageJob{CaseID: caseID}); err != nil {
+		return undox.Receipt{}, err
+	}
+	return receipt, nil
+}
+
+// linkItem finds or creates the item for u and links it to the case. The
+// item keeps the most serious handling: once any case reports it as
+// referral-only content, it is never fetched.
+func (s *Store) linkItem(ctx context.Context, tx *sql.Tx, actor undox.Actor, caseID int64, nc undox.NewCase, u string, now int64) error {
+	host := ""
+	if pu, err := url.Parse(u); err == nil {
+		host = pu.Hostname()
+	}
+	var itemID int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO items (url, host, status, report_count, category, is_minor, priority, created_at, updated_at)
+        VALUES ($1, $2, 'new', 0, $3, $4, $5, $6, $6)
+        ON CONFLICT (url) DO UPDATE SET updated_at = excluded.updated_at RETURNING id`,
+		u, host, nc.Handling.Code, nc.Report.IsMinor, nc.Priority, now).Scan(&itemID)
+	if err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO case_items (case_id, item_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+		caseID, itemID, now)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil // the same URL twice in one report
+	}
+	referral := nc.Handling.ReferralOnly
+	_, err = tx.ExecContext(ctx, `UPDATE items SET report_count = report_count + 1,
+            is_minor = (is_minor OR $2),
+            priority = CASE WHEN priority < $3 THEN $3 ELSE priority END,
+            category = CASE WHEN $4 THEN $5 ELSE category END
+        WHERE id = $1`, itemID, nc.Report.IsMinor, nc.Priority, referral, nc.Handling.Code)
+	if err != nil {
+		return err
+	}
+	return s.audit(ctx, tx, actor, "item.link", "item", strconv.FormatInt(itemID, 10), "case="+nc.Ref)
+}
+
+const caseColumns = `c.id, c.ref, c.category, c.handling, c.is_minor, c.language, c.status, c.consent, c.source,
+    COALESCE(c.external_ref, ''), COALESCE(c.legal_hold, ''), c.priority, c.created_at, c.updated_at, c.erased_at,
+    c.reporter_email_enc, c.description_enc`
+
+func scanCase(sc interface{ Scan(...any) error }) (*undox.Case, []byte, []byte, error) {
+	var (
+		c            undox.Case
+		created, upd int64
+		erased       sql.NullInt64
+		email, desc  []byte
+	)
+	err := sc.Scan(&c.ID, &c.Ref, &c.Category, &c.Handling, &c.IsMinor, &c.Language, &c.Status, &c.Consent, &c.Source,
+		&c.ExternalRef, &c.LegalHold, &c.Priority, &created, &upd, &erased, &email, &desc)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	c.CreatedAt, c.UpdatedAt = fromMicros(created), fromMicros(upd)
+	if erased.Valid {
+		t := fromMicros(erased.Int64)
+		c.ErasedAt = &t
+	}
+	return &c, email, desc, nil
+}
+
+// Case implements undox.CaseStore. Reading a case decrypts its personal
+// fields, so every read is in the audit log.
+func (s *Store) Case(ctx context.Context, actor undox.Actor, ref string) (*undox.Case, error) {
+	if err := actor.Require(undox.PermReadCases); err != nil {
+		return nil, err
+	}
+	var c *undox.Case
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		c, err = s.loadCase(ctx, tx, `c.ref = $1`, ref)
+		if err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, actor, "case.read", "case", c.Ref, "")
+	})
+	return c, err
+}
+
+// CaseByStatusToken implements undox.CaseStore: the reporter's own view.
+func (s *Store) CaseByStatusToken(ctx context.Context, tokenHash []byte) (*undox.Case, error) {
+	return s.loadCase(ctx, s.db.SQL, `c.status_token_hash = $1 AND c.status <> 'erased'`, tokenHash)
+}
+
+func (s *Store) loadCase(ctx context.Context, q querier, where string, arg any) (*undox.Case, error) {
+	c, email, desc, err := scanCase(q.QueryRowContext(ctx, `SELECT `+caseColumns+` FROM cases c WHERE `+where, arg))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("case")
+	}
+	if err != nil {
+		return nil, err
+	}
+	key, err := s.caseKey(ctx, q, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	if c.ReporterEmail, err = s.openField(key, c.ID, "reporter_email", email); err != nil {
+		return nil, err
+	}
+	if c.Description, err = s.openField(key, c.ID, "description", desc); err != nil {
+		return nil, err
+	}
+	c.Items, err = s.queryItems(ctx, q, `JOIN case_items ci ON ci.item_id = i.id WHERE ci.case_id = $1 ORDER BY i.id`, c.ID)
+	return c, err
+}
+
+// Cases implements undox.CaseStore. Listing shows no personal field.
+func (s *Store) Cases(ctx context.Context, actor undox.Actor, f undox.CaseFilter) ([]*undox.Case, error) {
+	if err := actor.Require(undox.PermReadCases); err != nil {
+		return nil, err
+	}
+	var (
+		where []string
+		args  []any
+	)
+	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	if f.Status != "" {
+		where = append(where, "c.status = "+arg(f.Status))
+	}
+	if f.Category != "" {
+		where = append(where, "(c.category = "+arg(f.Category)+" OR c.handling = "+arg(f.Category)+")")
+	}
+	if f.Minor != nil {
+		where = append(where, "c.is_minor = "+arg(*f.Minor))
+	}
+	if f.Query != "" {
+		p := "%" + strings.ToLower(f.Query) + "%"
+		where = append(where, "(LOWER(c.ref) LIKE "+arg(p)+" OR EXISTS (SELECT 1 FROM case_items ci JOIN items i ON i.id = ci.item_id WHERE ci.case_id = c.id AND LOWER(i.url) LIKE "+arg(p)+"))")
+	}
+	if f.After > 0 {
+		where = append(where, "c.id < "+arg(f.After))
+	}
+	q := `SELECT ` + caseColumns + ` FROM cases c`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY c.id DESC LIMIT " + arg(limit(f.Limit))
+	var out []*undox.Case
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		out = nil
+		rows, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			c, _, _, err := scanCase(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, c)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, actor, "case.list", "case", "*", fmt.Sprintf("count=%d", len(out)))
+	})
+	return out, err
+}
+
+func limit(n int) int {
+	if n <= 0 || n > 500 {
+		return 50
+	}
+	return n
+}
+
+const itemColumns = `i.id, i.url, i.host, i.status, i.report_count, i.category, i.is_minor, i.priority, i.created_at, i.updated_at`
+
+func (s *Store) queryItems(ctx context.Context, q querier, rest string, args ...any) ([]*undox.Item, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+itemColumns+` FROM items i `+rest, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*undox.Item
+	for rows.Next() {
+		var (
+			it           undox.Item
+			created, upd int64
+		)
+		if err := rows.Scan(&it.ID, &it.URL, &it.Host, &it.Status, &it.ReportCount, &it.Category, &it.IsMinor,
+			&it.Priority, &created, &upd); err != nil {
+			return nil, err
+		}
+		it.CreatedAt, it.UpdatedAt = fromMicros(created), fromMicros(upd)
+		out = append(out, &it)
+	}
+	return out, rows.Err()
+}
+
+// Item implements undox.CaseStore.
+func (s *Store) Item(ctx context.Context, actor undox.Actor, id int64) (*undox.Item, error) {
+	if err := actor.Require(undox.PermReadCases); err != nil {
+		return nil, err
+	}
+	var it *undox.Item
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if it, err = s.item(ctx, tx, id); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, actor, "item.read", "item", strconv.FormatInt(id, 10), "")
+	})
+	return it, err
+}
+
+func (s *Store) item(ctx context.Context, q querier, id int64) (*undox.Item, error) {
+	items, err := s.queryItems(ctx, q, `WHERE i.id = $1`, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(items) == 0 {
+		return nil, notFound("item")
+	}
+	it := items[0]
+	rows, err := q.QueryContext(ctx, `SELECT c.ref FROM case_items ci JOIN cases c ON c.id = ci.case_id WHERE ci.item_id = $1 ORDER BY c.id`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var ref string
+		if err := rows.Scan(&ref); err != nil {
+			return nil, err
+		}
+		it.Cases = append(it.Cases, ref)
+	}
+	return it, rows.Err()
+}
+
+// Items implements undox.CaseStore.
+func (s *Store) Items(ctx context.Context, actor undox.Actor, f undox.ItemFilter) ([]*undox.Item, error) {
+	if err := actor.Require(undox.PermReadCases); err != nil {
+		return nil, err
+	}
+	var (
+		where []string
+		args  []any
+	)
+	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	if f.Status != "" {
+		where = append(where, "i.status = "+arg(f.Status))
+	}
+	if f.Host != "" {
+		where = append(where, "i.host = "+arg(strings.ToLower(f.Host)))
+	}
+	if f.After > 0 {
+		where = append(where, "i.id < "+arg(f.After))
+	}
+	q := ""
+	if len(where) > 0 {
+		q = "WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY i.id DESC LIMIT " + arg(limit(f.Limit))
+	return s.queryItems(ctx, s.db.SQL, q, args...)
+}
+
+// ItemEvent implements undox.CaseStore for actions requested by people.
+func (s *Store) ItemEvent(ctx context.Context, actor undox.Actor, id int64, ev undox.Event, reason string) (*undox.Item, error) {
+	if err := actor.Require(undox.PermActItems); err != nil {
+		return nil, err
+	}
+	return s.itemStep(ctx, actor, id, ev, reason, false, nil)
+}
+
+// ObserveItem moves an item on what undox itself observed; only jobs call
+// it, and it is the only way into states such as removed.
+func (s *Store) ObserveItem(ctx context.Context, id int64, ev undox.Event, detail string, then func(tx *sql.Tx) error) (*undox.Item, error) {
+	return s.itemStep(ctx, undox.System, id, ev, detail, true, then)
+}
+
+func (s *Store) itemStep(ctx context.Context, actor undox.Actor, id int64, ev undox.Event, reason string, observed bool, then func(tx *sql.Tx) error) (*undox.Item, error) {
+	var it *undox.Item
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var from string
+		err := tx.QueryRowContext(ctx, `SELECT status FROM items WHERE id = $1`, id).Scan(&from)
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("item")
+		}
+		if err != nil {
+			return err
+		}
+		to, err := undox.ItemStep(undox.ItemStatus(from), ev, observed)
+		if err != nil {
+			return err
+		}
+		now := micros(s.now())
+		res, err := tx.ExecContext(ctx, `UPDATE items SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4`, string(to), now, id, from)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return undox.Errorf(undox.ECONFLICT, "the item changed meanwhile; try again")
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO item_events (item_id, event, from_status, to_status, actor, reason, created_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7)`, id, string(ev), from, string(to), actor.Label(), reason, now); err != nil {
+			return err
+		}
+		if err := s.audit(ctx, tx, actor, "item."+string(ev), "item", strconv.FormatInt(id, 10), from+"->"+string(to)); err != nil {
+			return err
+		}
+		if then != nil {
+			if err := then(tx); err != nil {
+				return err
+			}
+		}
+		it, err = s.item(ctx, tx, id)
+		return err
+	})
+	return it, err
+}
+
+// ItemHistory returns the steps an item went through, oldest first.
+func (s *Store) ItemHistory(ctx context.Context, id int64) ([]undox.ItemStepRecord, error) {
+	rows, err := s.db.SQL.QueryContext(ctx, `SELECT event, from_status, to_status, actor, reason, created_at
+        FROM item_events WHERE item_id = $1 ORDER BY id`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []undox.ItemStepRecord
+	for rows.Next() {
+		var (
+			r  undox.ItemStepRecord
+			at int64
+		)
+		if err := rows.Scan(&r.Event, &r.From, &r.To, &r.Actor, &r.Reason, &at); err != nil {
+			return nil, err
+		}
+		r.At = fromMicros(at)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// CaseEvent implements undox.CaseStore.
+func (s *Store) CaseEvent(ctx context.Context, actor undox.Actor, ref string, ev undox.Event, reason string) (*undox.Case, error) {
+	perm := undox.PermActCases
+	if ev == undox.ActionErase {
+		perm = undox.PermEraseCases
+	}
+	if actor.Kind != "public" { // the reporter withdraws through the status link
+		if err := actor.Require(perm); err != nil {
+			return nil, err
+		}
+	}
+	var c *undox.Case
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var (
+			id         int64
+			from, hold string
+		)
+		err := tx.QueryRowContext(ctx, `SELECT id, status, COALESCE(legal_hold, '') FROM cases WHERE ref = $1`, ref).Scan(&id, &from, &hold)
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("case")
+		}
+		if err != nil {
+			return err
+		}
+		to, err := undox.CaseStep(undox.CaseStatus(from), ev)
+		if err != nil {
+			return err
+		}
+		if to == undox.CaseErased && hold != "" {
+			return undox.Errorf(undox.ELEGALHOLD, "the case is under a legal hold and cannot be erased")
+		}
+		now := micros(s.now())
+		if _, err := tx.ExecContext(ctx, `UPDATE cases SET status = $1, updated_at = $2 WHERE id = $3`, string(to), now, id); err != nil {
+			return err
+		}
+		if to == undox.CaseErased {
+			if err := s.erase(ctx, tx, id, now); err != nil {
+				return err
+			}
+		}
+		if err := s.audit(ctx, tx, actor, "case."+string(ev), "case", ref, from+"->"+string(to)); err != nil {
+			return err
+		}
+		c, err = s.loadCase(ctx, tx, `c.id = $1`, id)
+		return err
+	})
+	return c, err
+}
+
+// erase destroys the case's data key and personal fields. The audit log
+// keeps its entries: they hold no personal data.
+func (s *Store) erase(ctx context.Context, tx *sql.Tx, id int64, now int64) error {
+	dead, err := secret.Token(32)
+	if err != nil {
+		return err
+	}
+	stmts := []struct {
+		q    string
+		args []any
+	}{
+		{`DELETE FROM idempotency_keys WHERE case_id = $1`, []any{id}},
+		{`DELETE FROM case_keys WHERE case_id = $1`, []any{id}},
+		{`UPDATE cases SET reporter_email_enc = NULL, description_enc = NULL, external_ref = NULL,
+            status_token_hash = $2, erased_at = $3 WHERE id = $1`, []any{id, secret.Hash(dead), now}},
+	}
+	for _, st := range stmts {
+		if _, err := tx.ExecContext(ctx, st.q, st.args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SetLegalHold implements undox.CaseStore; an empty reason lifts the hold.
+func (s *Store) SetLegalHold(ctx context.Context, actor undox.Actor, ref, reason string) (*undox.Case, error) {
+	if err := actor.Require(undox.PermLegalHold); err != nil {
+		return nil, err
+	}
+	var c *undox.Case
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var hold any
+		action := "case.hold.lift"
+		if reason != "" {
+			hold, action = reason, "case.hold.set"
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE cases SET legal_hold = $1, updated_at = $2 WHERE ref = $3 AND status <> 'erased'`,
+			hold, micros(s.now()), ref)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound("case")
+		}
+		if err := s.audit(ctx, tx, actor, action, "case", ref, ""); err != nil {
+			return err
+		}
+		c, err = s.loadCase(ctx, tx, `c.ref = $1`, ref)
+		return err
+	})
+	return c, err
+}
+
+// RotateStatusToken implements undox.CaseStore: the old link stops working.
+func (s *Store) RotateStatusToken(ctx context.Context, actor undox.Actor, ref string, newHash []byte) error {
+	if actor.Kind != "public" {
+		if err := actor.Require(undox.PermActCases); err != nil {
+			return err
+		}
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE cases SET status_token_hash = $1, updated_at = $2 WHERE ref = $3 AND status <> 'erased'`,
+			newHash, micros(s.now()), ref)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound("case")
+		}
+		return s.audit(ctx, tx, actor, "case.token.rotate", "case", ref, "")
+	})
+}
+
+// AddReferral records that an item was routed to a competent authority,
+// moving it to referred; only the triage job calls it.
+func (s *Store) AddReferral(ctx context.Context, itemID int64, authority string) error {
+	_, err := s.ObserveItem(ctx, itemID, undox.ObserveRouted, "authority="+authority, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO referrals (item_id, authority, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+			itemID, authority, micros(s.now()))
+		return err
+	})
+	return err
+}
+
+// Referrals returns the authorities an item was referred to.
+func (s *Store) Referrals(ctx context.Context, itemID int64) ([]string, error) {
+	rows, err := s.db.SQL.QueryContext(ctx, `SELECT authority FROM referrals WHERE item_id = $1 ORDER BY id`, itemID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var a string
+		if err := rows.Scan(&a); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// CaseItemsForTriage returns a case's handling category and its items.
+func (s *Store) CaseItemsForTriage(ctx context.Context, caseID int64) (undox.Category, []*undox.Item, error) {
+	var handling string
+	err := s.db.SQL.QueryRowContext(ctx, `SELECT handling FROM cases WHERE id = $1`, caseID).Scan(&handling)
+	if errors.Is(err, sql.ErrNoRows) {
+		return undox.Category{}, nil, notFound("case")
+	}
+	if err != nil {
+		return undox.Category{}, nil, err
+	}
+	cat, _ := undox.LookupCategory(handling)
+	items, err := s.queryItems(ctx, s.db.SQL, `JOIN case_items ci ON ci.item_id = i.id WHERE ci.case_id = $1 ORDER BY i.id`, caseID)
+	return cat, items, err
+}

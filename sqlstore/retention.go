@@ -1,0 +1,49 @@
+package sqlstore
+
+import (
+	"context"
+	"time"
+
+	"github.com/undox/undox"
+)
+
+// ExpireIdempotencyKeys deletes keys older than IdempotencyTTL.
+func (s *Store) ExpireIdempotencyKeys(ctx context.Context) (int64, error) {
+	res, err := s.db.SQL.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE created_at < $1`, micros(s.now().Add(-IdempotencyTTL)))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// RetentionCandidate is a case that a retention policy may erase.
+type RetentionCandidate struct {
+	Ref       string
+	Category  string
+	Status    undox.CaseStatus
+	UpdatedAt time.Time
+}
+
+// RetentionCandidates returns closed and withdrawn cases without a legal
+// hold, oldest change first.
+func (s *Store) RetentionCandidates(ctx context.Context, limit int) ([]RetentionCandidate, error) {
+	rows, err := s.db.SQL.QueryContext(ctx, `SELECT ref, category, status, updated_at FROM cases
+        WHERE status IN ('closed', 'withdrawn') AND legal_hold IS NULL ORDER BY updated_at LIMIT $1`, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []RetentionCandidate
+	for rows.Next() {
+		var (
+			c  RetentionCandidate
+			at int64
+		)
+		if err := rows.Scan(&c.Ref, &c.Category, &c.Status, &at); err != nil {
+			return nil, err
+		}
+		c.UpdatedAt = fromMicros(at)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}

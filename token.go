@@ -1,0 +1,45 @@
+package undox
+
+import (
+	"context"
+	"time"
+)
+
+// Token is an API credential of a staff member or a partner system. Only
+// the hash of its secret is stored.
+type Token struct {
+	ID        int64      `json:"id"`
+	Name      string     `json:"name"`
+	Role      Role       `json:"role"`
+	CreatedAt time.Time  `json:"created_at"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+}
+
+// TokenStore keeps API tokens.
+type TokenStore interface {
+	CreateToken(ctx context.Context, name string, role Role, hash []byte) (*Token, error)
+	// TokenByHash returns the live token with that hash, or ENOTFOUND.
+	TokenByHash(ctx context.Context, hash []byte) (*Token, error)
+}
+
+// AuditEntry is one line of the tamper-evident audit log: who did what to
+// which object, when. It never holds personal data.
+type AuditEntry struct {
+	ID         int64     `json:"id"`
+	LeafIndex  *int64    `json:"leaf_index,omitempty"` // position in the Merkle tree once integrated
+	Time       time.Time `json:"time"`
+	Actor      string    `json:"actor"`
+	Action     string    `json:"action"`
+	ObjectType string    `json:"object_type"`
+	ObjectID   string    `json:"object_id"`
+	Detail     string    `json:"detail,omitempty"`
+}
+
+// TriageJob routes a new case's items: referral-only content goes to the
+// competent authority and is never fetched; the rest waits for capture.
+type TriageJob struct {
+	CaseID int64 `json:"case_id"`
+}
+
+// Kind names the job.
+func (TriageJob) Kind() string { return "triage" }
