@@ -295,3 +295,11 @@ func ParseCheckpoint(msg []byte, v note.Verifier) (int64, tlog.Hash, error) {
 	copy(root[:], rb)
 	return size, root, nil
 }
+
+// VerifierKeyText returns the verifier key as text (name+hash+key), the
+// form that outsiders use with note.NewVerifier to check checkpoints.
+func VerifierKeyText(dataDir string) (string, error) {
+	_, vp := keyPaths(dataDir)
+	b, err := os.ReadFile(vp)
+	return strings.TrimSpace(string(b)), err
+}

@@ -61,6 +61,16 @@ type querier interface {
 
 // CreateCase implements undox.CaseStore.
 func (s *Store) CreateCase(ctx context.Context, actor undox.Actor, nc undox.NewCase) (undox.Receipt, error) {
+	r, err := s.createCase(ctx, actor, nc)
+	if err != nil && isUnique(err) && (nc.Idempotency != nil || nc.Report.ExternalRef != "") {
+		// A concurrent request with the same idempotency key or external
+		// reference won the race: answer as a retry would.
+		return s.createCase(ctx, actor, nc)
+	}
+	return r, err
+}
+
+func (s *Store) createCase(ctx context.Context, actor undox.Actor, nc undox.NewCase) (undox.Receipt, error) {
 	var out undox.Receipt
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		if nc.Idempotency != nil {
@@ -86,11 +96,6 @@ func (s *Store) CreateCase(ctx context.Context, actor undox.Actor, nc undox.NewC
 		out = r
 		return err
 	})
-	if err != nil && isUnique(err) {
-		// A concurrent request with the same idempotency key or external
-		// reference won the race: answer as a retry would.
-		return s.CreateCase(ctx, actor, nc)
-	}
 	return out, err
 }
 

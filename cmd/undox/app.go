@@ -1,0 +1,372 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/undox/undox"
+	"github.com/undox/undox/audit"
+	"github.com/undox/undox/intake"
+	"github.com/undox/undox/job"
+	"github.com/undox/undox/secret"
+	"github.com/undox/undox/sqlstore"
+	"github.com/undox/undox/web"
+)
+
+// app is undox's parts, wired.
+type app struct {
+	cfg   *config
+	log   *slog.Logger
+	db    *sqlstore.DB
+	store *sqlstore.Store
+	audit *audit.Log
+	queue *job.Queue
+}
+
+// open opens the database, applies migrations (undox's and River's) and
+// wires the store, the audit log and, with jobs, the queue.
+func open(ctx context.Context, c *config, log *slog.Logger, withJobs bool) (*app, error) {
+	a := &app{cfg: c, log: log}
+	var master []byte
+	var err error
+	if c.secretKey != "" {
+		master, err = secret.ParseKey(c.secretKey)
+		if err != nil {
+			return nil, fmt.Errorf("UNDOX_SECRET_KEY: %w", err)
+		}
+	} else if master, err = secret.LoadOrCreateKeyFile(c.secretFile); err != nil {
+		return nil, fmt.Errorf("master key %s: %w", c.secretFile, err)
+	}
+	keys, err := secret.New(master)
+	if err != nil {
+		return nil, err
+	}
+	if a.db, err = sqlstore.Open(ctx, c.database, c.data); err != nil {
+		return nil, err
+	}
+	if err := a.migrate(ctx); err != nil {
+		a.db.Close()
+		return nil, err
+	}
+	a.store = sqlstore.NewStore(a.db, keys)
+	signer, verifier, err := audit.LoadOrCreateKeys(c.data, "undox-audit")
+	if err != nil {
+		a.db.Close()
+		return nil, err
+	}
+	a.audit = audit.New(a.store, signer, verifier)
+	if withJobs {
+		retention, err := undox.ParseRetention(c.retention)
+		if err != nil {
+			a.db.Close()
+			return nil, usageError("--retention: " + err.Error())
+		}
+		pgURL := ""
+		if sqlstore.IsPostgres(c.database) {
+			pgURL = c.database
+		}
+		a.queue, err = job.New(ctx, a.store, a.audit, job.Config{
+			Logger:           log,
+			Workers:          c.workers,
+			Retention:        retention,
+			Authorities:      map[string]string{"csam": c.authorityCSAM, "terrorism": c.authorityTerror},
+			CheckpointEvery:  c.checkpointEvery,
+			MaintenanceEvery: c.maintenanceEvery,
+			PostgresURL:      pgURL,
+		})
+		if err != nil {
+			a.db.Close()
+			return nil, err
+		}
+		a.store.SetQueue(a.queue)
+	}
+	return a, nil
+}
+
+func (a *app) migrate(ctx context.Context) error {
+	applied, err := a.db.Migrate(ctx)
+	if err != nil {
+		return fmt.Errorf("migrating the database: %w", err)
+	}
+	for _, m := range applied {
+		a.log.Info("applied migration", "name", m)
+	}
+	if err := job.Migrate(ctx, a.db); err != nil {
+		return fmt.Errorf("migrating the job tables: %w", err)
+	}
+	return nil
+}
+
+func (a *app) close() {
+	if a.queue != nil {
+		a.queue.Close()
+	}
+	a.db.Close()
+}
+
+// ready tells whether the database answers and is fully migrated.
+func (a *app) ready(ctx context.Context) error {
+	if err := a.db.SQL.PingContext(ctx); err != nil {
+		return err
+	}
+	n, err := a.db.PendingMigrations(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return fmt.Errorf("%d migrations pending", n)
+	}
+	ok, err := job.MigrationsCurrent(ctx, a.db)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errors.New("job migrations pending")
+	}
+	return nil
+}
+
+// jobCollector reports jobs by kind and state at each scrape.
+type jobCollector struct {
+	db   *sqlstore.DB
+	desc *prometheus.Desc
+}
+
+func (c *jobCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *jobCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	counts, err := job.Counts(ctx, c.db)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(c.desc, err)
+		return
+	}
+	for k, n := range counts {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, n, k[0], k[1])
+	}
+}
+
+func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer, withWeb bool) error {
+	c := &config{}
+	name := "worker"
+	if withWeb {
+		name = "serve"
+	}
+	fs := newFlags(name, c, stderr)
+	if withWeb {
+		fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "address to listen on (UNDOX_ADDR)")
+		fs.Float64Var(&c.reportsPerMinute, "reports-per-minute", 20, "public reports per minute per client address; 0 for no limit (UNDOX_REPORTS_PER_MINUTE)")
+		fs.IntVar(&c.reportBurst, "report-burst", 10, "reports a client may send at once before the rate applies (UNDOX_REPORT_BURST)")
+		fs.Int64Var(&c.maxImportBytes, "max-import-bytes", 256<<20, "largest bulk import in bytes (UNDOX_MAX_IMPORT_BYTES)")
+	}
+	jobFlags(fs, c)
+	if err := parse(fs, args, env); err != nil {
+		return err
+	}
+	if !withWeb && !sqlstore.IsPostgres(c.database) {
+		return usageError("undox worker needs PostgreSQL (--database postgres://…): on SQLite, undox serve runs the workers itself")
+	}
+	if err := c.finish(env); err != nil {
+		return err
+	}
+	log, err := c.logger(stderr)
+	if err != nil {
+		return err
+	}
+	a, err := open(ctx, c, log, true)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+
+	var srv *http.Server
+	errc := make(chan error, 1)
+	if withWeb {
+		ln, err := net.Listen("tcp", c.addr)
+		if err != nil {
+			return err
+		}
+		url := "http://" + ln.Addr().String()
+		if c.publicURL == "" {
+			c.publicURL = url
+		}
+		vkey, err := audit.VerifierKeyText(c.data)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+			&jobCollector{db: a.db, desc: prometheus.NewDesc("undox_jobs", "Jobs by kind and state.", []string{"kind", "state"}, nil)})
+		h, err := web.New(web.Config{
+			Logger:           log,
+			Store:            a.store,
+			Intake:           &intake.Service{Store: a.store, PublicURL: c.publicURL},
+			Jobs:             a.queue,
+			Ready:            a.ready,
+			Registry:         reg,
+			ReportsPerMinute: c.reportsPerMinute,
+			ReportBurst:      c.reportBurst,
+			MaxImportBytes:   c.maxImportBytes,
+			VerifierKey:      vkey,
+			Version:          version(),
+		})
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		go func() { errc <- srv.Serve(ln) }()
+		fmt.Fprintf(stdout, "undox %s listening on %s (database: %s, data: %s)\n", version(), url, a.db.Dialect, c.data)
+	} else {
+		fmt.Fprintf(stdout, "undox %s worker started (database: %s)\n", version(), a.db.Dialect)
+	}
+	if err := a.queue.Start(ctx); err != nil {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			a.queue.Stop(c.shutdownGrace)
+			return err
+		}
+	}
+	log.Info("shutting down", "grace", c.shutdownGrace)
+	if srv != nil {
+		sctx, cancel := context.WithTimeout(context.Background(), c.shutdownGrace)
+		srv.Shutdown(sctx)
+		cancel()
+	}
+	if err := a.queue.Stop(c.shutdownGrace); err != nil {
+		log.Warn("stopping the job workers", "err", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func simple(name string, args, env []string, stderr io.Writer, extra func(*flag.FlagSet, *config)) (*config, *slog.Logger, error) {
+	c := &config{}
+	fs := newFlags(name, c, stderr)
+	if extra != nil {
+		extra(fs, c)
+	}
+	if err := parse(fs, args, env); err != nil {
+		return nil, nil, err
+	}
+	if err := c.finish(env); err != nil {
+		return nil, nil, err
+	}
+	log, err := c.logger(stderr)
+	return c, log, err
+}
+
+func migrate(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
+	c, log, err := simple("migrate", args, env, stderr, nil)
+	if err != nil {
+		return err
+	}
+	a, err := open(ctx, c, log, false)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	fmt.Fprintf(stdout, "the %s database is up to date\n", a.db.Dialect)
+	return nil
+}
+
+func tokenCreate(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
+	c, log, err := simple("token create", args, env, stderr, func(fs *flag.FlagSet, c *config) {
+		fs.StringVar(&c.role, "role", "", "analyst, supervisor, admin, partner (bulk intake only) or auditor (read-only)")
+		fs.StringVar(&c.name, "name", "", "who or what the token is for (a partner's name scopes its external references)")
+	})
+	if err != nil {
+		return err
+	}
+	role, err := undox.ParseRole(c.role)
+	if err != nil {
+		return usageError(undox.ErrorMessage(err))
+	}
+	if c.name == "" {
+		return usageError("--name is required")
+	}
+	a, err := open(ctx, c, log, false)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	random, err := secret.Token(32)
+	if err != nil {
+		return err
+	}
+	token := "udx_" + random
+	t, err := a.store.CreateToken(ctx, c.name, role, secret.Hash(token))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Created %s token %d for %q. Keep it secret: it is shown only now.\n", t.Role, t.ID, t.Name)
+	fmt.Fprintln(stdout, token)
+	return nil
+}
+
+func auditVerify(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
+	c, log, err := simple("audit verify", args, env, stderr, nil)
+	if err != nil {
+		return err
+	}
+	a, err := open(ctx, c, log, false)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	rep, err := a.audit.Verify(ctx)
+	if err != nil {
+		return err
+	}
+	if !rep.OK {
+		fmt.Fprintf(stdout, "audit log: TAMPERED: %s\n", rep.Problem)
+		return fmt.Errorf("the audit log does not verify: %s", rep.Problem)
+	}
+	fmt.Fprintf(stdout, "audit log: OK: %d entries verified against %d signed checkpoints; %d newer entries not yet covered by a checkpoint\n",
+		rep.Checked, rep.Checkpoints, rep.Uncovered)
+	return nil
+}
+
+func auditCheckpoint(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
+	c, log, err := simple("audit checkpoint", args, env, stderr, nil)
+	if err != nil {
+		return err
+	}
+	a, err := open(ctx, c, log, false)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	cp, err := a.audit.Integrate(ctx, 0)
+	if err != nil {
+		return err
+	}
+	if cp == nil {
+		fmt.Fprintln(stdout, "the audit log is empty")
+		return nil
+	}
+	fmt.Fprint(stdout, cp.Note)
+	vkey, err := audit.VerifierKeyText(c.data)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "verifier key: %s\n", vkey)
+	return nil
+}

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/undox/undox"
+)
+
+// Version is set at build time with -ldflags "-X main.Version=…".
+var Version = ""
+
+func version() string {
+	if Version != "" {
+		return Version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		rev, dirty := "", ""
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.modified":
+				if s.Value == "true" {
+					dirty = "-dirty"
+				}
+			}
+		}
+		if rev != "" {
+			if len(rev) > 12 {
+				rev = rev[:12]
+			}
+			return "dev-" + rev + dirty
+		}
+		if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			return bi.Main.Version
+		}
+	}
+	return "dev"
+}
+
+// config is every option; each command registers the ones it uses.
+type config struct {
+	data       string
+	database   string
+	logFormat  string
+	logLevel   string
+	secretKey  string // the key itself (UNDOX_SECRET_KEY), else the file
+	secretFile string
+
+	addr             string
+	publicURL        string
+	workers          int
+	reportsPerMinute float64
+	reportBurst      int
+	maxImportBytes   int64
+	retention        string
+	authorityCSAM    string
+	authorityTerror  string
+	checkpointEvery  time.Duration
+	maintenanceEvery time.Duration
+	shutdownGrace    time.Duration
+
+	role, name string
+}
+
+// newFlags returns a flag set with the options every command shares.
+func newFlags(name string, c *config, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("undox "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.data, "data", "./undox-data", "data folder: SQLite database, keys, blobs (UNDOX_DATA)")
+	fs.StringVar(&c.database, "database", "", "database URL: empty for SQLite in the data folder, or postgres://… (UNDOX_DATABASE_URL)")
+	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json (UNDOX_LOG_FORMAT)")
+	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error (UNDOX_LOG_LEVEL)")
+	fs.StringVar(&c.secretFile, "secret-key-file", "", "file with the master key (default DATA/secret.key, created on first start; UNDOX_SECRET_KEY gives the key itself)")
+	return fs
+}
+
+// jobFlags are the options that jobs need; serve and worker both take them.
+func jobFlags(fs *flag.FlagSet, c *config) {
+	fs.IntVar(&c.workers, "workers", 10, "jobs worked at once (UNDOX_WORKERS)")
+	fs.StringVar(&c.publicURL, "public-url", "", "base URL of undox as reporters reach it, for status links (default http://ADDR)")
+	fs.StringVar(&c.retention, "retention", undox.DefaultRetention, "how long cases are kept: category/status=duration,… (UNDOX_RETENTION)")
+	fs.StringVar(&c.authorityCSAM, "authority-csam", "Offlimits / Meldpunt Kinderporno (EOKM)", "where child sexual abuse material is referred (UNDOX_AUTHORITY_CSAM)")
+	fs.StringVar(&c.authorityTerror, "authority-terrorism", "Politie / Internet Referral Unit", "where terrorist content is referred (UNDOX_AUTHORITY_TERRORISM)")
+	fs.DurationVar(&c.checkpointEvery, "checkpoint-every", time.Minute, "how often the audit log is integrated and signed (UNDOX_CHECKPOINT_EVERY)")
+	fs.DurationVar(&c.maintenanceEvery, "maintenance-every", 10*time.Minute, "how often retention and expiry run (UNDOX_MAINTENANCE_EVERY)")
+	fs.DurationVar(&c.shutdownGrace, "shutdown-grace", 20*time.Second, "how long running jobs and requests may finish on shutdown (UNDOX_SHUTDOWN_GRACE)")
+}
+
+// parse parses args, then fills every flag not given on the command line
+// from its UNDOX_* variable (--foo-bar from UNDOX_FOO_BAR).
+func parse(fs *flag.FlagSet, args, env []string) error {
+	if err := fs.Parse(args); err != nil {
+		return usageError(err.Error())
+	}
+	if fs.NArg() > 0 {
+		return usageError(fmt.Sprintf("unexpected argument %q", fs.Arg(0)))
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	vars := map[string]string{}
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			vars[k] = v
+		}
+	}
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		if given[f.Name] || err != nil {
+			return
+		}
+		name := "UNDOX_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		v, ok := vars[name]
+		if f.Name == "database" {
+			if u, ok2 := vars["UNDOX_DATABASE_URL"]; ok2 {
+				v, ok = u, true
+			}
+		}
+		if ok && v != "" {
+			if serr := f.Value.Set(v); serr != nil {
+				err = usageError(fmt.Sprintf("%s: %v", name, serr))
+			}
+		}
+	})
+	return err
+}
+
+func (c *config) finish(env []string) error {
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "UNDOX_SECRET_KEY="); ok {
+			c.secretKey = v
+		}
+	}
+	abs, err := filepath.Abs(c.data)
+	if err != nil {
+		return err
+	}
+	c.data = abs
+	if c.secretFile == "" {
+		c.secretFile = filepath.Join(c.data, "secret.key")
+	}
+	return os.MkdirAll(c.data, 0o700)
+}
+
+func (c *config) logger(stderr io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
+		return nil, usageError("--log-level: " + err.Error())
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch c.logFormat {
+	case "text":
+		return slog.New(slog.NewTextHandler(stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(stderr, opts)), nil
+	}
+	return nil, usageError("--log-format must be text or json")
+}

@@ -1,0 +1,90 @@
+// Command undox is the whole undox platform in one binary: the web server
+// and its job workers, extra workers for PostgreSQL, migrations, API
+// tokens and the audit log's verification.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Environ(), os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "undox:", err)
+		os.Exit(exitCode(err))
+	}
+}
+
+const usage = `undox gets doxing content taken offline.
+
+Usage:
+  undox serve        web server and job workers (the default way to run undox)
+  undox worker       job workers only (PostgreSQL; more processes share the queue)
+  undox migrate      apply database migrations and exit
+  undox token create --role ROLE --name NAME
+                     print a new API token (roles: analyst, supervisor, admin, partner, auditor)
+  undox audit verify check the audit log against its signed checkpoints
+  undox audit checkpoint
+                     integrate the audit log now and print the signed checkpoint
+  undox version      print the version
+
+Every command takes --data DIR (UNDOX_DATA) and --database URL (UNDOX_DATABASE_URL);
+run "undox COMMAND -h" for its options.
+`
+
+// run is undox's main, testable: arguments, environment and output are
+// passed in, and it returns when ctx is cancelled or the command is done.
+func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return usageError("no command given")
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return serve(ctx, rest, env, stdout, stderr, true)
+	case "worker":
+		return serve(ctx, rest, env, stdout, stderr, false)
+	case "migrate":
+		return migrate(ctx, rest, env, stdout, stderr)
+	case "token":
+		if len(rest) == 0 || rest[0] != "create" {
+			return usageError("usage: undox token create --role ROLE --name NAME")
+		}
+		return tokenCreate(ctx, rest[1:], env, stdout, stderr)
+	case "audit":
+		if len(rest) > 0 && rest[0] == "verify" {
+			return auditVerify(ctx, rest[1:], env, stdout, stderr)
+		}
+		if len(rest) > 0 && rest[0] == "checkpoint" {
+			return auditCheckpoint(ctx, rest[1:], env, stdout, stderr)
+		}
+		return usageError("usage: undox audit verify | undox audit checkpoint")
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, "undox", version())
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return usageError(fmt.Sprintf("unknown command %q", cmd))
+}
+
+type usageError string
+
+func (e usageError) Error() string { return string(e) }
+
+func exitCode(err error) int {
+	if _, ok := err.(usageError); ok {
+		return 2
+	}
+	return 1
+}

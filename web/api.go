@@ -1,0 +1,609 @@
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/undox/undox"
+	"github.com/undox/undox/intake"
+	"github.com/undox/undox/secret"
+)
+
+// MaxReportBytes bounds the body of one public report.
+const MaxReportBytes = 1 << 20
+
+// requireContentType checks the request's media type against the allowed.
+func requireContentType(r *http.Request, allowed ...string) (string, error) {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err == nil {
+		for _, a := range allowed {
+			if mt == a {
+				return mt, nil
+			}
+		}
+	}
+	return "", undox.Errorf(undox.EUNSUPPORTED, "send %s (Content-Type was %q)", strings.Join(allowed, " or "), r.Header.Get("Content-Type"))
+}
+
+// readBody reads at most max bytes of the body.
+func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error) {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return nil, undox.Errorf(undox.ETOOLARGE, "the request body is larger than %d bytes", max)
+	}
+	if err != nil {
+		return nil, undox.Invalid("body", "the request body could not be read")
+	}
+	return b, nil
+}
+
+// decodeJSON decodes exactly one JSON object, refusing unknown fields, so
+// that a typo is an error and not a silently dropped field.
+func decodeJSON(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		var se *json.SyntaxError
+		switch {
+		case errors.As(err, &te):
+			return undox.Invalid(te.Field, "%s must be of type %s", te.Field, te.Type)
+		case errors.As(err, &se):
+			return undox.Invalid("body", "malformed JSON at byte %d", se.Offset)
+		case errors.Is(err, io.EOF):
+			return undox.Invalid("body", "the request body is empty")
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			return undox.Invalid(f, "unknown field %q", f)
+		}
+		return undox.Invalid("body", "malformed JSON: %v", err)
+	}
+	if dec.More() {
+		return undox.Invalid("body", "the body holds more than one JSON value")
+	}
+	return nil
+}
+
+// createReport is the public intake: one report, one case.
+func (s *Server) createReport(w http.ResponseWriter, r *http.Request) {
+	if s.limiter != nil && !s.limiter.allow(clientKey(r)) {
+		w.Header().Set("Retry-After", "60")
+		s.fail(w, r, undox.Errorf(undox.ERATELIMIT, "too many reports from this address; try again in a minute"))
+		return
+	}
+	if _, err := requireContentType(r, "application/json"); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	body, err := readBody(w, r, MaxReportBytes)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var rep undox.Report
+	if err := decodeJSON(body, &rep); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var idem *undox.Idempotency
+	if key := r.Header.Get("Idempotency-Key"); key != "" {
+		if len(key) > 255 || strings.ContainsFunc(key, func(c rune) bool { return c < 0x21 || c > 0x7e }) {
+			s.fail(w, r, undox.Invalid("Idempotency-Key", "the Idempotency-Key must be 1 to 255 printable ASCII characters"))
+			return
+		}
+		sum := sha256.Sum256(body)
+		idem = &undox.Idempotency{Key: key, RequestHash: sum[:]}
+	}
+	rcpt, err := s.Intake.Submit(r.Context(), undox.Public, intake.Submission{Report: rep, Idempotency: idem})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if rcpt.Duplicate {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	writeJSON(w, http.StatusCreated, rcpt)
+}
+
+// victimItem is what a reporter sees of an item: its URL and progress.
+type victimItem struct {
+	URL    string `json:"url"`
+	Status string `json:"status"`
+	Stage  string `json:"stage"`
+}
+
+type victimView struct {
+	Case      string       `json:"case"`
+	Status    string       `json:"status"`
+	CreatedAt string       `json:"created_at"`
+	Items     []victimItem `json:"items"`
+}
+
+func (s *Server) victimCase(r *http.Request) (*undox.Case, error) {
+	token := r.PathValue("token")
+	if len(token) < 20 || len(token) > 100 {
+		return nil, undox.Errorf(undox.ENOTFOUND, "this status link is not valid")
+	}
+	c, err := s.Store.CaseByStatusToken(r.Context(), secret.Hash(token))
+	if undox.ErrorCode(err) == undox.ENOTFOUND {
+		return nil, undox.Errorf(undox.ENOTFOUND, "this status link is not valid (any more)")
+	}
+	return c, err
+}
+
+func toVictimView(c *undox.Case) victimView {
+	v := victimView{Case: c.Ref, Status: string(c.Status), CreatedAt: c.CreatedAt.Format("2006-01-02 15:04 MST")}
+	for _, it := range c.Items {
+		v.Items = append(v.Items, victimItem{URL: it.URL, Status: string(it.Status), Stage: plainStatus(string(it.Status))})
+	}
+	return v
+}
+
+// status is the reporter's own view of the case, by private link.
+func (s *Server) status(w http.ResponseWriter, r *http.Request) {
+	c, err := s.victimCase(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toVictimView(c))
+}
+
+// withdraw lets the reporter withdraw the case; retention erases it.
+func (s *Server) withdraw(w http.ResponseWriter, r *http.Request) {
+	c, err := s.victimCase(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	c, err = s.Store.CaseEvent(r.Context(), undox.Public, c.Ref, undox.ActionWithdraw, "")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toVictimView(c))
+}
+
+func (s *Server) statusPage(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Robots-Tag", "noindex, nofollow")
+	c, err := s.victimCase(r)
+	data := map[string]any{}
+	code := http.StatusOK
+	switch {
+	case err == nil:
+		data["Case"] = toVictimView(c)
+	case undox.ErrorCode(err) == undox.ENOTFOUND:
+		code = http.StatusNotFound
+	default:
+		s.log.Error("status page", "err", err)
+		code = http.StatusInternalServerError
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(code)
+	if err := s.pages.ExecuteTemplate(w, "status.html", data); err != nil {
+		s.log.Error("rendering the status page", "err", err)
+	}
+}
+
+// plainStatus says in plain words what an item's state means for the
+// person who reported it.
+func plainStatus(st string) string {
+	switch undox.ItemStatus(st) {
+	case undox.ItemNew:
+		return "We received this link and will look at it soon."
+	case undox.ItemCaptured, undox.ItemUnreachable:
+		return "We are checking this link."
+	case undox.ItemConfirmed:
+		return "We checked it. We will ask the company that hosts it to take it down."
+	case undox.ItemNotified:
+		return "We asked the company that hosts it to take it down. We are waiting for them."
+	case undox.ItemEscalated:
+		return "The company did not act in time. We have asked others who can take it down."
+	case undox.ItemRemoved:
+		return "It is offline. We keep checking that it stays offline."
+	case undox.ItemReappeared:
+		return "It came back online. We have asked again for it to be taken down."
+	case undox.ItemReferred:
+		return "We passed this on to the authority that handles this kind of content."
+	case undox.ItemRejected:
+		return "We looked at it and could not act on it."
+	case undox.ItemClosed:
+		return "We have finished with this link."
+	}
+	return st
+}
+
+// Staff endpoints.
+
+func cursor(id int64) *string {
+	s := base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(id, 10)))
+	return &s
+}
+
+func parseCursor(v string) (int64, error) {
+	if v == "" {
+		return 0, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(v)
+	if err == nil {
+		if id, err := strconv.ParseInt(string(b), 10, 64); err == nil && id > 0 {
+			return id, nil
+		}
+	}
+	return 0, undox.Invalid("after", "not a cursor given by a previous page")
+}
+
+func parseLimit(v string) (int, error) {
+	if v == "" {
+		return 50, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 500 {
+		return 0, undox.Invalid("limit", "limit must be a number from 1 to 500")
+	}
+	return n, nil
+}
+
+func (s *Server) listCases(w http.ResponseWriter, r *http.Request, a undox.Actor) {
+	q := r.URL.Query()
+	f := undox.CaseFilter{Status: q.Get("status"), Category: q.Get("category"), Query: q.Get("q")}
+	var err error
+	if f.After, err = parseCursor(q.Get("after")); err == nil {
+		f.Limit, err = parseLimit(q.Get("limit"))
+	}
+	if v := q.Get("minor"); err == nil && v != "" {
+		b, perr := strconv.ParseBool(v)
+		if perr != nil {
+			err = undox.Invalid("minor", "minor must be true or false")
+		}
+		f.Minor = &b
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	cases, err := s.Store.Cases(r.Context(), a, f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	resp := struct {
+		Cases []*undox.Case `json:"cases"`
+		Next  *string       `json:"next"`
+	}{Cases: cases}
+	if resp.Cases == nil {
+		resp.Cases = []*undox.Case{}
+	}
+	if len(cases) == f.Limit {
+		resp.Next = cursor(cases[len(cases)-1].ID)
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func (s *Server) getCase(w http.ResponseWriter, r *http.Request, a undox.Actor) {
+	c, err := s.Store.Case(r.Context(), a, r.PathValue("ref"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}
+
+func (s *Server) caseAudit(w http.ResponseWriter, r *http.Request, a undox.Actor) {
+	ref := r.PathValue("ref")
+	if _, err := s.Store.Case(r.Context(), a, ref); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	entries, err := s.Store.AuditEntries(r.Context(), "case", ref)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"entries": entries})
+}
+
+type actionBody struct {
+	Reason string `json:"reason"`
+}
+
+// readAction reads the optional {"reason": "…"} of an action.
+func readAction(w http.ResponseWriter, r *http.Request) (string, error) {
+	if r.ContentLength == 0 && r.Header.Get("Content-Type") == "" {
+		return "", nil
+	}
+	if _, err := requireContentType(r, "application/json"); err != nil {
+		return "", err
+	}
+	b, err := readBody(w, r, 64<<10)
+	if err != nil || len(bytes.TrimSpace(b)) == 0 {
+		return "", err
+	}
+	var body actionBody
+	if err := decodeJSON(b, &body); err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(body.Reason), nil
+}
+
+func (s *Server) caseAction(w http.ResponseWriter, r *http.Request, a undox.Actor) {
+	reason, err := readAction(w, r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ev := undox.Event(r.PathValue("action"))
+	if ev == undox.ActionWithdraw {
+		s.fail(w, r, undox.Errorf(undox.EFORBIDDEN, "only the reporter can withdraw a case, through the status link"))
+		return
+	}
+	c, err := s.Store.CaseEvent(r.Context(), a, r.PathValue("ref"), ev, reason)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}
+
+func (s *Server) setHold(w http.ResponseWriter, r *http.Request, a undox.Actor) {
+	reason, err := readAction(w, r)
+	if err == nil && reason == "" {
+		err = undox.Invalid("reason", "say why the case is held (such as the police report it was exported for)")
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	c, err := s.Store.SetLegalHold(r.Context(), a, r.PathValue("ref"), reason)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}
+
+func (s *Server) liftHold(w http.ResponseWriter, r *http.Request, a undox.Actor) {
+	c, err := s.Store.SetLegalHold(r.Context(), a, r.PathValue("ref"), "")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}
+
+// rotateToken gives the case a new private status link; the old one stops
+// working (for a link that leaked to the person who doxed the victim).
+func (s *Server) rotateToken(w http.ResponseWriter, r *http.Request, a undox.Actor) {
+	token, err := secret.Token(32)
+	if err == nil {
+		err = s.Store.RotateStatusToken(r.Context(), a, r.PathValue("ref"), secret.Hash(token))
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"case": r.PathValue("ref"),
+		"status_url": strings.TrimRight(s.Intake.PublicURL, "/") + intake.StatusPath(token)})
+}
+
+func (s *Server) listItems(w http.ResponseWriter, r *http.Request, a undox.Actor) {
+	q := r.URL.Query()
+	f := undox.ItemFilter{Status: q.Get("status"), Host: q.Get("host")}
+	var err error
+	if f.After, err = parseCursor(q.Get("after")); err == nil {
+		f.Limit, err = parseLimit(q.Get("limit"))
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	items, err := s.Store.Items(r.Context(), a, f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	resp := struct {
+		Items []*undox.Item `json:"items"`
+		Next  *string       `json:"next"`
+	}{Items: items}
+	if resp.Items == nil {
+		resp.Items = []*undox.Item{}
+	}
+	if len(items) == f.Limit {
+		resp.Next = cursor(items[len(items)-1].ID)
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func itemID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id < 1 {
+		return 0, undox.Errorf(undox.ENOTFOUND, "item not found")
+	}
+	return id, nil
+}
+
+type itemDetail struct {
+	*undox.Item
+	History   []undox.ItemStepRecord `json:"history"`
+	Referrals []string               `json:"referrals"`
+}
+
+func (s *Server) itemDetail(r *http.Request, it *undox.Item) (itemDetail, error) {
+	d := itemDetail{Item: it, History: []undox.ItemStepRecord{}, Referrals: []string{}}
+	h, err := s.Store.ItemHistory(r.Context(), it.ID)
+	if err != nil {
+		return d, err
+	}
+	refs, err := s.Store.Referrals(r.Context(), it.ID)
+	if err != nil {
+		return d, err
+	}
+	if h != nil {
+		d.History = h
+	}
+	if refs != nil {
+		d.Referrals = refs
+	}
+	return d, nil
+}
+
+func (s *Server) getItem(w http.ResponseWriter, r *http.Request, a undox.Actor) {
+	id, err := itemID(r)
+	var it *undox.Item
+	if err == nil {
+		it, err = s.Store.Item(r.Context(), a, id)
+	}
+	var d itemDetail
+	if err == nil {
+		d, err = s.itemDetail(r, it)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, d)
+}
+
+func (s *Server) itemAction(w http.ResponseWriter, r *http.Request, a undox.Actor) {
+	id, err := itemID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	reason, err := readAction(w, r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ev := undox.Event(r.PathValue("action"))
+	if ev == undox.ActionReject && reason == "" {
+		s.fail(w, r, undox.Invalid("reason", "a rejection needs a reason"))
+		return
+	}
+	it, err := s.Store.ItemEvent(r.Context(), a, id, ev, reason)
+	var d itemDetail
+	if err == nil {
+		d, err = s.itemDetail(r, it)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, d)
+}
+
+func (s *Server) failedJobs(w http.ResponseWriter, r *http.Request, a undox.Actor) {
+	limit, err := parseLimit(r.URL.Query().Get("limit"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	jobs, err := s.Jobs.FailedJobs(r.Context(), limit)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if jobs == nil {
+		writeJSON(w, http.StatusOK, map[string]any{"jobs": []any{}})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"jobs": jobs})
+}
+
+func (s *Server) categories(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"categories": undox.Categories()})
+}
+
+func (s *Server) lifecycle(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"item": undox.ItemTransitions(), "case": undox.CaseTransitions()})
+}
+
+// checkpoint hands out the latest signed checkpoint of the audit log and
+// the key that verifies it, so that outsiders can keep copies.
+func (s *Server) checkpoint(w http.ResponseWriter, r *http.Request) {
+	cp, err := s.Store.LatestCheckpoint(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if cp == nil {
+		s.fail(w, r, undox.Errorf(undox.ENOTFOUND, "no checkpoint has been signed yet"))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"tree_size": cp.TreeSize, "root_hash": cp.Root,
+		"note": cp.Note, "verifier_key": s.VerifierKey, "created_at": cp.CreatedAt})
+}
+
+// createImport streams a partner's bulk import: rows are read, stored and
+// answered one by one, so thousands of URLs go in one request.
+func (s *Server) createImport(w http.ResponseWriter, r *http.Request, a undox.Actor) {
+	mt, err := requireContentType(r, "text/csv", "application/json", "application/x-ndjson")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	format := "json"
+	if mt == "text/csv" {
+		format = "csv"
+	}
+	body := http.MaxBytesReader(w, r.Body, s.MaxImportBytes)
+	partner := a.Name
+	enc := json.NewEncoder(w)
+	started := false
+	start := func() {
+		if !started {
+			started = true
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Cache-Control", "no-store")
+			w.WriteHeader(http.StatusOK)
+			io.WriteString(w, `{"results":[`)
+		}
+	}
+	n := 0
+	flusher, _ := w.(http.Flusher)
+	rc := http.NewResponseController(w)
+	rc.EnableFullDuplex()
+	sum, err := s.Intake.Import(r.Context(), a, partner, format, body, func(res intake.RowResult) error {
+		start()
+		if n > 0 {
+			io.WriteString(w, ",")
+		}
+		n++
+		if err := enc.Encode(res); err != nil {
+			return err
+		}
+		if flusher != nil && n%100 == 0 {
+			flusher.Flush()
+		}
+		return nil
+	})
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		sum.Stopped = fmt.Sprintf("the import is larger than %d bytes; the rest was not read", s.MaxImportBytes)
+		err = nil
+	}
+	if err != nil && !started {
+		s.fail(w, r, err)
+		return
+	}
+	start()
+	if err != nil {
+		s.log.Error("import broke off", "err", err, "rows", sum.Rows)
+		sum.Stopped = "an internal error stopped the import; rows above were processed"
+	}
+	io.WriteString(w, `],"summary":`)
+	enc.Encode(sum)
+	io.WriteString(w, "}\n")
+}

@@ -1,0 +1,284 @@
+// Package web serves undox over HTTP: the JSON API under /api/v1, the
+// victim's private status page, health, readiness and metrics. Every route
+// is registered in one place, Routes.
+package web
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/undox/undox"
+	"github.com/undox/undox/audit"
+	"github.com/undox/undox/intake"
+	"github.com/undox/undox/job"
+)
+
+// Store is what the web layer needs from storage.
+type Store interface {
+	undox.CaseStore
+	undox.TokenStore
+	ItemHistory(ctx context.Context, id int64) ([]undox.ItemStepRecord, error)
+	Referrals(ctx context.Context, itemID int64) ([]string, error)
+	AuditEntries(ctx context.Context, objType, objID string) ([]undox.AuditEntry, error)
+	LatestCheckpoint(ctx context.Context) (*audit.Checkpoint, error)
+}
+
+// Jobs lists jobs that fail.
+type Jobs interface {
+	FailedJobs(ctx context.Context, limit int) ([]job.Failed, error)
+}
+
+// Config wires the server.
+type Config struct {
+	Logger *slog.Logger
+	Store  Store
+	Intake *intake.Service
+	Jobs   Jobs
+	// Ready reports whether the database is reachable and migrated.
+	Ready func(ctx context.Context) error
+	// Registry collects metrics; the server adds its HTTP metrics to it.
+	Registry *prometheus.Registry
+	// ReportsPerMinute and ReportBurst limit public reports per client
+	// address; ReportsPerMinute 0 turns the limit off.
+	ReportsPerMinute float64
+	ReportBurst      int
+	// MaxImportBytes bounds one bulk import.
+	MaxImportBytes int64
+	// VerifierKey is the audit log's public key, handed out with
+	// checkpoints.
+	VerifierKey string
+	Version     string
+}
+
+// Server is undox's HTTP handler.
+type Server struct {
+	Config
+	log      *slog.Logger
+	mux      *http.ServeMux
+	limiter  *limiter
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	pages    *template.Template
+}
+
+//go:embed template/*.html
+var templateFS embed.FS
+
+// New returns the server.
+func New(cfg Config) (*Server, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Registry == nil {
+		cfg.Registry = prometheus.NewRegistry()
+	}
+	if cfg.MaxImportBytes <= 0 {
+		cfg.MaxImportBytes = 256 << 20
+	}
+	s := &Server{Config: cfg, log: cfg.Logger, mux: http.NewServeMux()}
+	if cfg.ReportsPerMinute > 0 {
+		s.limiter = newLimiter(cfg.ReportsPerMinute, cfg.ReportBurst)
+	}
+	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "undox_http_requests_total", Help: "HTTP requests by route, method and status code.",
+	}, []string{"route", "method", "code"})
+	s.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "undox_http_request_duration_seconds", Help: "HTTP request latency by route.",
+		Buckets: prometheus.DefBuckets,
+	}, []string{"route"})
+	if err := cfg.Registry.Register(s.requests); err != nil {
+		return nil, err
+	}
+	if err := cfg.Registry.Register(s.duration); err != nil {
+		return nil, err
+	}
+	var err error
+	s.pages, err = template.New("").Funcs(template.FuncMap{"plain": plainStatus}).ParseFS(templateFS, "template/*.html")
+	if err != nil {
+		return nil, err
+	}
+	s.routes()
+	return s, nil
+}
+
+// Route is one registered endpoint; the OpenAPI test walks them.
+type Route struct {
+	Method, Path string
+}
+
+func (s *Server) routes() {
+	for _, rt := range s.table() {
+		s.mux.Handle(rt.Method+" "+rt.Path, rt.h)
+	}
+}
+
+type route struct {
+	Method, Path string
+	h            http.Handler
+}
+
+// table is every route of undox, in one place.
+func (s *Server) table() []route {
+	staff := func(p undox.Permission, h func(http.ResponseWriter, *http.Request, undox.Actor)) http.Handler {
+		return s.authorize(p, h)
+	}
+	return []route{
+		{"GET", "/healthz", http.HandlerFunc(s.healthz)},
+		{"GET", "/readyz", http.HandlerFunc(s.readyz)},
+		{"GET", "/metrics", promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{})},
+		{"GET", "/status/{token}", http.HandlerFunc(s.statusPage)},
+
+		{"GET", "/api/v1/openapi.json", http.HandlerFunc(s.openapi)},
+		{"GET", "/api/v1/categories", http.HandlerFunc(s.categories)},
+		{"GET", "/api/v1/lifecycle", http.HandlerFunc(s.lifecycle)},
+		{"GET", "/api/v1/audit/checkpoint", http.HandlerFunc(s.checkpoint)},
+		{"POST", "/api/v1/reports", http.HandlerFunc(s.createReport)},
+		{"GET", "/api/v1/status/{token}", http.HandlerFunc(s.status)},
+		{"POST", "/api/v1/status/{token}/withdraw", http.HandlerFunc(s.withdraw)},
+
+		{"GET", "/api/v1/cases", staff(undox.PermReadCases, s.listCases)},
+		{"GET", "/api/v1/cases/{ref}", staff(undox.PermReadCases, s.getCase)},
+		{"GET", "/api/v1/cases/{ref}/audit", staff(undox.PermReadAudit, s.caseAudit)},
+		{"POST", "/api/v1/cases/{ref}/actions/{action}", staff(undox.PermActCases, s.caseAction)},
+		{"PUT", "/api/v1/cases/{ref}/hold", staff(undox.PermLegalHold, s.setHold)},
+		{"DELETE", "/api/v1/cases/{ref}/hold", staff(undox.PermLegalHold, s.liftHold)},
+		{"POST", "/api/v1/cases/{ref}/status-token", staff(undox.PermActCases, s.rotateToken)},
+		{"GET", "/api/v1/items", staff(undox.PermReadCases, s.listItems)},
+		{"GET", "/api/v1/items/{id}", staff(undox.PermReadCases, s.getItem)},
+		{"POST", "/api/v1/items/{id}/actions/{action}", staff(undox.PermActItems, s.itemAction)},
+		{"GET", "/api/v1/jobs/failed", staff(undox.PermReadJobs, s.failedJobs)},
+		{"POST", "/api/v1/imports", staff(undox.PermImport, s.createImport)},
+	}
+}
+
+// Routes lists every registered method and path.
+func (s *Server) Routes() []Route {
+	var out []Route
+	for _, r := range s.table() {
+		out = append(out, Route{r.Method, r.Path})
+	}
+	return out
+}
+
+type recorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if r.code == 0 {
+		r.code = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.code == 0 {
+		r.code = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+func (r *recorder) Flush() {
+	if f, ok := r.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// ServeHTTP implements http.Handler: security headers, panic recovery,
+// metrics and the routes.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := &recorder{ResponseWriter: w}
+	h := w.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.log.Error("panic in handler", "path", r.URL.Path, "panic", fmt.Sprint(v))
+			if rec.code == 0 {
+				s.fail(rec, r, fmt.Errorf("panic: %v", v))
+			}
+		}
+		route := r.Pattern
+		if route == "" {
+			route = "unmatched"
+		}
+		code := rec.code
+		if code == 0 {
+			code = http.StatusOK
+		}
+		s.requests.WithLabelValues(route, r.Method, strconv.Itoa(code)).Inc()
+		s.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
+	}()
+	if _, pattern := s.mux.Handler(r); pattern == "" {
+		// Unknown paths and methods answer as problems, like every error.
+		s.mux.ServeHTTP(&problemOnError{recorder: rec, s: s, r: r}, r)
+		return
+	}
+	s.mux.ServeHTTP(rec, r)
+}
+
+// problemOnError turns the mux's plain-text 404 and 405 into problems.
+type problemOnError struct {
+	*recorder
+	s       *Server
+	r       *http.Request
+	handled bool
+}
+
+func (p *problemOnError) WriteHeader(code int) {
+	if code != http.StatusNotFound && code != http.StatusMethodNotAllowed {
+		p.recorder.WriteHeader(code)
+		return
+	}
+	p.handled = true
+	c, msg := undox.ENOTFOUND, "no such endpoint"
+	if code == http.StatusMethodNotAllowed {
+		c, msg = "method_not_allowed", "this method is not allowed here"
+	}
+	p.recorder.Header().Set("Content-Type", "application/problem+json")
+	p.recorder.WriteHeader(code)
+	json.NewEncoder(p.recorder).Encode(Problem{Type: ProblemType(c), Title: http.StatusText(code), Status: code, Detail: msg, Code: c})
+}
+
+func (p *problemOnError) Write(b []byte) (int, error) {
+	if p.handled {
+		return len(b), nil
+	}
+	return p.recorder.Write(b)
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": s.Version})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	defer cancel()
+	if s.Ready != nil {
+		if err := s.Ready(ctx); err != nil {
+			s.log.Warn("not ready", "err", err)
+			s.fail(w, r, undox.Errorf(undox.EUNAVAILABLE, "not ready: %v", err))
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
