@@ -1,0 +1,329 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/undox/undox/dbtest"
+)
+
+// TestMain lets the crash test run this test binary as the real undox
+// program, in a process of its own that it can kill.
+func TestMain(m *testing.M) {
+	if os.Getenv("UNDOX_RUN_AS_MAIN") == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+var listenRE = regexp.MustCompile(`listening on (http://\S+)`)
+
+// instance is undox serve running in this process through run().
+type instance struct {
+	URL  string
+	Data string
+	DB   string
+	done chan error
+	stop context.CancelFunc
+}
+
+// startServe runs `undox serve` on port 0 and waits for its URL.
+func startServe(t *testing.T, data, database string, extra ...string) *instance {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	args := append([]string{"serve", "--data", data, "--addr", "127.0.0.1:0", "--log-level", "warn"}, extra...)
+	if database != "" {
+		args = append(args, "--database", database)
+	}
+	in := &instance{Data: data, DB: database, done: make(chan error, 1), stop: cancel}
+	go func() {
+		err := run(ctx, args, nil, pw, io.Discard)
+		pw.Close()
+		in.done <- err
+	}()
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() {
+		if m := listenRE.FindStringSubmatch(sc.Text()); m != nil {
+			in.URL = m[1]
+			break
+		}
+	}
+	go io.Copy(io.Discard, pr)
+	if in.URL == "" {
+		cancel()
+		t.Fatalf("undox serve did not start: %v", <-in.done)
+	}
+	t.Cleanup(func() { in.Stop(t) })
+	return in
+}
+
+// Stop shuts the instance down as SIGTERM would, and checks it exits cleanly.
+func (in *instance) Stop(t *testing.T) {
+	if in.stop == nil {
+		return
+	}
+	in.stop()
+	in.stop = nil
+	select {
+	case err := <-in.done:
+		require.NoError(t, err)
+	case <-time.After(60 * time.Second):
+		t.Fatal("undox serve did not stop within a minute")
+	}
+}
+
+func runCmd(t *testing.T, env []string, args ...string) (string, error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	err := run(context.Background(), args, env, &out, &errb)
+	if errb.Len() > 0 {
+		t.Logf("undox %s: %s", strings.Join(args, " "), errb.String())
+	}
+	return out.String(), err
+}
+
+// newToken runs `undox token create` and returns the last line of its output.
+func newToken(t *testing.T, in *instance, role string) string {
+	t.Helper()
+	args := []string{"token", "create", "--data", in.Data, "--role", role, "--name", role + "-e2e"}
+	if in.DB != "" {
+		args = append(args, "--database", in.DB)
+	}
+	var out bytes.Buffer
+	require.NoError(t, run(context.Background(), args, nil, &out, io.Discard))
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	return lines[len(lines)-1]
+}
+
+func call(t *testing.T, method, url, token string, body any, headers ...string) (int, map[string]any) {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		require.NoError(t, err)
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	require.NoError(t, err)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var out map[string]any
+	raw, _ := io.ReadAll(resp.Body)
+	if len(raw) > 0 {
+		require.NoError(t, json.Unmarshal(raw, &out), string(raw))
+	}
+	return resp.StatusCode, out
+}
+
+func TestServeEndToEnd(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
+		database := ""
+		if dbtest.IsPostgres(b.Name) {
+			database = dbtest.PostgresURL(t)
+		}
+		in := startServe(t, t.TempDir(), database)
+
+		code, _ := call(t, "GET", in.URL+"/healthz", "", nil)
+		require.Equal(t, 200, code)
+		code, _ = call(t, "GET", in.URL+"/readyz", "", nil)
+		require.Equal(t, 200, code)
+
+		report := map[string]any{"urls": []string{"https://dox.example/victim", "HTTPS://Dox.Example:443/victim"},
+			"category": "doxing", "description": "my address and school are on this page", "is_minor": true,
+			"reporter_email": "parent.synthetic@example.org", "language": "nl", "consent": true}
+		code, rcpt := call(t, "POST", in.URL+"/api/v1/reports", "", report, "Idempotency-Key", "e2e-1")
+		require.Equal(t, 201, code, rcpt)
+		ref := rcpt["case"].(string)
+		require.Regexp(t, `^UDX-`, ref)
+		require.True(t, strings.HasPrefix(rcpt["status_url"].(string), in.URL+"/status/"))
+		code, again := call(t, "POST", in.URL+"/api/v1/reports", "", report, "Idempotency-Key", "e2e-1")
+		require.Equal(t, 201, code)
+		require.Equal(t, rcpt, again)
+
+		analyst := newToken(t, in, "analyst")
+		code, c := call(t, "GET", in.URL+"/api/v1/cases/"+ref, analyst, nil)
+		require.Equal(t, 200, code, c)
+		require.Equal(t, ref, c["ref"])
+		require.Equal(t, true, c["is_minor"])
+		require.Equal(t, "parent.synthetic@example.org", c["reporter_email"])
+		items := c["items"].([]any)
+		require.Len(t, items, 1, "two spellings of one URL are one item")
+		item := items[0].(map[string]any)
+		require.Equal(t, "https://dox.example/victim", item["url"])
+		require.Equal(t, "new", item["status"])
+		require.NotNil(t, item["id"])
+
+		code, list := call(t, "GET", in.URL+"/api/v1/cases", analyst, nil)
+		require.Equal(t, 200, code)
+		require.Len(t, list["cases"].([]any), 1)
+
+		// The victim's link works without an account.
+		resp, err := http.Get(rcpt["status_url"].(string))
+		require.NoError(t, err)
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.Equal(t, 200, resp.StatusCode)
+		require.Contains(t, string(page), ref)
+		require.Contains(t, string(page), "Quick exit")
+		require.Equal(t, "no-referrer", resp.Header.Get("Referrer-Policy"))
+
+		// No token, wrong role.
+		code, p := call(t, "GET", in.URL+"/api/v1/cases", "", nil)
+		require.Equal(t, 401, code)
+		require.Equal(t, "unauthorized", p["code"])
+		partner := newToken(t, in, "partner")
+		code, p = call(t, "GET", in.URL+"/api/v1/cases", partner, nil)
+		require.Equal(t, 403, code)
+		require.Equal(t, "forbidden", p["code"])
+
+		// Metrics count the requests and the jobs.
+		resp, err = http.Get(in.URL + "/metrics")
+		require.NoError(t, err)
+		metrics, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.Contains(t, string(metrics), `undox_http_requests_total{code="201",method="POST",route="POST /api/v1/reports"} 2`)
+		require.Contains(t, string(metrics), `undox_jobs{kind="triage"`)
+
+		in.Stop(t)
+
+		// The audit log verifies, after a checkpoint covers what happened.
+		env := []string{}
+		args := []string{"--data", in.Data}
+		if database != "" {
+			args = append(args, "--database", database)
+		}
+		out, err := runCmd(t, env, append([]string{"audit", "checkpoint"}, args...)...)
+		require.NoError(t, err, out)
+		require.Contains(t, out, "verifier key: undox-audit+")
+		out, err = runCmd(t, env, append([]string{"audit", "verify"}, args...)...)
+		require.NoError(t, err, out)
+		require.Contains(t, out, "audit log: OK")
+	})
+}
+
+func TestWorkerNeedsPostgres(t *testing.T) {
+	out, err := runCmd(t, nil, "worker", "--data", t.TempDir())
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "on SQLite, undox serve runs the workers itself")
+	require.Equal(t, 2, exitCode(err), out)
+}
+
+func TestWorkerOnPostgresWorksTheQueue(t *testing.T) {
+	database := dbtest.PostgresURL(t)
+	data := t.TempDir()
+	in := startServe(t, data, database, "--workers", "1", "--reports-per-minute", "0")
+	// A second process, a worker only, shares the queue.
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"worker", "--data", data, "--database", database, "--log-level", "warn"}, nil, io.Discard, io.Discard)
+	}()
+	for i := 0; i < 20; i++ {
+		code, _ := call(t, "POST", in.URL+"/api/v1/reports", "", map[string]any{
+			"urls": []string{fmt.Sprintf("https://csam.example/%d", i)}, "category": "csam"})
+		require.Equal(t, 201, code)
+	}
+	analyst := newToken(t, in, "analyst")
+	require.Eventually(t, func() bool {
+		_, list := call(t, "GET", in.URL+"/api/v1/items?status=referred", analyst, nil)
+		return len(list["items"].([]any)) == 20
+	}, 30*time.Second, 100*time.Millisecond, "every referral-only item is routed by the workers")
+	cancel()
+	require.NoError(t, <-done)
+}
+
+func TestConfigFromEnvironment(t *testing.T) {
+	data := t.TempDir()
+	out, err := runCmd(t, []string{"UNDOX_DATA=" + data}, "token", "create", "--role", "auditor", "--name", "env")
+	require.NoError(t, err, out)
+	require.FileExists(t, data+"/undox.db")
+	info, err := os.Stat(data + "/secret.key")
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o600), info.Mode().Perm())
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	require.Regexp(t, `^udx_[A-Za-z0-9_-]{43}$`, lines[len(lines)-1])
+
+	_, err = runCmd(t, nil, "token", "create", "--data", data, "--role", "boss", "--name", "x")
+	require.Error(t, err)
+	require.Equal(t, 2, exitCode(err))
+	_, err = runCmd(t, nil, "nonsense")
+	require.Equal(t, 2, exitCode(err))
+	out, err = runCmd(t, nil, "version")
+	require.NoError(t, err)
+	require.True(t, strings.HasPrefix(out, "undox "))
+	_, err = runCmd(t, []string{"UNDOX_LOG_FORMAT=xml"}, "migrate", "--data", data)
+	require.Error(t, err)
+}
+
+// TestConcurrentReportsOnSQLite: hundreds of clients at once, and none of
+// them sees "database is locked".
+func TestConcurrentReportsOnSQLite(t *testing.T) {
+	in := startServe(t, t.TempDir(), "", "--reports-per-minute", "0")
+	var wg sync.WaitGroup
+	errs := make(chan string, 300)
+	for i := 0; i < 300; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			body := fmt.Sprintf(`{"urls":["https://dox.example/c/%d"],"category":"doxing"}`, i)
+			resp, err := http.Post(in.URL+"/api/v1/reports", "application/json", strings.NewReader(body))
+			if err != nil {
+				errs <- err.Error()
+				return
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 201 {
+				errs <- fmt.Sprintf("%d %s", resp.StatusCode, b)
+			}
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	analyst := newToken(t, in, "analyst")
+	_, list := call(t, "GET", in.URL+"/api/v1/items?limit=500", analyst, nil)
+	require.Len(t, list["items"].([]any), 300)
+}
+
+func TestReportRateLimit(t *testing.T) {
+	in := startServe(t, t.TempDir(), "", "--reports-per-minute", "1", "--report-burst", "3")
+	for i := 0; i < 3; i++ {
+		code, _ := call(t, "POST", in.URL+"/api/v1/reports", "", map[string]any{"urls": []string{fmt.Sprintf("https://dox.example/r/%d", i)}})
+		require.Equal(t, 201, code)
+	}
+	code, p := call(t, "POST", in.URL+"/api/v1/reports", "", map[string]any{"urls": []string{"https://dox.example/r/x"}})
+	require.Equal(t, 429, code)
+	require.Equal(t, "rate_limited", p["code"])
+	// Staff reads are not limited.
+	analyst := newToken(t, in, "analyst")
+	_, list := call(t, "GET", in.URL+"/api/v1/items", analyst, nil)
+	require.Len(t, list["items"].([]any), 3, "the refused report stored nothing")
+}
