@@ -22,6 +22,31 @@ func (s *Store) audit(ctx context.Context, tx *sql.Tx, actor undox.Actor, action
 	return err
 }
 
+type auditEntry struct {
+	action, objType, objID, detail string
+}
+
+// auditMany appends several entries in one statement.
+func (s *Store) auditMany(ctx context.Context, tx *sql.Tx, actor undox.Actor, entries []auditEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	now := micros(s.now())
+	var sb strings.Builder
+	args := make([]any, 0, 1+2+4*len(entries))
+	args = append(args, now, actor.Label())
+	for i, e := range entries {
+		if i > 0 {
+			sb.WriteString(",")
+		}
+		n := len(args)
+		fmt.Fprintf(&sb, "($1, $2, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4)
+		args = append(args, e.action, e.objType, e.objID, e.detail)
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO audit_entries (created_at, actor, action, object_type, object_id, detail) VALUES `+sb.String(), args...)
+	return err
+}
+
 // Audit appends an entry in a transaction of its own, for events that
 // change nothing else (such as a command-line action).
 func (s *Store) Audit(ctx context.Context, actor undox.Actor, action, objType, objID, detail string) error {

@@ -21,22 +21,24 @@ const IdempotencyTTL = 24 * time.Hour
 
 var _ undox.CaseStore = (*Store)(nil)
 
-func fieldContext(caseID int64, field string) string {
-	return "case/" + strconv.FormatInt(caseID, 10) + "/" + field
+// fieldContext binds a sealed field to its case (by its immutable
+// reference) and its place, so that it cannot be moved to another.
+func fieldContext(ref, field string) string {
+	return "case/" + ref + "/" + field
 }
 
-func (s *Store) sealField(key []byte, caseID int64, field, value string) ([]byte, error) {
+func (s *Store) sealField(key []byte, ref, field, value string) ([]byte, error) {
 	if value == "" {
 		return nil, nil
 	}
-	return secret.Seal(key, []byte(value), fieldContext(caseID, field))
+	return secret.Seal(key, []byte(value), fieldContext(ref, field))
 }
 
-func (s *Store) openField(key []byte, caseID int64, field string, sealed []byte) (string, error) {
+func (s *Store) openField(key []byte, ref, field string, sealed []byte) (string, error) {
 	if len(sealed) == 0 || key == nil {
 		return "", nil
 	}
-	b, err := secret.Open(key, sealed, fieldContext(caseID, field))
+	b, err := secret.Open(key, sealed, fieldContext(ref, field))
 	return string(b), err
 }
 
@@ -65,7 +67,10 @@ func (s *Store) CreateCase(ctx context.Context, actor undox.Actor, nc undox.NewC
 	if err != nil && isUnique(err) && (nc.Idempotency != nil || nc.Report.ExternalRef != "") {
 		// A concurrent request with the same idempotency key or external
 		// reference won the race: answer as a retry would.
-		return s.createCase(ctx, actor, nc)
+		r, err = s.createCase(ctx, actor, nc)
+	}
+	if err != nil && isUnique(err) {
+		return r, undox.Errorf(undox.ECONFLICT, "the case conflicts with an existing one; submit it again")
 	}
 	return r, err
 }
@@ -104,9 +109,11 @@ func (s *Store) idempotentReceipt(ctx context.Context, tx *sql.Tx, idem *undox.I
 		hash, sealed []byte
 		caseID       int64
 		created      int64
+		ref          string
 	)
-	err := tx.QueryRowContext(ctx, `SELECT request_hash, case_id, receipt_enc, created_at FROM idempotency_keys WHERE key = $1`,
-		idem.Key).Scan(&hash, &caseID, &sealed, &created)
+	err := tx.QueryRowContext(ctx, `SELECT k.request_hash, k.case_id, k.receipt_enc, k.created_at, c.ref
+        FROM idempotency_keys k JOIN cases c ON c.id = k.case_id WHERE k.key = $1`,
+		idem.Key).Scan(&hash, &caseID, &sealed, &created, &ref)
 	if errors.Is(err, sql.ErrNoRows) {
 		return undox.Receipt{}, false, nil
 	}
@@ -125,10 +132,10 @@ func (s *Store) idempotentReceipt(ctx context.Context, tx *sql.Tx, idem *undox.I
 	if err != nil {
 		return undox.Receipt{}, false, err
 	}
-	if key == nil {
+	if key == nil || sealed == nil {
 		return undox.Receipt{}, false, undox.Errorf(undox.EERASED, "the case of this request has been erased")
 	}
-	plain, err := s.openField(key, caseID, "receipt", sealed)
+	plain, err := s.openField(key, ref, "receipt", sealed)
 	if err != nil {
 		return undox.Receipt{}, false, err
 	}
@@ -154,47 +161,55 @@ func (s *Store) insertCase(ctx context.Context, tx *sql.Tx, actor undox.Actor, n
 	if category == "" {
 		category = undox.CategoryUnassessed
 	}
-	var caseID int64
-	err := tx.QueryRowContext(ctx, `INSERT INTO cases (ref, category, handling, is_minor, language, status,
-            consent, source, partner, external_ref, priority, status_token_hash, created_at, updated_at)
-        VALUES ($1, $2, $3, $4, $5, 'open', $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id`,
-		nc.Ref, category, nc.Handling.Code, rep.IsMinor, rep.Language, rep.Consent, nc.Source,
-		partner, extRef, nc.Priority, nc.StatusTokenHash, now).Scan(&caseID)
+	var urls []string
+	seen := map[string]bool{}
+	for _, u := range rep.URLs {
+		if !seen[u] {
+			seen[u] = true
+			urls = append(urls, u)
+		}
+	}
+	key, wrapped, err := s.keys.NewDataKey()
 	if err != nil {
 		return undox.Receipt{}, err
 	}
-	key, wrapped, err := s.keys.NewDataKey()
+	email, err := s.sealField(key, nc.Ref, "reporter_email", rep.ReporterEmail)
+	if err != nil {
+		return undox.Receipt{}, err
+	}
+	desc, err := s.sealField(key, nc.Ref, "description", rep.Description)
+	if err != nil {
+		return undox.Receipt{}, err
+	}
+	var caseID int64
+	err = tx.QueryRowContext(ctx, `INSERT INTO cases (ref, category, handling, is_minor, language, status,
+            consent, source, partner, external_ref, priority, status_token_hash, reporter_email_enc, description_enc,
+            created_at, updated_at, status_at)
+        VALUES ($1, $2, $3, $4, $5, 'open', $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $14) RETURNING id`,
+		nc.Ref, category, nc.Handling.Code, rep.IsMinor, rep.Language, rep.Consent, nc.Source,
+		partner, extRef, nc.Priority, nc.StatusTokenHash, email, desc, now).Scan(&caseID)
 	if err != nil {
 		return undox.Receipt{}, err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO case_keys (case_id, wrapped) VALUES ($1, $2)`, caseID, wrapped); err != nil {
 		return undox.Receipt{}, err
 	}
-	email, err := s.sealField(key, caseID, "reporter_email", rep.ReporterEmail)
-	if err != nil {
-		return undox.Receipt{}, err
-	}
-	desc, err := s.sealField(key, caseID, "description", rep.Description)
-	if err != nil {
-		return undox.Receipt{}, err
-	}
-	if email != nil || desc != nil {
-		if _, err := tx.ExecContext(ctx, `UPDATE cases SET reporter_email_enc = $1, description_enc = $2 WHERE id = $3`,
-			email, desc, caseID); err != nil {
+	entries := make([]auditEntry, 0, len(urls)+1)
+	entries = append(entries, auditEntry{"case.create", "case", nc.Ref,
+		fmt.Sprintf("category=%s handling=%s minor=%t items=%d source=%s", category, nc.Handling.Code, rep.IsMinor, len(urls), nc.Source)})
+	for _, u := range urls {
+		itemID, err := s.linkItem(ctx, tx, caseID, nc, u, now)
+		if err != nil {
 			return undox.Receipt{}, err
 		}
-	}
-	for _, u := range rep.URLs {
-		if err := s.linkItem(ctx, tx, actor, caseID, nc, u, now); err != nil {
-			return undox.Receipt{}, err
-		}
+		entries = append(entries, auditEntry{"item.link", "item", strconv.FormatInt(itemID, 10), "case=" + nc.Ref})
 	}
 	receipt := nc.Receipt
 	receipt.CaseRef = nc.Ref
-	receipt.Items = len(rep.URLs)
+	receipt.Items = len(urls)
 	if nc.Idempotency != nil {
 		b, _ := json.Marshal(receipt)
-		sealed, err := s.sealField(key, caseID, "receipt", string(b))
+		sealed, err := s.sealField(key, nc.Ref, "receipt", string(b))
 		if err != nil {
 			return undox.Receipt{}, err
 		}
@@ -203,8 +218,7 @@ func (s *Store) insertCase(ctx context.Context, tx *sql.Tx, actor undox.Actor, n
 			return undox.Receipt{}, err
 		}
 	}
-	if err := s.audit(ctx, tx, actor, "case.create", "case", nc.Ref,
-		fmt.Sprintf("category=%s handling=%s minor=%t items=%d source=%s", category, nc.Handling.Code, rep.IsMinor, len(rep.URLs), nc.Source)); err != nil {
+	if err := s.auditMany(ctx, tx, actor, entries); err != nil {
 		return undox.Receipt{}, err
 	}
 	if err := s.enqueue(ctx, tx, undox.TriageJob{CaseID: caseID}); err != nil {
@@ -213,40 +227,32 @@ func (s *Store) insertCase(ctx context.Context, tx *sql.Tx, actor undox.Actor, n
 	return receipt, nil
 }
 
-// linkItem finds or creates the item for u and links it to the case. The
-// item keeps the most serious handling: once any case reports it as
-// referral-only content, it is never fetched.
-func (s *Store) linkItem(ctx context.Context, tx *sql.Tx, actor undox.Actor, caseID int64, nc undox.NewCase, u string, now int64) error {
+// linkItem finds or creates the item for u, counts the report and links it
+// to the case, in one statement for the item. The item keeps the most
+// serious category it was reported under (once any case reports it as
+// referral-only content, it is never fetched) and the highest priority.
+func (s *Store) linkItem(ctx context.Context, tx *sql.Tx, caseID int64, nc undox.NewCase, u string, now int64) (int64, error) {
 	host := ""
 	if pu, err := url.Parse(u); err == nil {
 		host = pu.Hostname()
 	}
 	var itemID int64
-	err := tx.QueryRowContext(ctx, `INSERT INTO items (url, host, status, report_count, category, is_minor, priority, created_at, updated_at)
-        VALUES ($1, $2, 'new', 0, $3, $4, $5, $6, $6)
-        ON CONFLICT (url) DO UPDATE SET updated_at = excluded.updated_at RETURNING id`,
-		u, host, nc.Handling.Code, nc.Report.IsMinor, nc.Priority, now).Scan(&itemID)
+	err := tx.QueryRowContext(ctx, `INSERT INTO items (url, host, status, report_count, category, category_rank, is_minor, priority, created_at, updated_at)
+        VALUES ($1, $2, 'new', 1, $3, $4, $5, $6, $7, $7)
+        ON CONFLICT (url) DO UPDATE SET
+            updated_at = excluded.updated_at,
+            report_count = items.report_count + 1,
+            is_minor = (items.is_minor OR excluded.is_minor),
+            priority = CASE WHEN items.priority < excluded.priority THEN excluded.priority ELSE items.priority END,
+            category = CASE WHEN items.category_rank < excluded.category_rank THEN excluded.category ELSE items.category END,
+            category_rank = CASE WHEN items.category_rank < excluded.category_rank THEN excluded.category_rank ELSE items.category_rank END
+        RETURNING id`,
+		u, host, nc.Handling.Code, undox.Priority(nc.Handling, false), nc.Report.IsMinor, nc.Priority, now).Scan(&itemID)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO case_items (case_id, item_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-		caseID, itemID, now)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return nil // the same URL twice in one report
-	}
-	referral := nc.Handling.ReferralOnly
-	_, err = tx.ExecContext(ctx, `UPDATE items SET report_count = report_count + 1,
-            is_minor = (is_minor OR $2),
-            priority = CASE WHEN priority < $3 THEN $3 ELSE priority END,
-            category = CASE WHEN $4 THEN $5 ELSE category END
-        WHERE id = $1`, itemID, nc.Report.IsMinor, nc.Priority, referral, nc.Handling.Code)
-	if err != nil {
-		return err
-	}
-	return s.audit(ctx, tx, actor, "item.link", "item", strconv.FormatInt(itemID, 10), "case="+nc.Ref)
+	_, err = tx.ExecContext(ctx, `INSERT INTO case_items (case_id, item_id, created_at) VALUES ($1, $2, $3)`, caseID, itemID, now)
+	return itemID, err
 }
 
 const caseColumns = `c.id, c.ref, c.category, c.handling, c.is_minor, c.language, c.status, c.consent, c.source,
@@ -308,10 +314,10 @@ func (s *Store) loadCase(ctx context.Context, q querier, where string, arg any) 
 	if err != nil {
 		return nil, err
 	}
-	if c.ReporterEmail, err = s.openField(key, c.ID, "reporter_email", email); err != nil {
+	if c.ReporterEmail, err = s.openField(key, c.Ref, "reporter_email", email); err != nil {
 		return nil, err
 	}
-	if c.Description, err = s.openField(key, c.ID, "description", desc); err != nil {
+	if c.Description, err = s.openField(key, c.Ref, "description", desc); err != nil {
 		return nil, err
 	}
 	c.Items, err = s.queryItems(ctx, q, `JOIN case_items ci ON ci.item_id = i.id WHERE ci.case_id = $1 ORDER BY i.id`, c.ID)
@@ -338,8 +344,8 @@ func (s *Store) Cases(ctx context.Context, actor undox.Actor, f undox.CaseFilter
 		where = append(where, "c.is_minor = "+arg(*f.Minor))
 	}
 	if f.Query != "" {
-		p := "%" + strings.ToLower(f.Query) + "%"
-		where = append(where, "(LOWER(c.ref) LIKE "+arg(p)+" OR EXISTS (SELECT 1 FROM case_items ci JOIN items i ON i.id = ci.item_id WHERE ci.case_id = c.id AND LOWER(i.url) LIKE "+arg(p)+"))")
+		p := "%" + likeEscaper.Replace(strings.ToLower(f.Query)) + "%"
+		where = append(where, "(LOWER(c.ref) LIKE "+arg(p)+" ESCAPE '\\' OR EXISTS (SELECT 1 FROM case_items ci JOIN items i ON i.id = ci.item_id WHERE ci.case_id = c.id AND LOWER(i.url) LIKE "+arg(p)+" ESCAPE '\\'))")
 	}
 	if f.After > 0 {
 		where = append(where, "c.id < "+arg(f.After))
@@ -372,11 +378,14 @@ func (s *Store) Cases(ctx context.Context, actor undox.Actor, f undox.CaseFilter
 	return out, err
 }
 
+// likeEscaper makes a search term literal inside LIKE ... ESCAPE '\'.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
 func limit(n int) int {
-	if n <= 0 || n > 500 {
+	if n <= 0 {
 		return 50
 	}
-	return n
+	return min(n, 500)
 }
 
 const itemColumns = `i.id, i.url, i.host, i.status, i.report_count, i.category, i.is_minor, i.priority, i.created_at, i.updated_at`
@@ -554,10 +563,13 @@ func (s *Store) CaseEvent(ctx context.Context, actor undox.Actor, ref string, ev
 	if ev == undox.ActionErase {
 		perm = undox.PermEraseCases
 	}
-	if actor.Kind != "public" { // the reporter withdraws through the status link
-		if err := actor.Require(perm); err != nil {
-			return nil, err
+	if actor.Kind == "public" {
+		// The reporter may withdraw, through the status link; nothing else.
+		if ev != undox.ActionWithdraw {
+			return nil, undox.Errorf(undox.EFORBIDDEN, "a reporter can only withdraw a case")
 		}
+	} else if err := actor.Require(perm); err != nil {
+		return nil, err
 	}
 	var c *undox.Case
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
@@ -580,15 +592,26 @@ func (s *Store) CaseEvent(ctx context.Context, actor undox.Actor, ref string, ev
 			return undox.Errorf(undox.ELEGALHOLD, "the case is under a legal hold and cannot be erased")
 		}
 		now := micros(s.now())
-		if _, err := tx.ExecContext(ctx, `UPDATE cases SET status = $1, updated_at = $2 WHERE id = $3`, string(to), now, id); err != nil {
+		// The step holds only if nobody changed the status or put a hold
+		// on the case meanwhile.
+		res, err := tx.ExecContext(ctx, `UPDATE cases SET status = $1, updated_at = $2, status_at = $2
+            WHERE id = $3 AND status = $4 AND ($5 = 0 OR legal_hold IS NULL)`, string(to), now, id, from, boolInt(to == undox.CaseErased))
+		if err != nil {
 			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return undox.Errorf(undox.ECONFLICT, "the case changed meanwhile; try again")
 		}
 		if to == undox.CaseErased {
 			if err := s.erase(ctx, tx, id, now); err != nil {
 				return err
 			}
 		}
-		if err := s.audit(ctx, tx, actor, "case."+string(ev), "case", ref, from+"->"+string(to)); err != nil {
+		detail := from + "->" + string(to)
+		if ev == undox.ActionErase && reason != "" {
+			detail += " reason=" + reasonCode(reason)
+		}
+		if err := s.audit(ctx, tx, actor, "case."+string(ev), "case", ref, detail); err != nil {
 			return err
 		}
 		c, err = s.loadCase(ctx, tx, `c.id = $1`, id)
@@ -608,7 +631,9 @@ func (s *Store) erase(ctx context.Context, tx *sql.Tx, id int64, now int64) erro
 		q    string
 		args []any
 	}{
-		{`DELETE FROM idempotency_keys WHERE case_id = $1`, []any{id}},
+		// The key stays until it expires, so that a retry of the erased
+		// report answers "erased" instead of creating the case again.
+		{`UPDATE idempotency_keys SET receipt_enc = NULL WHERE case_id = $1`, []any{id}},
 		{`DELETE FROM case_keys WHERE case_id = $1`, []any{id}},
 		{`UPDATE cases SET reporter_email_enc = NULL, description_enc = NULL, external_ref = NULL,
             status_token_hash = $2, erased_at = $3 WHERE id = $1`, []any{id, secret.Hash(dead), now}},
@@ -712,4 +737,23 @@ func (s *Store) CaseItemsForTriage(ctx context.Context, caseID int64) (undox.Cat
 	cat, _ := undox.LookupCategory(handling)
 	items, err := s.queryItems(ctx, s.db.SQL, `JOIN case_items ci ON ci.item_id = i.id WHERE ci.case_id = $1 ORDER BY i.id`, caseID)
 	return cat, items, err
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// reasonCode keeps a reason in the audit log only when it is a short code
+// (such as "retention" or "victim_request"): free text could hold
+// personal data, which the audit log never does.
+func reasonCode(r string) string {
+	if len(r) > 40 || strings.IndexFunc(r, func(c rune) bool {
+		return !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-')
+	}) >= 0 {
+		return "free_text"
+	}
+	return r
 }

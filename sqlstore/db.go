@@ -70,10 +70,11 @@ func Open(ctx context.Context, url, dataDir string) (*DB, error) {
 		// WAL lets readers work beside the writer; busy_timeout makes a
 		// second process (such as `undox token create`) wait instead of
 		// failing; immediate transactions take the write lock up front so
-		// that no transaction fails half-way on an upgrade; one connection
+		// that no transaction fails half-way on an upgrade; secure_delete
+		// overwrites what is deleted, such as an erased case's key; one connection
 		// makes this process the single writer it must be.
 		dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
-			"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+			"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=secure_delete(1)&_txlock=immediate"
 		s, err := sql.Open("sqlite", dsn)
 		if err != nil {
 			return nil, err
@@ -152,16 +153,21 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 	}
 	var applied []string
 	for _, m := range ms {
-		var n int
-		if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM undox_migrations WHERE version = $1`, m.version).Scan(&n); err != nil {
-			return applied, err
-		}
-		if n > 0 {
-			continue
-		}
+		// The check is inside the transaction, which holds SQLite's write
+		// lock (and PostgreSQL's advisory lock is held): two processes
+		// starting at once apply each migration once.
 		tx, err := conn.BeginTx(ctx, nil)
 		if err != nil {
 			return applied, err
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM undox_migrations WHERE version = $1`, m.version).Scan(&n); err != nil {
+			tx.Rollback()
+			return applied, err
+		}
+		if n > 0 {
+			tx.Rollback()
+			continue
 		}
 		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 			tx.Rollback()

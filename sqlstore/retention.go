@@ -18,17 +18,18 @@ func (s *Store) ExpireIdempotencyKeys(ctx context.Context) (int64, error) {
 
 // RetentionCandidate is a case that a retention policy may erase.
 type RetentionCandidate struct {
-	Ref       string
-	Category  string
-	Status    undox.CaseStatus
-	UpdatedAt time.Time
+	Ref      string
+	Category string
+	Status   undox.CaseStatus
+	// StatusAt is when the case reached its status; retention counts from it.
+	StatusAt time.Time
 }
 
 // RetentionCandidates returns closed and withdrawn cases without a legal
 // hold, oldest change first.
 func (s *Store) RetentionCandidates(ctx context.Context, limit int) ([]RetentionCandidate, error) {
-	rows, err := s.db.SQL.QueryContext(ctx, `SELECT ref, category, status, updated_at FROM cases
-        WHERE status IN ('closed', 'withdrawn') AND legal_hold IS NULL ORDER BY updated_at LIMIT $1`, limit)
+	rows, err := s.db.SQL.QueryContext(ctx, `SELECT ref, category, status, status_at FROM cases
+        WHERE status IN ('closed', 'withdrawn') AND legal_hold IS NULL ORDER BY status_at LIMIT $1`, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -42,7 +43,7 @@ func (s *Store) RetentionCandidates(ctx context.Context, limit int) ([]Retention
 		if err := rows.Scan(&c.Ref, &c.Category, &c.Status, &at); err != nil {
 			return nil, err
 		}
-		c.UpdatedAt = fromMicros(at)
+		c.StatusAt = fromMicros(at)
 		out = append(out, c)
 	}
 	return out, rows.Err()

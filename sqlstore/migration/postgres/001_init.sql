@@ -18,6 +18,7 @@ CREATE TABLE cases (
     status_token_hash   BYTEA    NOT NULL UNIQUE,
     created_at          BIGINT NOT NULL,
     updated_at          BIGINT NOT NULL,
+    status_at           BIGINT NOT NULL, -- when the status last changed; retention counts from it
     erased_at           BIGINT,
     UNIQUE (partner, external_ref)
 );
@@ -37,6 +38,7 @@ CREATE TABLE items (
     status        TEXT    NOT NULL,
     report_count  BIGINT NOT NULL DEFAULT 0,
     category      TEXT    NOT NULL,
+    category_rank BIGINT NOT NULL DEFAULT 0, -- how serious category is; the most serious report wins
     is_minor      BOOLEAN NOT NULL,
     priority      BIGINT NOT NULL,
     created_at    BIGINT NOT NULL,

@@ -18,6 +18,7 @@ CREATE TABLE cases (
     status_token_hash   BLOB    NOT NULL UNIQUE,
     created_at          INTEGER NOT NULL,
     updated_at          INTEGER NOT NULL,
+    status_at           INTEGER NOT NULL, -- when the status last changed; retention counts from it
     erased_at           INTEGER,
     UNIQUE (partner, external_ref)
 );
@@ -37,6 +38,7 @@ CREATE TABLE items (
     status        TEXT    NOT NULL,
     report_count  INTEGER NOT NULL DEFAULT 0,
     category      TEXT    NOT NULL,
+    category_rank INTEGER NOT NULL DEFAULT 0, -- how serious category is; the most serious report wins
     is_minor      INTEGER NOT NULL,
     priority      INTEGER NOT NULL,
     created_at    INTEGER NOT NULL,
