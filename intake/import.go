@@ -244,8 +244,24 @@ func readJSON(body io.Reader, handle rowFunc, sum *Summary) error {
 		return nil
 	}
 	// One JSON object per line (NDJSON): a bad line is one bad row.
-	sc := bufio.NewScanner(br)
+	// A read error (such as the body's size limit) can cut the last line
+	// off: that is where the input stopped, not a bad row.
+	var readErr error
+	src := readerFunc(func(p []byte) (int, error) {
+		n, err := br.Read(p)
+		if err != nil && !errors.Is(err, io.EOF) {
+			readErr = err
+		}
+		return n, err
+	})
+	sc := bufio.NewScanner(src)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	sc.Split(func(data []byte, atEOF bool) (int, []byte, error) {
+		if atEOF && readErr != nil && bytes.IndexByte(data, '\n') < 0 {
+			return 0, nil, readErr
+		}
+		return bufio.ScanLines(data, atEOF)
+	})
 	n := 0
 	for sc.Scan() {
 		line := bytes.TrimSpace(sc.Bytes())
@@ -302,3 +318,7 @@ func peekNonSpace(br *bufio.Reader) (byte, error) {
 		}
 	}
 }
+
+type readerFunc func(p []byte) (int, error)
+
+func (f readerFunc) Read(p []byte) (int, error) { return f(p) }

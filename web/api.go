@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/undox/undox"
 	"github.com/undox/undox/intake"
@@ -34,9 +35,38 @@ func requireContentType(r *http.Request, allowed ...string) (string, error) {
 	return "", undox.Errorf(undox.EUNSUPPORTED, "send %s (Content-Type was %q)", strings.Join(allowed, " or "), r.Header.Get("Content-Type"))
 }
 
+// unwrapWriter returns the server's own ResponseWriter beneath wrappers
+// such as the recorder: http.MaxBytesReader tells only that one to close the
+// connection after a body that was too large.
+func unwrapWriter(w http.ResponseWriter) http.ResponseWriter {
+	for {
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return w
+		}
+		w = u.Unwrap()
+	}
+}
+
+// limitedBody remembers that a body hit its limit, since importers report
+// read errors as where the input stopped instead of returning them.
+type limitedBody struct {
+	r        io.Reader
+	tooLarge bool
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		b.tooLarge = true
+	}
+	return n, err
+}
+
 // readBody reads at most max bytes of the body.
 func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error) {
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+	b, err := io.ReadAll(http.MaxBytesReader(unwrapWriter(w), r.Body, max))
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return nil, undox.Errorf(undox.ETOOLARGE, "the request body is larger than %d bytes", max)
@@ -90,11 +120,23 @@ func (s *Server) createReport(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	var rep undox.Report
-	if err := decodeJSON(body, &rep); err != nil {
+	// A public report has every field of undox.Report but external_ref,
+	// which only imports carry.
+	var in struct {
+		URLs          []string `json:"urls"`
+		Category      string   `json:"category"`
+		Description   string   `json:"description"`
+		IsMinor       bool     `json:"is_minor"`
+		ReporterEmail string   `json:"reporter_email"`
+		Language      string   `json:"language"`
+		Consent       bool     `json:"consent"`
+	}
+	if err := decodeJSON(body, &in); err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	rep := undox.Report{URLs: in.URLs, Category: in.Category, Description: in.Description, IsMinor: in.IsMinor,
+		ReporterEmail: in.ReporterEmail, Language: in.Language, Consent: in.Consent}
 	var idem *undox.Idempotency
 	if key := r.Header.Get("Idempotency-Key"); key != "" {
 		if len(key) > 255 || strings.ContainsFunc(key, func(c rune) bool { return c < 0x21 || c > 0x7e }) {
@@ -125,7 +167,7 @@ type victimItem struct {
 type victimView struct {
 	Case      string       `json:"case"`
 	Status    string       `json:"status"`
-	CreatedAt string       `json:"created_at"`
+	CreatedAt time.Time    `json:"created_at"`
 	Items     []victimItem `json:"items"`
 }
 
@@ -142,7 +184,7 @@ func (s *Server) victimCase(r *http.Request) (*undox.Case, error) {
 }
 
 func toVictimView(c *undox.Case) victimView {
-	v := victimView{Case: c.Ref, Status: string(c.Status), CreatedAt: c.CreatedAt.Format("2006-01-02 15:04 MST")}
+	v := victimView{Case: c.Ref, Status: string(c.Status), CreatedAt: c.CreatedAt.UTC()}
 	for _, it := range c.Items {
 		v.Items = append(v.Items, victimItem{URL: it.URL, Status: string(it.Status), Stage: plainStatus(string(it.Status))})
 	}
@@ -261,6 +303,12 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request, a undox.Actor
 	var err error
 	if f.After, err = parseCursor(q.Get("after")); err == nil {
 		f.Limit, err = parseLimit(q.Get("limit"))
+	}
+	if err == nil && f.Status != "" && !knownState(undox.CaseTransitions(), f.Status) {
+		err = undox.Invalid("status", "unknown case status %q", f.Status)
+	}
+	if _, ok := undox.LookupCategory(f.Category); err == nil && f.Category != "" && !ok {
+		err = undox.Invalid("category", "unknown category %q", f.Category)
 	}
 	if v := q.Get("minor"); err == nil && v != "" {
 		b, perr := strconv.ParseBool(v)
@@ -403,6 +451,9 @@ func (s *Server) listItems(w http.ResponseWriter, r *http.Request, a undox.Actor
 	var err error
 	if f.After, err = parseCursor(q.Get("after")); err == nil {
 		f.Limit, err = parseLimit(q.Get("limit"))
+	}
+	if err == nil && f.Status != "" && !knownState(undox.ItemTransitions(), f.Status) {
+		err = undox.Invalid("status", "unknown item status %q", f.Status)
 	}
 	if err != nil {
 		s.fail(w, r, err)
@@ -558,7 +609,7 @@ func (s *Server) createImport(w http.ResponseWriter, r *http.Request, a undox.Ac
 	if mt == "text/csv" {
 		format = "csv"
 	}
-	body := http.MaxBytesReader(w, r.Body, s.MaxImportBytes)
+	body := &limitedBody{r: http.MaxBytesReader(unwrapWriter(w), r.Body, s.MaxImportBytes)}
 	partner := a.Name
 	enc := json.NewEncoder(w)
 	started := false
@@ -590,7 +641,7 @@ func (s *Server) createImport(w http.ResponseWriter, r *http.Request, a undox.Ac
 		return nil
 	})
 	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
+	if errors.As(err, &mbe) || body.tooLarge {
 		sum.Stopped = fmt.Sprintf("the import is larger than %d bytes; the rest was not read", s.MaxImportBytes)
 		err = nil
 	}
@@ -606,4 +657,14 @@ func (s *Server) createImport(w http.ResponseWriter, r *http.Request, a undox.Ac
 	io.WriteString(w, `],"summary":`)
 	enc.Encode(sum)
 	io.WriteString(w, "}\n")
+}
+
+// knownState tells whether s is a state of the lifecycle table.
+func knownState(table []undox.Transition, s string) bool {
+	for _, t := range table {
+		if t.From == s || t.To == s {
+			return true
+		}
+	}
+	return false
 }
