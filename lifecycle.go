@@ -98,6 +98,17 @@ var itemTransitions = []Transition{
 	{"referred", "close", "closed", false},
 	{"closed", "back", "reappeared", true},
 	{"closed", "reopen", "new", false},
+	// Content later reported as referral-only is referred whatever
+	// happened to the item before.
+	{"captured", "routed", "referred", true},
+	{"unreachable", "routed", "referred", true},
+	{"confirmed", "routed", "referred", true},
+	{"notified", "routed", "referred", true},
+	{"escalated", "routed", "referred", true},
+	{"removed", "routed", "referred", true},
+	{"reappeared", "routed", "referred", true},
+	{"rejected", "routed", "referred", true},
+	{"closed", "routed", "referred", true},
 }
 
 // CaseStatus is where a case stands.

@@ -12,6 +12,7 @@ package audit
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -86,47 +87,93 @@ func LoadOrCreateKeys(dataDir, name string) (note.Signer, note.Verifier, error) 
 	sp, vp := keyPaths(dataDir)
 	skey, err := os.ReadFile(sp)
 	if errors.Is(err, os.ErrNotExist) {
-		s, v, gerr := note.GenerateKey(nil, name)
+		s, _, gerr := note.GenerateKey(nil, name)
 		if gerr != nil {
 			return nil, nil, gerr
 		}
 		if err := os.MkdirAll(dataDir, 0o700); err != nil {
 			return nil, nil, err
 		}
-		f, ferr := os.OpenFile(sp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if errors.Is(ferr, os.ErrExist) {
-			return LoadOrCreateKeys(dataDir, name)
+		// Write the key in full under a temporary name (mode 0600), then
+		// link it in place: the link is atomic and fails if another
+		// process won the race, so no one ever reads a half-written key.
+		f, err := os.CreateTemp(dataDir, ".audit-signing.key.*")
+		if err != nil {
+			return nil, nil, err
 		}
-		if ferr != nil {
-			return nil, nil, ferr
-		}
+		defer os.Remove(f.Name())
 		if _, err := f.WriteString(s + "\n"); err != nil {
+			f.Close()
+			return nil, nil, err
+		}
+		if err := f.Sync(); err != nil {
 			f.Close()
 			return nil, nil, err
 		}
 		if err := f.Close(); err != nil {
 			return nil, nil, err
 		}
-		if err := os.WriteFile(vp, []byte(v+"\n"), 0o644); err != nil {
+		if err := os.Link(f.Name(), sp); errors.Is(err, os.ErrExist) {
+			return LoadOrCreateKeys(dataDir, name)
+		} else if err != nil {
 			return nil, nil, err
 		}
 		skey = []byte(s)
 	} else if err != nil {
 		return nil, nil, err
 	}
-	signer, err := note.NewSigner(strings.TrimSpace(string(skey)))
+	sk := strings.TrimSpace(string(skey))
+	signer, err := note.NewSigner(sk)
 	if err != nil {
 		return nil, nil, fmt.Errorf("audit: signing key %s: %w", sp, err)
 	}
-	vb, err := os.ReadFile(vp)
+	vkey, err := verifierKeyOf(sk)
 	if err != nil {
-		return nil, nil, fmt.Errorf("audit: verifier key %s: %w", vp, err)
+		return nil, nil, fmt.Errorf("audit: signing key %s: %w", sp, err)
 	}
-	verifier, err := note.NewVerifier(strings.TrimSpace(string(vb)))
+	verifier, err := note.NewVerifier(vkey)
 	if err != nil {
-		return nil, nil, fmt.Errorf("audit: verifier key %s: %w", vp, err)
+		return nil, nil, err
+	}
+	// The public file is derived from the signing key: (re)write it,
+	// atomically, when it is missing or does not match.
+	if b, err := os.ReadFile(vp); err != nil || strings.TrimSpace(string(b)) != vkey {
+		f, err := os.CreateTemp(dataDir, ".audit-verifier.pub.*")
+		if err != nil {
+			return nil, nil, err
+		}
+		defer os.Remove(f.Name())
+		if _, err := f.WriteString(vkey + "\n"); err != nil {
+			f.Close()
+			return nil, nil, err
+		}
+		if err := f.Chmod(0o644); err != nil {
+			f.Close()
+			return nil, nil, err
+		}
+		if err := f.Close(); err != nil {
+			return nil, nil, err
+		}
+		if err := os.Rename(f.Name(), vp); err != nil {
+			return nil, nil, err
+		}
 	}
 	return signer, verifier, nil
+}
+
+// verifierKeyOf derives the verifier key of a note signer key
+// (PRIVATE+KEY+name+hash+base64(0x01 || Ed25519 seed)).
+func verifierKeyOf(skey string) (string, error) {
+	parts := strings.SplitN(skey, "+", 5)
+	if len(parts) != 5 {
+		return "", errors.New("malformed signing key")
+	}
+	k, err := base64.StdEncoding.DecodeString(parts[4])
+	if err != nil || len(k) != 1+ed25519.SeedSize || k[0] != 1 {
+		return "", errors.New("malformed signing key")
+	}
+	pub := ed25519.NewKeyFromSeed(k[1:]).Public().(ed25519.PublicKey)
+	return note.NewEd25519VerifierKey(parts[2], pub)
 }
 
 // New returns a log over store, signing with signer.

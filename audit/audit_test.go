@@ -232,7 +232,7 @@ func TestKeysArePrivateAndReloaded(t *testing.T) {
 // Several processes (or goroutines) starting at once on a new data folder
 // must all end up with the one key pair that was written.
 func TestLoadOrCreateKeysConcurrently(t *testing.T) {
-	for round := 0; round < 20; round++ {
+	for round := 0; round < 100; round++ {
 		dir := filepath.Join(t.TempDir(), "data")
 		const n = 8
 		var (
@@ -452,6 +452,7 @@ func (e *env) atLeaf(t *testing.T, leaf int64) undox.AuditEntry {
 func TestVerifyDetectsTampering(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
 		t.Run("edit detail", func(t *testing.T) {
+			t.Parallel()
 			e := seeded(t, b)
 			victim := e.atLeaf(t, 7)
 			e.exec(t, `UPDATE audit_entries SET detail = 'nothing to see' WHERE id = $1`, victim.ID)
@@ -464,6 +465,7 @@ func TestVerifyDetectsTampering(t *testing.T) {
 		})
 
 		t.Run("edit actor of the last covered entry", func(t *testing.T) {
+			t.Parallel()
 			e := seeded(t, b)
 			victim := e.atLeaf(t, 39)
 			e.exec(t, `UPDATE audit_entries SET actor = 'token:1:someone-else' WHERE id = $1`, victim.ID)
@@ -474,6 +476,7 @@ func TestVerifyDetectsTampering(t *testing.T) {
 		})
 
 		t.Run("edit time", func(t *testing.T) {
+			t.Parallel()
 			e := seeded(t, b)
 			victim := e.atLeaf(t, 30)
 			e.exec(t, `UPDATE audit_entries SET created_at = created_at - 3600000000 WHERE id = $1`, victim.ID)
@@ -484,6 +487,7 @@ func TestVerifyDetectsTampering(t *testing.T) {
 		})
 
 		t.Run("delete entry", func(t *testing.T) {
+			t.Parallel()
 			e := seeded(t, b)
 			victim := e.atLeaf(t, 12)
 			e.exec(t, `DELETE FROM audit_entries WHERE id = $1`, victim.ID)
@@ -495,6 +499,7 @@ func TestVerifyDetectsTampering(t *testing.T) {
 		})
 
 		t.Run("delete the last covered entry", func(t *testing.T) {
+			t.Parallel()
 			e := seeded(t, b)
 			victim := e.atLeaf(t, 39)
 			e.exec(t, `DELETE FROM audit_entries WHERE id = $1`, victim.ID)
@@ -505,6 +510,7 @@ func TestVerifyDetectsTampering(t *testing.T) {
 		})
 
 		t.Run("un-integrate entry", func(t *testing.T) {
+			t.Parallel()
 			e := seeded(t, b)
 			victim := e.atLeaf(t, 20)
 			e.exec(t, `UPDATE audit_entries SET leaf_index = NULL WHERE id = $1`, victim.ID)
@@ -514,6 +520,7 @@ func TestVerifyDetectsTampering(t *testing.T) {
 		})
 
 		t.Run("swap contents", func(t *testing.T) {
+			t.Parallel()
 			e := seeded(t, b)
 			x, y := e.atLeaf(t, 3), e.atLeaf(t, 4)
 			tx, err := e.db.SQL.BeginTx(e.ctx, nil)
@@ -532,6 +539,7 @@ func TestVerifyDetectsTampering(t *testing.T) {
 		})
 
 		t.Run("swap leaf indexes", func(t *testing.T) {
+			t.Parallel()
 			e := seeded(t, b)
 			x, y := e.atLeaf(t, 3), e.atLeaf(t, 4)
 			e.exec(t, `UPDATE audit_entries SET leaf_index = -1 WHERE id = $1`, x.ID)
@@ -549,6 +557,7 @@ func TestVerifyDetectsTampering(t *testing.T) {
 			leaf, firstCheckpointSize int64
 		}{{7, 25}, {33, 40}} {
 			t.Run(fmt.Sprintf("edit and rehash leaf %d", c.leaf), func(t *testing.T) {
+				t.Parallel()
 				e := seeded(t, b)
 				victim := e.atLeaf(t, c.leaf)
 				forged := victim
@@ -569,6 +578,7 @@ func TestVerifyDetectsTampering(t *testing.T) {
 		}
 
 		t.Run("alter checkpoint note", func(t *testing.T) {
+			t.Parallel()
 			e := seeded(t, b)
 			cps := e.checkpoints(t)
 			forged := strings.Replace(cps[0].Note, "\n25\n", "\n24\n", 1)
@@ -580,6 +590,7 @@ func TestVerifyDetectsTampering(t *testing.T) {
 		})
 
 		t.Run("checkpoint signed by another key", func(t *testing.T) {
+			t.Parallel()
 			e := seeded(t, b)
 			cps := e.checkpoints(t)
 			s, _, err := audit.LoadOrCreateKeys(t.TempDir(), "undox-test")
@@ -595,6 +606,7 @@ func TestVerifyDetectsTampering(t *testing.T) {
 		})
 
 		t.Run("alter checkpoint root column", func(t *testing.T) {
+			t.Parallel()
 			e := seeded(t, b)
 			cps := e.checkpoints(t)
 			bad := cps[1].RootHash
@@ -606,6 +618,7 @@ func TestVerifyDetectsTampering(t *testing.T) {
 		})
 
 		t.Run("swap checkpoint notes", func(t *testing.T) {
+			t.Parallel()
 			e := seeded(t, b)
 			cps := e.checkpoints(t)
 			e.exec(t, `UPDATE audit_checkpoints SET note = $1 WHERE id = $2`, cps[1].Note, cps[0].ID)

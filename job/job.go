@@ -197,7 +197,8 @@ func (q *Queue) FailedJobs(ctx context.Context, limit int) ([]Failed, error) {
 	}
 	res, err := q.Client.JobList(ctx, river.NewJobListParams().
 		States(rivertype.JobStateRetryable, rivertype.JobStateDiscarded, rivertype.JobStateAvailable, rivertype.JobStateRunning).
-		OrderBy(river.JobListOrderByID, river.SortOrderDesc).First(limit*4))
+		Where("errors IS NOT NULL").
+		OrderBy(river.JobListOrderByID, river.SortOrderDesc).First(limit))
 	if err != nil {
 		return nil, err
 	}

@@ -35,7 +35,7 @@ func (w *triageWorker) Work(ctx context.Context, j *river.Job[undox.TriageJob]) 
 		return fmt.Errorf("%w for %q", errNoAuthority, cat.Authority)
 	}
 	for _, it := range items {
-		if it.Status != undox.ItemNew {
+		if it.Status == undox.ItemReferred {
 			continue // already routed, by this job's earlier attempt or another case
 		}
 		if err := w.store.AddReferral(ctx, it.ID, authority); err != nil && undox.ErrorCode(err) != undox.ETRANSITION {
@@ -89,21 +89,28 @@ func (w *maintenanceWorker) Work(ctx context.Context, j *river.Job[MaintenanceJo
 	if _, err := w.store.ExpireIdempotencyKeys(ctx); err != nil {
 		return err
 	}
-	cands, err := w.store.RetentionCandidates(ctx, 1000)
-	if err != nil {
-		return err
-	}
-	for _, c := range cands {
-		if !w.retention.Due(c.Category, c.Status, c.StatusAt, w.store.Now()) {
-			continue
-		}
-		if _, err := w.store.CaseEvent(ctx, undox.System, c.Ref, undox.ActionErase, "retention"); err != nil {
-			if undox.ErrorCode(err) == undox.ELEGALHOLD || undox.ErrorCode(err) == undox.ETRANSITION {
-				continue
-			}
+	const page = 1000
+	var after *sqlstore.RetentionCandidate
+	for {
+		cands, err := w.store.RetentionCandidatesAfter(ctx, after, page)
+		if err != nil {
 			return err
 		}
-		w.logger.Info("retention erased a case", "case", c.Ref, "status", c.Status)
+		for _, c := range cands {
+			if !w.retention.Due(c.Category, c.Status, c.StatusAt, w.store.Now()) {
+				continue
+			}
+			if _, err := w.store.CaseEvent(ctx, undox.System, c.Ref, undox.ActionErase, "retention"); err != nil {
+				if undox.ErrorCode(err) == undox.ELEGALHOLD || undox.ErrorCode(err) == undox.ETRANSITION {
+					continue
+				}
+				return err
+			}
+			w.logger.Info("retention erased a case", "case", c.Ref, "status", c.Status)
+		}
+		if len(cands) < page {
+			return nil
+		}
+		after = &cands[len(cands)-1]
 	}
-	return nil
 }

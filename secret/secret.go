@@ -67,11 +67,16 @@ func LoadOrCreateKeyFile(path string) ([]byte, error) {
 	if _, err := rand.Read(key); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, os.ErrExist) { // another process made it first
-		return LoadOrCreateKeyFile(path)
-	}
+	// Write the key in full under a temporary name, then link it into
+	// place: the link is atomic and fails when another process starting
+	// at the same time won, so nobody reads a half-written key.
+	f, err := os.CreateTemp(filepath.Dir(path), ".secret.key.*")
 	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(f.Name())
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
 		return nil, err
 	}
 	if _, err := f.WriteString(hex.EncodeToString(key) + "\n"); err != nil {
@@ -82,7 +87,15 @@ func LoadOrCreateKeyFile(path string) ([]byte, error) {
 		f.Close()
 		return nil, err
 	}
-	return key, f.Close()
+	if err := f.Close(); err != nil {
+		return nil, err
+	}
+	if err := os.Link(f.Name(), path); errors.Is(err, os.ErrExist) {
+		return LoadOrCreateKeyFile(path)
+	} else if err != nil {
+		return nil, err
+	}
+	return key, nil
 }
 
 // NewDataKey returns a fresh data key and its form wrapped by the master key.

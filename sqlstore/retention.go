@@ -26,10 +26,23 @@ type RetentionCandidate struct {
 }
 
 // RetentionCandidates returns closed and withdrawn cases without a legal
-// hold, oldest change first.
+// hold, oldest status change first.
 func (s *Store) RetentionCandidates(ctx context.Context, limit int) ([]RetentionCandidate, error) {
+	return s.RetentionCandidatesAfter(ctx, nil, limit)
+}
+
+// RetentionCandidatesAfter returns the page of candidates that follows
+// after (the last candidate of the previous page; nil for the first), in
+// (status_at, ref) order.
+func (s *Store) RetentionCandidatesAfter(ctx context.Context, after *RetentionCandidate, limit int) ([]RetentionCandidate, error) {
+	at, ref := int64(-1<<62), ""
+	if after != nil {
+		at, ref = micros(after.StatusAt), after.Ref
+	}
 	rows, err := s.db.SQL.QueryContext(ctx, `SELECT ref, category, status, status_at FROM cases
-        WHERE status IN ('closed', 'withdrawn') AND legal_hold IS NULL ORDER BY status_at LIMIT $1`, limit)
+        WHERE status IN ('closed', 'withdrawn') AND legal_hold IS NULL
+          AND (status_at > $1 OR (status_at = $1 AND ref > $2))
+        ORDER BY status_at, ref LIMIT $3`, at, ref, limit)
 	if err != nil {
 		return nil, err
 	}

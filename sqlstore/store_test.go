@@ -1148,15 +1148,16 @@ func TestReferral(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, []string{authority}, refs)
 
-		// An item already captured is not routed, and no referral is kept.
+		// An item already captured (first reported as doxing) that is later
+		// reported as referral-only content is referred all the same.
 		r2, _ := e.create(t, report{urls: []string{"https://paste.example/captured"}, category: undox.CategoryDoxing})
 		id2 := e.get(t, r2.CaseRef).Items[0].ID
 		_, err = e.store.ObserveItem(e.ctx, id2, undox.ObserveCaptured, "", nil)
 		require.NoError(t, err)
-		requireCode(t, undox.ETRANSITION, e.store.AddReferral(e.ctx, id2, authority), "route a captured item")
+		require.NoError(t, e.store.AddReferral(e.ctx, id2, authority))
 		refs, err = e.store.Referrals(e.ctx, id2)
 		require.NoError(t, err)
-		require.Empty(t, refs)
+		require.Equal(t, []string{authority}, refs)
 
 		_, _, err = e.store.CaseItemsForTriage(e.ctx, 987654)
 		requireCode(t, undox.ENOTFOUND, err, "triage of an unknown case")
