@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/undox/undox/dbtest"
+	"github.com/undox/undox/sqlstore"
 )
 
 // TestMain lets the crash test run this test binary as the real undox
@@ -326,4 +327,34 @@ func TestReportRateLimit(t *testing.T) {
 	analyst := newToken(t, in, "analyst")
 	_, list := call(t, "GET", in.URL+"/api/v1/items", analyst, nil)
 	require.Len(t, list["items"].([]any), 3, "the refused report stored nothing")
+}
+
+// TestAuditVerifyNamesTheAlteredEntry: an entry edited in the database
+// after a checkpoint makes `undox audit verify` fail and name it.
+func TestAuditVerifyNamesTheAlteredEntry(t *testing.T) {
+	data := t.TempDir()
+	in := startServe(t, data, "")
+	for i := 0; i < 5; i++ {
+		code, _ := call(t, "POST", in.URL+"/api/v1/reports", "", map[string]any{"urls": []string{fmt.Sprintf("https://dox.example/a/%d", i)}})
+		require.Equal(t, 201, code)
+	}
+	in.Stop(t)
+	out, err := runCmd(t, nil, "audit", "checkpoint", "--data", data)
+	require.NoError(t, err, out)
+	out, err = runCmd(t, nil, "audit", "verify", "--data", data)
+	require.NoError(t, err, out)
+
+	db, err := sqlstore.Open(context.Background(), "", data)
+	require.NoError(t, err)
+	var id int64
+	require.NoError(t, db.SQL.QueryRow(`SELECT id FROM audit_entries WHERE action = 'case.create' ORDER BY id LIMIT 1 OFFSET 2`).Scan(&id))
+	_, err = db.SQL.Exec(`UPDATE audit_entries SET actor = 'token:9:someone-else' WHERE id = $1`, id)
+	require.NoError(t, err)
+	db.Close()
+
+	out, err = runCmd(t, nil, "audit", "verify", "--data", data)
+	require.Error(t, err)
+	require.Equal(t, 1, exitCode(err))
+	require.Contains(t, out, "TAMPERED")
+	require.Contains(t, out, fmt.Sprintf("entry %d ", id))
 }
