@@ -1,0 +1,631 @@
+// Package intakebench measures the public intake, POST /api/v1/reports,
+// under concurrent clients on SQLite and on PostgreSQL, against a baseline
+// measured in the same run: a minimal net/http handler that does one INSERT
+// of the same row into the same database.
+//
+// Run it with bench/intake/run.sh, or:
+//
+//	go test ./bench/intake -run '^$' -bench '^BenchmarkIntake$' -benchtime 3000x
+//
+// Performance is reported (reports/s, p50-ms, p99-ms), never asserted: no
+// test here fails on timing. A plain `go test` runs only a small smoke test
+// of the harness.
+package intakebench
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/undox/undox"
+	"github.com/undox/undox/audit"
+	"github.com/undox/undox/dbtest"
+	"github.com/undox/undox/intake"
+	"github.com/undox/undox/job"
+	"github.com/undox/undox/secret"
+	"github.com/undox/undox/sqlstore"
+	"github.com/undox/undox/web"
+)
+
+// DefaultClients is how many clients send reports at once by default.
+const DefaultClients = 64
+
+var clientsFlag = flag.Int("clients", 0, "concurrent clients (default: $BENCH_CLIENTS, else 64)")
+
+// clients returns the number of concurrent clients: -clients, then
+// BENCH_CLIENTS, then DefaultClients.
+func clients(tb testing.TB) int {
+	if *clientsFlag > 0 {
+		return *clientsFlag
+	}
+	if v := os.Getenv("BENCH_CLIENTS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			tb.Fatalf("BENCH_CLIENTS=%q: want a positive number", v)
+		}
+		return n
+	}
+	return DefaultClients
+}
+
+// runID keeps the synthetic URLs of this process apart from any other's.
+var runID = func() string {
+	b := make([]byte, 4)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}()
+
+var batch atomic.Int64
+
+// fixture is one migrated database with, over it, undox wired as
+// `undox serve` wires it (store, audit log, a started job queue, the web
+// server with rate limiting off) and the baseline handler, each behind a
+// loopback HTTP server.
+type fixture struct {
+	db       *sqlstore.DB
+	store    *sqlstore.Store
+	queue    *job.Queue
+	stopJobs func(testing.TB)
+	undox    *httptest.Server
+	baseline *httptest.Server
+	client   *http.Client
+	clients  int
+}
+
+func newFixture(tb testing.TB, backend dbtest.Backend) *fixture {
+	return newFixtureWith(tb, backend, options{})
+}
+
+// options change the fixture for the what-if diagnostics; the zero value
+// is undox as `undox serve` runs it by default.
+type options struct {
+	// stmtCache reopens SQLite through a driver that reuses prepared
+	// statements (see trace_test.go).
+	stmtCache bool
+	// workers is the job queue's workers; 0 is serve's default of 10.
+	workers int
+	// skipTriage queues no triage job. The triage of a case that is not
+	// referral-only does nothing (job/worker.go); every benchmark report
+	// is such a case, so this is what queueing triage only for
+	// referral-only cases would do here.
+	skipTriage bool
+}
+
+// skipTriage queues every job but triage.
+type skipTriage struct{ q *job.Queue }
+
+func (s skipTriage) EnqueueTx(ctx context.Context, tx *sql.Tx, jobs ...interface{ Kind() string }) error {
+	var rest []interface{ Kind() string }
+	for _, j := range jobs {
+		if j.Kind() != (undox.TriageJob{}).Kind() {
+			rest = append(rest, j)
+		}
+	}
+	if len(rest) == 0 {
+		return nil
+	}
+	return s.q.EnqueueTx(ctx, tx, rest...)
+}
+
+func newFixtureWith(tb testing.TB, backend dbtest.Backend, opt options) *fixture {
+	tb.Helper()
+	ctx := context.Background()
+	nclients := clients(tb)
+	dataDir := tb.TempDir()
+	// dbtest opens the database exactly as undox does (sqlstore.Open:
+	// SQLite in WAL with one connection, or a pgx pool) and migrates it;
+	// PostgreSQL gets a fresh database, and skips without
+	// UNDOX_TEST_POSTGRES_URL.
+	db, pgURL := backend.Open(tb, dataDir)
+	if opt.stmtCache && db.Dialect == sqlstore.SQLite {
+		db.Close()
+		db = openTracedSQLite(tb, db.Path, true, nil)
+	}
+	if opt.workers <= 0 {
+		opt.workers = 10
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+
+	master := make([]byte, secret.KeySize)
+	rand.Read(master)
+	keys, err := secret.New(master)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	store := sqlstore.NewStore(db, keys)
+	signer, verifier, err := audit.LoadOrCreateKeys(dataDir, "undox-bench")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	auditLog := audit.New(store, signer, verifier)
+	retention, err := undox.ParseRetention(undox.DefaultRetention)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	// The configuration `undox serve` starts with by default.
+	queue, err := job.New(ctx, store, auditLog, job.Config{
+		Logger:    log,
+		Workers:   opt.workers,
+		Retention: retention,
+		Authorities: map[string]string{
+			"csam":      "Offlimits / Meldpunt Kinderporno (EOKM)",
+			"terrorism": "Politie / Internet Referral Unit",
+		},
+		CheckpointEvery:  time.Minute,
+		MaintenanceEvery: 10 * time.Minute,
+		PostgresURL:      pgURL,
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	store.SetQueue(queue)
+	if opt.skipTriage {
+		store.SetQueue(skipTriage{queue})
+	}
+	qctx, cancel := context.WithCancel(ctx)
+	// The labels tell the queue's goroutines (which inherit them) apart
+	// from the HTTP handlers' and the clients' in a CPU profile:
+	// go tool pprof -tagfocus role=jobs.
+	pprof.Do(qctx, pprof.Labels("role", "jobs"), func(qctx context.Context) { err = queue.Start(qctx) })
+	if err != nil {
+		cancel()
+		queue.Close()
+		tb.Fatal(err)
+	}
+	var stopOnce sync.Once
+	stop := func(tb testing.TB) {
+		stopOnce.Do(func() {
+			if err := queue.Stop(20 * time.Second); err != nil {
+				tb.Logf("stopping the job queue: %v", err)
+			}
+			cancel()
+		})
+	}
+	tb.Cleanup(func() {
+		stop(tb)
+		queue.Close()
+	})
+
+	f := &fixture{db: db, store: store, queue: queue, stopJobs: stop, clients: nclients}
+	f.undox = httptest.NewUnstartedServer(nil)
+	publicURL := "http://" + f.undox.Listener.Addr().String()
+	vkey, err := audit.VerifierKeyText(dataDir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	h, err := web.New(web.Config{
+		Logger:           log,
+		Store:            store,
+		Intake:           &intake.Service{Store: store, PublicURL: publicURL},
+		Jobs:             queue,
+		ReportsPerMinute: 0, // no rate limit: every client is 127.0.0.1
+		VerifierKey:      vkey,
+		Version:          "bench",
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	f.undox.Config.Handler = labeled("undox", h)
+	f.undox.Start()
+	tb.Cleanup(f.undox.Close)
+
+	if err := createBaselineTable(ctx, db); err != nil {
+		tb.Fatal(err)
+	}
+	f.baseline = httptest.NewServer(labeled("baseline", baselineHandler(db)))
+	tb.Cleanup(f.baseline.Close)
+
+	tr := &http.Transport{
+		Proxy:               nil,
+		MaxIdleConns:        2 * nclients,
+		MaxIdleConnsPerHost: nclients,
+		IdleConnTimeout:     2 * time.Minute,
+		DisableCompression:  true,
+	}
+	f.client = &http.Client{Transport: tr, Timeout: 2 * time.Minute}
+	tb.Cleanup(tr.CloseIdleConnections)
+	return f
+}
+
+// labeled runs h with the profiler label role=name.
+func labeled(name string, h http.Handler) http.Handler {
+	labels := pprof.Labels("role", name)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		pprof.Do(r.Context(), labels, func(ctx context.Context) { h.ServeHTTP(w, r.WithContext(ctx)) })
+	})
+}
+
+// createBaselineTable creates the baseline's table: one row per report,
+// with the report's fields.
+func createBaselineTable(ctx context.Context, db *sqlstore.DB) error {
+	ddl := `CREATE TABLE IF NOT EXISTS bench_baseline_reports (
+        id              INTEGER PRIMARY KEY,
+        urls            TEXT    NOT NULL,
+        category        TEXT    NOT NULL,
+        description     TEXT    NOT NULL,
+        is_minor        INTEGER NOT NULL,
+        reporter_email  TEXT    NOT NULL,
+        language        TEXT    NOT NULL,
+        consent         INTEGER NOT NULL,
+        created_at      INTEGER NOT NULL)`
+	if db.Dialect == sqlstore.Postgres {
+		ddl = `CREATE TABLE IF NOT EXISTS bench_baseline_reports (
+        id              BIGSERIAL PRIMARY KEY,
+        urls            TEXT    NOT NULL,
+        category        TEXT    NOT NULL,
+        description     TEXT    NOT NULL,
+        is_minor        BOOLEAN NOT NULL,
+        reporter_email  TEXT    NOT NULL,
+        language        TEXT    NOT NULL,
+        consent         BOOLEAN NOT NULL,
+        created_at      BIGINT  NOT NULL)`
+	}
+	_, err := db.SQL.ExecContext(ctx, ddl)
+	return err
+}
+
+// baselineHandler is the least a report intake can do: decode the same
+// JSON body and INSERT one row with its fields, in one statement
+// (autocommit), on the same database connection set-up as undox's.
+func baselineHandler(db *sqlstore.DB) http.Handler {
+	const insert = `INSERT INTO bench_baseline_reports
+        (urls, category, description, is_minor, reporter_email, language, consent, created_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.URL.Path != "/api/v1/reports" {
+			http.NotFound(w, r)
+			return
+		}
+		var rep undox.Report
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, web.MaxReportBytes)).Decode(&rep); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		var id int64
+		err := db.SQL.QueryRowContext(r.Context(), insert, strings.Join(rep.URLs, "\n"), rep.Category, rep.Description,
+			rep.IsMinor, rep.ReporterEmail, rep.Language, rep.Consent, time.Now().UnixMicro()).Scan(&id)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		fmt.Fprintf(w, `{"case":"%d","items":%d}`+"\n", id, len(rep.URLs))
+	})
+}
+
+// run is the outcome of sending n reports.
+type run struct {
+	elapsed  time.Duration
+	lat      []time.Duration // sorted
+	failures int64
+	firstErr error
+}
+
+func (r run) perSecond() float64 { return float64(len(r.lat)) / r.elapsed.Seconds() }
+
+// quantile returns the q-quantile latency (nearest rank) in milliseconds.
+func (r run) quantile(q float64) float64 {
+	if len(r.lat) == 0 {
+		return 0
+	}
+	i := int(math.Ceil(q*float64(len(r.lat)))) - 1
+	i = max(0, min(i, len(r.lat)-1))
+	return float64(r.lat[i]) / float64(time.Millisecond)
+}
+
+// reportBody is a synthetic report about a URL no other report names.
+func reportBody(prefix string, i int) []byte {
+	return fmt.Appendf(nil, `{"urls":["https://dox.example/p/%s-%d"],"category":"doxing","is_minor":true,"reporter_email":"r@example.org","consent":true}`,
+		prefix, i)
+}
+
+// runOps calls op(0) … op(n-1) from c goroutines at once, and measures
+// each call's latency.
+func runOps(n, c int, op func(i int) error) run {
+	lat := make([]time.Duration, n)
+	var (
+		next     atomic.Int64
+		failures atomic.Int64
+		errOnce  sync.Once
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	start := time.Now()
+	for range min(c, n) {
+		wg.Go(func() {
+			pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels("role", "client")))
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				t0 := time.Now()
+				err := op(i)
+				lat[i] = time.Since(t0)
+				if err != nil {
+					failures.Add(1)
+					errOnce.Do(func() { firstErr = err })
+				}
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	slices.Sort(lat)
+	return run{elapsed: elapsed, lat: lat, failures: failures.Load(), firstErr: firstErr}
+}
+
+// newPrefix returns a prefix for synthetic URLs that no other batch uses.
+func newPrefix() string { return runID + "-" + strconv.FormatInt(batch.Add(1), 10) }
+
+// drive sends n distinct reports to url from c concurrent clients and
+// measures each request's latency, from before sending to the end of the
+// response body.
+func drive(client *http.Client, url string, n, c int) run {
+	prefix := newPrefix()
+	return runOps(n, c, func(i int) error {
+		resp, err := client.Post(url, "application/json", bytes.NewReader(reportBody(prefix, i)))
+		if err != nil {
+			return err
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusCreated {
+			return fmt.Errorf("%s: %s: %s", url, resp.Status, bytes.TrimSpace(b))
+		}
+		return nil
+	})
+}
+
+// pendingTriage counts the triage jobs not yet worked.
+func pendingTriage(ctx context.Context, db *sqlstore.DB) (int, error) {
+	var n int
+	err := db.SQL.QueryRowContext(ctx, `SELECT count(*) FROM river_job
+        WHERE kind = 'triage' AND state NOT IN ('completed', 'cancelled', 'discarded')`).Scan(&n)
+	return n, err
+}
+
+// drain waits until the job queue has worked every triage job, so that no
+// backlog of one measurement runs into the next. It gives up after limit
+// (it is not an assertion) and returns how long it waited.
+func drain(tb testing.TB, db *sqlstore.DB, limit time.Duration) time.Duration {
+	ctx := context.Background()
+	start := time.Now()
+	for {
+		n, err := pendingTriage(ctx, db)
+		if err != nil {
+			tb.Fatalf("counting pending triage jobs: %v", err)
+		}
+		if n == 0 {
+			return time.Since(start)
+		}
+		if time.Since(start) > limit {
+			tb.Logf("%d triage jobs still pending after %s", n, limit)
+			return time.Since(start)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// measure runs b.N reports against one server and reports the metrics.
+func (f *fixture) measure(b *testing.B, srv *httptest.Server, withJobs bool) {
+	url := srv.URL + "/api/v1/reports"
+	// Warm up: open every client's connection and the statement caches.
+	if w := drive(f.client, url, f.clients, f.clients); w.failures > 0 {
+		b.Fatalf("warm-up: %d of %d reports failed; first: %v", w.failures, f.clients, w.firstErr)
+	}
+	if withJobs {
+		drain(b, f.db, 5*time.Minute)
+	}
+	cpu0 := f.cpu(b)
+	b.ResetTimer()
+	r := drive(f.client, url, b.N, f.clients)
+	b.StopTimer()
+	cpu := f.cpu(b).sub(cpu0)
+	if r.failures > 0 {
+		b.Fatalf("%d of %d reports failed; first: %v", r.failures, b.N, r.firstErr)
+	}
+	b.ReportMetric(r.perSecond(), "reports/s")
+	b.ReportMetric(r.quantile(0.50), "p50-ms")
+	b.ReportMetric(r.quantile(0.99), "p99-ms")
+	// CPU per report of this process (clients, server, job workers) and,
+	// on PostgreSQL, of the server processes serving this database:
+	// the machine's two cores are shared by all of them.
+	perOp := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(b.N) }
+	b.ReportMetric(perOp(cpu.self+cpu.db), "cpu-µs/op")
+	if f.db.Dialect == sqlstore.Postgres && cpu.dbOK {
+		b.ReportMetric(perOp(cpu.db), "pg-cpu-µs/op")
+	}
+	if withJobs {
+		// How long the triage jobs of this run took to be worked after
+		// the last response: a backlog the throughput above does not show.
+		b.ReportMetric(float64(drain(b, f.db, 5*time.Minute))/float64(time.Millisecond), "drain-ms")
+	}
+}
+
+// cpuTimes is CPU time used so far by this process and, on PostgreSQL,
+// by the server processes connected to the benchmark's database.
+type cpuTimes struct {
+	self, db time.Duration
+	dbOK     bool
+	pids     map[int]time.Duration
+}
+
+func (c cpuTimes) sub(before cpuTimes) cpuTimes {
+	out := cpuTimes{self: c.self - before.self, dbOK: c.dbOK && before.dbOK}
+	// A backend that started during the run counts from zero.
+	for pid, d := range c.pids {
+		out.db += d - before.pids[pid]
+	}
+	return out
+}
+
+// clockTick is the unit of /proc/PID/stat times (USER_HZ, 100 on Linux).
+const clockTick = 10 * time.Millisecond
+
+func (f *fixture) cpu(tb testing.TB) cpuTimes {
+	var c cpuTimes
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
+		c.self = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	if f.db.Dialect != sqlstore.Postgres {
+		return c
+	}
+	rows, err := f.db.SQL.Query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer rows.Close()
+	c.pids = map[int]time.Duration{}
+	c.dbOK = true
+	for rows.Next() {
+		var pid int
+		if err := rows.Scan(&pid); err != nil {
+			tb.Fatal(err)
+		}
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		if err != nil {
+			c.dbOK = false // not on this machine, or not ours to read
+			continue
+		}
+		// Fields after the command name, which ends with ')': state is
+		// field 3, utime 14 and stime 15.
+		fields := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+		if len(fields) < 13 {
+			c.dbOK = false
+			continue
+		}
+		ut, _ := strconv.ParseInt(fields[11], 10, 64)
+		st, _ := strconv.ParseInt(fields[12], 10, 64)
+		c.pids[pid] = time.Duration(ut+st) * clockTick
+	}
+	if err := rows.Err(); err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}
+
+// BenchmarkIntake measures POST /api/v1/reports on each backend: undox as
+// served, and the one-INSERT baseline on the same database.
+func BenchmarkIntake(b *testing.B) {
+	for _, backend := range dbtest.Backends() {
+		b.Run(backend.Name, func(b *testing.B) {
+			f := newFixture(b, backend)
+			b.Logf("%s: %d concurrent clients", backend.Name, f.clients)
+			b.Run("undox", func(b *testing.B) { f.measure(b, f.undox, true) })
+			b.Run("baseline", func(b *testing.B) { f.measure(b, f.baseline, false) })
+		})
+	}
+}
+
+// BenchmarkIntakeWhatIf is a diagnostic: BenchmarkIntake with changes
+// that are not in undox, to measure what they would do.
+//
+//   - stmtcache (SQLite): prepared statements reused, undox's and River's,
+//     instead of every statement being parsed again on every call;
+//   - notriage: no triage job queued for cases that are not referral-only
+//     (for these reports, none);
+//   - workers100: 100 job workers instead of 10, so that triage keeps up
+//     with intake (River fetches at most every 100 ms, at most as many jobs
+//     as it has free workers: 10 workers work at most 100 jobs a second).
+func BenchmarkIntakeWhatIf(b *testing.B) {
+	type variant struct {
+		name string
+		opt  options
+	}
+	for _, backend := range dbtest.Backends() {
+		variants := []variant{
+			{"workers100", options{workers: 100}},
+			{"notriage", options{skipTriage: true}},
+		}
+		if backend.Name == "sqlite" {
+			variants = append(variants,
+				variant{"stmtcache", options{stmtCache: true}},
+				variant{"notriage+stmtcache", options{skipTriage: true, stmtCache: true}})
+		}
+		for _, v := range variants {
+			b.Run(backend.Name+"-"+v.name, func(b *testing.B) {
+				f := newFixtureWith(b, backend, v.opt)
+				b.Run("undox", func(b *testing.B) { f.measure(b, f.undox, true) })
+				b.Run("baseline", func(b *testing.B) { f.measure(b, f.baseline, false) })
+			})
+		}
+	}
+}
+
+// TestHarness checks, quickly and on SQLite only, that both servers take
+// reports and write them, and that the triage jobs get worked, also through
+// the what-if statement cache. It measures nothing.
+func TestHarness(t *testing.T) {
+	for _, backend := range dbtest.Backends() {
+		if backend.Name != "sqlite" {
+			continue
+		}
+		for _, opt := range []options{{}, {stmtCache: true}} {
+			t.Run(fmt.Sprintf("stmtcache=%t", opt.stmtCache), func(t *testing.T) { testHarness(t, backend, opt) })
+		}
+	}
+}
+
+func testHarness(t *testing.T, backend dbtest.Backend, opt options) {
+	f := newFixtureWith(t, backend, opt)
+	ctx := context.Background()
+	count := func(q string) int {
+		var n int
+		if err := f.db.SQL.QueryRowContext(ctx, q).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	const n = 20
+	for _, srv := range []*httptest.Server{f.undox, f.baseline} {
+		r := drive(f.client, srv.URL+"/api/v1/reports", n, 4)
+		if r.failures > 0 {
+			t.Fatalf("%d of %d reports failed; first: %v", r.failures, n, r.firstErr)
+		}
+		if len(r.lat) != n || r.quantile(0.5) <= 0 || r.quantile(0.99) < r.quantile(0.5) {
+			t.Fatalf("latencies: %v", r.lat)
+		}
+	}
+	if got := count(`SELECT count(*) FROM cases`); got != n {
+		t.Errorf("cases: %d, want %d", got, n)
+	}
+	if got := count(`SELECT count(*) FROM items WHERE url LIKE 'https://dox.example/p/%'`); got != n {
+		t.Errorf("items: %d, want %d", got, n)
+	}
+	if got := count(`SELECT count(*) FROM bench_baseline_reports`); got != n {
+		t.Errorf("baseline rows: %d, want %d", got, n)
+	}
+	if got := count(`SELECT count(*) FROM river_job WHERE kind = 'triage'`); got != n {
+		t.Errorf("triage jobs: %d, want %d", got, n)
+	}
+	drain(t, f.db, time.Minute)
+	if n, err := pendingTriage(ctx, f.db); err != nil || n != 0 {
+		t.Errorf("pending triage jobs: %d, %v", n, err)
+	}
+	if got := count(`SELECT count(*) FROM river_job WHERE kind = 'triage' AND state = 'completed'`); got != n {
+		t.Errorf("completed triage jobs: %d, want %d", got, n)
+	}
+}
