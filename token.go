@@ -35,10 +35,11 @@ type AuditEntry struct {
 	Detail     string    `json:"detail,omitempty"`
 }
 
-// TriageJob routes a new case's items: referral-only content goes to the
+// TriageJob routes new cases' items: referral-only content goes to the
 // competent authority and is never fetched; the rest waits for capture.
+// Reports stored together in one transaction share one job.
 type TriageJob struct {
-	CaseID int64 `json:"case_id"`
+	CaseIDs []int64 `json:"case_ids"`
 }
 
 // Kind names the job.

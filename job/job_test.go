@@ -345,7 +345,7 @@ func TestTriageWithoutAuthorityFails(t *testing.T) {
 		require.Equal(t, 1, f.Attempt)
 		var args undox.TriageJob
 		require.NoError(t, json.Unmarshal([]byte(f.Args), &args))
-		require.Equal(t, c.ID, args.CaseID)
+		require.Contains(t, args.CaseIDs, c.ID)
 		require.Equal(t, undox.ItemNew, e.item(t, c.Items[0].ID).Status)
 		require.Empty(t, e.referrals(t, c.Items[0].ID))
 	})

@@ -23,7 +23,18 @@ type triageWorker struct {
 }
 
 func (w *triageWorker) Work(ctx context.Context, j *river.Job[undox.TriageJob]) error {
-	cat, items, err := w.store.CaseItemsForTriage(ctx, j.Args.CaseID)
+	for _, id := range j.Args.CaseIDs {
+		if err := w.triage(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// triage routes one case's items. It can run again for the same case (a
+// retry of the job): what it did already it does not do twice.
+func (w *triageWorker) triage(ctx context.Context, caseID int64) error {
+	cat, items, err := w.store.CaseItemsForTriage(ctx, caseID)
 	if err != nil {
 		return err
 	}
@@ -36,7 +47,7 @@ func (w *triageWorker) Work(ctx context.Context, j *river.Job[undox.TriageJob]) 
 	}
 	for _, it := range items {
 		if it.Status == undox.ItemReferred {
-			continue // already routed, by this job's earlier attempt or another case
+			continue // already routed, by an earlier attempt or another case
 		}
 		if err := w.store.AddReferral(ctx, it.ID, authority); err != nil && undox.ErrorCode(err) != undox.ETRANSITION {
 			return err

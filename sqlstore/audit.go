@@ -23,28 +23,17 @@ func (s *Store) audit(ctx context.Context, tx *sql.Tx, actor undox.Actor, action
 }
 
 type auditEntry struct {
-	action, objType, objID, detail string
+	actor, action, objType, objID, detail string
 }
 
 // auditMany appends several entries in one statement.
-func (s *Store) auditMany(ctx context.Context, tx *sql.Tx, actor undox.Actor, entries []auditEntry) error {
-	if len(entries) == 0 {
-		return nil
-	}
+func (s *Store) auditMany(ctx context.Context, tx *sql.Tx, entries []auditEntry) error {
 	now := micros(s.now())
-	var sb strings.Builder
-	args := make([]any, 0, 1+2+4*len(entries))
-	args = append(args, now, actor.Label())
+	rows := make([][]any, len(entries))
 	for i, e := range entries {
-		if i > 0 {
-			sb.WriteString(",")
-		}
-		n := len(args)
-		fmt.Fprintf(&sb, "($1, $2, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4)
-		args = append(args, e.action, e.objType, e.objID, e.detail)
+		rows[i] = []any{now, e.actor, e.action, e.objType, e.objID, e.detail}
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO audit_entries (created_at, actor, action, object_type, object_id, detail) VALUES `+sb.String(), args...)
-	return err
+	return insertRows(ctx, tx, `INSERT INTO audit_entries (created_at, actor, action, object_type, object_id, detail)`, rows, "", nil)
 }
 
 // Audit appends an entry in a transaction of its own, for events that

@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -212,13 +213,19 @@ type Store struct {
 	keys  *secret.Keyring
 	queue Enqueuer
 	now   func() time.Time
+
+	// The report writer (see intake.go).
+	pending    chan *createReq
+	quit       chan struct{}
+	writerOnce sync.Once
+	closeOnce  sync.Once
 }
 
 // NewStore returns a store over db. Personal fields are sealed with keys.
 // Jobs are queued through queue, which may be set later with SetQueue
 // (the job queue itself needs the store).
 func NewStore(db *DB, keys *secret.Keyring) *Store {
-	return &Store{db: db, keys: keys, now: time.Now}
+	return &Store{db: db, keys: keys, now: time.Now, pending: make(chan *createReq, 4*maxBatch), quit: make(chan struct{})}
 }
 
 // Now is the store's clock.

@@ -96,11 +96,13 @@ func (e *env) count(t *testing.T, query string, args ...any) int {
 
 func (e *env) countCases(t *testing.T) int { return e.count(t, `SELECT count(*) FROM cases`) }
 
+// countTriageJobs counts the cases queued for triage (reports stored in
+// one transaction share one job).
 func (e *env) countTriageJobs(t *testing.T) int {
-	return e.count(t, `SELECT count(*) FROM river_job WHERE kind='triage'`)
+	return len(e.triageCaseIDs(t))
 }
 
-// triageCaseIDs returns the case_id of every queued triage job.
+// triageCaseIDs returns the cases of every queued triage job.
 func (e *env) triageCaseIDs(t *testing.T) []int64 {
 	t.Helper()
 	q := `SELECT json(args) FROM river_job WHERE kind = 'triage' ORDER BY id`
@@ -116,7 +118,7 @@ func (e *env) triageCaseIDs(t *testing.T) []int64 {
 		require.NoError(t, rows.Scan(&raw))
 		var j undox.TriageJob
 		require.NoError(t, json.Unmarshal([]byte(raw), &j), raw)
-		out = append(out, j.CaseID)
+		out = append(out, j.CaseIDs...)
 	}
 	require.NoError(t, rows.Err())
 	return out

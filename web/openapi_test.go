@@ -1043,7 +1043,7 @@ func TestOpenAPIWalk(t *testing.T) {
 		})
 		assert.Contains(t, found.LastError, "no competent authority")
 		assert.GreaterOrEqual(t, found.Attempt, 1)
-		assert.Contains(t, found.Args, "case_id")
+		assert.Contains(t, found.Args, "case_ids")
 		if found.State == "retryable" {
 			assert.False(t, found.NextAttempt.IsZero(), "a retryable job says when it runs again")
 		}

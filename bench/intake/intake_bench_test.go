@@ -618,14 +618,16 @@ func testHarness(t *testing.T, backend dbtest.Backend, opt options) {
 	if got := count(`SELECT count(*) FROM bench_baseline_reports`); got != n {
 		t.Errorf("baseline rows: %d, want %d", got, n)
 	}
-	if got := count(`SELECT count(*) FROM river_job WHERE kind = 'triage'`); got != n {
-		t.Errorf("triage jobs: %d, want %d", got, n)
+	// Reports stored in one transaction share one triage job.
+	jobs := count(`SELECT count(*) FROM river_job WHERE kind = 'triage'`)
+	if jobs < 1 || jobs > n {
+		t.Errorf("triage jobs: %d, want 1 to %d", jobs, n)
 	}
 	drain(t, f.db, time.Minute)
 	if n, err := pendingTriage(ctx, f.db); err != nil || n != 0 {
 		t.Errorf("pending triage jobs: %d, %v", n, err)
 	}
-	if got := count(`SELECT count(*) FROM river_job WHERE kind = 'triage' AND state = 'completed'`); got != n {
-		t.Errorf("completed triage jobs: %d, want %d", got, n)
+	if got := count(`SELECT count(*) FROM river_job WHERE kind = 'triage' AND state = 'completed'`); got != jobs {
+		t.Errorf("completed triage jobs: %d, want %d", got, jobs)
 	}
 }

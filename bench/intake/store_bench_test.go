@@ -55,7 +55,7 @@ func BenchmarkStore(b *testing.B) {
 					if err != nil {
 						return err
 					}
-					if err := f.queue.EnqueueTx(ctx, tx, undox.TriageJob{CaseID: int64(i)}); err != nil {
+					if err := f.queue.EnqueueTx(ctx, tx, undox.TriageJob{CaseIDs: []int64{int64(i)}}); err != nil {
 						tx.Rollback()
 						return err
 					}

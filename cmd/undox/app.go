@@ -108,6 +108,9 @@ func (a *app) migrate(ctx context.Context) error {
 }
 
 func (a *app) close() {
+	if a.store != nil {
+		a.store.Close()
+	}
 	if a.queue != nil {
 		a.queue.Close()
 	}

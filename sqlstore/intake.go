@@ -1,0 +1,567 @@
+package sqlstore
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/undox/undox"
+)
+
+// Reports are stored by one writer that commits whatever reports are
+// waiting in one transaction (group commit): under load, hundreds of
+// reports share one commit — one write of the WAL on SQLite, one flush on
+// PostgreSQL — and a handful of multi-row statements. Each report is
+// answered only after its transaction committed. When a batch fails as a
+// whole (say, a concurrent process took an idempotency key), each of its
+// reports is stored again on its own, so one report cannot sink another.
+
+// maxBatch bounds the reports in one transaction.
+const maxBatch = 256
+
+type createReq struct {
+	actor undox.Actor
+	nc    undox.NewCase
+	done  chan createRes
+}
+
+type createRes struct {
+	r   undox.Receipt
+	err error
+}
+
+// CreateCase implements undox.CaseStore.
+func (s *Store) CreateCase(ctx context.Context, actor undox.Actor, nc undox.NewCase) (undox.Receipt, error) {
+	req := &createReq{actor: actor, nc: nc, done: make(chan createRes, 1)}
+	s.writerOnce.Do(func() { go s.writer() })
+	select {
+	case s.pending <- req:
+	case <-ctx.Done():
+		return undox.Receipt{}, ctx.Err()
+	case <-s.quit:
+		return undox.Receipt{}, undox.Errorf(undox.EUNAVAILABLE, "undox is shutting down")
+	}
+	select {
+	case res := <-req.done:
+		return res.r, res.err
+	case <-ctx.Done():
+		// The report may still be stored: a retry with the same
+		// Idempotency-Key will tell.
+		return undox.Receipt{}, ctx.Err()
+	}
+}
+
+// Close stops the report writer; reports already taken are answered.
+func (s *Store) Close() {
+	s.closeOnce.Do(func() { close(s.quit) })
+}
+
+func (s *Store) writer() {
+	var carry []*createReq
+	for {
+		batch := carry
+		carry = nil
+		if len(batch) == 0 {
+			select {
+			case r := <-s.pending:
+				batch = append(batch, r)
+			case <-s.quit:
+				return
+			}
+		}
+	fill:
+		for len(batch) < maxBatch {
+			select {
+			case r := <-s.pending:
+				batch = append(batch, r)
+			default:
+				break fill
+			}
+		}
+		carry = s.writeBatch(batch)
+	}
+}
+
+// writeBatch stores a batch and answers its reports. Reports that share an
+// idempotency key or external reference with an earlier one in the batch
+// wait for the next batch, where they find it stored; they are returned.
+func (s *Store) writeBatch(batch []*createReq) []*createReq {
+	var now, later []*createReq
+	seen := map[string]bool{}
+	for _, r := range batch {
+		var keys []string
+		if r.nc.Idempotency != nil {
+			keys = append(keys, "k\x00"+r.nc.Idempotency.Key)
+		}
+		if r.nc.Partner != "" && r.nc.Report.ExternalRef != "" {
+			keys = append(keys, "x\x00"+r.nc.Partner+"\x00"+r.nc.Report.ExternalRef)
+		}
+		dup := false
+		for _, k := range keys {
+			dup = dup || seen[k]
+		}
+		if dup {
+			later = append(later, r)
+			continue
+		}
+		for _, k := range keys {
+			seen[k] = true
+		}
+		now = append(now, r)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	defer func() {
+		// A fault here must not leave reporters waiting for ever.
+		if v := recover(); v != nil {
+			for _, r := range now {
+				select {
+				case r.done <- createRes{err: fmt.Errorf("sqlstore: storing reports: %v", v)}:
+				default:
+				}
+			}
+		}
+	}()
+	res, err := s.storeReports(ctx, now)
+	if err != nil {
+		res = make([]createRes, len(now))
+		if len(now) == 1 {
+			res[0].err = err
+		}
+		for i, r := range now {
+			if len(now) == 1 {
+				break
+			}
+			one, err := s.storeReports(ctx, []*createReq{r})
+			if err != nil {
+				res[i].err = err
+			} else {
+				res[i] = one[0]
+			}
+		}
+	}
+	for i, r := range now {
+		if res[i].err != nil && isUnique(res[i].err) {
+			res[i].err = undox.Errorf(undox.ECONFLICT, "the report conflicts with one stored at the same time; submit it again")
+		}
+		r.done <- res[i]
+	}
+	return later
+}
+
+// storeReports stores reports in one transaction. A unique violation (a
+// concurrent process stored the same idempotency key or external
+// reference) is retried once: the retry finds what the other stored.
+func (s *Store) storeReports(ctx context.Context, reqs []*createReq) ([]createRes, error) {
+	res := make([]createRes, len(reqs))
+	var err error
+	for attempt := 0; attempt < 2; attempt++ {
+		err = s.inTx(ctx, func(tx *sql.Tx) error {
+			var err error
+			res, err = s.insertReports(ctx, tx, reqs)
+			return err
+		})
+		if err == nil || !isUnique(err) {
+			break
+		}
+	}
+	return res, err
+}
+
+// newCase is a report that becomes a case in this transaction.
+type newCase struct {
+	i       int
+	id      int64
+	key     []byte
+	wrapped []byte
+	urls    []string
+}
+
+// itemAgg is what a batch adds to one item.
+type itemAgg struct {
+	host     string
+	count    int
+	category string
+	rank     int
+	minor    bool
+	priority int
+	id       int64
+}
+
+func (s *Store) insertReports(ctx context.Context, tx *sql.Tx, reqs []*createReq) ([]createRes, error) {
+	res := make([]createRes, len(reqs))
+	done := make([]bool, len(reqs))
+	now := micros(s.now())
+	if err := s.resolveIdempotent(ctx, tx, reqs, res, done); err != nil {
+		return nil, err
+	}
+	if err := s.resolveExternalRefs(ctx, tx, reqs, res, done); err != nil {
+		return nil, err
+	}
+
+	// Cases, with their personal fields sealed under their own keys.
+	var cases []*newCase
+	var caseRows [][]any
+	for i, r := range reqs {
+		if done[i] {
+			continue
+		}
+		nc, rep := r.nc, r.nc.Report
+		c := &newCase{i: i}
+		seenURL := map[string]bool{}
+		for _, u := range rep.URLs {
+			if !seenURL[u] {
+				seenURL[u] = true
+				c.urls = append(c.urls, u)
+			}
+		}
+		var err error
+		if c.key, c.wrapped, err = s.keys.NewDataKey(); err != nil {
+			return nil, err
+		}
+		email, err := s.sealField(c.key, nc.Ref, "reporter_email", rep.ReporterEmail)
+		if err != nil {
+			return nil, err
+		}
+		desc, err := s.sealField(c.key, nc.Ref, "description", rep.Description)
+		if err != nil {
+			return nil, err
+		}
+		var partner, extRef any
+		if nc.Partner != "" {
+			partner = nc.Partner
+			if rep.ExternalRef != "" {
+				extRef = rep.ExternalRef
+			}
+		}
+		category := rep.Category
+		if category == "" {
+			category = undox.CategoryUnassessed
+		}
+		cases = append(cases, c)
+		caseRows = append(caseRows, []any{nc.Ref, category, nc.Handling.Code, rep.IsMinor, rep.Language, "open",
+			rep.Consent, nc.Source, partner, extRef, nc.Priority, nc.StatusTokenHash, email, desc, now, now, now})
+	}
+	if len(cases) == 0 {
+		return res, nil
+	}
+	byRef := make(map[string]*newCase, len(cases))
+	for _, c := range cases {
+		byRef[reqs[c.i].nc.Ref] = c
+	}
+	err := insertRows(ctx, tx, `INSERT INTO cases (ref, category, handling, is_minor, language, status,
+            consent, source, partner, external_ref, priority, status_token_hash, reporter_email_enc, description_enc,
+            created_at, updated_at, status_at)`, caseRows, `RETURNING id, ref`, func(rows *sql.Rows) error {
+		var (
+			id  int64
+			ref string
+		)
+		if err := rows.Scan(&id, &ref); err != nil {
+			return err
+		}
+		byRef[ref].id = id
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	keyRows := make([][]any, len(cases))
+	for j, c := range cases {
+		keyRows[j] = []any{c.id, c.wrapped}
+	}
+	if err := insertRows(ctx, tx, `INSERT INTO case_keys (case_id, wrapped)`, keyRows, "", nil); err != nil {
+		return nil, err
+	}
+
+	// Items: one row per URL, however many reports of the batch name it.
+	// Each keeps the most serious category and the highest priority it
+	// was reported with; once any case reports it as referral-only
+	// content, it is never fetched.
+	items := map[string]*itemAgg{}
+	var order []string
+	for _, c := range cases {
+		nc := reqs[c.i].nc
+		rank := undox.Priority(nc.Handling, false)
+		for _, u := range c.urls {
+			a := items[u]
+			if a == nil {
+				host := ""
+				if pu, err := url.Parse(u); err == nil {
+					host = pu.Hostname()
+				}
+				a = &itemAgg{host: host, category: nc.Handling.Code, rank: rank, priority: nc.Priority}
+				items[u] = a
+				order = append(order, u)
+			}
+			a.count++
+			a.minor = a.minor || nc.Report.IsMinor
+			a.priority = max(a.priority, nc.Priority)
+			if rank > a.rank {
+				a.rank, a.category = rank, nc.Handling.Code
+			}
+		}
+	}
+	itemRows := make([][]any, len(order))
+	for j, u := range order {
+		a := items[u]
+		itemRows[j] = []any{u, a.host, "new", a.count, a.category, a.rank, a.minor, a.priority, now, now}
+	}
+	err = insertRows(ctx, tx, `INSERT INTO items (url, host, status, report_count, category, category_rank, is_minor, priority, created_at, updated_at)`,
+		itemRows, `ON CONFLICT (url) DO UPDATE SET
+            updated_at = excluded.updated_at,
+            report_count = items.report_count + excluded.report_count,
+            is_minor = (items.is_minor OR excluded.is_minor),
+            priority = CASE WHEN items.priority < excluded.priority THEN excluded.priority ELSE items.priority END,
+            category = CASE WHEN items.category_rank < excluded.category_rank THEN excluded.category ELSE items.category END,
+            category_rank = CASE WHEN items.category_rank < excluded.category_rank THEN excluded.category_rank ELSE items.category_rank END
+        RETURNING id, url`, func(rows *sql.Rows) error {
+			var (
+				id int64
+				u  string
+			)
+			if err := rows.Scan(&id, &u); err != nil {
+				return err
+			}
+			items[u].id = id
+			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
+
+	var links, idem [][]any
+	var audit []auditEntry
+	caseIDs := make([]int64, 0, len(cases))
+	for _, c := range cases {
+		r := reqs[c.i]
+		nc := r.nc
+		label := r.actor.Label()
+		caseIDs = append(caseIDs, c.id)
+		audit = append(audit, auditEntry{label, "case.create", "case", nc.Ref,
+			fmt.Sprintf("category=%s handling=%s minor=%t items=%d source=%s", caseRows[len(caseIDs)-1][1], nc.Handling.Code,
+				nc.Report.IsMinor, len(c.urls), nc.Source)})
+		for _, u := range c.urls {
+			id := items[u].id
+			links = append(links, []any{c.id, id, now})
+			audit = append(audit, auditEntry{label, "item.link", "item", strconv.FormatInt(id, 10), "case=" + nc.Ref})
+		}
+		receipt := nc.Receipt
+		receipt.CaseRef = nc.Ref
+		receipt.Items = len(c.urls)
+		if nc.Idempotency != nil {
+			b, _ := json.Marshal(receipt)
+			sealed, err := s.sealField(c.key, nc.Ref, "receipt", string(b))
+			if err != nil {
+				return nil, err
+			}
+			idem = append(idem, []any{nc.Idempotency.Key, nc.Idempotency.RequestHash, c.id, sealed, now})
+		}
+		res[c.i] = createRes{r: receipt}
+	}
+	if err := insertRows(ctx, tx, `INSERT INTO case_items (case_id, item_id, created_at)`, links, "", nil); err != nil {
+		return nil, err
+	}
+	if err := insertRows(ctx, tx, `INSERT INTO idempotency_keys (key, request_hash, case_id, receipt_enc, created_at)`, idem, "", nil); err != nil {
+		return nil, err
+	}
+	if err := s.auditMany(ctx, tx, audit); err != nil {
+		return nil, err
+	}
+	if err := s.enqueue(ctx, tx, undox.TriageJob{CaseIDs: caseIDs}); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// resolveIdempotent answers the reports whose Idempotency-Key was used
+// before: the same request gets the stored receipt, another request an
+// error. Expired keys are forgotten.
+func (s *Store) resolveIdempotent(ctx context.Context, tx *sql.Tx, reqs []*createReq, res []createRes, done []bool) error {
+	var keys []any
+	for _, r := range reqs {
+		if r.nc.Idempotency != nil {
+			keys = append(keys, r.nc.Idempotency.Key)
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	type stored struct {
+		hash, sealed, wrapped []byte
+		created               int64
+		ref                   string
+	}
+	found := map[string]stored{}
+	err := selectIn(ctx, tx, `SELECT k.key, k.request_hash, k.receipt_enc, k.created_at, c.ref, ck.wrapped
+        FROM idempotency_keys k JOIN cases c ON c.id = k.case_id LEFT JOIN case_keys ck ON ck.case_id = k.case_id
+        WHERE k.key IN `, keys, func(rows *sql.Rows) error {
+		var (
+			k  string
+			st stored
+		)
+		if err := rows.Scan(&k, &st.hash, &st.sealed, &st.created, &st.ref, &st.wrapped); err != nil {
+			return err
+		}
+		found[k] = st
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	var expired []any
+	for i, r := range reqs {
+		if r.nc.Idempotency == nil {
+			continue
+		}
+		st, ok := found[r.nc.Idempotency.Key]
+		if !ok {
+			continue
+		}
+		if s.now().Sub(fromMicros(st.created)) > IdempotencyTTL {
+			expired = append(expired, r.nc.Idempotency.Key)
+			continue
+		}
+		done[i] = true
+		if !bytes.Equal(st.hash, r.nc.Idempotency.RequestHash) {
+			res[i].err = undox.Errorf(undox.EIDEMPOTENCY,
+				"this Idempotency-Key was used for a different request; use a new key for a new report")
+			continue
+		}
+		if st.wrapped == nil || st.sealed == nil {
+			res[i].err = undox.Errorf(undox.EERASED, "the case of this request has been erased")
+			continue
+		}
+		key, err := s.keys.Unwrap(st.wrapped)
+		if err != nil {
+			return err
+		}
+		plain, err := s.openField(key, st.ref, "receipt", st.sealed)
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal([]byte(plain), &res[i].r); err != nil {
+			return err
+		}
+		res[i].r.Duplicate = true
+	}
+	if len(expired) > 0 {
+		return selectIn(ctx, tx, `DELETE FROM idempotency_keys WHERE key IN `, expired, nil)
+	}
+	return nil
+}
+
+// resolveExternalRefs answers the imported rows whose external reference
+// the same partner imported before: with the case it made then.
+func (s *Store) resolveExternalRefs(ctx context.Context, tx *sql.Tx, reqs []*createReq, res []createRes, done []bool) error {
+	var refs []any
+	for i, r := range reqs {
+		if !done[i] && r.nc.Partner != "" && r.nc.Report.ExternalRef != "" {
+			refs = append(refs, r.nc.Report.ExternalRef)
+		}
+	}
+	if len(refs) == 0 {
+		return nil
+	}
+	found := map[[2]string]string{}
+	err := selectIn(ctx, tx, `SELECT partner, external_ref, ref FROM cases WHERE external_ref IN `, refs, func(rows *sql.Rows) error {
+		var p, x, ref string
+		if err := rows.Scan(&p, &x, &ref); err != nil {
+			return err
+		}
+		found[[2]string{p, x}] = ref
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for i, r := range reqs {
+		if done[i] || r.nc.Partner == "" || r.nc.Report.ExternalRef == "" {
+			continue
+		}
+		if ref, ok := found[[2]string{r.nc.Partner, r.nc.Report.ExternalRef}]; ok {
+			done[i] = true
+			res[i].r = undox.Receipt{CaseRef: ref, Duplicate: true}
+		}
+	}
+	return nil
+}
+
+// maxParams keeps one statement well under SQLite's (32766) and
+// PostgreSQL's (65535) limits on parameters.
+const maxParams = 30000
+
+// insertRows runs head VALUES (…),(…) tail for rows, as many rows per
+// statement as the parameter limit allows; scan reads each RETURNING row.
+func insertRows(ctx context.Context, tx *sql.Tx, head string, rows [][]any, tail string, scan func(*sql.Rows) error) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	per := max(1, maxParams/len(rows[0]))
+	for start := 0; start < len(rows); start += per {
+		chunk := rows[start:min(start+per, len(rows))]
+		var sb strings.Builder
+		args := make([]any, 0, len(chunk)*len(chunk[0]))
+		sb.WriteString(head)
+		sb.WriteString(" VALUES ")
+		for r, row := range chunk {
+			if r > 0 {
+				sb.WriteByte(',')
+			}
+			sb.WriteByte('(')
+			for c, v := range row {
+				if c > 0 {
+					sb.WriteByte(',')
+				}
+				args = append(args, v)
+				sb.WriteByte('$')
+				sb.WriteString(strconv.Itoa(len(args)))
+			}
+			sb.WriteByte(')')
+		}
+		sb.WriteByte(' ')
+		sb.WriteString(tail)
+		if err := run(ctx, tx, sb.String(), args, scan); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// selectIn runs head (…values…) for values in chunks.
+func selectIn(ctx context.Context, tx *sql.Tx, head string, values []any, scan func(*sql.Rows) error) error {
+	for start := 0; start < len(values); start += maxParams {
+		chunk := values[start:min(start+maxParams, len(values))]
+		ph := make([]string, len(chunk))
+		for i := range chunk {
+			ph[i] = "$" + strconv.Itoa(i+1)
+		}
+		if err := run(ctx, tx, head+"("+strings.Join(ph, ",")+")", chunk, scan); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func run(ctx context.Context, tx *sql.Tx, q string, args []any, scan func(*sql.Rows) error) error {
+	if scan == nil {
+		_, err := tx.ExecContext(ctx, q, args...)
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
