@@ -23,7 +23,12 @@ type triageWorker struct {
 }
 
 func (w *triageWorker) Work(ctx context.Context, j *river.Job[undox.TriageJob]) error {
-	for _, id := range j.Args.CaseIDs {
+	// Most cases need nothing from triage: find the few that do at once.
+	ids, err := w.store.ReferralOnlyCases(ctx, j.Args.CaseIDs)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
 		if err := w.triage(ctx, id); err != nil {
 			return err
 		}

@@ -255,7 +255,7 @@ func (s *Store) insertReports(ctx context.Context, tx *sql.Tx, reqs []*createReq
 	for _, c := range cases {
 		byRef[reqs[c.i].nc.Ref] = c
 	}
-	err := insertRows(ctx, tx, `INSERT INTO cases (ref, category, handling, is_minor, language, status,
+	err := s.insertRows(ctx, tx, `INSERT INTO cases (ref, category, handling, is_minor, language, status,
             consent, source, partner, external_ref, priority, status_token_hash, reporter_email_enc, description_enc,
             created_at, updated_at, status_at)`, caseRows, `RETURNING id, ref`, func(rows *sql.Rows) error {
 		var (
@@ -275,7 +275,7 @@ func (s *Store) insertReports(ctx context.Context, tx *sql.Tx, reqs []*createReq
 	for j, c := range cases {
 		keyRows[j] = []any{c.id, c.wrapped}
 	}
-	if err := insertRows(ctx, tx, `INSERT INTO case_keys (case_id, wrapped)`, keyRows, "", nil); err != nil {
+	if err := s.insertRows(ctx, tx, `INSERT INTO case_keys (case_id, wrapped)`, keyRows, "", nil); err != nil {
 		return nil, err
 	}
 
@@ -312,7 +312,7 @@ func (s *Store) insertReports(ctx context.Context, tx *sql.Tx, reqs []*createReq
 		a := items[u]
 		itemRows[j] = []any{u, a.host, "new", a.count, a.category, a.rank, a.minor, a.priority, now, now}
 	}
-	err = insertRows(ctx, tx, `INSERT INTO items (url, host, status, report_count, category, category_rank, is_minor, priority, created_at, updated_at)`,
+	err = s.insertRows(ctx, tx, `INSERT INTO items (url, host, status, report_count, category, category_rank, is_minor, priority, created_at, updated_at)`,
 		itemRows, `ON CONFLICT (url) DO UPDATE SET
             updated_at = excluded.updated_at,
             report_count = items.report_count + excluded.report_count,
@@ -364,10 +364,10 @@ func (s *Store) insertReports(ctx context.Context, tx *sql.Tx, reqs []*createReq
 		}
 		res[c.i] = createRes{r: receipt}
 	}
-	if err := insertRows(ctx, tx, `INSERT INTO case_items (case_id, item_id, created_at)`, links, "", nil); err != nil {
+	if err := s.insertRows(ctx, tx, `INSERT INTO case_items (case_id, item_id, created_at)`, links, "", nil); err != nil {
 		return nil, err
 	}
-	if err := insertRows(ctx, tx, `INSERT INTO idempotency_keys (key, request_hash, case_id, receipt_enc, created_at)`, idem, "", nil); err != nil {
+	if err := s.insertRows(ctx, tx, `INSERT INTO idempotency_keys (key, request_hash, case_id, receipt_enc, created_at)`, idem, "", nil); err != nil {
 		return nil, err
 	}
 	if err := s.auditMany(ctx, tx, audit); err != nil {
@@ -398,7 +398,7 @@ func (s *Store) resolveIdempotent(ctx context.Context, tx *sql.Tx, reqs []*creat
 		ref                   string
 	}
 	found := map[string]stored{}
-	err := selectIn(ctx, tx, `SELECT k.key, k.request_hash, k.receipt_enc, k.created_at, c.ref, ck.wrapped
+	err := s.selectIn(ctx, tx, `SELECT k.key, k.request_hash, k.receipt_enc, k.created_at, c.ref, ck.wrapped
         FROM idempotency_keys k JOIN cases c ON c.id = k.case_id LEFT JOIN case_keys ck ON ck.case_id = k.case_id
         WHERE k.key IN `, keys, func(rows *sql.Rows) error {
 		var (
@@ -451,7 +451,7 @@ func (s *Store) resolveIdempotent(ctx context.Context, tx *sql.Tx, reqs []*creat
 		res[i].r.Duplicate = true
 	}
 	if len(expired) > 0 {
-		return selectIn(ctx, tx, `DELETE FROM idempotency_keys WHERE key IN `, expired, nil)
+		return s.selectIn(ctx, tx, `DELETE FROM idempotency_keys WHERE key IN `, expired, nil)
 	}
 	return nil
 }
@@ -469,7 +469,7 @@ func (s *Store) resolveExternalRefs(ctx context.Context, tx *sql.Tx, reqs []*cre
 		return nil
 	}
 	found := map[[2]string]string{}
-	err := selectIn(ctx, tx, `SELECT partner, external_ref, ref FROM cases WHERE external_ref IN `, refs, func(rows *sql.Rows) error {
+	err := s.selectIn(ctx, tx, `SELECT partner, external_ref, ref FROM cases WHERE external_ref IN `, refs, func(rows *sql.Rows) error {
 		var p, x, ref string
 		if err := rows.Scan(&p, &x, &ref); err != nil {
 			return err
@@ -498,7 +498,7 @@ const maxParams = 30000
 
 // insertRows runs head VALUES (…),(…) tail for rows, as many rows per
 // statement as the parameter limit allows; scan reads each RETURNING row.
-func insertRows(ctx context.Context, tx *sql.Tx, head string, rows [][]any, tail string, scan func(*sql.Rows) error) error {
+func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, head string, rows [][]any, tail string, scan func(*sql.Rows) error) error {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -519,8 +519,7 @@ func insertRows(ctx context.Context, tx *sql.Tx, head string, rows [][]any, tail
 					sb.WriteByte(',')
 				}
 				args = append(args, v)
-				sb.WriteByte('$')
-				sb.WriteString(strconv.Itoa(len(args)))
+				s.placeholder(&sb, len(args))
 			}
 			sb.WriteByte(')')
 		}
@@ -534,21 +533,39 @@ func insertRows(ctx context.Context, tx *sql.Tx, head string, rows [][]any, tail
 }
 
 // selectIn runs head (…values…) for values in chunks.
-func selectIn(ctx context.Context, tx *sql.Tx, head string, values []any, scan func(*sql.Rows) error) error {
+func (s *Store) selectIn(ctx context.Context, tx querier, head string, values []any, scan func(*sql.Rows) error) error {
 	for start := 0; start < len(values); start += maxParams {
 		chunk := values[start:min(start+maxParams, len(values))]
-		ph := make([]string, len(chunk))
+		var sb strings.Builder
+		sb.WriteString(head)
+		sb.WriteByte('(')
 		for i := range chunk {
-			ph[i] = "$" + strconv.Itoa(i+1)
+			if i > 0 {
+				sb.WriteByte(',')
+			}
+			s.placeholder(&sb, i+1)
 		}
-		if err := run(ctx, tx, head+"("+strings.Join(ph, ",")+")", chunk, scan); err != nil {
+		sb.WriteByte(')')
+		if err := run(ctx, tx, sb.String(), chunk, scan); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func run(ctx context.Context, tx *sql.Tx, q string, args []any, scan func(*sql.Rows) error) error {
+// placeholder writes the n-th parameter of a generated statement. SQLite
+// gets anonymous "?" parameters: binding thousands of numbered ones costs
+// it a name look-up each, quadratic in their number.
+func (s *Store) placeholder(sb *strings.Builder, n int) {
+	if s.db.Dialect == SQLite {
+		sb.WriteByte('?')
+		return
+	}
+	sb.WriteByte('$')
+	sb.WriteString(strconv.Itoa(n))
+}
+
+func run(ctx context.Context, tx querier, q string, args []any, scan func(*sql.Rows) error) error {
 	if scan == nil {
 		_, err := tx.ExecContext(ctx, q, args...)
 		return err
