@@ -33,7 +33,7 @@ func (s *Store) auditMany(ctx context.Context, tx *sql.Tx, entries []auditEntry)
 	for i, e := range entries {
 		rows[i] = []any{now, e.actor, e.action, e.objType, e.objID, e.detail}
 	}
-	return s.insertRows(ctx, tx, `INSERT INTO audit_entries (created_at, actor, action, object_type, object_id, detail)`, rows, "", nil)
+	return s.insertRows(ctx, tx, insertAudit, rows, nil)
 }
 
 // Audit appends an entry in a transaction of its own, for events that

@@ -219,6 +219,7 @@ type Store struct {
 	quit       chan struct{}
 	writerOnce sync.Once
 	closeOnce  sync.Once
+	stmts      map[string]*sql.Stmt // SQLite's prepared writer statements, by text
 }
 
 // NewStore returns a store over db. Personal fields are sealed with keys.

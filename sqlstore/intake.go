@@ -28,7 +28,53 @@ const maxBatch = 256
 type createReq struct {
 	actor undox.Actor
 	nc    undox.NewCase
+	prep  *preparedCase
 	done  chan createRes
+}
+
+// preparedCase is the work on a report that needs no database: done by
+// the reporter's own request, so that the single writer does only what it
+// must.
+type preparedCase struct {
+	urls                 []string // distinct, in order
+	category             string
+	key, wrapped         []byte // the case's data key, and wrapped by the master key
+	email, desc, receipt []byte // sealed
+	out                  undox.Receipt
+}
+
+func (s *Store) prepare(nc undox.NewCase) (*preparedCase, error) {
+	p := &preparedCase{category: nc.Report.Category}
+	if p.category == "" {
+		p.category = undox.CategoryUnassessed
+	}
+	seen := map[string]bool{}
+	for _, u := range nc.Report.URLs {
+		if !seen[u] {
+			seen[u] = true
+			p.urls = append(p.urls, u)
+		}
+	}
+	var err error
+	if p.key, p.wrapped, err = s.keys.NewDataKey(); err != nil {
+		return nil, err
+	}
+	if p.email, err = s.sealField(p.key, nc.Ref, "reporter_email", nc.Report.ReporterEmail); err != nil {
+		return nil, err
+	}
+	if p.desc, err = s.sealField(p.key, nc.Ref, "description", nc.Report.Description); err != nil {
+		return nil, err
+	}
+	p.out = nc.Receipt
+	p.out.CaseRef = nc.Ref
+	p.out.Items = len(p.urls)
+	if nc.Idempotency != nil {
+		b, _ := json.Marshal(p.out)
+		if p.receipt, err = s.sealField(p.key, nc.Ref, "receipt", string(b)); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
 }
 
 type createRes struct {
@@ -38,7 +84,11 @@ type createRes struct {
 
 // CreateCase implements undox.CaseStore.
 func (s *Store) CreateCase(ctx context.Context, actor undox.Actor, nc undox.NewCase) (undox.Receipt, error) {
-	req := &createReq{actor: actor, nc: nc, done: make(chan createRes, 1)}
+	prep, err := s.prepare(nc)
+	if err != nil {
+		return undox.Receipt{}, err
+	}
+	req := &createReq{actor: actor, nc: nc, prep: prep, done: make(chan createRes, 1)}
 	s.writerOnce.Do(func() { go s.writer() })
 	select {
 	case s.pending <- req:
@@ -63,6 +113,7 @@ func (s *Store) Close() {
 }
 
 func (s *Store) writer() {
+	s.prepareWriter(context.Background())
 	var carry []*createReq
 	for {
 		batch := carry
@@ -176,11 +227,9 @@ func (s *Store) storeReports(ctx context.Context, reqs []*createReq) ([]createRe
 
 // newCase is a report that becomes a case in this transaction.
 type newCase struct {
-	i       int
-	id      int64
-	key     []byte
-	wrapped []byte
-	urls    []string
+	i    int
+	id   int64
+	prep *preparedCase
 }
 
 // itemAgg is what a batch adds to one item.
@@ -212,27 +261,8 @@ func (s *Store) insertReports(ctx context.Context, tx *sql.Tx, reqs []*createReq
 		if done[i] {
 			continue
 		}
-		nc, rep := r.nc, r.nc.Report
-		c := &newCase{i: i}
-		seenURL := map[string]bool{}
-		for _, u := range rep.URLs {
-			if !seenURL[u] {
-				seenURL[u] = true
-				c.urls = append(c.urls, u)
-			}
-		}
-		var err error
-		if c.key, c.wrapped, err = s.keys.NewDataKey(); err != nil {
-			return nil, err
-		}
-		email, err := s.sealField(c.key, nc.Ref, "reporter_email", rep.ReporterEmail)
-		if err != nil {
-			return nil, err
-		}
-		desc, err := s.sealField(c.key, nc.Ref, "description", rep.Description)
-		if err != nil {
-			return nil, err
-		}
+		nc, rep, p := r.nc, r.nc.Report, r.prep
+		c := &newCase{i: i, prep: p}
 		var partner, extRef any
 		if nc.Partner != "" {
 			partner = nc.Partner
@@ -240,13 +270,9 @@ func (s *Store) insertReports(ctx context.Context, tx *sql.Tx, reqs []*createReq
 				extRef = rep.ExternalRef
 			}
 		}
-		category := rep.Category
-		if category == "" {
-			category = undox.CategoryUnassessed
-		}
 		cases = append(cases, c)
-		caseRows = append(caseRows, []any{nc.Ref, category, nc.Handling.Code, rep.IsMinor, rep.Language, "open",
-			rep.Consent, nc.Source, partner, extRef, nc.Priority, nc.StatusTokenHash, email, desc, now, now, now})
+		caseRows = append(caseRows, []any{nc.Ref, p.category, nc.Handling.Code, rep.IsMinor, rep.Language, "open",
+			rep.Consent, nc.Source, partner, extRef, nc.Priority, nc.StatusTokenHash, p.email, p.desc, now, now, now})
 	}
 	if len(cases) == 0 {
 		return res, nil
@@ -255,9 +281,7 @@ func (s *Store) insertReports(ctx context.Context, tx *sql.Tx, reqs []*createReq
 	for _, c := range cases {
 		byRef[reqs[c.i].nc.Ref] = c
 	}
-	err := s.insertRows(ctx, tx, `INSERT INTO cases (ref, category, handling, is_minor, language, status,
-            consent, source, partner, external_ref, priority, status_token_hash, reporter_email_enc, description_enc,
-            created_at, updated_at, status_at)`, caseRows, `RETURNING id, ref`, func(rows *sql.Rows) error {
+	err := s.insertRows(ctx, tx, insertCases, caseRows, func(rows *sql.Rows) error {
 		var (
 			id  int64
 			ref string
@@ -273,9 +297,9 @@ func (s *Store) insertReports(ctx context.Context, tx *sql.Tx, reqs []*createReq
 	}
 	keyRows := make([][]any, len(cases))
 	for j, c := range cases {
-		keyRows[j] = []any{c.id, c.wrapped}
+		keyRows[j] = []any{c.id, c.prep.wrapped}
 	}
-	if err := s.insertRows(ctx, tx, `INSERT INTO case_keys (case_id, wrapped)`, keyRows, "", nil); err != nil {
+	if err := s.insertRows(ctx, tx, insertCaseKeys, keyRows, nil); err != nil {
 		return nil, err
 	}
 
@@ -288,7 +312,7 @@ func (s *Store) insertReports(ctx context.Context, tx *sql.Tx, reqs []*createReq
 	for _, c := range cases {
 		nc := reqs[c.i].nc
 		rank := undox.Priority(nc.Handling, false)
-		for _, u := range c.urls {
+		for _, u := range c.prep.urls {
 			a := items[u]
 			if a == nil {
 				host := ""
@@ -312,25 +336,17 @@ func (s *Store) insertReports(ctx context.Context, tx *sql.Tx, reqs []*createReq
 		a := items[u]
 		itemRows[j] = []any{u, a.host, "new", a.count, a.category, a.rank, a.minor, a.priority, now, now}
 	}
-	err = s.insertRows(ctx, tx, `INSERT INTO items (url, host, status, report_count, category, category_rank, is_minor, priority, created_at, updated_at)`,
-		itemRows, `ON CONFLICT (url) DO UPDATE SET
-            updated_at = excluded.updated_at,
-            report_count = items.report_count + excluded.report_count,
-            is_minor = (items.is_minor OR excluded.is_minor),
-            priority = CASE WHEN items.priority < excluded.priority THEN excluded.priority ELSE items.priority END,
-            category = CASE WHEN items.category_rank < excluded.category_rank THEN excluded.category ELSE items.category END,
-            category_rank = CASE WHEN items.category_rank < excluded.category_rank THEN excluded.category_rank ELSE items.category_rank END
-        RETURNING id, url`, func(rows *sql.Rows) error {
-			var (
-				id int64
-				u  string
-			)
-			if err := rows.Scan(&id, &u); err != nil {
-				return err
-			}
-			items[u].id = id
-			return nil
-		})
+	err = s.insertRows(ctx, tx, upsertItems, itemRows, func(rows *sql.Rows) error {
+		var (
+			id int64
+			u  string
+		)
+		if err := rows.Scan(&id, &u); err != nil {
+			return err
+		}
+		items[u].id = id
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -344,30 +360,22 @@ func (s *Store) insertReports(ctx context.Context, tx *sql.Tx, reqs []*createReq
 		label := r.actor.Label()
 		caseIDs = append(caseIDs, c.id)
 		audit = append(audit, auditEntry{label, "case.create", "case", nc.Ref,
-			fmt.Sprintf("category=%s handling=%s minor=%t items=%d source=%s", caseRows[len(caseIDs)-1][1], nc.Handling.Code,
-				nc.Report.IsMinor, len(c.urls), nc.Source)})
-		for _, u := range c.urls {
+			"category=" + c.prep.category + " handling=" + nc.Handling.Code + " minor=" + strconv.FormatBool(nc.Report.IsMinor) +
+				" items=" + strconv.Itoa(len(c.prep.urls)) + " source=" + nc.Source})
+		for _, u := range c.prep.urls {
 			id := items[u].id
 			links = append(links, []any{c.id, id, now})
 			audit = append(audit, auditEntry{label, "item.link", "item", strconv.FormatInt(id, 10), "case=" + nc.Ref})
 		}
-		receipt := nc.Receipt
-		receipt.CaseRef = nc.Ref
-		receipt.Items = len(c.urls)
 		if nc.Idempotency != nil {
-			b, _ := json.Marshal(receipt)
-			sealed, err := s.sealField(c.key, nc.Ref, "receipt", string(b))
-			if err != nil {
-				return nil, err
-			}
-			idem = append(idem, []any{nc.Idempotency.Key, nc.Idempotency.RequestHash, c.id, sealed, now})
+			idem = append(idem, []any{nc.Idempotency.Key, nc.Idempotency.RequestHash, c.id, c.prep.receipt, now})
 		}
-		res[c.i] = createRes{r: receipt}
+		res[c.i] = createRes{r: c.prep.out}
 	}
-	if err := s.insertRows(ctx, tx, `INSERT INTO case_items (case_id, item_id, created_at)`, links, "", nil); err != nil {
+	if err := s.insertRows(ctx, tx, insertCaseItems, links, nil); err != nil {
 		return nil, err
 	}
-	if err := s.insertRows(ctx, tx, `INSERT INTO idempotency_keys (key, request_hash, case_id, receipt_enc, created_at)`, idem, "", nil); err != nil {
+	if err := s.insertRows(ctx, tx, insertIdempotency, idem, nil); err != nil {
 		return nil, err
 	}
 	if err := s.auditMany(ctx, tx, audit); err != nil {
@@ -492,44 +500,142 @@ func (s *Store) resolveExternalRefs(ctx context.Context, tx *sql.Tx, reqs []*cre
 	return nil
 }
 
+// insertSpec is a multi-row INSERT: head VALUES (…),(…) tail.
+type insertSpec struct {
+	head string
+	cols int
+	tail string
+}
+
+// The multi-row statements of the report writer.
+var (
+	insertCases = insertSpec{`INSERT INTO cases (ref, category, handling, is_minor, language, status,
+            consent, source, partner, external_ref, priority, status_token_hash, reporter_email_enc, description_enc,
+            created_at, updated_at, status_at)`, 17, `RETURNING id, ref`}
+	insertCaseKeys  = insertSpec{`INSERT INTO case_keys (case_id, wrapped)`, 2, ``}
+	insertCaseItems = insertSpec{`INSERT INTO case_items (case_id, item_id, created_at)`, 3, ``}
+	upsertItems     = insertSpec{`INSERT INTO items (url, host, status, report_count, category, category_rank, is_minor, priority, created_at, updated_at)`, 10,
+		`ON CONFLICT (url) DO UPDATE SET
+            updated_at = excluded.updated_at,
+            report_count = items.report_count + excluded.report_count,
+            is_minor = (items.is_minor OR excluded.is_minor),
+            priority = CASE WHEN items.priority < excluded.priority THEN excluded.priority ELSE items.priority END,
+            category = CASE WHEN items.category_rank < excluded.category_rank THEN excluded.category ELSE items.category END,
+            category_rank = CASE WHEN items.category_rank < excluded.category_rank THEN excluded.category_rank ELSE items.category_rank END
+        RETURNING id, url`}
+	insertIdempotency = insertSpec{`INSERT INTO idempotency_keys (key, request_hash, case_id, receipt_enc, created_at)`, 5, ``}
+	insertAudit       = insertSpec{`INSERT INTO audit_entries (created_at, actor, action, object_type, object_id, detail)`, 6, ``}
+	writerSpecs       = []insertSpec{insertCases, insertCaseKeys, insertCaseItems, upsertItems, insertIdempotency, insertAudit}
+)
+
 // maxParams keeps one statement well under SQLite's (32766) and
 // PostgreSQL's (65535) limits on parameters.
 const maxParams = 30000
 
-// insertRows runs head VALUES (…),(…) tail for rows, as many rows per
-// statement as the parameter limit allows; scan reads each RETURNING row.
-func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, head string, rows [][]any, tail string, scan func(*sql.Rows) error) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	per := max(1, maxParams/len(rows[0]))
-	for start := 0; start < len(rows); start += per {
-		chunk := rows[start:min(start+per, len(rows))]
-		var sb strings.Builder
-		args := make([]any, 0, len(chunk)*len(chunk[0]))
-		sb.WriteString(head)
-		sb.WriteString(" VALUES ")
-		for r, row := range chunk {
-			if r > 0 {
+// sqliteChunks are the row counts of SQLite's multi-row statements. SQLite
+// spends more time parsing a statement than running it, so the writer
+// keeps one prepared statement per spec and count, and splits n rows into
+// these counts (63 rows: 3×16, 3×4, 3×1).
+var sqliteChunks = []int{64, 16, 4, 1}
+
+func (s *Store) statement(spec insertSpec, rows int) string {
+	var sb strings.Builder
+	sb.WriteString(spec.head)
+	sb.WriteString(" VALUES ")
+	n := 0
+	for r := 0; r < rows; r++ {
+		if r > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteByte('(')
+		for c := 0; c < spec.cols; c++ {
+			if c > 0 {
 				sb.WriteByte(',')
 			}
-			sb.WriteByte('(')
-			for c, v := range row {
-				if c > 0 {
-					sb.WriteByte(',')
-				}
-				args = append(args, v)
-				s.placeholder(&sb, len(args))
-			}
-			sb.WriteByte(')')
+			n++
+			s.placeholder(&sb, n)
 		}
-		sb.WriteByte(' ')
-		sb.WriteString(tail)
-		if err := run(ctx, tx, sb.String(), args, scan); err != nil {
+		sb.WriteByte(')')
+	}
+	sb.WriteByte(' ')
+	sb.WriteString(spec.tail)
+	return sb.String()
+}
+
+// prepareWriter prepares the SQLite writer's statements, outside any
+// transaction (SQLite has one connection, which a transaction holds).
+func (s *Store) prepareWriter(ctx context.Context) {
+	if s.db.Dialect != SQLite {
+		return
+	}
+	stmts := map[string]*sql.Stmt{}
+	for _, spec := range writerSpecs {
+		for _, n := range sqliteChunks {
+			text := s.statement(spec, n)
+			st, err := s.db.SQL.PrepareContext(ctx, text)
+			if err != nil {
+				for _, st := range stmts {
+					st.Close()
+				}
+				return // the writer goes on without them
+			}
+			stmts[text] = st
+		}
+	}
+	s.stmts = stmts
+}
+
+// insertRows inserts rows by spec, many rows per statement; scan reads
+// each RETURNING row.
+func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, spec insertSpec, rows [][]any, scan func(*sql.Rows) error) error {
+	for start := 0; start < len(rows); {
+		n := len(rows) - start
+		if s.db.Dialect == SQLite {
+			for _, c := range sqliteChunks {
+				if c <= n {
+					n = c
+					break
+				}
+			}
+		} else {
+			n = min(n, max(1, maxParams/spec.cols))
+		}
+		chunk := rows[start : start+n]
+		start += n
+		args := make([]any, 0, n*spec.cols)
+		for _, row := range chunk {
+			args = append(args, row...)
+		}
+		text := s.statement(spec, n)
+		if st, ok := s.stmts[text]; ok {
+			if err := runStmt(ctx, tx.StmtContext(ctx, st), args, scan); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := run(ctx, tx, text, args, scan); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func runStmt(ctx context.Context, st *sql.Stmt, args []any, scan func(*sql.Rows) error) error {
+	if scan == nil {
+		_, err := st.ExecContext(ctx, args...)
+		return err
+	}
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 // selectIn runs head (…values…) for values in chunks.
