@@ -42,8 +42,8 @@ func (s *Store) openField(key []byte, ref, field string, sealed []byte) (string,
 // caseKey returns the case's data key, nil once the case is erased.
 func (s *Store) caseKey(ctx context.Context, q querier, caseID int64) ([]byte, error) {
 	var wrapped []byte
-	err := q.QueryRowContext(ctx, `SELECT wrapped FROM case_keys WHERE case_id = $1`, caseID).Scan(&wrapped)
-	if errors.Is(err, sql.ErrNoRows) {
+	err := q.QueryRowContext(ctx, `SELECT data_key FROM cases WHERE id = $1`, caseID).Scan(&wrapped)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && wrapped == nil) {
 		return nil, nil
 	}
 	if err != nil {
@@ -437,8 +437,7 @@ func (s *Store) erase(ctx context.Context, tx *sql.Tx, id int64, now int64) erro
 		// The key stays until it expires, so that a retry of the erased
 		// report answers "erased" instead of creating the case again.
 		{`UPDATE idempotency_keys SET receipt_enc = NULL WHERE case_id = $1`, []any{id}},
-		{`DELETE FROM case_keys WHERE case_id = $1`, []any{id}},
-		{`UPDATE cases SET reporter_email_enc = NULL, description_enc = NULL, external_ref = NULL,
+		{`UPDATE cases SET data_key = NULL, reporter_email_enc = NULL, description_enc = NULL, external_ref = NULL,
             status_token_hash = $2, erased_at = $3 WHERE id = $1`, []any{id, secret.Hash(dead), now}},
 	}
 	for _, st := range stmts {

@@ -72,10 +72,12 @@ func Open(ctx context.Context, url, dataDir string) (*DB, error) {
 		// second process (such as `undox token create`) wait instead of
 		// failing; immediate transactions take the write lock up front so
 		// that no transaction fails half-way on an upgrade; secure_delete
-		// overwrites what is deleted, such as an erased case's key; one connection
+		// overwrites what is deleted, such as an erased case's key;
+		// temp_store keeps statement journals in memory, not in files
+		// written at every multi-row statement; one connection
 		// makes this process the single writer it must be.
 		dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
-			"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=secure_delete(1)&_txlock=immediate"
+			"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=secure_delete(1)&_pragma=temp_store(MEMORY)&_txlock=immediate"
 		s, err := sql.Open("sqlite", dsn)
 		if err != nil {
 			return nil, err

@@ -272,7 +272,7 @@ func (s *Store) insertReports(ctx context.Context, tx *sql.Tx, reqs []*createReq
 		}
 		cases = append(cases, c)
 		caseRows = append(caseRows, []any{nc.Ref, p.category, nc.Handling.Code, rep.IsMinor, rep.Language, "open",
-			rep.Consent, nc.Source, partner, extRef, nc.Priority, nc.StatusTokenHash, p.email, p.desc, now, now, now})
+			rep.Consent, nc.Source, partner, extRef, nc.Priority, nc.StatusTokenHash, p.wrapped, p.email, p.desc, now, now, now})
 	}
 	if len(cases) == 0 {
 		return res, nil
@@ -293,13 +293,6 @@ func (s *Store) insertReports(ctx context.Context, tx *sql.Tx, reqs []*createReq
 		return nil
 	})
 	if err != nil {
-		return nil, err
-	}
-	keyRows := make([][]any, len(cases))
-	for j, c := range cases {
-		keyRows[j] = []any{c.id, c.prep.wrapped}
-	}
-	if err := s.insertRows(ctx, tx, insertCaseKeys, keyRows, nil); err != nil {
 		return nil, err
 	}
 
@@ -359,14 +352,20 @@ func (s *Store) insertReports(ctx context.Context, tx *sql.Tx, reqs []*createReq
 		nc := r.nc
 		label := r.actor.Label()
 		caseIDs = append(caseIDs, c.id)
-		audit = append(audit, auditEntry{label, "case.create", "case", nc.Ref,
-			"category=" + c.prep.category + " handling=" + nc.Handling.Code + " minor=" + strconv.FormatBool(nc.Report.IsMinor) +
-				" items=" + strconv.Itoa(len(c.prep.urls)) + " source=" + nc.Source})
-		for _, u := range c.prep.urls {
+		// One entry records the case and the items it links: the audit
+		// log is written for every report, so it is kept to one row.
+		var sb strings.Builder
+		sb.WriteString("category=" + c.prep.category + " handling=" + nc.Handling.Code + " minor=" + strconv.FormatBool(nc.Report.IsMinor) +
+			" source=" + nc.Source + " items=")
+		for j, u := range c.prep.urls {
 			id := items[u].id
 			links = append(links, []any{c.id, id, now})
-			audit = append(audit, auditEntry{label, "item.link", "item", strconv.FormatInt(id, 10), "case=" + nc.Ref})
+			if j > 0 {
+				sb.WriteByte(',')
+			}
+			sb.WriteString(strconv.FormatInt(id, 10))
 		}
+		audit = append(audit, auditEntry{label, "case.create", "case", nc.Ref, sb.String()})
 		if nc.Idempotency != nil {
 			idem = append(idem, []any{nc.Idempotency.Key, nc.Idempotency.RequestHash, c.id, c.prep.receipt, now})
 		}
@@ -406,8 +405,8 @@ func (s *Store) resolveIdempotent(ctx context.Context, tx *sql.Tx, reqs []*creat
 		ref                   string
 	}
 	found := map[string]stored{}
-	err := s.selectIn(ctx, tx, `SELECT k.key, k.request_hash, k.receipt_enc, k.created_at, c.ref, ck.wrapped
-        FROM idempotency_keys k JOIN cases c ON c.id = k.case_id LEFT JOIN case_keys ck ON ck.case_id = k.case_id
+	err := s.selectIn(ctx, tx, `SELECT k.key, k.request_hash, k.receipt_enc, k.created_at, c.ref, c.data_key
+        FROM idempotency_keys k JOIN cases c ON c.id = k.case_id
         WHERE k.key IN `, keys, func(rows *sql.Rows) error {
 		var (
 			k  string
@@ -510,9 +509,8 @@ type insertSpec struct {
 // The multi-row statements of the report writer.
 var (
 	insertCases = insertSpec{`INSERT INTO cases (ref, category, handling, is_minor, language, status,
-            consent, source, partner, external_ref, priority, status_token_hash, reporter_email_enc, description_enc,
-            created_at, updated_at, status_at)`, 17, `RETURNING id, ref`}
-	insertCaseKeys  = insertSpec{`INSERT INTO case_keys (case_id, wrapped)`, 2, ``}
+            consent, source, partner, external_ref, priority, status_token_hash, data_key, reporter_email_enc, description_enc,
+            created_at, updated_at, status_at)`, 18, `RETURNING id, ref`}
 	insertCaseItems = insertSpec{`INSERT INTO case_items (case_id, item_id, created_at)`, 3, ``}
 	upsertItems     = insertSpec{`INSERT INTO items (url, host, status, report_count, category, category_rank, is_minor, priority, created_at, updated_at)`, 10,
 		`ON CONFLICT (url) DO UPDATE SET
@@ -525,7 +523,7 @@ var (
         RETURNING id, url`}
 	insertIdempotency = insertSpec{`INSERT INTO idempotency_keys (key, request_hash, case_id, receipt_enc, created_at)`, 5, ``}
 	insertAudit       = insertSpec{`INSERT INTO audit_entries (created_at, actor, action, object_type, object_id, detail)`, 6, ``}
-	writerSpecs       = []insertSpec{insertCases, insertCaseKeys, insertCaseItems, upsertItems, insertIdempotency, insertAudit}
+	writerSpecs       = []insertSpec{insertCases, insertCaseItems, upsertItems, insertIdempotency, insertAudit}
 )
 
 // maxParams keeps one statement well under SQLite's (32766) and

@@ -80,7 +80,11 @@ func TestCreateCaseStoresCaseAndItems(t *testing.T) {
 		require.ElementsMatch(t, []int64{c1.ID, c2.ID}, e.triageCaseIDs(t))
 
 		require.Equal(t, []string{"case.create", "case.read"}, e.actions(t, "case", r1.CaseRef))
-		require.Equal(t, []string{"item.link", "item.link", "item.read"}, e.actions(t, "item", strconv.FormatInt(it1.ID, 10)))
+		require.Equal(t, []string{"item.read"}, e.actions(t, "item", strconv.FormatInt(it1.ID, 10)))
+		// The case's entry names the items it linked.
+		entries, err := e.store.AuditEntries(e.ctx, "case", r2.CaseRef)
+		require.NoError(t, err)
+		require.Regexp(t, `items=([0-9]+,)?`+strconv.FormatInt(it1.ID, 10)+`(,|$)`, entries[0].Detail)
 	})
 }
 
@@ -839,7 +843,7 @@ func TestEraseAndLegalHold(t *testing.T) {
 		r, bc := e.create(t, report{urls: []string{"https://paste.example/erase"}, email: syntheticEmail,
 			description: syntheticDesc, partner: partnerA.Name, externalRef: "EXT-ERASE"})
 		id := e.get(t, r.CaseRef).ID
-		require.Equal(t, 1, e.count(t, `SELECT count(*) FROM case_keys WHERE case_id = $1`, id))
+		require.Equal(t, 1, e.count(t, `SELECT count(*) FROM cases WHERE id = $1 AND data_key IS NOT NULL`, id))
 
 		c, err := e.store.SetLegalHold(e.ctx, supervisor, r.CaseRef, "court order 2024/17")
 		require.NoError(t, err)
@@ -852,7 +856,7 @@ func TestEraseAndLegalHold(t *testing.T) {
 		require.Equal(t, undox.CaseOpen, c.Status)
 		require.Equal(t, syntheticEmail, c.ReporterEmail)
 		require.Nil(t, c.ErasedAt)
-		require.Equal(t, 1, e.count(t, `SELECT count(*) FROM case_keys WHERE case_id = $1`, id))
+		require.Equal(t, 1, e.count(t, `SELECT count(*) FROM cases WHERE id = $1 AND data_key IS NOT NULL`, id))
 
 		c, err = e.store.SetLegalHold(e.ctx, supervisor, r.CaseRef, "")
 		require.NoError(t, err)
@@ -869,7 +873,7 @@ func TestEraseAndLegalHold(t *testing.T) {
 		require.Empty(t, c.ExternalRef)
 
 		// The key is destroyed and the ciphertexts are gone.
-		require.Equal(t, 0, e.count(t, `SELECT count(*) FROM case_keys WHERE case_id = $1`, id))
+		require.Equal(t, 0, e.count(t, `SELECT count(*) FROM cases WHERE id = $1 AND data_key IS NOT NULL`, id))
 		require.Equal(t, 1, e.count(t, `SELECT count(*) FROM cases WHERE id = $1
             AND reporter_email_enc IS NULL AND description_enc IS NULL AND external_ref IS NULL`, id))
 

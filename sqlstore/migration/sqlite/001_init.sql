@@ -7,6 +7,9 @@ CREATE TABLE cases (
     is_minor            INTEGER NOT NULL,
     language            TEXT    NOT NULL,
     status              TEXT    NOT NULL,
+    -- The case's own data key, wrapped by the master key. Setting it to
+    -- NULL is what erases the case's personal data.
+    data_key            BLOB,
     reporter_email_enc  BLOB,
     description_enc     BLOB,
     consent             INTEGER NOT NULL,
@@ -23,13 +26,6 @@ CREATE TABLE cases (
     UNIQUE (partner, external_ref)
 );
 CREATE INDEX cases_status ON cases (status, id);
-
--- One data key per case, wrapped by the master key. Deleting the row is
--- what erases the case's personal data.
-CREATE TABLE case_keys (
-    case_id  INTEGER PRIMARY KEY REFERENCES cases (id),
-    wrapped  BLOB NOT NULL
-);
 
 CREATE TABLE items (
     id            INTEGER PRIMARY KEY,
@@ -52,7 +48,7 @@ CREATE TABLE case_items (
     item_id     INTEGER NOT NULL REFERENCES items (id),
     created_at  INTEGER NOT NULL,
     PRIMARY KEY (case_id, item_id)
-);
+) WITHOUT ROWID;
 CREATE INDEX case_items_item ON case_items (item_id);
 
 -- Every step of an item's lifecycle, for its timeline.
