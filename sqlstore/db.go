@@ -78,10 +78,13 @@ func Open(ctx context.Context, url, dataDir string) (*DB, error) {
 		// makes this process the single writer it must be.
 		dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
 			"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=secure_delete(1)&_pragma=temp_store(MEMORY)&_txlock=immediate"
-		s, err := sql.Open("sqlite", dsn)
+		probe, err := sql.Open("sqlite", dsn)
 		if err != nil {
 			return nil, err
 		}
+		drv := probe.Driver()
+		probe.Close()
+		s := sql.OpenDB(&cachingConnector{drv: drv, dsn: dsn, size: 512})
 		s.SetMaxOpenConns(1)
 		s.SetMaxIdleConns(1)
 		s.SetConnMaxLifetime(0)
@@ -221,7 +224,6 @@ type Store struct {
 	quit       chan struct{}
 	writerOnce sync.Once
 	closeOnce  sync.Once
-	stmts      map[string]*sql.Stmt // SQLite's prepared writer statements, by text
 }
 
 // NewStore returns a store over db. Personal fields are sealed with keys.

@@ -113,7 +113,6 @@ func (s *Store) Close() {
 }
 
 func (s *Store) writer() {
-	s.prepareWriter(context.Background())
 	var carry []*createReq
 	for {
 		batch := carry
@@ -523,17 +522,15 @@ var (
         RETURNING id, url`}
 	insertIdempotency = insertSpec{`INSERT INTO idempotency_keys (key, request_hash, case_id, receipt_enc, created_at)`, 5, ``}
 	insertAudit       = insertSpec{`INSERT INTO audit_entries (created_at, actor, action, object_type, object_id, detail)`, 6, ``}
-	writerSpecs       = []insertSpec{insertCases, insertCaseItems, upsertItems, insertIdempotency, insertAudit}
 )
 
 // maxParams keeps one statement well under SQLite's (32766) and
 // PostgreSQL's (65535) limits on parameters.
 const maxParams = 30000
 
-// sqliteChunks are the row counts of SQLite's multi-row statements. SQLite
-// spends more time parsing a statement than running it, so the writer
-// keeps one prepared statement per spec and count, and splits n rows into
-// these counts (63 rows: 3×16, 3×4, 3×1).
+// sqliteChunks are the row counts of SQLite's multi-row statements: n rows
+// are split into these counts (63 rows: 3×16, 3×4, 3×1), so that the few
+// statement texts stay prepared in the connection's statement cache.
 var sqliteChunks = []int{64, 16, 4, 1}
 
 func (s *Store) statement(spec insertSpec, rows int) string {
@@ -560,29 +557,6 @@ func (s *Store) statement(spec insertSpec, rows int) string {
 	return sb.String()
 }
 
-// prepareWriter prepares the SQLite writer's statements, outside any
-// transaction (SQLite has one connection, which a transaction holds).
-func (s *Store) prepareWriter(ctx context.Context) {
-	if s.db.Dialect != SQLite {
-		return
-	}
-	stmts := map[string]*sql.Stmt{}
-	for _, spec := range writerSpecs {
-		for _, n := range sqliteChunks {
-			text := s.statement(spec, n)
-			st, err := s.db.SQL.PrepareContext(ctx, text)
-			if err != nil {
-				for _, st := range stmts {
-					st.Close()
-				}
-				return // the writer goes on without them
-			}
-			stmts[text] = st
-		}
-	}
-	s.stmts = stmts
-}
-
 // insertRows inserts rows by spec, many rows per statement; scan reads
 // each RETURNING row.
 func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, spec insertSpec, rows [][]any, scan func(*sql.Rows) error) error {
@@ -604,36 +578,11 @@ func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, spec insertSpec, row
 		for _, row := range chunk {
 			args = append(args, row...)
 		}
-		text := s.statement(spec, n)
-		if st, ok := s.stmts[text]; ok {
-			if err := runStmt(ctx, tx.StmtContext(ctx, st), args, scan); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := run(ctx, tx, text, args, scan); err != nil {
+		if err := run(ctx, tx, s.statement(spec, n), args, scan); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-func runStmt(ctx context.Context, st *sql.Stmt, args []any, scan func(*sql.Rows) error) error {
-	if scan == nil {
-		_, err := st.ExecContext(ctx, args...)
-		return err
-	}
-	rows, err := st.QueryContext(ctx, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := scan(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
 }
 
 // selectIn runs head (…values…) for values in chunks.
