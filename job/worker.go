@@ -23,12 +23,7 @@ type triageWorker struct {
 }
 
 func (w *triageWorker) Work(ctx context.Context, j *river.Job[undox.TriageJob]) error {
-	// Most cases need nothing from triage: find the few that do at once.
-	ids, err := w.store.ReferralOnlyCases(ctx, j.Args.CaseIDs)
-	if err != nil {
-		return err
-	}
-	for _, id := range ids {
+	for _, id := range j.Args.CaseIDs {
 		if err := w.triage(ctx, id); err != nil {
 			return err
 		}

@@ -526,32 +526,6 @@ func (s *Store) Referrals(ctx context.Context, itemID int64) ([]string, error) {
 	return out, rows.Err()
 }
 
-// ReferralOnlyCases returns which of the cases are handled as
-// referral-only content.
-func (s *Store) ReferralOnlyCases(ctx context.Context, ids []int64) ([]int64, error) {
-	var codes []string
-	for _, c := range undox.Categories() {
-		if c.ReferralOnly {
-			codes = append(codes, "'"+c.Code+"'")
-		}
-	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	var out []int64
-	err := s.selectIn(ctx, s.db.SQL, `SELECT id FROM cases WHERE handling IN (`+strings.Join(codes, ",")+`) AND id IN `, args,
-		func(rows *sql.Rows) error {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				return err
-			}
-			out = append(out, id)
-			return nil
-		})
-	return out, err
-}
-
 // CaseItemsForTriage returns a case's handling category and its items.
 func (s *Store) CaseItemsForTriage(ctx context.Context, caseID int64) (undox.Category, []*undox.Item, error) {
 	var handling string

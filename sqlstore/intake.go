@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -125,17 +126,31 @@ func (s *Store) writer() {
 				return
 			}
 		}
-	fill:
-		for len(batch) < maxBatch {
-			select {
-			case r := <-s.pending:
-				batch = append(batch, r)
-			default:
-				break fill
+		// Take what is waiting; give requests being decoded right now one
+		// chance to join (a yield, not a timer: an idle writer adds no
+		// latency).
+		for yielded := false; ; yielded = true {
+			batch = s.drain(batch)
+			if yielded || len(batch) >= maxBatch {
+				break
 			}
+			runtime.Gosched()
 		}
 		carry = s.writeBatch(batch)
 	}
+}
+
+// drain adds the reports waiting, up to maxBatch.
+func (s *Store) drain(batch []*createReq) []*createReq {
+	for len(batch) < maxBatch {
+		select {
+		case r := <-s.pending:
+			batch = append(batch, r)
+		default:
+			return batch
+		}
+	}
+	return batch
 }
 
 // writeBatch stores a batch and answers its reports. Reports that share an
@@ -345,12 +360,14 @@ func (s *Store) insertReports(ctx context.Context, tx *sql.Tx, reqs []*createReq
 
 	var links, idem [][]any
 	var audit []auditEntry
-	caseIDs := make([]int64, 0, len(cases))
+	var referral []int64
 	for _, c := range cases {
 		r := reqs[c.i]
 		nc := r.nc
 		label := r.actor.Label()
-		caseIDs = append(caseIDs, c.id)
+		if nc.Handling.ReferralOnly {
+			referral = append(referral, c.id)
+		}
 		// One entry records the case and the items it links: the audit
 		// log is written for every report, so it is kept to one row.
 		var sb strings.Builder
@@ -379,8 +396,13 @@ func (s *Store) insertReports(ctx context.Context, tx *sql.Tx, reqs []*createReq
 	if err := s.auditMany(ctx, tx, audit); err != nil {
 		return nil, err
 	}
-	if err := s.enqueue(ctx, tx, undox.TriageJob{CaseIDs: caseIDs}); err != nil {
-		return nil, err
+	// Referral-only content is routed to its authority by a job, queued
+	// here so that it exists exactly when the cases do. (Other cases wait
+	// for capture.)
+	if len(referral) > 0 {
+		if err := s.enqueue(ctx, tx, undox.TriageJob{CaseIDs: referral}); err != nil {
+			return nil, err
+		}
 	}
 	return res, nil
 }
@@ -529,9 +551,9 @@ var (
 const maxParams = 30000
 
 // sqliteChunks are the row counts of SQLite's multi-row statements: n rows
-// are split into these counts (63 rows: 3×16, 3×4, 3×1), so that the few
+// are split into these counts (30 rows: 16, 8, 4, 2), so that the few
 // statement texts stay prepared in the connection's statement cache.
-var sqliteChunks = []int{64, 16, 4, 1}
+var sqliteChunks = []int{256, 128, 64, 32, 16, 8, 4, 2, 1}
 
 func (s *Store) statement(spec insertSpec, rows int) string {
 	var sb strings.Builder
