@@ -76,8 +76,10 @@ func TestCreateCaseStoresCaseAndItems(t *testing.T) {
 		require.Equal(t, 4, e.count(t, `SELECT count(*) FROM case_items`))
 
 		// One triage job per created case, exactly once, naming that case.
-		require.Equal(t, 2, e.countTriageJobs(t))
-		require.ElementsMatch(t, []int64{c1.ID, c2.ID}, e.triageCaseIDs(t))
+		// Doxing cases wait for capture: they queue no triage.
+		require.Zero(t, e.countTriageJobs(t))
+		r3, _ := e.create(t, report{urls: []string{u1}, category: undox.CategoryCSAM})
+		require.Equal(t, []int64{e.get(t, r3.CaseRef).ID}, e.triageCaseIDs(t), "a referral-only case is queued for triage")
 
 		require.Equal(t, []string{"case.create", "case.read"}, e.actions(t, "case", r1.CaseRef))
 		require.Equal(t, []string{"item.read"}, e.actions(t, "item", strconv.FormatInt(it1.ID, 10)))
@@ -156,7 +158,7 @@ func TestItemCategoryIsMostSerious(t *testing.T) {
 func TestIdempotencyKey(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
 		e := setup(t, b)
-		rep := report{urls: []string{"https://paste.example/x"}, idemKey: "key-1", idemHash: "body-1", email: "r@example.org"}
+		rep := report{urls: []string{"https://paste.example/x"}, idemKey: "key-1", idemHash: "body-1", email: "r@example.org", category: undox.CategoryCSAM}
 		r1, _ := e.create(t, rep)
 		require.False(t, r1.Duplicate)
 
@@ -209,7 +211,7 @@ func TestIdempotencyConcurrentRetries(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
 		e := setup(t, b)
 		const n = 20
-		rep := report{urls: []string{"https://paste.example/race"}, idemKey: "race", idemHash: "body"}
+		rep := report{urls: []string{"https://paste.example/race"}, idemKey: "race", idemHash: "body", category: undox.CategoryCSAM}
 		receipts := make([]undox.Receipt, n)
 		errs := make([]error, n)
 		var wg sync.WaitGroup
@@ -275,7 +277,7 @@ func TestCreateCaseDuplicateRef(t *testing.T) {
 func TestExternalRefPerPartner(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
 		e := setup(t, b)
-		rep := report{urls: []string{"https://paste.example/imp"}, partner: partnerA.Name, externalRef: "EXT-1"}
+		rep := report{urls: []string{"https://paste.example/imp"}, partner: partnerA.Name, externalRef: "EXT-1", category: undox.CategoryTerrorism}
 		r1, _ := e.create(t, rep)
 		require.False(t, r1.Duplicate)
 		c := e.get(t, r1.CaseRef)
@@ -1228,7 +1230,7 @@ func TestConcurrentCreateCase(t *testing.T) {
 		ncs := make([]undox.NewCase, n)
 		for i := range ncs {
 			ncs[i] = newCase(t, report{urls: []string{fmt.Sprintf("https://paste.example/own/%d", i), shared},
-				email: fmt.Sprintf("r%d@example.org", i), category: undox.CategoryDoxing}).nc
+				email: fmt.Sprintf("r%d@example.org", i), category: undox.CategoryCSAM}).nc
 		}
 		errs := make([]error, n)
 		receipts := make([]undox.Receipt, n)

@@ -618,10 +618,10 @@ func testHarness(t *testing.T, backend dbtest.Backend, opt options) {
 	if got := count(`SELECT count(*) FROM bench_baseline_reports`); got != n {
 		t.Errorf("baseline rows: %d, want %d", got, n)
 	}
-	// Reports stored in one transaction share one triage job.
+	// Doxing reports wait for capture: no triage job.
 	jobs := count(`SELECT count(*) FROM river_job WHERE kind = 'triage'`)
-	if jobs < 1 || jobs > n {
-		t.Errorf("triage jobs: %d, want 1 to %d", jobs, n)
+	if jobs != 0 {
+		t.Errorf("triage jobs: %d, want 0", jobs)
 	}
 	drain(t, f.db, time.Minute)
 	if n, err := pendingTriage(ctx, f.db); err != nil || n != 0 {

@@ -91,8 +91,14 @@ func TestKillNineLosesNoReport(t *testing.T) {
 			go func(c int) {
 				defer wg.Done()
 				for i := 0; i < 1000; i++ {
+					// Every third report is referral-only content, whose
+					// routing is a job queued with the case.
+					category := "doxing"
+					if i%3 == 0 {
+						category = "csam"
+					}
 					s := &sent{key: fmt.Sprintf("crash-%d-%d", c, i),
-						body: fmt.Sprintf(`{"urls":["https://dox.example/k/%d/%d"],"category":"doxing","reporter_email":"r%d@example.org"}`, c, i, i)}
+						body: fmt.Sprintf(`{"urls":["https://dox.example/k/%d/%d"],"category":%q,"reporter_email":"r%d@example.org"}`, c, i, category, i)}
 					mu.Lock()
 					all = append(all, s)
 					mu.Unlock()
@@ -153,7 +159,8 @@ func TestKillNineLosesNoReport(t *testing.T) {
 		}
 		require.GreaterOrEqual(t, ackedBefore, killAt)
 
-		// Exactly one case per request, and exactly one triage job per case.
+		// Exactly one case per request, and every referral-only case in
+		// exactly one triage job.
 		db, err := sqlstore.Open(context.Background(), database, data)
 		require.NoError(t, err)
 		defer db.Close()
@@ -180,8 +187,20 @@ func TestKillNineLosesNoReport(t *testing.T) {
 		}
 		require.NoError(t, rows.Err())
 		rows.Close()
-		require.Len(t, perCase, cases, "every case is queued for triage")
+		referral := map[int64]bool{}
+		hrows, err := db.SQL.Query(`SELECT id FROM cases WHERE handling = 'csam'`)
+		require.NoError(t, err)
+		for hrows.Next() {
+			var id int64
+			require.NoError(t, hrows.Scan(&id))
+			referral[id] = true
+		}
+		require.NoError(t, hrows.Err())
+		hrows.Close()
+		require.NotEmpty(t, referral)
+		require.Len(t, perCase, len(referral), "every referral-only case is queued for triage")
 		for id, n := range perCase {
+			require.True(t, referral[id], "case %d is referral-only", id)
 			require.Equal(t, 1, n, "case %d is queued for triage once", id)
 		}
 	})

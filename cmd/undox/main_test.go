@@ -202,13 +202,26 @@ func TestServeEndToEnd(t *testing.T) {
 		require.Equal(t, 403, code)
 		require.Equal(t, "forbidden", p["code"])
 
+		// Referral-only content is routed by a job: never fetched.
+		code, csam := call(t, "POST", in.URL+"/api/v1/reports", "", map[string]any{"urls": []string{"https://csam.example/x"}, "category": "csam"})
+		require.Equal(t, 201, code)
+		require.Eventually(t, func() bool {
+			_, c := call(t, "GET", in.URL+"/api/v1/cases/"+csam["case"].(string), analyst, nil)
+			return c["items"].([]any)[0].(map[string]any)["status"] == "referred"
+		}, 20*time.Second, 50*time.Millisecond)
+
 		// Metrics count the requests and the jobs.
-		resp, err = http.Get(in.URL + "/metrics")
-		require.NoError(t, err)
-		metrics, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		require.Contains(t, string(metrics), `undox_http_requests_total{code="201",method="POST",route="POST /api/v1/reports"} 2`)
-		require.Contains(t, string(metrics), `undox_jobs{kind="triage"`)
+		metrics := func() string {
+			resp, err := http.Get(in.URL + "/metrics")
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			return string(b)
+		}
+		require.True(t, strings.Contains(metrics(), `undox_http_requests_total{code="201",method="POST",route="POST /api/v1/reports"} 3`), "request metrics")
+		require.Eventually(t, func() bool {
+			return strings.Contains(metrics(), `undox_jobs{kind="triage",state="completed"} 1`)
+		}, 20*time.Second, 100*time.Millisecond, "job metrics")
 
 		in.Stop(t)
 
