@@ -108,7 +108,7 @@ func (w *maintenanceWorker) Work(ctx context.Context, j *river.Job[MaintenanceJo
 			return err
 		}
 		for _, c := range cands {
-			if !w.retention.Due(c.Category, c.Status, c.StatusAt, w.store.Now()) {
+			if !w.retention.Due(c.Handling, c.Status, c.StatusAt, w.store.Now()) {
 				continue
 			}
 			if _, err := w.store.CaseEvent(ctx, undox.System, c.Ref, undox.ActionErase, "retention"); err != nil {

@@ -20,6 +20,9 @@ func (s *Store) ExpireIdempotencyKeys(ctx context.Context) (int64, error) {
 type RetentionCandidate struct {
 	Ref      string
 	Category string
+	// Handling is the category the case is handled under; retention
+	// rules apply to it (a minor's intimate images are kept as CSAM is).
+	Handling string
 	Status   undox.CaseStatus
 	// StatusAt is when the case reached its status; retention counts from it.
 	StatusAt time.Time
@@ -39,7 +42,7 @@ func (s *Store) RetentionCandidatesAfter(ctx context.Context, after *RetentionCa
 	if after != nil {
 		at, ref = micros(after.StatusAt), after.Ref
 	}
-	rows, err := s.db.SQL.QueryContext(ctx, `SELECT ref, category, status, status_at FROM cases
+	rows, err := s.db.SQL.QueryContext(ctx, `SELECT ref, category, handling, status, status_at FROM cases
         WHERE status IN ('closed', 'withdrawn') AND legal_hold IS NULL
           AND (status_at > $1 OR (status_at = $1 AND ref > $2))
         ORDER BY status_at, ref LIMIT $3`, at, ref, limit)
@@ -53,7 +56,7 @@ func (s *Store) RetentionCandidatesAfter(ctx context.Context, after *RetentionCa
 			c  RetentionCandidate
 			at int64
 		)
-		if err := rows.Scan(&c.Ref, &c.Category, &c.Status, &at); err != nil {
+		if err := rows.Scan(&c.Ref, &c.Category, &c.Handling, &c.Status, &at); err != nil {
 			return nil, err
 		}
 		c.StatusAt = fromMicros(at)

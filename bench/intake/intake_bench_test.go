@@ -16,7 +16,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"flag"
@@ -93,41 +92,6 @@ type fixture struct {
 }
 
 func newFixture(tb testing.TB, backend dbtest.Backend) *fixture {
-	return newFixtureWith(tb, backend, options{})
-}
-
-// options change the fixture for the what-if diagnostics; the zero value
-// is undox as `undox serve` runs it by default.
-type options struct {
-	// stmtCache reopens SQLite through a driver that reuses prepared
-	// statements (see trace_test.go).
-	stmtCache bool
-	// workers is the job queue's workers; 0 is serve's default of 10.
-	workers int
-	// skipTriage queues no triage job. The triage of a case that is not
-	// referral-only does nothing (job/worker.go); every benchmark report
-	// is such a case, so this is what queueing triage only for
-	// referral-only cases would do here.
-	skipTriage bool
-}
-
-// skipTriage queues every job but triage.
-type skipTriage struct{ q *job.Queue }
-
-func (s skipTriage) EnqueueTx(ctx context.Context, tx *sql.Tx, jobs ...interface{ Kind() string }) error {
-	var rest []interface{ Kind() string }
-	for _, j := range jobs {
-		if j.Kind() != (undox.TriageJob{}).Kind() {
-			rest = append(rest, j)
-		}
-	}
-	if len(rest) == 0 {
-		return nil
-	}
-	return s.q.EnqueueTx(ctx, tx, rest...)
-}
-
-func newFixtureWith(tb testing.TB, backend dbtest.Backend, opt options) *fixture {
 	tb.Helper()
 	ctx := context.Background()
 	nclients := clients(tb)
@@ -137,13 +101,6 @@ func newFixtureWith(tb testing.TB, backend dbtest.Backend, opt options) *fixture
 	// PostgreSQL gets a fresh database, and skips without
 	// UNDOX_TEST_POSTGRES_URL.
 	db, pgURL := backend.Open(tb, dataDir)
-	if opt.stmtCache && db.Dialect == sqlstore.SQLite {
-		db.Close()
-		db = openTracedSQLite(tb, db.Path, true, nil)
-	}
-	if opt.workers <= 0 {
-		opt.workers = 10
-	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
 	master := make([]byte, secret.KeySize)
@@ -165,7 +122,7 @@ func newFixtureWith(tb testing.TB, backend dbtest.Backend, opt options) *fixture
 	// The configuration `undox serve` starts with by default.
 	queue, err := job.New(ctx, store, auditLog, job.Config{
 		Logger:    log,
-		Workers:   opt.workers,
+		Workers:   10,
 		Retention: retention,
 		Authorities: map[string]string{
 			"csam":      "Offlimits / Meldpunt Kinderporno (EOKM)",
@@ -179,9 +136,6 @@ func newFixtureWith(tb testing.TB, backend dbtest.Backend, opt options) *fixture
 		tb.Fatal(err)
 	}
 	store.SetQueue(queue)
-	if opt.skipTriage {
-		store.SetQueue(skipTriage{queue})
-	}
 	qctx, cancel := context.WithCancel(ctx)
 	// The labels tell the queue's goroutines (which inherit them) apart
 	// from the HTTP handlers' and the clients' in a CPU profile:
@@ -540,57 +494,10 @@ func BenchmarkIntake(b *testing.B) {
 	}
 }
 
-// BenchmarkIntakeWhatIf is a diagnostic: BenchmarkIntake with changes
-// that are not in undox, to measure what they would do.
-//
-//   - stmtcache (SQLite): prepared statements reused, undox's and River's,
-//     instead of every statement being parsed again on every call;
-//   - notriage: no triage job queued for cases that are not referral-only
-//     (for these reports, none);
-//   - workers100: 100 job workers instead of 10, so that triage keeps up
-//     with intake (River fetches at most every 100 ms, at most as many jobs
-//     as it has free workers: 10 workers work at most 100 jobs a second).
-func BenchmarkIntakeWhatIf(b *testing.B) {
-	type variant struct {
-		name string
-		opt  options
-	}
-	for _, backend := range dbtest.Backends() {
-		variants := []variant{
-			{"workers100", options{workers: 100}},
-			{"notriage", options{skipTriage: true}},
-		}
-		if backend.Name == "sqlite" {
-			variants = append(variants,
-				variant{"stmtcache", options{stmtCache: true}},
-				variant{"notriage+stmtcache", options{skipTriage: true, stmtCache: true}})
-		}
-		for _, v := range variants {
-			b.Run(backend.Name+"-"+v.name, func(b *testing.B) {
-				f := newFixtureWith(b, backend, v.opt)
-				b.Run("undox", func(b *testing.B) { f.measure(b, f.undox, true) })
-				b.Run("baseline", func(b *testing.B) { f.measure(b, f.baseline, false) })
-			})
-		}
-	}
-}
-
 // TestHarness checks, quickly and on SQLite only, that both servers take
-// reports and write them, and that the triage jobs get worked, also through
-// the what-if statement cache. It measures nothing.
+// reports and write them. It measures nothing.
 func TestHarness(t *testing.T) {
-	for _, backend := range dbtest.Backends() {
-		if backend.Name != "sqlite" {
-			continue
-		}
-		for _, opt := range []options{{}, {stmtCache: true}} {
-			t.Run(fmt.Sprintf("stmtcache=%t", opt.stmtCache), func(t *testing.T) { testHarness(t, backend, opt) })
-		}
-	}
-}
-
-func testHarness(t *testing.T, backend dbtest.Backend, opt options) {
-	f := newFixtureWith(t, backend, opt)
+	f := newFixture(t, dbtest.Backends()[0])
 	ctx := context.Background()
 	count := func(q string) int {
 		var n int

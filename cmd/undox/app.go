@@ -260,116 +260,108 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer, wi
 	return nil
 }
 
-func simple(name string, args, env []string, stderr io.Writer, extra func(*flag.FlagSet, *config)) (*config, *slog.Logger, error) {
+// withApp runs a command that needs undox's store but no job workers: it
+// parses the command's flags (extra adds its own, check validates them
+// before anything is opened), opens undox and hands it to fn.
+func withApp(ctx context.Context, name string, args, env []string, stderr io.Writer,
+	extra func(*flag.FlagSet, *config), check func(*config) error, fn func(*app) error) error {
 	c := &config{}
 	fs := newFlags(name, c, stderr)
 	if extra != nil {
 		extra(fs, c)
 	}
 	if err := parse(fs, args, env); err != nil {
-		return nil, nil, err
+		return err
+	}
+	if check != nil {
+		if err := check(c); err != nil {
+			return err
+		}
 	}
 	if err := c.finish(env); err != nil {
-		return nil, nil, err
+		return err
 	}
 	log, err := c.logger(stderr)
-	return c, log, err
+	if err != nil {
+		return err
+	}
+	a, err := open(ctx, c, log, false)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	return fn(a)
 }
 
 func migrate(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
-	c, log, err := simple("migrate", args, env, stderr, nil)
-	if err != nil {
-		return err
-	}
-	a, err := open(ctx, c, log, false)
-	if err != nil {
-		return err
-	}
-	defer a.close()
-	fmt.Fprintf(stdout, "the %s database is up to date\n", a.db.Dialect)
-	return nil
+	return withApp(ctx, "migrate", args, env, stderr, nil, nil, func(a *app) error {
+		fmt.Fprintf(stdout, "the %s database is up to date\n", a.db.Dialect)
+		return nil
+	})
 }
 
 func tokenCreate(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
-	c, log, err := simple("token create", args, env, stderr, func(fs *flag.FlagSet, c *config) {
+	var role undox.Role
+	return withApp(ctx, "token create", args, env, stderr, func(fs *flag.FlagSet, c *config) {
 		fs.StringVar(&c.role, "role", "", "analyst, supervisor, admin, partner (bulk intake only) or auditor (read-only)")
 		fs.StringVar(&c.name, "name", "", "who or what the token is for (a partner's name scopes its external references)")
+	}, func(c *config) error {
+		var err error
+		if role, err = undox.ParseRole(c.role); err != nil {
+			return usageError(undox.ErrorMessage(err))
+		}
+		if c.name == "" {
+			return usageError("--name is required")
+		}
+		return nil
+	}, func(a *app) error {
+		random, err := secret.Token(32)
+		if err != nil {
+			return err
+		}
+		token := "udx_" + random
+		t, err := a.store.CreateToken(ctx, a.cfg.name, role, secret.Hash(token))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "Created %s token %d for %q. Keep it secret: it is shown only now.\n", t.Role, t.ID, t.Name)
+		fmt.Fprintln(stdout, token)
+		return nil
 	})
-	if err != nil {
-		return err
-	}
-	role, err := undox.ParseRole(c.role)
-	if err != nil {
-		return usageError(undox.ErrorMessage(err))
-	}
-	if c.name == "" {
-		return usageError("--name is required")
-	}
-	a, err := open(ctx, c, log, false)
-	if err != nil {
-		return err
-	}
-	defer a.close()
-	random, err := secret.Token(32)
-	if err != nil {
-		return err
-	}
-	token := "udx_" + random
-	t, err := a.store.CreateToken(ctx, c.name, role, secret.Hash(token))
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "Created %s token %d for %q. Keep it secret: it is shown only now.\n", t.Role, t.ID, t.Name)
-	fmt.Fprintln(stdout, token)
-	return nil
 }
 
 func auditVerify(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
-	c, log, err := simple("audit verify", args, env, stderr, nil)
-	if err != nil {
-		return err
-	}
-	a, err := open(ctx, c, log, false)
-	if err != nil {
-		return err
-	}
-	defer a.close()
-	rep, err := a.audit.Verify(ctx)
-	if err != nil {
-		return err
-	}
-	if !rep.OK {
-		fmt.Fprintf(stdout, "audit log: TAMPERED: %s\n", rep.Problem)
-		return fmt.Errorf("the audit log does not verify: %s", rep.Problem)
-	}
-	fmt.Fprintf(stdout, "audit log: OK: %d entries verified against %d signed checkpoints; %d newer entries not yet covered by a checkpoint\n",
-		rep.Checked, rep.Checkpoints, rep.Uncovered)
-	return nil
+	return withApp(ctx, "audit verify", args, env, stderr, nil, nil, func(a *app) error {
+		rep, err := a.audit.Verify(ctx)
+		if err != nil {
+			return err
+		}
+		if !rep.OK {
+			fmt.Fprintf(stdout, "audit log: TAMPERED: %s\n", rep.Problem)
+			return fmt.Errorf("the audit log does not verify: %s", rep.Problem)
+		}
+		fmt.Fprintf(stdout, "audit log: OK: %d entries verified against %d signed checkpoints; %d newer entries not yet covered by a checkpoint\n",
+			rep.Checked, rep.Checkpoints, rep.Uncovered)
+		return nil
+	})
 }
 
 func auditCheckpoint(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
-	c, log, err := simple("audit checkpoint", args, env, stderr, nil)
-	if err != nil {
-		return err
-	}
-	a, err := open(ctx, c, log, false)
-	if err != nil {
-		return err
-	}
-	defer a.close()
-	cp, err := a.audit.Integrate(ctx, 0)
-	if err != nil {
-		return err
-	}
-	if cp == nil {
-		fmt.Fprintln(stdout, "the audit log is empty")
+	return withApp(ctx, "audit checkpoint", args, env, stderr, nil, nil, func(a *app) error {
+		cp, err := a.audit.Integrate(ctx, 0)
+		if err != nil {
+			return err
+		}
+		if cp == nil {
+			fmt.Fprintln(stdout, "the audit log is empty")
+			return nil
+		}
+		vkey, err := audit.VerifierKeyText(a.cfg.data)
+		if err != nil {
+			return err
+		}
+		fmt.Fprint(stdout, cp.Note)
+		fmt.Fprintf(stdout, "verifier key: %s\n", vkey)
 		return nil
-	}
-	fmt.Fprint(stdout, cp.Note)
-	vkey, err := audit.VerifierKeyText(c.data)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "verifier key: %s\n", vkey)
-	return nil
+	})
 }
