@@ -326,17 +326,20 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request, a undox.Actor
 		s.fail(w, r, err)
 		return
 	}
-	resp := struct {
-		Cases []*undox.Case `json:"cases"`
-		Next  *string       `json:"next"`
-	}{Cases: cases}
-	if resp.Cases == nil {
-		resp.Cases = []*undox.Case{}
+	writePage(w, "cases", cases, f.Limit, func(c *undox.Case) int64 { return c.ID })
+}
+
+// writePage answers one page of a list, {"<key>": [...], "next": cursor}:
+// next is null when the page is not full (there is nothing after it).
+func writePage[T any](w http.ResponseWriter, key string, list []T, limit int, id func(T) int64) {
+	if list == nil {
+		list = []T{}
 	}
-	if len(cases) == f.Limit {
-		resp.Next = cursor(cases[len(cases)-1].ID)
+	var next *string
+	if len(list) == limit {
+		next = cursor(id(list[len(list)-1]))
 	}
-	writeJSON(w, http.StatusOK, resp)
+	writeJSON(w, http.StatusOK, map[string]any{key: list, "next": next})
 }
 
 func (s *Server) getCase(w http.ResponseWriter, r *http.Request, a undox.Actor) {
@@ -464,17 +467,7 @@ func (s *Server) listItems(w http.ResponseWriter, r *http.Request, a undox.Actor
 		s.fail(w, r, err)
 		return
 	}
-	resp := struct {
-		Items []*undox.Item `json:"items"`
-		Next  *string       `json:"next"`
-	}{Items: items}
-	if resp.Items == nil {
-		resp.Items = []*undox.Item{}
-	}
-	if len(items) == f.Limit {
-		resp.Next = cursor(items[len(items)-1].ID)
-	}
-	writeJSON(w, http.StatusOK, resp)
+	writePage(w, "items", items, f.Limit, func(it *undox.Item) int64 { return it.ID })
 }
 
 func itemID(r *http.Request) (int64, error) {
