@@ -122,18 +122,9 @@ func LoadOrCreateKeys(dataDir, name string) (note.Signer, note.Verifier, error) 
 	} else if err != nil {
 		return nil, nil, err
 	}
-	sk := strings.TrimSpace(string(skey))
-	signer, err := note.NewSigner(sk)
+	signer, verifier, vkey, err := ParseSigningKey(string(skey))
 	if err != nil {
 		return nil, nil, fmt.Errorf("audit: signing key %s: %w", sp, err)
-	}
-	vkey, err := verifierKeyOf(sk)
-	if err != nil {
-		return nil, nil, fmt.Errorf("audit: signing key %s: %w", sp, err)
-	}
-	verifier, err := note.NewVerifier(vkey)
-	if err != nil {
-		return nil, nil, err
 	}
 	// The public file is derived from the signing key: (re)write it,
 	// atomically, when it is missing or does not match.
@@ -159,6 +150,40 @@ func LoadOrCreateKeys(dataDir, name string) (note.Signer, note.Verifier, error) 
 		}
 	}
 	return signer, verifier, nil
+}
+
+// ParseSigningKey reads a signing key given as text (the content of
+// audit-signing.key, or UNDOX_AUDIT_SIGNING_KEY for a worker on another
+// machine) and returns its signer, verifier and verifier key text.
+func ParseSigningKey(text string) (note.Signer, note.Verifier, string, error) {
+	sk := strings.TrimSpace(text)
+	signer, err := note.NewSigner(sk)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	vkey, err := verifierKeyOf(sk)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	verifier, err := note.NewVerifier(vkey)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return signer, verifier, vkey, nil
+}
+
+// CheckKey tells whether verifier verifies the newest checkpoint in the
+// store: an instance with another key (a worker given a data folder of its
+// own) must not sign checkpoints that nobody can verify.
+func CheckKey(ctx context.Context, latest *Checkpoint, verifier note.Verifier) error {
+	if latest == nil {
+		return nil
+	}
+	if _, _, err := ParseCheckpoint([]byte(latest.Note), verifier); err != nil {
+		return fmt.Errorf("audit: the signing key (%s) does not verify the database's checkpoints; "+
+			"give every undox process the same key (copy audit-signing.key, or set UNDOX_AUDIT_SIGNING_KEY)", verifier.Name())
+	}
+	return nil
 }
 
 // verifierKeyOf derives the verifier key of a note signer key

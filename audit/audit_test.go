@@ -725,3 +725,29 @@ func TestConcurrentAppendAndIntegrate(t *testing.T) {
 		require.Equal(t, len(cps), rep.Checkpoints)
 	})
 }
+
+// Deleting checkpoints (all, or the newest ones with an edit behind them)
+// is itself tampering: every integration signs one.
+func TestVerifyDetectsDeletedCheckpoints(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
+		t.Run("all", func(t *testing.T) {
+			e := seeded(t, b)
+			_, err := e.db.SQL.ExecContext(e.ctx, `DELETE FROM audit_checkpoints`)
+			require.NoError(t, err)
+			rep := e.verify(t)
+			require.False(t, rep.OK)
+			require.Equal(t, int64(0), rep.BadLeaf)
+			require.Contains(t, rep.Problem, "checkpoints were deleted")
+		})
+		t.Run("newest, then an edit", func(t *testing.T) {
+			e := seeded(t, b)
+			_, err := e.db.SQL.ExecContext(e.ctx, `DELETE FROM audit_checkpoints WHERE tree_size = 40`)
+			require.NoError(t, err)
+			_, err = e.db.SQL.ExecContext(e.ctx, `UPDATE audit_entries SET detail = 'edited' WHERE leaf_index = 30`)
+			require.NoError(t, err)
+			rep := e.verify(t)
+			require.False(t, rep.OK)
+			require.Equal(t, int64(25), rep.BadLeaf)
+		})
+	})
+}

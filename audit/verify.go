@@ -13,7 +13,7 @@ type Report struct {
 	// Checked is how many entries the latest checkpoint covers.
 	Checked     int64 `json:"checked"`
 	Checkpoints int   `json:"checkpoints"`
-	// Uncovered entries are integrated or pending after the latest checkpoint.
+	// Uncovered entries wait to be integrated into the tree and signed.
 	Uncovered int64 `json:"uncovered"`
 	// Problem names the first bad entry, when !OK.
 	Problem string `json:"problem,omitempty"`
@@ -47,8 +47,23 @@ func (l *Log) Verify(ctx context.Context) (*Report, error) {
 		return nil, err
 	}
 	rep := &Report{OK: true, Checkpoints: len(cps), BadLeaf: -1}
+	// Every integration signs a checkpoint in the same transaction, so an
+	// integrated entry that no checkpoint covers means checkpoints were
+	// deleted.
+	var covered int64
+	if len(cps) > 0 {
+		covered = cps[len(cps)-1].TreeSize
+	}
+	tail, err := l.store.EntriesByLeaf(ctx, covered, 1<<62)
+	if err != nil {
+		return nil, err
+	}
+	if len(tail) > 0 {
+		return fail(rep, covered, tail[0].ID, fmt.Sprintf(
+			"entries from leaf %d on are in the tree but no signed checkpoint covers them: checkpoints were deleted", covered)), nil
+	}
+	rep.Uncovered = pending
 	if len(cps) == 0 {
-		rep.Uncovered = pending
 		return rep, nil
 	}
 	// Check every checkpoint's signature and that sizes only grow.
@@ -114,11 +129,6 @@ func (l *Log) Verify(ctx context.Context) (*Report, error) {
 		}
 	}
 	rep.Checked = latest.TreeSize
-	tail, err := l.store.EntriesByLeaf(ctx, latest.TreeSize, 1<<62)
-	if err != nil {
-		return nil, err
-	}
-	rep.Uncovered = int64(len(tail)) + pending
 	return rep, nil
 }
 

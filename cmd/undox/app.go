@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"golang.org/x/mod/sumdb/note"
 
 	"github.com/undox/undox"
 	"github.com/undox/undox/audit"
@@ -25,12 +26,13 @@ import (
 
 // app is undox's parts, wired.
 type app struct {
-	cfg   *config
-	log   *slog.Logger
-	db    *sqlstore.DB
-	store *sqlstore.Store
-	audit *audit.Log
-	queue *job.Queue
+	cfg         *config
+	verifierKey string // the audit log's public key, as text
+	log         *slog.Logger
+	db          *sqlstore.DB
+	store       *sqlstore.Store
+	audit       *audit.Log
+	queue       *job.Queue
 }
 
 // open opens the database, applies migrations (undox's and River's) and
@@ -59,7 +61,24 @@ func open(ctx context.Context, c *config, log *slog.Logger, withJobs bool) (*app
 		return nil, err
 	}
 	a.store = sqlstore.NewStore(a.db, keys)
-	signer, verifier, err := audit.LoadOrCreateKeys(c.data, "undox-audit")
+	var (
+		signer   note.Signer
+		verifier note.Verifier
+	)
+	if c.auditKey != "" {
+		signer, verifier, a.verifierKey, err = audit.ParseSigningKey(c.auditKey)
+		if err != nil {
+			err = fmt.Errorf("UNDOX_AUDIT_SIGNING_KEY: %w", err)
+		}
+	} else if signer, verifier, err = audit.LoadOrCreateKeys(c.data, "undox-audit"); err == nil {
+		a.verifierKey, err = audit.VerifierKeyText(c.data)
+	}
+	if err == nil {
+		var latest *audit.Checkpoint
+		if latest, err = a.store.LatestCheckpoint(ctx); err == nil {
+			err = audit.CheckKey(ctx, latest, verifier)
+		}
+	}
 	if err != nil {
 		a.db.Close()
 		return nil, err
@@ -204,11 +223,6 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer, wi
 		if c.publicURL == "" {
 			c.publicURL = url
 		}
-		vkey, err := audit.VerifierKeyText(c.data)
-		if err != nil {
-			ln.Close()
-			return err
-		}
 		reg := prometheus.NewRegistry()
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 			&jobCollector{db: a.db, desc: prometheus.NewDesc("undox_jobs", "Jobs by kind and state.", []string{"kind", "state"}, nil)})
@@ -222,7 +236,7 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer, wi
 			ReportsPerMinute: c.reportsPerMinute,
 			ReportBurst:      c.reportBurst,
 			MaxImportBytes:   c.maxImportBytes,
-			VerifierKey:      vkey,
+			VerifierKey:      a.verifierKey,
 			Version:          version(),
 		})
 		if err != nil {
@@ -356,12 +370,8 @@ func auditCheckpoint(ctx context.Context, args, env []string, stdout, stderr io.
 			fmt.Fprintln(stdout, "the audit log is empty")
 			return nil
 		}
-		vkey, err := audit.VerifierKeyText(a.cfg.data)
-		if err != nil {
-			return err
-		}
 		fmt.Fprint(stdout, cp.Note)
-		fmt.Fprintf(stdout, "verifier key: %s\n", vkey)
+		fmt.Fprintf(stdout, "verifier key: %s\n", a.verifierKey)
 		return nil
 	})
 }

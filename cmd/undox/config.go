@@ -53,6 +53,7 @@ type config struct {
 	logFormat  string
 	logLevel   string
 	secretKey  string // the key itself (UNDOX_SECRET_KEY), else the file
+	auditKey   string // the audit signing key itself (UNDOX_AUDIT_SIGNING_KEY), else DATA/audit-signing.key
 	secretFile string
 
 	addr             string
@@ -137,6 +138,9 @@ func (c *config) finish(env []string) error {
 	for _, kv := range env {
 		if v, ok := strings.CutPrefix(kv, "UNDOX_SECRET_KEY="); ok {
 			c.secretKey = v
+		}
+		if v, ok := strings.CutPrefix(kv, "UNDOX_AUDIT_SIGNING_KEY="); ok {
+			c.auditKey = v
 		}
 	}
 	abs, err := filepath.Abs(c.data)

@@ -251,11 +251,31 @@ func TestWorkerOnPostgresWorksTheQueue(t *testing.T) {
 	database := dbtest.PostgresURL(t)
 	data := t.TempDir()
 	in := startServe(t, data, database, "--workers", "1", "--reports-per-minute", "0")
-	// A second process, a worker only, shares the queue.
+	code, _ := call(t, "POST", in.URL+"/api/v1/reports", "", map[string]any{"urls": []string{"https://dox.example/w"}})
+	require.Equal(t, 201, code)
+	out, err := runCmd(t, nil, "audit", "checkpoint", "--data", data, "--database", database)
+	require.NoError(t, err, out)
+	require.Contains(t, out, "verifier key:")
+
+	// A worker on another machine has a data folder of its own: without
+	// the keys of the first it refuses to start (it could neither read the
+	// cases nor sign checkpoints that verify).
+	wctx, wcancel := context.WithTimeout(context.Background(), time.Minute)
+	defer wcancel()
+	err = run(wctx, []string{"worker", "--data", t.TempDir(), "--database", database}, nil, io.Discard, io.Discard)
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "UNDOX_AUDIT_SIGNING_KEY")
+
+	// Given the keys, a second process, a worker only, shares the queue.
+	secretKey, err := os.ReadFile(data + "/secret.key")
+	require.NoError(t, err)
+	auditKey, err := os.ReadFile(data + "/audit-signing.key")
+	require.NoError(t, err)
+	env := []string{"UNDOX_SECRET_KEY=" + strings.TrimSpace(string(secretKey)), "UNDOX_AUDIT_SIGNING_KEY=" + strings.TrimSpace(string(auditKey))}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"worker", "--data", data, "--database", database, "--log-level", "warn"}, nil, io.Discard, io.Discard)
+		done <- run(ctx, []string{"worker", "--data", t.TempDir(), "--database", database, "--log-level", "warn", "--checkpoint-every", "200ms"}, env, io.Discard, io.Discard)
 	}()
 	for i := 0; i < 20; i++ {
 		code, _ := call(t, "POST", in.URL+"/api/v1/reports", "", map[string]any{
@@ -269,6 +289,9 @@ func TestWorkerOnPostgresWorksTheQueue(t *testing.T) {
 	}, 30*time.Second, 100*time.Millisecond, "every referral-only item is routed by the workers")
 	cancel()
 	require.NoError(t, <-done)
+	out, err = runCmd(t, nil, "audit", "verify", "--data", data, "--database", database)
+	require.NoError(t, err, out)
+	require.Contains(t, out, "audit log: OK")
 }
 
 func TestConfigFromEnvironment(t *testing.T) {
