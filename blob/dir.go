@@ -1,0 +1,292 @@
+package blob
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/undox/undox/secret"
+)
+
+// DefaultMaxSize bounds a blob in Dir. The fetcher bounds bodies to 20 MiB
+// by default; screenshots of long pages can be larger.
+const DefaultMaxSize = 64 << 20
+
+// Dir is a Store in a folder (the data folder's blobs/):
+//
+//	<root>/<owner hash>/<sha256[0:2]>/<sha256>
+//
+// A blob is encrypted as a whole, in memory (secret.Seal, XChaCha20-Poly1305
+// under the owner's key, bound to the owner and the SHA-256): Put and Get
+// hold about twice a blob's size in memory, which is fine for evidence of
+// tens of MiB, and is why MaxSize bounds it. Files are written under a
+// temporary name, synced and renamed into place, so that a crash leaves
+// either no blob or a whole one; folders are mode 0700, files 0600.
+//
+// The file names hold the SHA-256 of the plain content: someone who can
+// list the folder and has a file in hand can tell whether undox holds it,
+// but nobody reads a blob without its owner's key.
+type Dir struct {
+	root string
+	// MaxSize bounds the content of one blob; Put fails with ErrTooLarge
+	// beyond it. Zero means DefaultMaxSize.
+	MaxSize int64
+}
+
+var _ Store = (*Dir)(nil)
+
+// NewDir returns a Dir in root, creating the folder (mode 0700).
+func NewDir(root string) (*Dir, error) {
+	if root == "" {
+		return nil, errors.New("blob: no folder")
+	}
+	if err := os.MkdirAll(root, 0o700); err != nil {
+		return nil, err
+	}
+	return &Dir{root: root}, nil
+}
+
+// Root returns the folder.
+func (d *Dir) Root() string { return d.root }
+
+func (d *Dir) maxSize() int64 {
+	if d.MaxSize <= 0 {
+		return DefaultMaxSize
+	}
+	return d.MaxSize
+}
+
+// path returns the file of a valid ref.
+func (d *Dir) path(ref Ref) string {
+	return filepath.Join(d.root, ownerDir(ref.Owner), ref.SHA256[:2], ref.SHA256)
+}
+
+// The file: magic, version, key check, then what secret.Seal returns
+// (nonce, ciphertext, tag).
+const (
+	fileMagic   = "UDXB\x01"
+	keyCheckLen = 8
+	headerLen   = len(fileMagic) + keyCheckLen
+	sealOver    = 24 + 16 // XChaCha20-Poly1305 nonce and tag
+)
+
+// keyCheck is a short keyed hash that tells a wrong key from a damaged
+// blob. It says nothing about the key.
+func keyCheck(key []byte) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("undox blob key check v1"))
+	return m.Sum(nil)[:keyCheckLen]
+}
+
+// Put stores the content of r for owner, encrypted under key.
+func (d *Dir) Put(ctx context.Context, r io.Reader, key []byte, owner string) (Ref, error) {
+	ref := Ref{Owner: owner}
+	fail := func(err error) (Ref, error) { return Ref{}, &Error{Op: "put", Ref: ref, Err: err} }
+	if owner == "" {
+		return fail(ErrInvalidRef)
+	}
+	if len(key) != secret.KeySize {
+		return fail(fmt.Errorf("key must be %d bytes, got %d", secret.KeySize, len(key)))
+	}
+	plain, err := io.ReadAll(io.LimitReader(ctxReader{ctx, r}, d.maxSize()+1))
+	if err != nil {
+		return fail(err)
+	}
+	if int64(len(plain)) > d.maxSize() {
+		return fail(fmt.Errorf("%w: more than %d bytes", ErrTooLarge, d.maxSize()))
+	}
+	sum := sha256.Sum256(plain)
+	ref.SHA256, ref.Size = hex.EncodeToString(sum[:]), int64(len(plain))
+	path := d.path(ref)
+
+	// The same content for the same owner is stored once. A stored copy
+	// that is damaged is replaced; one under another key is kept (it may
+	// be the caller's key that is wrong) and the Put fails.
+	if _, err := d.read(ref, key); err == nil {
+		return ref, nil
+	} else if errors.Is(err, ErrWrongKey) {
+		return fail(err)
+	} else if !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrTampered) {
+		return fail(err)
+	}
+
+	sealed, err := secret.Seal(key, plain, sealContext(ref))
+	if err != nil {
+		return fail(err)
+	}
+	if err := ctx.Err(); err != nil {
+		return fail(err)
+	}
+	if err := writeAtomic(path, keyCheck(key), sealed); err != nil {
+		return fail(err)
+	}
+	return ref, nil
+}
+
+// writeAtomic writes the file at path (mode 0600) under a temporary name in
+// the same folder, syncs it, renames it into place and syncs the folder.
+func writeAtomic(path string, parts ...[]byte) error {
+	dir := filepath.Dir(path)
+	var f *os.File
+	var err error
+	// A concurrent Delete removes folders once empty, possibly between
+	// MkdirAll and CreateTemp: try again. (Once the temporary file is
+	// there, its folder is not empty and stays.)
+	for range 10 {
+		if err = os.MkdirAll(dir, 0o700); err == nil {
+			f, err = os.CreateTemp(dir, ".tmp-*")
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+	}
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // after a successful rename, there is nothing to remove
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.WriteString(fileMagic); err != nil {
+		f.Close()
+		return err
+	}
+	for _, p := range parts {
+		if _, err := f.Write(p); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	return syncDir(dir)
+}
+
+func syncDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
+}
+
+// Get returns the content of a blob after checking it.
+func (d *Dir) Get(ctx context.Context, ref Ref, key []byte) (io.ReadCloser, error) {
+	if err := ref.Validate(); err != nil {
+		return nil, &Error{Op: "get", Ref: ref, Err: err}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, &Error{Op: "get", Ref: ref, Err: err}
+	}
+	plain, err := d.read(ref, key)
+	if err != nil {
+		return nil, &Error{Op: "get", Ref: ref, Err: err}
+	}
+	return io.NopCloser(bytes.NewReader(plain)), nil
+}
+
+// read reads, decrypts and checks a blob.
+func (d *Dir) read(ref Ref, key []byte) ([]byte, error) {
+	if len(key) != secret.KeySize {
+		return nil, fmt.Errorf("key must be %d bytes, got %d", secret.KeySize, len(key))
+	}
+	f, err := os.Open(d.path(ref))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, ErrNotFound
+	} else if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	// Read no more than the largest blob this ref can be: a file swapped
+	// for a huge one is not read whole.
+	limit := int64(headerLen+sealOver) + ref.Size
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) != limit || !bytes.HasPrefix(b, []byte(fileMagic)) {
+		return nil, fmt.Errorf("%w: file of %d bytes for %d bytes of content", ErrTampered, len(b), ref.Size)
+	}
+	if !hmac.Equal(b[len(fileMagic):headerLen], keyCheck(key)) {
+		return nil, ErrWrongKey
+	}
+	plain, err := secret.Open(key, b[headerLen:], sealContext(ref))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrTampered, err)
+	}
+	if sum := sha256.Sum256(plain); hex.EncodeToString(sum[:]) != ref.SHA256 || int64(len(plain)) != ref.Size {
+		return nil, fmt.Errorf("%w: content does not match its SHA-256", ErrTampered)
+	}
+	return plain, nil
+}
+
+// Exists says whether the blob's file is there.
+func (d *Dir) Exists(ctx context.Context, ref Ref) (bool, error) {
+	if err := ref.Validate(); err != nil {
+		return false, &Error{Op: "exists", Ref: ref, Err: err}
+	}
+	_, err := os.Stat(d.path(ref))
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	} else if err != nil {
+		return false, &Error{Op: "exists", Ref: ref, Err: err}
+	}
+	return true, nil
+}
+
+// Delete deletes a blob, and its folders once they are empty.
+func (d *Dir) Delete(ctx context.Context, ref Ref) error {
+	if err := ref.Validate(); err != nil {
+		return &Error{Op: "delete", Ref: ref, Err: err}
+	}
+	path := d.path(ref)
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return &Error{Op: "delete", Ref: ref, Err: err}
+	}
+	// Remove the folders if now empty; a folder still in use stays.
+	shard := filepath.Dir(path)
+	if os.Remove(shard) == nil {
+		_ = os.Remove(filepath.Dir(shard))
+	}
+	if err := syncDir(d.root); err != nil {
+		return &Error{Op: "delete", Ref: ref, Err: err}
+	}
+	return nil
+}
+
+// DeleteOwner deletes the owner's folder: every blob of the owner.
+func (d *Dir) DeleteOwner(ctx context.Context, owner string) error {
+	if owner == "" {
+		return &Error{Op: "delete owner", Ref: Ref{}, Err: ErrInvalidRef}
+	}
+	if err := os.RemoveAll(filepath.Join(d.root, ownerDir(owner))); err != nil {
+		return &Error{Op: "delete owner", Ref: Ref{Owner: owner}, Err: err}
+	}
+	if err := syncDir(d.root); err != nil {
+		return &Error{Op: "delete owner", Ref: Ref{Owner: owner}, Err: err}
+	}
+	return nil
+}
+
+// String describes the store.
+func (d *Dir) String() string { return "blob.Dir(" + strconv.Quote(d.root) + ")" }

@@ -1,0 +1,438 @@
+package blob
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/undox/undox/secret"
+)
+
+func newKey(t *testing.T) []byte {
+	t.Helper()
+	k := make([]byte, secret.KeySize)
+	if _, err := rand.Read(k); err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func newDir(t *testing.T) *Dir {
+	t.Helper()
+	d, err := NewDir(filepath.Join(t.TempDir(), "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func get(t *testing.T, s Store, ref Ref, key []byte) ([]byte, error) {
+	t.Helper()
+	rc, err := s.Get(context.Background(), ref, key)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return io.ReadAll(rc)
+}
+
+// files returns the blob files under root (relative paths), without the
+// temporary ones.
+func files(t *testing.T, root string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !e.IsDir() {
+			rel, _ := filepath.Rel(root, p)
+			out = append(out, rel)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// page is content that reads like what undox keeps: a doxing page.
+var page = []byte(strings.Repeat("<p>Jane Doe lives at 12 Example Street, Springfield; phone 555-0100.</p>\n", 200))
+
+func TestRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	d := newDir(t)
+	key := newKey(t)
+	ref, err := d.Put(ctx, bytes.NewReader(page), key, "UDX-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(page)
+	if ref.SHA256 != hex.EncodeToString(sum[:]) || ref.Size != int64(len(page)) || ref.Owner != "UDX-1" {
+		t.Fatalf("ref %+v", ref)
+	}
+	got, err := get(t, d, ref, key)
+	if err != nil || !bytes.Equal(got, page) {
+		t.Fatalf("Get: %v, %d bytes", err, len(got))
+	}
+	if ok, err := d.Exists(ctx, ref); !ok || err != nil {
+		t.Errorf("Exists: %v %v", ok, err)
+	}
+
+	// Empty content is a blob too.
+	empty, err := d.Put(ctx, strings.NewReader(""), key, "UDX-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := get(t, d, empty, key); err != nil || len(got) != 0 {
+		t.Errorf("empty blob: %v %q", err, got)
+	}
+
+	// The layout: <owner hash>/<sha256[0:2]>/<sha256>, folders 0700, files 0600.
+	path := filepath.Join(d.Root(), ownerDir("UDX-1"), ref.SHA256[:2], ref.SHA256)
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("file mode %v", fi.Mode().Perm())
+	}
+	for _, dir := range []string{d.Root(), filepath.Dir(path), filepath.Dir(filepath.Dir(path))} {
+		if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {
+			t.Errorf("folder %s: mode %v, %v", dir, fi.Mode().Perm(), err)
+		}
+	}
+
+	// Delete, then it is gone; deleting again is no error.
+	if err := d.Delete(ctx, ref); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := d.Exists(ctx, ref); ok {
+		t.Error("exists after Delete")
+	}
+	if _, err := get(t, d, ref, key); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Get after Delete: %v, want ErrNotFound", err)
+	}
+	if err := d.Delete(ctx, ref); err != nil {
+		t.Errorf("second Delete: %v", err)
+	}
+}
+
+func TestPlainContentNeverInTheFile(t *testing.T) {
+	d := newDir(t)
+	ref, err := d.Put(context.Background(), bytes.NewReader(page), newKey(t), "UDX-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files(t, d.Root()) {
+		b, err := os.ReadFile(filepath.Join(d.Root(), f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range []string{"Jane", "Doe", "555-0100", "Example Street", "<p>", "UDX-1", ref.SHA256} {
+			if bytes.Contains(b, []byte(s)) {
+				t.Errorf("%s holds %q", f, s)
+			}
+		}
+		if strings.Contains(f, "UDX-1") {
+			t.Errorf("the path %s names the owner", f)
+		}
+	}
+}
+
+func TestDedup(t *testing.T) {
+	ctx := context.Background()
+	d := newDir(t)
+	key, other := newKey(t), newKey(t)
+	r1, err := d.Put(ctx, bytes.NewReader(page), key, "UDX-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi1, _ := os.Stat(d.path(r1))
+	before, _ := os.ReadFile(d.path(r1))
+	r2, err := d.Put(ctx, bytes.NewReader(page), key, "UDX-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r1 != r2 {
+		t.Errorf("refs differ: %+v %+v", r1, r2)
+	}
+	if n := len(files(t, d.Root())); n != 1 {
+		t.Errorf("%d files after putting the same content twice, want 1", n)
+	}
+	after, _ := os.ReadFile(d.path(r1))
+	fi2, _ := os.Stat(d.path(r1))
+	if !bytes.Equal(before, after) || !os.SameFile(fi1, fi2) {
+		t.Error("the second Put rewrote the blob")
+	}
+
+	// Another case with the same content: its own copy, under its own key.
+	r3, err := d.Put(ctx, bytes.NewReader(page), other, "UDX-2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r3.SHA256 != r1.SHA256 || r3.Owner != "UDX-2" {
+		t.Errorf("ref %+v", r3)
+	}
+	if n := len(files(t, d.Root())); n != 2 {
+		t.Errorf("%d files for two cases, want 2", n)
+	}
+	if got, err := get(t, d, r3, other); err != nil || !bytes.Equal(got, page) {
+		t.Errorf("second case's copy: %v", err)
+	}
+}
+
+func TestTamperDetection(t *testing.T) {
+	ctx := context.Background()
+	d := newDir(t)
+	key := newKey(t)
+	ref, err := d.Put(ctx, bytes.NewReader(page), key, "UDX-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := d.path(ref)
+	orig, _ := os.ReadFile(path)
+	restore := func() {
+		if err := os.WriteFile(path, orig, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	for _, at := range []int{len(fileMagic) - 1, headerLen, headerLen + 30, len(orig) / 2, len(orig) - 1} {
+		b := bytes.Clone(orig)
+		b[at] ^= 0x01
+		os.WriteFile(path, b, 0o600)
+		if _, err := get(t, d, ref, key); !errors.Is(err, ErrTampered) {
+			t.Errorf("byte %d flipped: %v, want ErrTampered", at, err)
+		}
+	}
+	for name, b := range map[string][]byte{
+		"truncated": orig[:len(orig)-1],
+		"extended":  append(bytes.Clone(orig), 0),
+		"empty":     nil,
+	} {
+		os.WriteFile(path, b, 0o600)
+		if _, err := get(t, d, ref, key); !errors.Is(err, ErrTampered) {
+			t.Errorf("%s: %v, want ErrTampered", name, err)
+		}
+	}
+
+	// A blob moved to another content's name does not decrypt.
+	restore()
+	other, err := d.Put(ctx, strings.NewReader("other content"), key, "UDX-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherBytes, _ := os.ReadFile(d.path(other))
+	os.WriteFile(path, otherBytes, 0o600)
+	if _, err := get(t, d, Ref{Owner: "UDX-1", SHA256: ref.SHA256, Size: other.Size}, key); !errors.Is(err, ErrTampered) {
+		t.Errorf("moved blob: %v, want ErrTampered", err)
+	}
+
+	// A wrong ref (size or hash) is refused too.
+	restore()
+	if _, err := get(t, d, Ref{Owner: ref.Owner, SHA256: ref.SHA256, Size: ref.Size - 1}, key); !errors.Is(err, ErrTampered) {
+		t.Errorf("wrong size: %v, want ErrTampered", err)
+	}
+
+	// Putting the content again repairs a damaged blob.
+	b := bytes.Clone(orig)
+	b[len(b)/2] ^= 0xff
+	os.WriteFile(path, b, 0o600)
+	if _, err := d.Put(ctx, bytes.NewReader(page), key, "UDX-1"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := get(t, d, ref, key); err != nil || !bytes.Equal(got, page) {
+		t.Errorf("after repair: %v", err)
+	}
+
+	// The error says which blob.
+	os.WriteFile(path, b, 0o600)
+	_, err = get(t, d, ref, key)
+	var be *Error
+	if !errors.As(err, &be) || be.Ref != ref || be.Op != "get" || !strings.Contains(err.Error(), ref.SHA256) {
+		t.Errorf("error %v does not name the blob", err)
+	}
+}
+
+func TestWrongKey(t *testing.T) {
+	ctx := context.Background()
+	d := newDir(t)
+	key := newKey(t)
+	ref, err := d.Put(ctx, bytes.NewReader(page), key, "UDX-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := get(t, d, ref, newKey(t)); !errors.Is(err, ErrWrongKey) {
+		t.Errorf("Get with another key: %v, want ErrWrongKey", err)
+	}
+	// A Put of the same content under another key keeps the stored blob.
+	if _, err := d.Put(ctx, bytes.NewReader(page), newKey(t), "UDX-1"); !errors.Is(err, ErrWrongKey) {
+		t.Errorf("Put with another key: %v, want ErrWrongKey", err)
+	}
+	if got, err := get(t, d, ref, key); err != nil || !bytes.Equal(got, page) {
+		t.Errorf("after a Put with another key: %v", err)
+	}
+	if _, err := get(t, d, ref, key[:16]); err == nil {
+		t.Error("a short key is accepted")
+	}
+	if _, err := d.Put(ctx, bytes.NewReader(page), nil, "UDX-1"); err == nil {
+		t.Error("Put without a key")
+	}
+}
+
+func TestDeleteOwnerRemovesOnlyThatOwnersBlobs(t *testing.T) {
+	ctx := context.Background()
+	d := newDir(t)
+	k1, k2 := newKey(t), newKey(t)
+	var refs1, refs2 []Ref
+	for i, content := range []string{"a", "b", "c", string(page)} {
+		r, err := d.Put(ctx, strings.NewReader(content), k1, "UDX-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		refs1 = append(refs1, r)
+		if i%2 == 1 {
+			r, err := d.Put(ctx, strings.NewReader(content), k2, "UDX-2")
+			if err != nil {
+				t.Fatal(err)
+			}
+			refs2 = append(refs2, r)
+		}
+	}
+	r, err := d.Put(ctx, strings.NewReader("only in 2"), k2, "UDX-2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refs2 = append(refs2, r)
+
+	if err := d.DeleteOwner(ctx, "UDX-1"); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range refs1 {
+		if ok, _ := d.Exists(ctx, r); ok {
+			t.Errorf("%s of UDX-1 survives", r.SHA256)
+		}
+	}
+	for _, r := range refs2 {
+		if got, err := get(t, d, r, k2); err != nil || int64(len(got)) != r.Size {
+			t.Errorf("%s of UDX-2: %v", r.SHA256, err)
+		}
+	}
+	if n := len(files(t, d.Root())); n != len(refs2) {
+		t.Errorf("%d files left, want %d", n, len(refs2))
+	}
+	if _, err := os.Stat(filepath.Join(d.Root(), ownerDir("UDX-1"))); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("UDX-1's folder: %v", err)
+	}
+	// An owner that has nothing, or that is gone already: no error.
+	if err := d.DeleteOwner(ctx, "UDX-1"); err != nil {
+		t.Error(err)
+	}
+	if err := d.DeleteOwner(ctx, ""); !errors.Is(err, ErrInvalidRef) {
+		t.Errorf("DeleteOwner(\"\"): %v", err)
+	}
+}
+
+func TestConcurrentPutsOfTheSameContent(t *testing.T) {
+	ctx := context.Background()
+	d := newDir(t)
+	key := newKey(t)
+	var wg sync.WaitGroup
+	refs := make([]Ref, 16)
+	errs := make([]error, 16)
+	for i := range refs {
+		wg.Go(func() {
+			refs[i], errs[i] = d.Put(ctx, bytes.NewReader(page), key, "UDX-1")
+		})
+	}
+	wg.Wait()
+	for i := range refs {
+		if errs[i] != nil || refs[i] != refs[0] {
+			t.Errorf("Put %d: %+v, %v", i, refs[i], errs[i])
+		}
+	}
+	if got, err := get(t, d, refs[0], key); err != nil || !bytes.Equal(got, page) {
+		t.Errorf("Get: %v", err)
+	}
+	if f := files(t, d.Root()); len(f) != 1 {
+		t.Errorf("files %v, want one (no temporary file left behind)", f)
+	}
+
+	// Puts and Deletes in the same folders at once do not fail spuriously.
+	wg = sync.WaitGroup{}
+	for i := range 8 {
+		wg.Go(func() {
+			for j := range 20 {
+				content := []byte{byte(i), byte(j)}
+				r, err := d.Put(ctx, bytes.NewReader(content), key, "UDX-2")
+				if err != nil {
+					t.Errorf("Put: %v", err)
+					return
+				}
+				if err := d.Delete(ctx, r); err != nil {
+					t.Errorf("Delete: %v", err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func TestBoundsAndBadRefs(t *testing.T) {
+	ctx := context.Background()
+	d := newDir(t)
+	d.MaxSize = 1000
+	key := newKey(t)
+	if _, err := d.Put(ctx, bytes.NewReader(make([]byte, 1001)), key, "UDX-1"); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("too large: %v", err)
+	}
+	if _, err := d.Put(ctx, bytes.NewReader(make([]byte, 1000)), key, "UDX-1"); err != nil {
+		t.Errorf("at the bound: %v", err)
+	}
+	if _, err := d.Put(ctx, strings.NewReader("x"), key, ""); !errors.Is(err, ErrInvalidRef) {
+		t.Errorf("no owner: %v", err)
+	}
+	for _, ref := range []Ref{
+		{Owner: "UDX-1", SHA256: "../../etc/passwd"},
+		{Owner: "UDX-1", SHA256: strings.Repeat("A", 64)},
+		{Owner: "UDX-1", SHA256: strings.Repeat("a", 63)},
+		{Owner: "", SHA256: strings.Repeat("a", 64)},
+		{Owner: "UDX-1", SHA256: strings.Repeat("a", 64), Size: -1},
+	} {
+		if _, err := d.Get(ctx, ref, key); !errors.Is(err, ErrInvalidRef) {
+			t.Errorf("Get %+v: %v", ref, err)
+		}
+		if _, err := d.Exists(ctx, ref); !errors.Is(err, ErrInvalidRef) {
+			t.Errorf("Exists %+v: %v", ref, err)
+		}
+		if err := d.Delete(ctx, ref); !errors.Is(err, ErrInvalidRef) {
+			t.Errorf("Delete %+v: %v", ref, err)
+		}
+	}
+	// An owner with slashes and dots stays inside the folder.
+	r, err := d.Put(ctx, strings.NewReader("x"), key, "../../outside")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := d.path(r); !strings.HasPrefix(p, d.Root()+string(filepath.Separator)) || strings.Contains(p, "..") {
+		t.Errorf("path %s", p)
+	}
+	// A cancelled context stops a Put.
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := d.Put(cctx, strings.NewReader("y"), key, "UDX-1"); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled Put: %v", err)
+	}
+}

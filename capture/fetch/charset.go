@@ -1,0 +1,210 @@
+package fetch
+
+import (
+	"bytes"
+	"mime"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/charset"
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
+)
+
+// Where a charset came from (Result.CharsetSource).
+const (
+	CharsetFromBOM     = "bom"     // a byte-order mark
+	CharsetFromHeader  = "header"  // the Content-Type header
+	CharsetFromMeta    = "meta"    // an HTML <meta> tag in the first 1024 bytes
+	CharsetFromXML     = "xml"     // an XML declaration
+	CharsetSniffed     = "sniffed" // no usable label; the bytes are valid UTF-8
+	CharsetFromDefault = "default" // no usable label, not UTF-8: windows-1252, which decodes any bytes
+)
+
+// DecodeText converts body to valid UTF-8 text, whatever its bytes. It takes the
+// charset from, in order, a byte-order mark, the charset parameter of
+// contentType, an HTML <meta> tag or XML declaration; a label that claims UTF-8
+// for bytes that are not UTF-8 is passed over (the commonest mislabelling), as
+// is a label no decoder knows. Without a usable label, valid UTF-8 is taken as
+// UTF-8 and anything else as windows-1252. Bytes the chosen charset cannot
+// decode become U+FFFD. It returns the text, the charset's canonical name and
+// where it came from (one of the CharsetFrom… constants).
+func DecodeText(body []byte, contentType string) (text, charsetName, source string) {
+	return decodeText(body, contentType, false)
+}
+
+// decodeText is DecodeText; for a truncated body, a rune cut off at the end
+// does not count against UTF-8.
+func decodeText(body []byte, contentType string, truncated bool) (text, charsetName, source string) {
+	enc, name, source, skip := chooseCharset(body, contentType, truncated)
+	body = body[skip:]
+	if name == "utf-8" {
+		return strings.ToValidUTF8(string(body), "\uFFFD"), name, source
+	}
+	out, err := enc.NewDecoder().Bytes(body)
+	if err != nil {
+		// Decoders replace what they cannot decode; an error here is unexpected.
+		// Fall back to the one decoding that cannot fail.
+		out, _ = charmap.Windows1252.NewDecoder().Bytes(body)
+		name, source = "windows-1252", CharsetFromDefault
+	}
+	return strings.ToValidUTF8(string(out), "\uFFFD"), name, source
+}
+
+var boms = []struct {
+	bom  []byte
+	enc  encoding.Encoding
+	name string
+}{
+	{[]byte{0xEF, 0xBB, 0xBF}, encoding.Nop, "utf-8"},
+	{[]byte{0xFE, 0xFF}, unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM), "utf-16be"},
+	{[]byte{0xFF, 0xFE}, unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM), "utf-16le"},
+}
+
+func chooseCharset(body []byte, contentType string, truncated bool) (enc encoding.Encoding, name, source string, skip int) {
+	for _, b := range boms {
+		if bytes.HasPrefix(body, b.bom) {
+			return b.enc, b.name, CharsetFromBOM, len(b.bom)
+		}
+	}
+	validUTF8 := utf8.Valid(body) || truncated && looksUTF8(body)
+	// usable reports whether a label names a decoder worth trusting for body.
+	usable := func(label string, fromDocument bool) (encoding.Encoding, string, bool) {
+		e, n := charset.Lookup(label)
+		switch {
+		case e == nil, n == "replacement": // unknown, or a charset HTML decodes to nothing
+			return nil, "", false
+		case fromDocument && strings.HasPrefix(n, "utf-16"):
+			// A document that declares UTF-16 inside itself is readable as
+			// ASCII, so it is not UTF-16 (the HTML standard says the same).
+			n, e = "utf-8", encoding.Nop
+		}
+		if n == "utf-8" && !validUTF8 {
+			return nil, "", false
+		}
+		return e, n, true
+	}
+
+	mediaType, params, _ := mime.ParseMediaType(contentType)
+	if label := params["charset"]; label != "" {
+		if e, n, ok := usable(label, false); ok {
+			return e, n, CharsetFromHeader, 0
+		}
+	}
+	head := body
+	if len(head) > 1024 {
+		head = head[:1024]
+	}
+	if isHTML(mediaType, head) {
+		if label := metaCharset(head); label != "" {
+			if e, n, ok := usable(label, true); ok {
+				return e, n, CharsetFromMeta, 0
+			}
+		}
+	} else if m := xmlDecl.FindSubmatch(head); m != nil {
+		if e, n, ok := usable(string(m[1]), true); ok {
+			return e, n, CharsetFromXML, 0
+		}
+	}
+	if validUTF8 {
+		return encoding.Nop, "utf-8", CharsetSniffed, 0
+	}
+	return charmap.Windows1252, "windows-1252", CharsetFromDefault, 0
+}
+
+var xmlDecl = regexp.MustCompile(`^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']`)
+
+// looksUTF8 reports whether b is valid UTF-8 but for a rune cut off at its end.
+func looksUTF8(b []byte) bool {
+	for i := len(b) - 1; i >= 0 && i >= len(b)-3; i-- {
+		if b[i] < 0x80 {
+			break
+		}
+		if utf8.RuneStart(b[i]) {
+			if !utf8.FullRune(b[i:]) {
+				b = b[:i]
+			}
+			break
+		}
+	}
+	return utf8.Valid(b)
+}
+
+func isHTML(mediaType string, head []byte) bool {
+	switch mediaType {
+	case "text/html", "application/xhtml+xml":
+		return true
+	case "": // unknown: a <meta> charset makes it HTML enough
+		return true
+	}
+	return false
+}
+
+// metaCharset finds the charset an HTML document declares in a <meta> tag in
+// head, tolerating any malformed markup.
+func metaCharset(head []byte) string {
+	z := html.NewTokenizer(bytes.NewReader(head))
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return ""
+		case html.StartTagToken, html.SelfClosingTagToken:
+			name, hasAttr := z.TagName()
+			if string(name) != "meta" {
+				continue
+			}
+			var cs, content string
+			var httpEquivCT bool
+			for hasAttr {
+				var k, v []byte
+				k, v, hasAttr = z.TagAttr()
+				switch strings.ToLower(string(k)) {
+				case "charset":
+					cs = strings.TrimSpace(string(v))
+				case "http-equiv":
+					httpEquivCT = strings.EqualFold(strings.TrimSpace(string(v)), "content-type")
+				case "content":
+					content = string(v)
+				}
+			}
+			if cs != "" {
+				return cs
+			}
+			if httpEquivCT {
+				if l := charsetInContent(content); l != "" {
+					return l
+				}
+			}
+		}
+	}
+}
+
+// charsetInContent extracts the charset from a meta content attribute such as
+// "text/html; charset=Shift_JIS".
+func charsetInContent(s string) string {
+	lower := strings.ToLower(s)
+	i := strings.Index(lower, "charset")
+	if i < 0 {
+		return ""
+	}
+	rest := strings.TrimLeft(s[i+len("charset"):], " \t\r\n\f")
+	if !strings.HasPrefix(rest, "=") {
+		return ""
+	}
+	rest = strings.TrimLeft(rest[1:], " \t\r\n\f")
+	if rest != "" && (rest[0] == '"' || rest[0] == '\'') {
+		q := rest[0]
+		rest = rest[1:]
+		if j := strings.IndexByte(rest, q); j >= 0 {
+			return rest[:j]
+		}
+		return ""
+	}
+	if j := strings.IndexAny(rest, "; \t\r\n\f"); j >= 0 {
+		rest = rest[:j]
+	}
+	return rest
+}
