@@ -11,6 +11,9 @@ package undox
 import (
 	"errors"
 	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
 )
 
 // Error codes. Each is stable: API clients and scripts rely on them, and the
@@ -82,6 +85,38 @@ func ErrorFields(err error) map[string]string {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Fields
+	}
+	return nil
+}
+
+// CheckText checks free text that people type (reasons, references,
+// search terms): valid UTF-8, no control characters but line breaks and
+// tabs, at most max characters. It returns the text trimmed.
+func CheckText(field, s string, max int) (string, error) {
+	s = strings.TrimSpace(s)
+	if !utf8.ValidString(s) {
+		return "", Invalid(field, "%s is not valid UTF-8 text", field)
+	}
+	n := 0
+	for _, r := range s {
+		n++
+		if r < 0x20 && r != '\n' && r != '\t' || r == 0x7f {
+			return "", Invalid(field, "%s contains control characters", field)
+		}
+	}
+	if n > max {
+		return "", Invalid(field, "%s is longer than %d characters", field, max)
+	}
+	return s, nil
+}
+
+var refPattern = regexp.MustCompile(`^UDX(-[0-9A-HJKMNP-TV-Z]{4}){3}$`)
+
+// CheckRef checks the form of a case reference; a malformed one names no
+// case.
+func CheckRef(ref string) error {
+	if !refPattern.MatchString(ref) {
+		return Errorf(ENOTFOUND, "case not found")
 	}
 	return nil
 }

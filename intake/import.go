@@ -68,6 +68,7 @@ func (r importRow) report() undox.Report {
 // this partner imported before is a duplicate, not a second case.
 func (s *Service) Import(ctx context.Context, actor undox.Actor, partner, format string, body io.Reader, emit func(RowResult) error) (Summary, error) {
 	var sum Summary
+	failing := 0 // rows in a row that the store failed to take
 	handle := func(n int, row importRow, perr error) error {
 		sum.Rows++
 		res := RowResult{Row: n, ExternalRef: strings.TrimSpace(row.ExternalRef)}
@@ -75,15 +76,22 @@ func (s *Service) Import(ctx context.Context, actor undox.Actor, partner, format
 			rcpt, err := s.Submit(ctx, actor, Submission{Report: row.report(), Partner: partner})
 			switch {
 			case err == nil && rcpt.Duplicate:
+				failing = 0
 				res.Status, res.Case = "duplicate", rcpt.CaseRef
 			case err == nil:
+				failing = 0
 				res.Status, res.Case, res.StatusURL = "created", rcpt.CaseRef, rcpt.StatusURL
 			default:
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}
 				if undox.ErrorCode(err) == undox.EINTERNAL {
-					return err
+					// One row that the store refuses does not sink the
+					// rest; a run of them means the store is down.
+					if failing++; failing >= 5 {
+						return err
+					}
+					err = undox.Errorf(undox.EINTERNAL, "this row could not be stored; send it again")
 				}
 				perr = err
 			}
@@ -301,6 +309,9 @@ func jsonRow(raw []byte) (importRow, error) {
 
 func jsonProblem(err error) string {
 	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field == "" {
+		return "a row must be a JSON object"
+	}
 	if errors.As(err, &te) {
 		return fmt.Sprintf("field %q must be of type %s", te.Field, te.Type)
 	}

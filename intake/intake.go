@@ -10,6 +10,8 @@ import (
 	"crypto/rand"
 	"fmt"
 	"net/mail"
+	"net/netip"
+	"net/url"
 	"strings"
 	"unicode/utf8"
 
@@ -33,6 +35,9 @@ type Service struct {
 	// PublicURL is the base of the private status links, such as
 	// "https://meldpunt.example".
 	PublicURL string
+	// AllowPrivate accepts URLs on loopback and private addresses (tests
+	// and local development only); by default they are refused.
+	AllowPrivate bool
 }
 
 // Submission is one report and where it comes from.
@@ -51,6 +56,14 @@ func (s *Service) Submit(ctx context.Context, actor undox.Actor, sub Submission)
 	rep, err := Validate(sub.Report)
 	if err != nil {
 		return undox.Receipt{}, err
+	}
+	if !s.AllowPrivate {
+		for i, u := range rep.URLs {
+			if internal(u) {
+				return undox.Receipt{}, undox.Invalid(fmt.Sprintf("urls[%d]", i),
+					"this URL points into a private network; report a page on the public internet")
+			}
+		}
 	}
 	if sub.Partner == "" {
 		rep.ExternalRef = ""
@@ -148,9 +161,10 @@ func Validate(r undox.Report) (undox.Report, error) {
 	} else if out.Language != "nl" && out.Language != "en" {
 		bad["language"] = "language must be nl or en"
 	}
-	out.ExternalRef = strings.TrimSpace(r.ExternalRef)
-	if len(out.ExternalRef) > MaxExternalRefLen {
-		bad["external_ref"] = fmt.Sprintf("external_ref is longer than %d characters", MaxExternalRefLen)
+	if ref, err := undox.CheckText("external_ref", r.ExternalRef, MaxExternalRefLen); err != nil {
+		bad["external_ref"] = undox.ErrorMessage(err)
+	} else {
+		out.ExternalRef = ref
 	}
 	if len(bad) > 0 {
 		msg := "the report has errors"
@@ -162,6 +176,31 @@ func Validate(r undox.Report) (undox.Report, error) {
 		return out, &undox.Error{Code: undox.EINVALID, Message: msg, Fields: bad}
 	}
 	return out, nil
+}
+
+// internalSuffixes are names that never lead to the public internet.
+var internalSuffixes = []string{".localhost", ".local", ".internal", ".home.arpa", ".lan", ".intranet", ".corp"}
+
+// internal tells whether a normalized URL names a loopback, private,
+// link-local or otherwise non-public address, or an internal name. The
+// fetcher refuses these whatever DNS says; intake refuses what it can see.
+func internal(u string) bool {
+	pu, err := url.Parse(u)
+	if err != nil {
+		return true
+	}
+	host := pu.Hostname()
+	if ip, err := netip.ParseAddr(host); err == nil {
+		ip = ip.Unmap()
+		cgnat := netip.MustParsePrefix("100.64.0.0/10")
+		return !ip.IsGlobalUnicast() || ip.IsPrivate() || cgnat.Contains(ip)
+	}
+	for _, s := range internalSuffixes {
+		if strings.HasSuffix(host, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // crockford is Crockford's base32 alphabet: no I, L, O or U to misread.

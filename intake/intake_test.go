@@ -159,3 +159,19 @@ func TestImportThousandsOfRows(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, items, 500)
 }
+
+func TestSubmitRefusesInternalAddresses(t *testing.T) {
+	svc, _ := newService(t)
+	for _, u := range []string{"http://127.0.0.1:8080/api/v1/cases", "http://169.254.169.254/latest/meta-data/", "http://10.1.2.3/",
+		"http://192.168.1.1/", "http://[::1]/", "http://[fd00::1]/", "http://100.64.0.1/", "https://printer.local/", "https://db.internal/x",
+		"http://[::ffff:127.0.0.1]/"} {
+		_, err := svc.Submit(context.Background(), undox.Public, intake.Submission{Report: undox.Report{URLs: []string{"https://ok.example/", u}}})
+		require.Equal(t, undox.EINVALID, undox.ErrorCode(err), u)
+		require.Contains(t, undox.ErrorFields(err), "urls[1]", u)
+	}
+	_, err := svc.Submit(context.Background(), undox.Public, intake.Submission{Report: undox.Report{URLs: []string{"http://192.0.2.10/page"}}})
+	require.NoError(t, err, "a public address is fine")
+	svc.AllowPrivate = true
+	_, err = svc.Submit(context.Background(), undox.Public, intake.Submission{Report: undox.Report{URLs: []string{"http://127.0.0.1:8080/x"}}})
+	require.NoError(t, err, "allowed for tests and development")
+}

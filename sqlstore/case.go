@@ -299,8 +299,8 @@ func (s *Store) ObserveItem(ctx context.Context, id int64, ev undox.Event, detai
 func (s *Store) itemStep(ctx context.Context, actor undox.Actor, id int64, ev undox.Event, reason string, observed bool, then func(tx *sql.Tx) error) (*undox.Item, error) {
 	var it *undox.Item
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var from string
-		err := tx.QueryRowContext(ctx, `SELECT status FROM items WHERE id = $1`, id).Scan(&from)
+		var from, category string
+		err := tx.QueryRowContext(ctx, `SELECT status, category FROM items WHERE id = $1`, id).Scan(&from, &category)
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("item")
 		}
@@ -310,6 +310,11 @@ func (s *Store) itemStep(ctx context.Context, actor undox.Actor, id int64, ev un
 		to, err := undox.ItemStep(undox.ItemStatus(from), ev, observed)
 		if err != nil {
 			return err
+		}
+		if cat, _ := undox.LookupCategory(category); cat.ReferralOnly && to == undox.ItemNew {
+			// A new item is one that capture fetches: referral-only
+			// content never is.
+			return undox.Errorf(undox.ETRANSITION, "referral-only content cannot be reopened for capture; undox never fetches it")
 		}
 		now := micros(s.now())
 		res, err := tx.ExecContext(ctx, `UPDATE items SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4`, string(to), now, id, from)

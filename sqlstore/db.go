@@ -270,7 +270,7 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 			if s.retryable(err) {
 				continue
 			}
-			return err
+			return badText(err)
 		}
 		if err = tx.Commit(); err != nil {
 			if s.retryable(err) {
@@ -279,6 +279,16 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 			return err
 		}
 		return nil
+	}
+	return err
+}
+
+// badText maps PostgreSQL's refusal of text it cannot store (a NUL byte,
+// invalid UTF-8) to an input error; input checks should catch it first.
+func badText(err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && (pe.Code == "22021" || pe.Code == "22P05") {
+		return undox.Errorf(undox.EINVALID, "the input holds characters that cannot be stored")
 	}
 	return err
 }

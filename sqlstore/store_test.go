@@ -1508,3 +1508,29 @@ func TestCaseQueryIsLiteral(t *testing.T) {
 		require.Equal(t, []string{r2.CaseRef}, list("a%20b"), `"%" is not a wildcard`)
 	})
 }
+
+// Referral-only content is never fetched: once closed, it cannot be
+// reopened into "new", the state that capture takes on.
+func TestReferralOnlyItemIsNeverReopenedForCapture(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
+		e := setup(t, b)
+		r, _ := e.create(t, report{urls: []string{"https://paste.example/never"}, category: undox.CategoryCSAM})
+		id := e.get(t, r.CaseRef).Items[0].ID
+		require.NoError(t, e.store.AddReferral(e.ctx, id, "hotline"))
+		_, err := e.store.ItemEvent(e.ctx, analyst, id, undox.ActionClose, "")
+		require.NoError(t, err)
+		_, err = e.store.ItemEvent(e.ctx, analyst, id, undox.ActionReopen, "")
+		requireCode(t, undox.ETRANSITION, err, "reopen referral-only content")
+		it, err := e.store.Item(e.ctx, analyst, id)
+		require.NoError(t, err)
+		require.Equal(t, undox.ItemClosed, it.Status)
+
+		// A doxing item can be reopened.
+		r2, _ := e.create(t, report{urls: []string{"https://paste.example/dox"}, category: undox.CategoryDoxing})
+		id2 := e.get(t, r2.CaseRef).Items[0].ID
+		_, err = e.store.ItemEvent(e.ctx, analyst, id2, undox.ActionClose, "")
+		require.NoError(t, err)
+		_, err = e.store.ItemEvent(e.ctx, analyst, id2, undox.ActionReopen, "")
+		require.NoError(t, err)
+	})
+}

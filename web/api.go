@@ -10,6 +10,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -64,8 +65,10 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// readBody reads at most max bytes of the body.
+// readBody reads at most max bytes of the body, within 30 seconds: a client
+// that drips its body cannot hold a connection.
 func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error) {
+	http.NewResponseController(w).SetReadDeadline(time.Now().Add(30 * time.Second))
 	b, err := io.ReadAll(http.MaxBytesReader(unwrapWriter(w), r.Body, max))
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
@@ -86,8 +89,10 @@ func decodeJSON(b []byte, v any) error {
 		var te *json.UnmarshalTypeError
 		var se *json.SyntaxError
 		switch {
+		case errors.As(err, &te) && te.Field == "":
+			return undox.Invalid("body", "the body must be a JSON object")
 		case errors.As(err, &te):
-			return undox.Invalid(te.Field, "%s must be of type %s", te.Field, te.Type)
+			return undox.Invalid(te.Field, "%s must be %s", te.Field, jsonType(te.Type.Kind()))
 		case errors.As(err, &se):
 			return undox.Invalid("body", "malformed JSON at byte %d", se.Offset)
 		case errors.Is(err, io.EOF):
@@ -102,6 +107,21 @@ func decodeJSON(b []byte, v any) error {
 		return undox.Invalid("body", "the body holds more than one JSON value")
 	}
 	return nil
+}
+
+// jsonType names a Go kind as JSON calls it.
+func jsonType(k reflect.Kind) string {
+	switch k {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	}
+	return "a number"
 }
 
 // createReport is the public intake: one report, one case.
@@ -299,9 +319,12 @@ func parseLimit(v string) (int, error) {
 
 func (s *Server) listCases(w http.ResponseWriter, r *http.Request, a undox.Actor) {
 	q := r.URL.Query()
-	f := undox.CaseFilter{Status: q.Get("status"), Category: q.Get("category"), Query: q.Get("q")}
+	f := undox.CaseFilter{Status: q.Get("status"), Category: q.Get("category")}
 	var err error
-	if f.After, err = parseCursor(q.Get("after")); err == nil {
+	if f.Query, err = undox.CheckText("q", q.Get("q"), 200); err == nil {
+		f.After, err = parseCursor(q.Get("after"))
+	}
+	if err == nil {
 		f.Limit, err = parseLimit(q.Get("limit"))
 	}
 	if err == nil && f.Status != "" && !knownState(undox.CaseTransitions(), f.Status) {
@@ -343,7 +366,12 @@ func writePage[T any](w http.ResponseWriter, key string, list []T, limit int, id
 }
 
 func (s *Server) getCase(w http.ResponseWriter, r *http.Request, a undox.Actor) {
-	c, err := s.Store.Case(r.Context(), a, r.PathValue("ref"))
+	ref := r.PathValue("ref")
+	if err := undox.CheckRef(ref); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	c, err := s.Store.Case(r.Context(), a, ref)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -353,6 +381,10 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request, a undox.Actor) 
 
 func (s *Server) caseAudit(w http.ResponseWriter, r *http.Request, a undox.Actor) {
 	ref := r.PathValue("ref")
+	if err := undox.CheckRef(ref); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	if _, err := s.Store.Case(r.Context(), a, ref); err != nil {
 		s.fail(w, r, err)
 		return
@@ -385,10 +417,15 @@ func readAction(w http.ResponseWriter, r *http.Request) (string, error) {
 	if err := decodeJSON(b, &body); err != nil {
 		return "", err
 	}
-	return strings.TrimSpace(body.Reason), nil
+	return undox.CheckText("reason", body.Reason, 2000)
 }
 
 func (s *Server) caseAction(w http.ResponseWriter, r *http.Request, a undox.Actor) {
+	ref := r.PathValue("ref")
+	if err := undox.CheckRef(ref); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	reason, err := readAction(w, r)
 	if err != nil {
 		s.fail(w, r, err)
@@ -399,7 +436,7 @@ func (s *Server) caseAction(w http.ResponseWriter, r *http.Request, a undox.Acto
 		s.fail(w, r, undox.Errorf(undox.EFORBIDDEN, "only the reporter can withdraw a case, through the status link"))
 		return
 	}
-	c, err := s.Store.CaseEvent(r.Context(), a, r.PathValue("ref"), ev, reason)
+	c, err := s.Store.CaseEvent(r.Context(), a, ref, ev, reason)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -408,6 +445,11 @@ func (s *Server) caseAction(w http.ResponseWriter, r *http.Request, a undox.Acto
 }
 
 func (s *Server) setHold(w http.ResponseWriter, r *http.Request, a undox.Actor) {
+	ref := r.PathValue("ref")
+	if err := undox.CheckRef(ref); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	reason, err := readAction(w, r)
 	if err == nil && reason == "" {
 		err = undox.Invalid("reason", "say why the case is held (such as the police report it was exported for)")
@@ -416,7 +458,7 @@ func (s *Server) setHold(w http.ResponseWriter, r *http.Request, a undox.Actor) 
 		s.fail(w, r, err)
 		return
 	}
-	c, err := s.Store.SetLegalHold(r.Context(), a, r.PathValue("ref"), reason)
+	c, err := s.Store.SetLegalHold(r.Context(), a, ref, reason)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -425,7 +467,12 @@ func (s *Server) setHold(w http.ResponseWriter, r *http.Request, a undox.Actor) 
 }
 
 func (s *Server) liftHold(w http.ResponseWriter, r *http.Request, a undox.Actor) {
-	c, err := s.Store.SetLegalHold(r.Context(), a, r.PathValue("ref"), "")
+	ref := r.PathValue("ref")
+	if err := undox.CheckRef(ref); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	c, err := s.Store.SetLegalHold(r.Context(), a, ref, "")
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -436,23 +483,31 @@ func (s *Server) liftHold(w http.ResponseWriter, r *http.Request, a undox.Actor)
 // rotateToken gives the case a new private status link; the old one stops
 // working (for a link that leaked to the person who doxed the victim).
 func (s *Server) rotateToken(w http.ResponseWriter, r *http.Request, a undox.Actor) {
+	ref := r.PathValue("ref")
+	if err := undox.CheckRef(ref); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	token, err := secret.Token(32)
 	if err == nil {
-		err = s.Store.RotateStatusToken(r.Context(), a, r.PathValue("ref"), secret.Hash(token))
+		err = s.Store.RotateStatusToken(r.Context(), a, ref, secret.Hash(token))
 	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"case": r.PathValue("ref"),
+	writeJSON(w, http.StatusOK, map[string]string{"case": ref,
 		"status_url": strings.TrimRight(s.Intake.PublicURL, "/") + intake.StatusPath(token)})
 }
 
 func (s *Server) listItems(w http.ResponseWriter, r *http.Request, a undox.Actor) {
 	q := r.URL.Query()
-	f := undox.ItemFilter{Status: q.Get("status"), Host: q.Get("host")}
+	f := undox.ItemFilter{Status: q.Get("status")}
 	var err error
-	if f.After, err = parseCursor(q.Get("after")); err == nil {
+	if f.Host, err = undox.CheckText("host", q.Get("host"), 253); err == nil {
+		f.After, err = parseCursor(q.Get("after"))
+	}
+	if err == nil {
 		f.Limit, err = parseLimit(q.Get("limit"))
 	}
 	if err == nil && f.Status != "" && !knownState(undox.ItemTransitions(), f.Status) {
@@ -602,6 +657,9 @@ func (s *Server) createImport(w http.ResponseWriter, r *http.Request, a undox.Ac
 	if mt == "text/csv" {
 		format = "csv"
 	}
+	// A bulk import may take a while, but not for ever.
+	rc := http.NewResponseController(w)
+	rc.SetReadDeadline(time.Now().Add(30 * time.Minute))
 	body := &limitedBody{r: http.MaxBytesReader(unwrapWriter(w), r.Body, s.MaxImportBytes)}
 	partner := a.Name
 	enc := json.NewEncoder(w)
@@ -617,7 +675,6 @@ func (s *Server) createImport(w http.ResponseWriter, r *http.Request, a undox.Ac
 	}
 	n := 0
 	flusher, _ := w.(http.Flusher)
-	rc := http.NewResponseController(w)
 	rc.EnableFullDuplex()
 	sum, err := s.Intake.Import(r.Context(), a, partner, format, body, func(res intake.RowResult) error {
 		start()
@@ -635,6 +692,10 @@ func (s *Server) createImport(w http.ResponseWriter, r *http.Request, a undox.Ac
 	})
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) || body.tooLarge {
+		if !started {
+			s.fail(w, r, undox.Errorf(undox.ETOOLARGE, "the import is larger than %d bytes", s.MaxImportBytes))
+			return
+		}
 		sum.Stopped = fmt.Sprintf("the import is larger than %d bytes; the rest was not read", s.MaxImportBytes)
 		err = nil
 	}

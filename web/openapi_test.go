@@ -894,7 +894,8 @@ func TestOpenAPIWalk(t *testing.T) {
 		act("reject", map[string]string{"reason": "  "}).problem(t, 400, undox.EINVALID)
 		act("reject", map[string]string{"reason": "x", "why": "y"}, nonconforming()).problem(t, 400, undox.EINVALID)
 		act("reject", raw{"text/plain", []byte("because")}, nonconforming()).problem(t, 415, undox.EUNSUPPORTED)
-		act("reject", map[string]string{"reason": strings.Repeat("why ", 20000)}).problem(t, 413, undox.ETOOLARGE)
+		act("reject", map[string]string{"reason": strings.Repeat("why ", 20000)}, nonconforming()).problem(t, 413, undox.ETOOLARGE)
+		act("reject", map[string]string{"reason": strings.Repeat("y", 2001)}, nonconforming()).problem(t, 400, undox.EINVALID)
 
 		act("reject", map[string]string{"reason": "a company's public address, not personal data"}).ok(t, 200, &d)
 		assert.Equal(t, undox.ItemRejected, d.Status)
@@ -937,7 +938,7 @@ func TestOpenAPIWalk(t *testing.T) {
 		assert.Equal(t, undox.CaseOpen, c.Status)
 
 		act(analyst, "close", raw{"text/plain", []byte("done")}, nonconforming()).problem(t, 415, undox.EUNSUPPORTED)
-		act(analyst, "close", map[string]string{"reason": strings.Repeat("done ", 20000)}).problem(t, 413, undox.ETOOLARGE)
+		act(analyst, "close", map[string]string{"reason": strings.Repeat("done ", 20000)}, nonconforming()).problem(t, 413, undox.ETOOLARGE)
 		act(supervisor, "withdraw", nil, nonconforming()).problem(t, 403, undox.EFORBIDDEN)
 		act(analyst, "erase", nil).problem(t, 403, undox.EFORBIDDEN)
 		p := act(analyst, "frobnicate", nil, nonconforming()).problem(t, 400, undox.EINVALID)
@@ -955,7 +956,7 @@ func TestOpenAPIWalk(t *testing.T) {
 			problem(t, 400, undox.EINVALID)
 		api.do(t, "PUT", path+"/hold", raw{"text/plain", []byte("police")}, bearer(supervisor), nonconforming()).
 			problem(t, 415, undox.EUNSUPPORTED)
-		api.do(t, "PUT", path+"/hold", map[string]string{"reason": strings.Repeat("police ", 20000)}, bearer(supervisor)).
+		api.do(t, "PUT", path+"/hold", map[string]string{"reason": strings.Repeat("police ", 20000)}, bearer(supervisor), nonconforming()).
 			problem(t, 413, undox.ETOOLARGE)
 
 		var c undox.Case

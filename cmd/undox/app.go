@@ -191,6 +191,7 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer, wi
 		fs.Float64Var(&c.reportsPerMinute, "reports-per-minute", 20, "public reports per minute per client address; 0 for no limit (UNDOX_REPORTS_PER_MINUTE)")
 		fs.IntVar(&c.reportBurst, "report-burst", 10, "reports a client may send at once before the rate applies (UNDOX_REPORT_BURST)")
 		fs.Int64Var(&c.maxImportBytes, "max-import-bytes", 256<<20, "largest bulk import in bytes (UNDOX_MAX_IMPORT_BYTES)")
+		fs.BoolVar(&c.allowPrivate, "allow-private-networks", false, "accept URLs on loopback and private addresses: tests and local development only (UNDOX_ALLOW_PRIVATE_NETWORKS)")
 	}
 	jobFlags(fs, c)
 	if err := parse(fs, args, env); err != nil {
@@ -229,7 +230,7 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer, wi
 		h, err := web.New(web.Config{
 			Logger:           log,
 			Store:            a.store,
-			Intake:           &intake.Service{Store: a.store, PublicURL: c.publicURL},
+			Intake:           &intake.Service{Store: a.store, PublicURL: c.publicURL, AllowPrivate: c.allowPrivate},
 			Jobs:             a.queue,
 			Ready:            a.ready,
 			Registry:         reg,

@@ -69,6 +69,8 @@ type config struct {
 	maintenanceEvery time.Duration
 	shutdownGrace    time.Duration
 
+	allowPrivate bool
+
 	role, name string
 }
 
