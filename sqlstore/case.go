@@ -59,19 +59,22 @@ type querier interface {
 }
 
 const caseColumns = `c.id, c.ref, c.category, c.handling, c.is_minor, c.language, c.status, c.consent, c.source,
-    COALESCE(c.external_ref, ''), COALESCE(c.legal_hold, ''), c.priority, c.created_at, c.updated_at, c.erased_at,
+    COALESCE(c.external_ref, ''), c.legal_hold, c.priority, c.created_at, c.updated_at, c.erased_at,
     c.reporter_email_enc, c.description_enc`
 
-func scanCase(sc interface{ Scan(...any) error }) (*undox.Case, []byte, []byte, error) {
+func (s *Store) scanCase(sc interface{ Scan(...any) error }) (*undox.Case, []byte, []byte, error) {
 	var (
-		c            undox.Case
-		created, upd int64
-		erased       sql.NullInt64
-		email, desc  []byte
+		c                 undox.Case
+		created, upd      int64
+		erased            sql.NullInt64
+		email, desc, hold []byte
 	)
 	err := sc.Scan(&c.ID, &c.Ref, &c.Category, &c.Handling, &c.IsMinor, &c.Language, &c.Status, &c.Consent, &c.Source,
-		&c.ExternalRef, &c.LegalHold, &c.Priority, &created, &upd, &erased, &email, &desc)
+		&c.ExternalRef, &hold, &c.Priority, &created, &upd, &erased, &email, &desc)
 	if err != nil {
+		return nil, nil, nil, err
+	}
+	if c.LegalHold, err = s.openNote(hold, "case/"+c.Ref+"/legal_hold"); err != nil {
 		return nil, nil, nil, err
 	}
 	c.CreatedAt, c.UpdatedAt = fromMicros(created), fromMicros(upd)
@@ -106,7 +109,7 @@ func (s *Store) CaseByStatusToken(ctx context.Context, tokenHash []byte) (*undox
 }
 
 func (s *Store) loadCase(ctx context.Context, q querier, where string, arg any) (*undox.Case, error) {
-	c, email, desc, err := scanCase(q.QueryRowContext(ctx, `SELECT `+caseColumns+` FROM cases c WHERE `+where, arg))
+	c, email, desc, err := s.scanCase(q.QueryRowContext(ctx, `SELECT `+caseColumns+` FROM cases c WHERE `+where, arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("case")
 	}
@@ -167,7 +170,7 @@ func (s *Store) Cases(ctx context.Context, actor undox.Actor, f undox.CaseFilter
 		}
 		defer rows.Close()
 		for rows.Next() {
-			c, _, _, err := scanCase(rows)
+			c, _, _, err := s.scanCase(rows)
 			if err != nil {
 				return err
 			}
@@ -324,8 +327,16 @@ func (s *Store) itemStep(ctx context.Context, actor undox.Actor, id int64, ev un
 		if n, _ := res.RowsAffected(); n != 1 {
 			return undox.Errorf(undox.ECONFLICT, "the item changed meanwhile; try again")
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO item_events (item_id, event, from_status, to_status, actor, reason, created_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7)`, id, string(ev), from, string(to), actor.Label(), reason, now); err != nil {
+		var evID int64
+		if err := tx.QueryRowContext(ctx, `INSERT INTO item_events (item_id, event, from_status, to_status, actor, created_at)
+            VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, id, string(ev), from, string(to), actor.Label(), now).Scan(&evID); err != nil {
+			return err
+		}
+		sealed, err := s.sealNote(reason, itemEventContext(evID))
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE item_events SET reason = $1 WHERE id = $2`, sealed, evID); err != nil {
 			return err
 		}
 		if err := s.audit(ctx, tx, actor, "item."+string(ev), "item", strconv.FormatInt(id, 10), from+"->"+string(to)); err != nil {
@@ -344,7 +355,7 @@ func (s *Store) itemStep(ctx context.Context, actor undox.Actor, id int64, ev un
 
 // ItemHistory returns the steps an item went through, oldest first.
 func (s *Store) ItemHistory(ctx context.Context, id int64) ([]undox.ItemStepRecord, error) {
-	rows, err := s.db.SQL.QueryContext(ctx, `SELECT event, from_status, to_status, actor, reason, created_at
+	rows, err := s.db.SQL.QueryContext(ctx, `SELECT id, event, from_status, to_status, actor, reason, created_at
         FROM item_events WHERE item_id = $1 ORDER BY id`, id)
 	if err != nil {
 		return nil, err
@@ -353,10 +364,14 @@ func (s *Store) ItemHistory(ctx context.Context, id int64) ([]undox.ItemStepReco
 	var out []undox.ItemStepRecord
 	for rows.Next() {
 		var (
-			r  undox.ItemStepRecord
-			at int64
+			r      undox.ItemStepRecord
+			at, id int64
+			reason []byte
 		)
-		if err := rows.Scan(&r.Event, &r.From, &r.To, &r.Actor, &r.Reason, &at); err != nil {
+		if err := rows.Scan(&id, &r.Event, &r.From, &r.To, &r.Actor, &reason, &at); err != nil {
+			return nil, err
+		}
+		if r.Reason, err = s.openNote(reason, itemEventContext(id)); err != nil {
 			return nil, err
 		}
 		r.At = fromMicros(at)
@@ -385,7 +400,9 @@ func (s *Store) CaseEvent(ctx context.Context, actor undox.Actor, ref string, ev
 			id         int64
 			from, hold string
 		)
-		err := tx.QueryRowContext(ctx, `SELECT id, status, COALESCE(legal_hold, '') FROM cases WHERE ref = $1`, ref).Scan(&id, &from, &hold)
+		var held []byte
+		err := tx.QueryRowContext(ctx, `SELECT id, status, legal_hold FROM cases WHERE ref = $1`, ref).Scan(&id, &from, &held)
+		hold = string(held)
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("case")
 		}
@@ -463,7 +480,11 @@ func (s *Store) SetLegalHold(ctx context.Context, actor undox.Actor, ref, reason
 		var hold any
 		action := "case.hold.lift"
 		if reason != "" {
-			hold, action = reason, "case.hold.set"
+			sealed, err := s.sealNote(reason, "case/"+ref+"/legal_hold")
+			if err != nil {
+				return err
+			}
+			hold, action = sealed, "case.hold.set"
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE cases SET legal_hold = $1, updated_at = $2 WHERE ref = $3 AND status <> 'erased'`,
 			hold, micros(s.now()), ref)
@@ -551,6 +572,28 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// Staff notes (reasons for steps, legal holds) are free text that may name
+// people: they are sealed under a key derived from the master key. They
+// belong to no one case, so erasing a case does not erase them; victims'
+// own data is sealed under the case's key.
+
+func itemEventContext(id int64) string { return "item_event/" + strconv.FormatInt(id, 10) + "/reason" }
+
+func (s *Store) sealNote(text, context string) ([]byte, error) {
+	if text == "" {
+		return nil, nil
+	}
+	return secret.Seal(s.notesKey, []byte(text), context)
+}
+
+func (s *Store) openNote(sealed []byte, context string) (string, error) {
+	if len(sealed) == 0 {
+		return "", nil
+	}
+	b, err := secret.Open(s.notesKey, sealed, context)
+	return string(b), err
 }
 
 // reasonCode keeps a reason in the audit log only when it is a short code

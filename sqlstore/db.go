@@ -214,10 +214,11 @@ type Enqueuer interface {
 
 // Store implements the domain's storage contracts.
 type Store struct {
-	db    *DB
-	keys  *secret.Keyring
-	queue Enqueuer
-	now   func() time.Time
+	db       *DB
+	keys     *secret.Keyring
+	notesKey []byte // seals staff notes; derived from the master key
+	queue    Enqueuer
+	now      func() time.Time
 
 	// The report writer (see intake.go).
 	pending    chan *createReq
@@ -230,7 +231,7 @@ type Store struct {
 // Jobs are queued through queue, which may be set later with SetQueue
 // (the job queue itself needs the store).
 func NewStore(db *DB, keys *secret.Keyring) *Store {
-	return &Store{db: db, keys: keys, now: time.Now, pending: make(chan *createReq, 4*maxBatch), quit: make(chan struct{})}
+	return &Store{db: db, keys: keys, notesKey: keys.Derive("staff-notes"), now: time.Now, pending: make(chan *createReq, 4*maxBatch), quit: make(chan struct{})}
 }
 
 // Now is the store's clock.

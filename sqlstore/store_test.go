@@ -1534,3 +1534,38 @@ func TestReferralOnlyItemIsNeverReopenedForCapture(t *testing.T) {
 		require.NoError(t, err)
 	})
 }
+
+// Staff notes (reasons, legal holds) may name people: they are sealed too,
+// and still read back in the history and on the case.
+func TestStaffNotesEncryptedAtRest(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
+		e := setup(t, b)
+		const why, hold = "Synthetic Jansen's home address is on it", "Police report of Synthetic Pietersen"
+		r, _ := e.create(t, report{urls: []string{"https://paste.example/notes"}})
+		c := e.get(t, r.CaseRef)
+		_, err := e.store.ItemEvent(e.ctx, analyst, c.Items[0].ID, undox.ActionReject, why)
+		require.NoError(t, err)
+		_, err = e.store.SetLegalHold(e.ctx, supervisor, r.CaseRef, hold)
+		require.NoError(t, err)
+
+		hist, err := e.store.ItemHistory(e.ctx, c.Items[0].ID)
+		require.NoError(t, err)
+		require.Equal(t, why, hist[len(hist)-1].Reason)
+		require.Equal(t, hold, e.get(t, r.CaseRef).LegalHold)
+
+		var reason, held []byte
+		require.NoError(t, e.db.SQL.QueryRowContext(e.ctx, `SELECT reason FROM item_events ORDER BY id DESC LIMIT 1`).Scan(&reason))
+		require.NoError(t, e.db.SQL.QueryRowContext(e.ctx, `SELECT legal_hold FROM cases`).Scan(&held))
+		require.NotContains(t, string(reason), "Jansen")
+		require.NotContains(t, string(held), "Pietersen")
+		if e.db.Path != "" {
+			for _, p := range []string{e.db.Path, e.db.Path + "-wal"} {
+				raw, err := os.ReadFile(p)
+				if err == nil {
+					require.NotContains(t, string(raw), "Jansen", p)
+					require.NotContains(t, string(raw), "Pietersen", p)
+				}
+			}
+		}
+	})
+}

@@ -16,7 +16,7 @@ CREATE TABLE cases (
     source              TEXT    NOT NULL,
     partner             TEXT,
     external_ref        TEXT,
-    legal_hold          TEXT,
+    legal_hold          BYTEA, -- the reason, sealed under the staff-notes key; NULL when not held
     priority            BIGINT NOT NULL,
     status_token_hash   BYTEA    NOT NULL UNIQUE,
     created_at          BIGINT NOT NULL,
@@ -59,7 +59,7 @@ CREATE TABLE item_events (
     from_status  TEXT    NOT NULL,
     to_status    TEXT    NOT NULL,
     actor        TEXT    NOT NULL,
-    reason       TEXT    NOT NULL DEFAULT '',
+    reason       BYTEA, -- sealed under the staff-notes key: staff may write names here
     created_at   BIGINT NOT NULL
 );
 CREATE INDEX item_events_item ON item_events (item_id, id);
