@@ -126,7 +126,7 @@ func jsonType(k reflect.Kind) string {
 
 // createReport is the public intake: one report, one case.
 func (s *Server) createReport(w http.ResponseWriter, r *http.Request) {
-	if s.limiter != nil && !s.limiter.allow(clientKey(r)) {
+	if s.limiter != nil && !s.limiter.allow(clientKey(r, s.TrustedProxies)) {
 		w.Header().Set("Retry-After", "60")
 		s.fail(w, r, undox.Errorf(undox.ERATELIMIT, "too many reports from this address; try again in a minute"))
 		return

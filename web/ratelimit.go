@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -53,18 +54,52 @@ func (l *limiter) allow(key string) bool {
 	return b.l.AllowN(now, 1)
 }
 
-// clientKey is the client's address; IPv6 clients are grouped by /64, the
-// block one subscriber usually holds.
-func clientKey(r *http.Request) string {
+// clientAddr is the address a request came from: the peer, or, when the
+// peer is a trusted reverse proxy, the last address in X-Forwarded-For that
+// is not a trusted proxy itself (the ones before it can be forged).
+func clientAddr(r *http.Request, trusted []netip.Prefix) (netip.Addr, bool) {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
 	}
 	a, err := netip.ParseAddr(host)
 	if err != nil {
-		return host
+		return netip.Addr{}, false
 	}
 	a = a.Unmap()
+	if !inAny(a, trusted) {
+		return a, true
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		h, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break
+		}
+		h = h.Unmap()
+		if !inAny(h, trusted) {
+			return h, true
+		}
+	}
+	return a, true
+}
+
+func inAny(a netip.Addr, prefixes []netip.Prefix) bool {
+	for _, p := range prefixes {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// clientKey is the key of a client's bucket: its address; IPv6 clients are
+// grouped by /64, the block one subscriber usually holds.
+func clientKey(r *http.Request, trusted []netip.Prefix) string {
+	a, ok := clientAddr(r, trusted)
+	if !ok {
+		return r.RemoteAddr
+	}
 	if a.Is6() {
 		p, _ := a.Prefix(64)
 		return p.String()

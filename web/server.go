@@ -11,6 +11,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"time"
 
@@ -52,6 +53,9 @@ type Config struct {
 	// address; ReportsPerMinute 0 turns the limit off.
 	ReportsPerMinute float64
 	ReportBurst      int
+	// TrustedProxies are reverse proxies in front of undox whose
+	// X-Forwarded-For names the client.
+	TrustedProxies []netip.Prefix
 	// MaxImportBytes bounds one bulk import.
 	MaxImportBytes int64
 	// VerifierKey is the audit log's public key, handed out with

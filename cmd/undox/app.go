@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -191,6 +193,23 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer, wi
 		fs.Float64Var(&c.reportsPerMinute, "reports-per-minute", 20, "public reports per minute per client address; 0 for no limit (UNDOX_REPORTS_PER_MINUTE)")
 		fs.IntVar(&c.reportBurst, "report-burst", 10, "reports a client may send at once before the rate applies (UNDOX_REPORT_BURST)")
 		fs.Int64Var(&c.maxImportBytes, "max-import-bytes", 256<<20, "largest bulk import in bytes (UNDOX_MAX_IMPORT_BYTES)")
+		fs.Func("trusted-proxies", "reverse proxies in front of undox, as CIDR,…: their X-Forwarded-For names the client (UNDOX_TRUSTED_PROXIES)", func(v string) error {
+			for _, s := range strings.Split(v, ",") {
+				if s = strings.TrimSpace(s); s == "" {
+					continue
+				}
+				p, err := netip.ParsePrefix(s)
+				if err != nil {
+					if a, aerr := netip.ParseAddr(s); aerr == nil {
+						p = netip.PrefixFrom(a, a.BitLen())
+					} else {
+						return err
+					}
+				}
+				c.trustedProxies = append(c.trustedProxies, p)
+			}
+			return nil
+		})
 		fs.BoolVar(&c.allowPrivate, "allow-private-networks", false, "accept URLs on loopback and private addresses: tests and local development only (UNDOX_ALLOW_PRIVATE_NETWORKS)")
 	}
 	jobFlags(fs, c)
@@ -236,6 +255,7 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer, wi
 			Registry:         reg,
 			ReportsPerMinute: c.reportsPerMinute,
 			ReportBurst:      c.reportBurst,
+			TrustedProxies:   c.trustedProxies,
 			MaxImportBytes:   c.maxImportBytes,
 			VerifierKey:      a.verifierKey,
 			Version:          version(),

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -69,7 +70,8 @@ type config struct {
 	maintenanceEvery time.Duration
 	shutdownGrace    time.Duration
 
-	allowPrivate bool
+	allowPrivate   bool
+	trustedProxies []netip.Prefix
 
 	role, name string
 }
