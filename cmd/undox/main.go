@@ -30,6 +30,8 @@ Usage:
   undox migrate      apply database migrations and exit
   undox token create --role ROLE --name NAME
                      print a new API token (roles: analyst, supervisor, admin, partner, auditor)
+  undox capture URL [--json]
+                     fetch one page safely and show what undox sees (no case is made)
   undox audit verify check the audit log against its signed checkpoints
   undox audit checkpoint
                      integrate the audit log now and print the signed checkpoint
@@ -52,6 +54,8 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 		return serve(ctx, rest, env, stdout, stderr, true)
 	case "worker":
 		return serve(ctx, rest, env, stdout, stderr, false)
+	case "capture":
+		return captureCmd(ctx, rest, env, stdout, stderr)
 	case "migrate":
 		return migrate(ctx, rest, env, stdout, stderr)
 	case "token":

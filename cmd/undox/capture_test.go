@@ -1,0 +1,78 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/undox/undox/capture"
+)
+
+func TestCaptureCommand(t *testing.T) {
+	page := `<html><head><title>Synthetic dox page</title></head><body><h1>Jan Synthetic</h1>
+		<p>Lives at Teststraat 1</p><a href="/next">next</a><img src="/me.jpg"></body></html>`
+	mux := http.NewServeMux()
+	mux.HandleFunc("/page", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, page)
+	})
+	mux.HandleFunc("/moved", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/page", http.StatusFound) })
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	// A second server on another loopback address stands for an internal
+	// host that a reported page redirects to.
+	ln, err := net.Listen("tcp", "127.0.0.2:0")
+	require.NoError(t, err)
+	internal := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Error("the internal server was reached")
+	}))
+	internal.Listener = ln
+	internal.Start()
+	defer internal.Close()
+	mux.HandleFunc("/to-internal", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, internal.URL+"/admin", http.StatusFound)
+	})
+
+	open := []string{"--json", "--allow-networks", "127.0.0.1/32", "--allow-any-port"}
+	out, err := runCmd(t, nil, append([]string{"capture", srv.URL + "/moved"}, open...)...)
+	require.NoError(t, err, out)
+	var s capture.Summary
+	require.NoError(t, json.Unmarshal([]byte(out), &s))
+	require.Equal(t, srv.URL+"/page", s.FinalURL)
+	require.Equal(t, 200, s.Status)
+	require.Len(t, s.Redirects, 1)
+	require.Equal(t, 302, s.Redirects[0].Status)
+	require.Equal(t, "127.0.0.1", s.Redirects[0].IP)
+	require.Equal(t, []string{"127.0.0.1"}, s.IPs)
+	require.Equal(t, "Synthetic dox page", s.Title)
+	require.Equal(t, int64(len(page)), s.Size)
+	require.Len(t, s.SHA256, 64)
+	require.Len(t, s.TextSHA256, 64)
+	require.Equal(t, 1, s.Links)
+	require.Equal(t, 1, s.Images)
+	require.Nil(t, s.ScreenshotSHA256)
+	require.Nil(t, s.Error)
+
+	// By default loopback is closed: a clear code and a non-zero exit.
+	out, err = runCmd(t, nil, "capture", srv.URL+"/page", "--json", "--allow-any-port")
+	require.Error(t, err)
+	require.NoError(t, json.Unmarshal([]byte(out), &s))
+	require.Equal(t, "blocked_address", s.Error.Code)
+
+	// Opening one address does not open its neighbours, after a redirect too.
+	out, err = runCmd(t, nil, append([]string{"capture", srv.URL + "/to-internal"}, open...)...)
+	require.Error(t, err)
+	s = capture.Summary{}
+	require.NoError(t, json.Unmarshal([]byte(out), &s))
+	require.Equal(t, "blocked_address", s.Error.Code)
+	require.Len(t, s.Redirects, 1, "the chain up to the blocked hop is kept")
+
+	_, err = runCmd(t, nil, "capture")
+	require.Equal(t, 2, exitCode(err))
+}
