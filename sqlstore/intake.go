@@ -92,6 +92,11 @@ func (s *Store) CreateCase(ctx context.Context, actor undox.Actor, nc undox.NewC
 	req := &createReq{actor: actor, nc: nc, prep: prep, done: make(chan createRes, 1)}
 	s.writerOnce.Do(func() { go s.writer() })
 	select {
+	case <-s.quit:
+		return undox.Receipt{}, undox.Errorf(undox.EUNAVAILABLE, "undox is shutting down")
+	default:
+	}
+	select {
 	case s.pending <- req:
 	case <-ctx.Done():
 		return undox.Receipt{}, ctx.Err()
