@@ -2,7 +2,6 @@ package audit_test
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,7 +17,6 @@ import (
 	"github.com/undox/undox"
 	"github.com/undox/undox/audit"
 	"github.com/undox/undox/dbtest"
-	"github.com/undox/undox/secret"
 	"github.com/undox/undox/sqlstore"
 )
 
@@ -35,19 +33,11 @@ type env struct {
 
 func setup(t *testing.T, b dbtest.Backend) *env {
 	t.Helper()
-	ctx := context.Background()
-	dataDir := t.TempDir()
-	db, _ := b.Open(t, dataDir)
-	master := make([]byte, 32)
-	_, err := rand.Read(master)
+	s := dbtest.NewStack(t, b)
+	signer, verifier, err := audit.LoadOrCreateKeys(s.Dir, "undox-test")
 	require.NoError(t, err)
-	keys, err := secret.New(master)
-	require.NoError(t, err)
-	store := sqlstore.NewStore(db, keys)
-	signer, verifier, err := audit.LoadOrCreateKeys(dataDir, "undox-test")
-	require.NoError(t, err)
-	return &env{ctx: ctx, dataDir: dataDir, db: db, store: store,
-		log: audit.New(store, signer, verifier), signer: signer, verifier: verifier}
+	return &env{ctx: context.Background(), dataDir: s.Dir, db: s.DB, store: s.Store,
+		log: s.Log, signer: signer, verifier: verifier}
 }
 
 // add appends n entries, each in a transaction of its own.

@@ -19,7 +19,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/undox/undox/audit"
 	"github.com/undox/undox/job"
+	"github.com/undox/undox/secret"
 	"github.com/undox/undox/sqlstore"
 )
 
@@ -102,3 +104,44 @@ func migrate(t testing.TB, db *sqlstore.DB) {
 
 // IsPostgres tells whether a backend name is PostgreSQL.
 func IsPostgres(name string) bool { return strings.HasPrefix(name, "postgres") }
+
+// Stack is undox's store and audit log over a fresh database of one
+// backend, wired as `undox serve` wires them.
+type Stack struct {
+	Dir         string // the data folder (keys, SQLite file)
+	PostgresURL string // "" for SQLite
+	DB          *sqlstore.DB
+	Store       *sqlstore.Store
+	Log         *audit.Log
+}
+
+// NewStack opens a fresh database of b with a random master key.
+func NewStack(t testing.TB, b Backend) *Stack {
+	t.Helper()
+	s := &Stack{Dir: t.TempDir()}
+	s.DB, s.PostgresURL = b.Open(t, s.Dir)
+	master := make([]byte, secret.KeySize)
+	_, err := rand.Read(master)
+	require.NoError(t, err)
+	keys, err := secret.New(master)
+	require.NoError(t, err)
+	s.Store = sqlstore.NewStore(s.DB, keys)
+	t.Cleanup(s.Store.Close)
+	signer, verifier, err := audit.LoadOrCreateKeys(s.Dir, "undox-test")
+	require.NoError(t, err)
+	s.Log = audit.New(s.Store, signer, verifier)
+	return s
+}
+
+// Queue returns a job queue over the stack (not started) and sets it as the
+// store's queue; cfg.PostgresURL is filled in.
+func (s *Stack) Queue(t testing.TB, cfg job.Config) *job.Queue {
+	t.Helper()
+	if cfg.PostgresURL == "" {
+		cfg.PostgresURL = s.PostgresURL
+	}
+	q, err := job.New(context.Background(), s.Store, s.Log, cfg)
+	require.NoError(t, err)
+	s.Store.SetQueue(q)
+	return q
+}

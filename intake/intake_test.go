@@ -2,7 +2,6 @@ package intake_test
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"strings"
 	"testing"
@@ -10,7 +9,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/undox/undox"
-	"github.com/undox/undox/audit"
 	"github.com/undox/undox/dbtest"
 	"github.com/undox/undox/intake"
 	"github.com/undox/undox/job"
@@ -21,19 +19,9 @@ import (
 var admin = undox.Actor{Kind: "token", TokenID: 1, Name: "partner-hotline", Role: undox.RoleAdmin}
 
 func newService(t *testing.T) (*intake.Service, *sqlstore.Store) {
-	dir := t.TempDir()
-	db, _ := dbtest.Backends()[0].Open(t, dir)
-	master := make([]byte, 32)
-	rand.Read(master)
-	keys, err := secret.New(master)
-	require.NoError(t, err)
-	store := sqlstore.NewStore(db, keys)
-	s, v, err := audit.LoadOrCreateKeys(dir, "test")
-	require.NoError(t, err)
-	q, err := job.New(context.Background(), store, audit.New(store, s, v), job.Config{})
-	require.NoError(t, err)
-	store.SetQueue(q)
-	return &intake.Service{Store: store, PublicURL: "https://hotline.example/"}, store
+	s := dbtest.NewStack(t, dbtest.Backends()[0])
+	t.Cleanup(s.Queue(t, job.Config{}).Close)
+	return &intake.Service{Store: s.Store, PublicURL: "https://hotline.example/"}, s.Store
 }
 
 func TestValidateReportsEveryProblem(t *testing.T) {

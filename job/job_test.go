@@ -55,21 +55,12 @@ func testLogger() *slog.Logger {
 // queue's configuration.
 func setup(t *testing.T, b dbtest.Backend, mod func(*job.Config)) *env {
 	t.Helper()
-	ctx := context.Background()
-	dataDir := t.TempDir()
-	db, pgURL := b.Open(t, dataDir)
-	master := make([]byte, 32)
-	_, err := rand.Read(master)
-	require.NoError(t, err)
-	keys, err := secret.New(master)
-	require.NoError(t, err)
-	store := sqlstore.NewStore(db, keys)
-	signer, verifier, err := audit.LoadOrCreateKeys(dataDir, "undox-test")
-	require.NoError(t, err)
-	e := &env{ctx: ctx, dataDir: dataDir, db: db, pgURL: pgURL, store: store, log: audit.New(store, signer, verifier)}
+	s := dbtest.NewStack(t, b)
+	store := s.Store
+	e := &env{ctx: context.Background(), dataDir: s.Dir, db: s.DB, pgURL: s.PostgresURL, store: store, log: s.Log}
 	e.cfg = job.Config{
 		Logger:           testLogger(),
-		PostgresURL:      pgURL,
+		PostgresURL:      s.PostgresURL,
 		CheckpointEvery:  time.Hour,
 		MaintenanceEvery: time.Hour,
 		Authorities:      map[string]string{"csam": csamHotline, "terrorism": iru},

@@ -63,25 +63,12 @@ type env struct {
 
 func setup(t *testing.T, b dbtest.Backend) *env {
 	t.Helper()
-	ctx := context.Background()
-	dataDir := t.TempDir()
-	db, pgURL := b.Open(t, dataDir)
-	master := make([]byte, secret.KeySize)
-	_, err := rand.Read(master)
-	require.NoError(t, err)
-	keys, err := secret.New(master)
-	require.NoError(t, err)
-	store := sqlstore.NewStore(db, keys)
+	s := dbtest.NewStack(t, b)
 	clk := &clock{t: time.Now().UTC().Truncate(time.Microsecond)}
-	store.SetClock(clk.Now)
-	signer, verifier, err := audit.LoadOrCreateKeys(dataDir, "undox-test")
-	require.NoError(t, err)
-	log := audit.New(store, signer, verifier)
-	q, err := job.New(ctx, store, log, job.Config{PostgresURL: pgURL})
-	require.NoError(t, err)
+	s.Store.SetClock(clk.Now)
+	q := s.Queue(t, job.Config{})
 	t.Cleanup(q.Close)
-	store.SetQueue(q)
-	return &env{ctx: ctx, backend: b, dataDir: dataDir, db: db, pgURL: pgURL, store: store, queue: q, log: log, clock: clk}
+	return &env{ctx: context.Background(), backend: b, dataDir: s.Dir, db: s.DB, pgURL: s.PostgresURL, store: s.Store, queue: q, log: s.Log, clock: clk}
 }
 
 func (e *env) isPostgres() bool { return e.db.Dialect == sqlstore.Postgres }

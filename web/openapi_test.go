@@ -10,7 +10,6 @@ package web_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -520,22 +519,15 @@ func newEnv(t *testing.T, configure func(*web.Config)) *env {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	e := &env{ctx: ctx, dir: t.TempDir(), authority: "https://hotline.example/referrals"}
-	db, _ := dbtest.Backends()[0].Open(t, e.dir)
-	master := make([]byte, secret.KeySize)
-	_, err := rand.Read(master)
-	require.NoError(t, err)
-	keys, err := secret.New(master)
-	require.NoError(t, err)
-	e.store = sqlstore.NewStore(db, keys)
-	signer, verifier, err := audit.LoadOrCreateKeys(e.dir, "undox-test")
-	require.NoError(t, err)
-	e.log = audit.New(e.store, signer, verifier)
+	stack := dbtest.NewStack(t, dbtest.Backends()[0])
+	db := stack.DB
+	e := &env{ctx: ctx, dir: stack.Dir, store: stack.Store, log: stack.Log, authority: "https://hotline.example/referrals"}
+	var err error
 	e.vkey, err = audit.VerifierKeyText(e.dir)
 	require.NoError(t, err)
 	retention, err := undox.ParseRetention("") // keep everything: nothing is erased behind the test's back
 	require.NoError(t, err)
-	e.queue, err = job.New(ctx, e.store, e.log, job.Config{
+	e.queue = stack.Queue(t, job.Config{
 		Logger:           quietLogger(),
 		Workers:          2,
 		Retention:        retention,
@@ -543,8 +535,6 @@ func newEnv(t *testing.T, configure func(*web.Config)) *env {
 		CheckpointEvery:  time.Hour,
 		MaintenanceEvery: time.Hour,
 	})
-	require.NoError(t, err)
-	e.store.SetQueue(e.queue)
 
 	cfg := web.Config{
 		Logger:      quietLogger(),

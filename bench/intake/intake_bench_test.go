@@ -41,7 +41,6 @@ import (
 	"github.com/undox/undox/dbtest"
 	"github.com/undox/undox/intake"
 	"github.com/undox/undox/job"
-	"github.com/undox/undox/secret"
 	"github.com/undox/undox/sqlstore"
 	"github.com/undox/undox/web"
 )
@@ -95,32 +94,19 @@ func newFixture(tb testing.TB, backend dbtest.Backend) *fixture {
 	tb.Helper()
 	ctx := context.Background()
 	nclients := clients(tb)
-	dataDir := tb.TempDir()
 	// dbtest opens the database exactly as undox does (sqlstore.Open:
 	// SQLite in WAL with one connection, or a pgx pool) and migrates it;
 	// PostgreSQL gets a fresh database, and skips without
 	// UNDOX_TEST_POSTGRES_URL.
-	db, pgURL := backend.Open(tb, dataDir)
+	stack := dbtest.NewStack(tb, backend)
+	db, store, dataDir := stack.DB, stack.Store, stack.Dir
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-
-	master := make([]byte, secret.KeySize)
-	rand.Read(master)
-	keys, err := secret.New(master)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	store := sqlstore.NewStore(db, keys)
-	signer, verifier, err := audit.LoadOrCreateKeys(dataDir, "undox-bench")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	auditLog := audit.New(store, signer, verifier)
 	retention, err := undox.ParseRetention(undox.DefaultRetention)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	// The configuration `undox serve` starts with by default.
-	queue, err := job.New(ctx, store, auditLog, job.Config{
+	queue := stack.Queue(tb, job.Config{
 		Logger:    log,
 		Workers:   10,
 		Retention: retention,
@@ -130,12 +116,7 @@ func newFixture(tb testing.TB, backend dbtest.Backend) *fixture {
 		},
 		CheckpointEvery:  time.Minute,
 		MaintenanceEvery: 10 * time.Minute,
-		PostgresURL:      pgURL,
 	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	store.SetQueue(queue)
 	qctx, cancel := context.WithCancel(ctx)
 	// The labels tell the queue's goroutines (which inherit them) apart
 	// from the HTTP handlers' and the clients' in a CPU profile:
