@@ -288,6 +288,19 @@ func plainStatus(st string) string {
 
 // Staff endpoints.
 
+// withRef checks the case reference in the path before h sees it: a
+// malformed one names no case.
+func (s *Server) withRef(h func(http.ResponseWriter, *http.Request, undox.Actor, string)) func(http.ResponseWriter, *http.Request, undox.Actor) {
+	return func(w http.ResponseWriter, r *http.Request, a undox.Actor) {
+		ref := r.PathValue("ref")
+		if err := undox.CheckRef(ref); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		h(w, r, a, ref)
+	}
+}
+
 func cursor(id int64) *string {
 	s := base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(id, 10)))
 	return &s
@@ -365,12 +378,7 @@ func writePage[T any](w http.ResponseWriter, key string, list []T, limit int, id
 	writeJSON(w, http.StatusOK, map[string]any{key: list, "next": next})
 }
 
-func (s *Server) getCase(w http.ResponseWriter, r *http.Request, a undox.Actor) {
-	ref := r.PathValue("ref")
-	if err := undox.CheckRef(ref); err != nil {
-		s.fail(w, r, err)
-		return
-	}
+func (s *Server) getCase(w http.ResponseWriter, r *http.Request, a undox.Actor, ref string) {
 	c, err := s.Store.Case(r.Context(), a, ref)
 	if err != nil {
 		s.fail(w, r, err)
@@ -379,12 +387,7 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request, a undox.Actor) 
 	writeJSON(w, http.StatusOK, c)
 }
 
-func (s *Server) caseAudit(w http.ResponseWriter, r *http.Request, a undox.Actor) {
-	ref := r.PathValue("ref")
-	if err := undox.CheckRef(ref); err != nil {
-		s.fail(w, r, err)
-		return
-	}
+func (s *Server) caseAudit(w http.ResponseWriter, r *http.Request, a undox.Actor, ref string) {
 	if _, err := s.Store.Case(r.Context(), a, ref); err != nil {
 		s.fail(w, r, err)
 		return
@@ -420,12 +423,7 @@ func readAction(w http.ResponseWriter, r *http.Request) (string, error) {
 	return undox.CheckText("reason", body.Reason, 2000)
 }
 
-func (s *Server) caseAction(w http.ResponseWriter, r *http.Request, a undox.Actor) {
-	ref := r.PathValue("ref")
-	if err := undox.CheckRef(ref); err != nil {
-		s.fail(w, r, err)
-		return
-	}
+func (s *Server) caseAction(w http.ResponseWriter, r *http.Request, a undox.Actor, ref string) {
 	reason, err := readAction(w, r)
 	if err != nil {
 		s.fail(w, r, err)
@@ -444,12 +442,7 @@ func (s *Server) caseAction(w http.ResponseWriter, r *http.Request, a undox.Acto
 	writeJSON(w, http.StatusOK, c)
 }
 
-func (s *Server) setHold(w http.ResponseWriter, r *http.Request, a undox.Actor) {
-	ref := r.PathValue("ref")
-	if err := undox.CheckRef(ref); err != nil {
-		s.fail(w, r, err)
-		return
-	}
+func (s *Server) setHold(w http.ResponseWriter, r *http.Request, a undox.Actor, ref string) {
 	reason, err := readAction(w, r)
 	if err == nil && reason == "" {
 		err = undox.Invalid("reason", "say why the case is held (such as the police report it was exported for)")
@@ -466,12 +459,7 @@ func (s *Server) setHold(w http.ResponseWriter, r *http.Request, a undox.Actor) 
 	writeJSON(w, http.StatusOK, c)
 }
 
-func (s *Server) liftHold(w http.ResponseWriter, r *http.Request, a undox.Actor) {
-	ref := r.PathValue("ref")
-	if err := undox.CheckRef(ref); err != nil {
-		s.fail(w, r, err)
-		return
-	}
+func (s *Server) liftHold(w http.ResponseWriter, r *http.Request, a undox.Actor, ref string) {
 	c, err := s.Store.SetLegalHold(r.Context(), a, ref, "")
 	if err != nil {
 		s.fail(w, r, err)
@@ -482,12 +470,7 @@ func (s *Server) liftHold(w http.ResponseWriter, r *http.Request, a undox.Actor)
 
 // rotateToken gives the case a new private status link; the old one stops
 // working (for a link that leaked to the person who doxed the victim).
-func (s *Server) rotateToken(w http.ResponseWriter, r *http.Request, a undox.Actor) {
-	ref := r.PathValue("ref")
-	if err := undox.CheckRef(ref); err != nil {
-		s.fail(w, r, err)
-		return
-	}
+func (s *Server) rotateToken(w http.ResponseWriter, r *http.Request, a undox.Actor, ref string) {
 	token, err := secret.Token(32)
 	if err == nil {
 		err = s.Store.RotateStatusToken(r.Context(), a, ref, secret.Hash(token))
