@@ -190,7 +190,7 @@ func (s *Store) writeBatch(batch []*createReq) []*createReq {
 	defer func() {
 		// A fault here must not leave reporters waiting for ever.
 		if v := recover(); v != nil {
-			for _, r := range now {
+			for _, r := range append(now, later...) {
 				select {
 				case r.done <- createRes{err: fmt.Errorf("sqlstore: storing reports: %v", v)}:
 				default:
