@@ -32,8 +32,6 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"os"
-	"runtime/pprof"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -42,6 +40,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/undox/undox/bench/load"
 	"github.com/undox/undox/blob"
 	"github.com/undox/undox/capture"
 	"github.com/undox/undox/capture/extract"
@@ -82,7 +81,7 @@ type fixture struct {
 func newFixture(tb testing.TB) *fixture {
 	tb.Helper()
 	f := &fixture{workers: workers(tb)}
-	f.server = httptest.NewServer(labeled("server", pageHandler()))
+	f.server = httptest.NewServer(load.Labeled("server", pageHandler()))
 	tb.Cleanup(f.server.Close)
 	// As `undox capture --allow-networks 127.0.0.1/32` configures it,
 	// with every other default (bounds, timeouts, the system resolver).
@@ -99,14 +98,6 @@ func newFixture(tb testing.TB) *fixture {
 	f.client = &http.Client{Transport: tr, Timeout: time.Minute}
 	tb.Cleanup(tr.CloseIdleConnections)
 	return f
-}
-
-// labeled runs h with the profiler label role=name.
-func labeled(name string, h http.Handler) http.Handler {
-	labels := pprof.Labels("role", name)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		pprof.Do(r.Context(), labels, func(ctx context.Context) { h.ServeHTTP(w, r.WithContext(ctx)) })
-	})
 }
 
 func (f *fixture) pageURL(i int) string { return f.server.URL + pagePath(i) }
@@ -235,63 +226,6 @@ func baselineGet(client *http.Client, url string) ([]byte, error) {
 	return body, nil
 }
 
-// run is the outcome of n operations.
-type run struct {
-	elapsed  time.Duration
-	lat      []time.Duration // sorted
-	failures int64
-	firstErr error
-}
-
-func (r run) perSecond() float64 { return float64(len(r.lat)) / r.elapsed.Seconds() }
-
-// quantile returns the q-quantile latency (nearest rank) in milliseconds.
-func (r run) quantile(q float64) float64 {
-	if len(r.lat) == 0 {
-		return 0
-	}
-	i := int(math.Ceil(q*float64(len(r.lat)))) - 1
-	i = max(0, min(i, len(r.lat)-1))
-	return float64(r.lat[i]) / float64(time.Millisecond)
-}
-
-// runOps calls op(0) … op(n-1) from c goroutines at once (labelled
-// role=name for the profiler), and measures each call's latency.
-func runOps(name string, n, c int, op func(i int) error) run {
-	lat := make([]time.Duration, n)
-	var (
-		next     atomic.Int64
-		failures atomic.Int64
-		errOnce  sync.Once
-		firstErr error
-		wg       sync.WaitGroup
-	)
-	labels := pprof.WithLabels(context.Background(), pprof.Labels("role", name))
-	start := time.Now()
-	for range min(c, n) {
-		wg.Go(func() {
-			pprof.SetGoroutineLabels(labels)
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				t0 := time.Now()
-				err := op(i)
-				lat[i] = time.Since(t0)
-				if err != nil {
-					failures.Add(1)
-					errOnce.Do(func() { firstErr = err })
-				}
-			}
-		})
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	slices.Sort(lat)
-	return run{elapsed: elapsed, lat: lat, failures: failures.Load(), firstErr: firstErr}
-}
-
 // warmUpFirst is the first page number of warm-ups, far from the measured
 // pages 0 … b.N-1.
 const warmUpFirst = 1_000_000_000
@@ -324,20 +258,20 @@ func (f *fixture) baselineOp(first int) func(int) error {
 // measure runs op over pages 0 … b.N-1 after a warm-up (which, for the
 // baseline, opens every worker's connection), and reports the metrics.
 func (f *fixture) measure(b *testing.B, name string, op func(first int) func(int) error, extra func(b *testing.B)) {
-	if w := runOps(name, f.workers, f.workers, op(warmUpFirst)); w.failures > 0 {
-		b.Fatalf("warm-up: %d of %d pages failed; first: %v", w.failures, f.workers, w.firstErr)
+	if w := load.Ops(name, f.workers, f.workers, op(warmUpFirst)); w.Failures > 0 {
+		b.Fatalf("warm-up: %d of %d pages failed; first: %v", w.Failures, f.workers, w.FirstErr)
 	}
 	cpu0 := cpuTime()
 	b.ResetTimer()
-	r := runOps(name, b.N, f.workers, op(0))
+	r := load.Ops(name, b.N, f.workers, op(0))
 	b.StopTimer()
 	cpu := cpuTime() - cpu0
-	if r.failures > 0 {
-		b.Fatalf("%d of %d pages failed; first: %v", r.failures, b.N, r.firstErr)
+	if r.Failures > 0 {
+		b.Fatalf("%d of %d pages failed; first: %v", r.Failures, b.N, r.FirstErr)
 	}
-	b.ReportMetric(r.perSecond(), "pages/s")
-	b.ReportMetric(r.quantile(0.50), "p50-ms")
-	b.ReportMetric(r.quantile(0.99), "p99-ms")
+	b.ReportMetric(r.PerSecond(), "pages/s")
+	b.ReportMetric(r.Quantile(0.50), "p50-ms")
+	b.ReportMetric(r.Quantile(0.99), "p99-ms")
 	// CPU per page of the whole process: workers, the fetcher's or the
 	// client's connections, and the page server (the same for both).
 	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/op")
@@ -412,7 +346,7 @@ func TestHarness(t *testing.T) {
 	const n = 12 // every kind of page (charset, label) three times
 	var mu sync.Mutex
 	got := map[int]*captured{}
-	r := runOps("undox", n, 4, func(i int) error {
+	r := load.Ops("undox", n, 4, func(i int) error {
 		c, err := e.capturePage(ctx, f.fetcher, f.pageURL(i))
 		if err == nil {
 			mu.Lock()
@@ -421,14 +355,14 @@ func TestHarness(t *testing.T) {
 		}
 		return err
 	})
-	if r.failures > 0 {
-		t.Fatalf("undox: %d of %d pages failed; first: %v", r.failures, n, r.firstErr)
+	if r.Failures > 0 {
+		t.Fatalf("undox: %d of %d pages failed; first: %v", r.Failures, n, r.FirstErr)
 	}
-	if b := runOps("baseline", n, 4, f.baselineOp(0)); b.failures > 0 {
-		t.Fatalf("baseline: %d of %d pages failed; first: %v", b.failures, n, b.firstErr)
+	if b := load.Ops("baseline", n, 4, f.baselineOp(0)); b.Failures > 0 {
+		t.Fatalf("baseline: %d of %d pages failed; first: %v", b.Failures, n, b.FirstErr)
 	}
-	if len(r.lat) != n || r.quantile(0.5) <= 0 || r.quantile(0.99) < r.quantile(0.5) {
-		t.Fatalf("latencies: %v", r.lat)
+	if len(r.Lat) != n || r.Quantile(0.5) <= 0 || r.Quantile(0.99) < r.Quantile(0.5) {
+		t.Fatalf("latencies: %v", r.Lat)
 	}
 
 	read := func(ref blob.Ref) []byte {

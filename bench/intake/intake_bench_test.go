@@ -22,12 +22,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"runtime/pprof"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,6 +35,7 @@ import (
 	"time"
 
 	"github.com/undox/undox"
+	"github.com/undox/undox/bench/load"
 	"github.com/undox/undox/audit"
 	"github.com/undox/undox/dbtest"
 	"github.com/undox/undox/intake"
@@ -160,14 +159,14 @@ func newFixture(tb testing.TB, backend dbtest.Backend) *fixture {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	f.undox.Config.Handler = labeled("undox", h)
+	f.undox.Config.Handler = load.Labeled("undox", h)
 	f.undox.Start()
 	tb.Cleanup(f.undox.Close)
 
 	if err := createBaselineTable(ctx, db); err != nil {
 		tb.Fatal(err)
 	}
-	f.baseline = httptest.NewServer(labeled("baseline", baselineHandler(db)))
+	f.baseline = httptest.NewServer(load.Labeled("baseline", baselineHandler(db)))
 	tb.Cleanup(f.baseline.Close)
 
 	tr := &http.Transport{
@@ -180,14 +179,6 @@ func newFixture(tb testing.TB, backend dbtest.Backend) *fixture {
 	f.client = &http.Client{Transport: tr, Timeout: 2 * time.Minute}
 	tb.Cleanup(tr.CloseIdleConnections)
 	return f
-}
-
-// labeled runs h with the profiler label role=name.
-func labeled(name string, h http.Handler) http.Handler {
-	labels := pprof.Labels("role", name)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		pprof.Do(r.Context(), labels, func(ctx context.Context) { h.ServeHTTP(w, r.WithContext(ctx)) })
-	})
 }
 
 // createBaselineTable creates the baseline's table: one row per report,
@@ -249,66 +240,10 @@ func baselineHandler(db *sqlstore.DB) http.Handler {
 	})
 }
 
-// run is the outcome of sending n reports.
-type run struct {
-	elapsed  time.Duration
-	lat      []time.Duration // sorted
-	failures int64
-	firstErr error
-}
-
-func (r run) perSecond() float64 { return float64(len(r.lat)) / r.elapsed.Seconds() }
-
-// quantile returns the q-quantile latency (nearest rank) in milliseconds.
-func (r run) quantile(q float64) float64 {
-	if len(r.lat) == 0 {
-		return 0
-	}
-	i := int(math.Ceil(q*float64(len(r.lat)))) - 1
-	i = max(0, min(i, len(r.lat)-1))
-	return float64(r.lat[i]) / float64(time.Millisecond)
-}
-
 // reportBody is a synthetic report about a URL no other report names.
 func reportBody(prefix string, i int) []byte {
 	return fmt.Appendf(nil, `{"urls":["https://dox.example/p/%s-%d"],"category":"doxing","is_minor":true,"reporter_email":"r@example.org","consent":true}`,
 		prefix, i)
-}
-
-// runOps calls op(0) … op(n-1) from c goroutines at once, and measures
-// each call's latency.
-func runOps(n, c int, op func(i int) error) run {
-	lat := make([]time.Duration, n)
-	var (
-		next     atomic.Int64
-		failures atomic.Int64
-		errOnce  sync.Once
-		firstErr error
-		wg       sync.WaitGroup
-	)
-	start := time.Now()
-	for range min(c, n) {
-		wg.Go(func() {
-			pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels("role", "client")))
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				t0 := time.Now()
-				err := op(i)
-				lat[i] = time.Since(t0)
-				if err != nil {
-					failures.Add(1)
-					errOnce.Do(func() { firstErr = err })
-				}
-			}
-		})
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	slices.Sort(lat)
-	return run{elapsed: elapsed, lat: lat, failures: failures.Load(), firstErr: firstErr}
 }
 
 // newPrefix returns a prefix for synthetic URLs that no other batch uses.
@@ -317,9 +252,9 @@ func newPrefix() string { return runID + "-" + strconv.FormatInt(batch.Add(1), 1
 // drive sends n distinct reports to url from c concurrent clients and
 // measures each request's latency, from before sending to the end of the
 // response body.
-func drive(client *http.Client, url string, n, c int) run {
+func drive(client *http.Client, url string, n, c int) load.Run {
 	prefix := newPrefix()
-	return runOps(n, c, func(i int) error {
+	return load.Ops("client", n, c, func(i int) error {
 		resp, err := client.Post(url, "application/json", bytes.NewReader(reportBody(prefix, i)))
 		if err != nil {
 			return err
@@ -367,8 +302,8 @@ func drain(tb testing.TB, db *sqlstore.DB, limit time.Duration) time.Duration {
 func (f *fixture) measure(b *testing.B, srv *httptest.Server, withJobs bool) {
 	url := srv.URL + "/api/v1/reports"
 	// Warm up: open every client's connection and the statement caches.
-	if w := drive(f.client, url, f.clients, f.clients); w.failures > 0 {
-		b.Fatalf("warm-up: %d of %d reports failed; first: %v", w.failures, f.clients, w.firstErr)
+	if w := drive(f.client, url, f.clients, f.clients); w.Failures > 0 {
+		b.Fatalf("warm-up: %d of %d reports failed; first: %v", w.Failures, f.clients, w.FirstErr)
 	}
 	if withJobs {
 		drain(b, f.db, 5*time.Minute)
@@ -378,12 +313,12 @@ func (f *fixture) measure(b *testing.B, srv *httptest.Server, withJobs bool) {
 	r := drive(f.client, url, b.N, f.clients)
 	b.StopTimer()
 	cpu := f.cpu(b).sub(cpu0)
-	if r.failures > 0 {
-		b.Fatalf("%d of %d reports failed; first: %v", r.failures, b.N, r.firstErr)
+	if r.Failures > 0 {
+		b.Fatalf("%d of %d reports failed; first: %v", r.Failures, b.N, r.FirstErr)
 	}
-	b.ReportMetric(r.perSecond(), "reports/s")
-	b.ReportMetric(r.quantile(0.50), "p50-ms")
-	b.ReportMetric(r.quantile(0.99), "p99-ms")
+	b.ReportMetric(r.PerSecond(), "reports/s")
+	b.ReportMetric(r.Quantile(0.50), "p50-ms")
+	b.ReportMetric(r.Quantile(0.99), "p99-ms")
 	// CPU per report of this process (clients, server, job workers) and,
 	// on PostgreSQL, of the server processes serving this database:
 	// the machine's two cores are shared by all of them.
@@ -490,11 +425,11 @@ func TestHarness(t *testing.T) {
 	const n = 20
 	for _, srv := range []*httptest.Server{f.undox, f.baseline} {
 		r := drive(f.client, srv.URL+"/api/v1/reports", n, 4)
-		if r.failures > 0 {
-			t.Fatalf("%d of %d reports failed; first: %v", r.failures, n, r.firstErr)
+		if r.Failures > 0 {
+			t.Fatalf("%d of %d reports failed; first: %v", r.Failures, n, r.FirstErr)
 		}
-		if len(r.lat) != n || r.quantile(0.5) <= 0 || r.quantile(0.99) < r.quantile(0.5) {
-			t.Fatalf("latencies: %v", r.lat)
+		if len(r.Lat) != n || r.Quantile(0.5) <= 0 || r.Quantile(0.99) < r.Quantile(0.5) {
+			t.Fatalf("latencies: %v", r.Lat)
 		}
 	}
 	if got := count(`SELECT count(*) FROM cases`); got != n {
