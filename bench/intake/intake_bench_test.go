@@ -35,8 +35,8 @@ import (
 	"time"
 
 	"github.com/undox/undox"
-	"github.com/undox/undox/bench/load"
 	"github.com/undox/undox/audit"
+	"github.com/undox/undox/bench/load"
 	"github.com/undox/undox/dbtest"
 	"github.com/undox/undox/intake"
 	"github.com/undox/undox/job"
