@@ -48,7 +48,6 @@ type Config struct {
 // Queue is the River client: it queues jobs and, once started, works them.
 type Queue struct {
 	Client *river.Client[*sql.Tx]
-	db     *sqlstore.DB
 	pool   *pgxpool.Pool
 }
 
@@ -101,7 +100,7 @@ func New(ctx context.Context, store *sqlstore.Store, log *audit.Log, cfg Config)
 		cfg.MaintenanceEvery = 10 * time.Minute
 	}
 	db := store.DB()
-	q := &Queue{db: db}
+	q := &Queue{}
 	if db.Dialect == sqlstore.Postgres {
 		if cfg.PostgresURL != "" {
 			pool, err := pgxpool.New(ctx, cfg.PostgresURL)

@@ -547,6 +547,11 @@ func (s *Server) getItem(w http.ResponseWriter, r *http.Request, a undox.Actor) 
 	if err == nil {
 		it, err = s.Store.Item(r.Context(), a, id)
 	}
+	s.writeItem(w, r, it, err)
+}
+
+// writeItem answers an item with its history and referrals, or err.
+func (s *Server) writeItem(w http.ResponseWriter, r *http.Request, it *undox.Item, err error) {
 	var d itemDetail
 	if err == nil {
 		d, err = s.itemDetail(r, it)
@@ -575,15 +580,7 @@ func (s *Server) itemAction(w http.ResponseWriter, r *http.Request, a undox.Acto
 		return
 	}
 	it, err := s.Store.ItemEvent(r.Context(), a, id, ev, reason)
-	var d itemDetail
-	if err == nil {
-		d, err = s.itemDetail(r, it)
-	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, d)
+	s.writeItem(w, r, it, err)
 }
 
 func (s *Server) failedJobs(w http.ResponseWriter, r *http.Request, a undox.Actor) {

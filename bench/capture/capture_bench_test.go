@@ -32,7 +32,6 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -56,17 +55,7 @@ var workersFlag = flag.Int("workers", 0, "concurrent workers (default: $BENCH_WO
 // workers returns the number of concurrent workers: -workers, then
 // BENCH_WORKERS, then DefaultWorkers.
 func workers(tb testing.TB) int {
-	if *workersFlag > 0 {
-		return *workersFlag
-	}
-	if v := os.Getenv("BENCH_WORKERS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 {
-			tb.Fatalf("BENCH_WORKERS=%q: want a positive number", v)
-		}
-		return n
-	}
-	return DefaultWorkers
+	return load.Concurrency(tb, *workersFlag, "BENCH_WORKERS", DefaultWorkers)
 }
 
 // fixture is the loopback page server, undox's safe fetcher allowed to

@@ -52,17 +52,7 @@ var clientsFlag = flag.Int("clients", 0, "concurrent clients (default: $BENCH_CL
 // clients returns the number of concurrent clients: -clients, then
 // BENCH_CLIENTS, then DefaultClients.
 func clients(tb testing.TB) int {
-	if *clientsFlag > 0 {
-		return *clientsFlag
-	}
-	if v := os.Getenv("BENCH_CLIENTS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 {
-			tb.Fatalf("BENCH_CLIENTS=%q: want a positive number", v)
-		}
-		return n
-	}
-	return DefaultClients
+	return load.Concurrency(tb, *clientsFlag, "BENCH_CLIENTS", DefaultClients)
 }
 
 // runID keeps the synthetic URLs of this process apart from any other's.

@@ -6,12 +6,31 @@ import (
 	"context"
 	"math"
 	"net/http"
+	"os"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
+	"testing"
 	"time"
 )
+
+// Concurrency is how many goroutines a benchmark runs: the flag's value
+// if set, else the environment variable env, else def.
+func Concurrency(tb testing.TB, flagValue int, env string, def int) int {
+	if flagValue > 0 {
+		return flagValue
+	}
+	if v := os.Getenv(env); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			tb.Fatalf("%s=%q: want a positive number", env, v)
+		}
+		return n
+	}
+	return def
+}
 
 // Run is the outcome of n operations.
 type Run struct {
