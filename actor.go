@@ -26,12 +26,15 @@ const (
 	PermImport     Permission = "imports:create"
 	PermReadJobs   Permission = "jobs:read"
 	PermReadAudit  Permission = "audit:read"
+	// PermReveal lets staff see, unblurred, an image or screenshot of a
+	// minor's case (each reveal is audited).
+	PermReveal Permission = "evidence:reveal"
 )
 
 var rolePerms = map[Role][]Permission{
-	RoleAnalyst:    {PermReadCases, PermActItems, PermActCases, PermReadJobs},
-	RoleSupervisor: {PermReadCases, PermActItems, PermActCases, PermEraseCases, PermLegalHold, PermReadJobs, PermReadAudit},
-	RoleAdmin:      {PermReadCases, PermActItems, PermActCases, PermEraseCases, PermLegalHold, PermImport, PermReadJobs, PermReadAudit},
+	RoleAnalyst:    {PermReadCases, PermActItems, PermActCases, PermReadJobs, PermReveal},
+	RoleSupervisor: {PermReadCases, PermActItems, PermActCases, PermEraseCases, PermLegalHold, PermReadJobs, PermReadAudit, PermReveal},
+	RoleAdmin:      {PermReadCases, PermActItems, PermActCases, PermEraseCases, PermLegalHold, PermImport, PermReadJobs, PermReadAudit, PermReveal},
 	RolePartner:    {PermImport},
 	RoleAuditor:    {PermReadCases, PermReadJobs, PermReadAudit},
 }

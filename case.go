@@ -47,6 +47,11 @@ type Item struct {
 	CreatedAt   time.Time  `json:"created_at"`
 	UpdatedAt   time.Time  `json:"updated_at"`
 	Cases       []string   `json:"cases,omitempty"` // references of linked cases
+	// Capture: how many attempts were made, the last failure's error
+	// (cleared by a success) and when the page was last captured.
+	CaptureAttempts int        `json:"capture_attempts"`
+	CaptureError    string     `json:"capture_error,omitempty"`
+	CapturedAt      *time.Time `json:"captured_at,omitempty"`
 }
 
 // Report is what a victim (or a partner system, for one row of an import)

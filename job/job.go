@@ -21,6 +21,8 @@ import (
 
 	"github.com/undox/undox"
 	"github.com/undox/undox/audit"
+	"github.com/undox/undox/blob"
+	"github.com/undox/undox/capture"
 	"github.com/undox/undox/sqlstore"
 )
 
@@ -41,6 +43,12 @@ type Config struct {
 	// PostgresURL, when set, opens a small pgx pool that listens for new
 	// jobs so that workers pick them up at once instead of polling.
 	PostgresURL string
+	// Capture captures new items; nil: items are not captured (tests of
+	// other parts, which must not fetch anything).
+	Capture *capture.Service
+	// Blobs is the evidence store, whose files of erased cases are
+	// deleted.
+	Blobs blob.Store
 	// Register adds further workers (tests use it for jobs that fail).
 	Register func(*river.Workers)
 }
@@ -111,7 +119,11 @@ func New(ctx context.Context, store *sqlstore.Store, log *audit.Log, cfg Config)
 		}
 	}
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &triageWorker{store: store, authorities: cfg.Authorities})
+	river.AddWorker(workers, &triageWorker{store: store, authorities: cfg.Authorities, capture: cfg.Capture != nil})
+	if cfg.Capture != nil {
+		river.AddWorker(workers, &captureWorker{service: cfg.Capture})
+	}
+	river.AddWorker(workers, &eraseBlobsWorker{blobs: cfg.Blobs})
 	river.AddWorker(workers, &checkpointWorker{log: log})
 	river.AddWorker(workers, &maintenanceWorker{store: store, retention: cfg.Retention, logger: cfg.Logger})
 	if cfg.Register != nil {
@@ -146,10 +158,22 @@ func New(ctx context.Context, store *sqlstore.Store, log *audit.Log, cfg Config)
 func (q *Queue) EnqueueTx(ctx context.Context, tx *sql.Tx, jobs ...interface{ Kind() string }) error {
 	params := make([]river.InsertManyParams, len(jobs))
 	for i, j := range jobs {
-		params[i] = river.InsertManyParams{Args: j}
+		params[i] = river.InsertManyParams{Args: j, InsertOpts: insertOpts(j)}
 	}
 	_, err := q.Client.InsertManyTx(ctx, tx, params)
 	return err
+}
+
+// insertOpts are the queue's settings per kind of job.
+func insertOpts(j interface{ Kind() string }) *river.InsertOpts {
+	switch j.(type) {
+	case undox.CaptureJob:
+		// With River's backoff (attempt⁴ seconds), eight attempts span
+		// about an hour and a half: a site that is down for a while is
+		// still captured. The item says unreachable meanwhile.
+		return &river.InsertOpts{MaxAttempts: 8}
+	}
+	return nil
 }
 
 // Start starts working jobs.

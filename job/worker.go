@@ -10,16 +10,20 @@ import (
 
 	"github.com/undox/undox"
 	"github.com/undox/undox/audit"
+	"github.com/undox/undox/blob"
+	"github.com/undox/undox/capture"
 	"github.com/undox/undox/sqlstore"
 )
 
 // triageWorker routes a new case's items. Referral-only content (CSAM,
 // terrorist content, and a minor's intimate images or sextortion) is never
-// fetched: its items are referred to the competent authority at once.
+// fetched: its items are referred to the competent authority at once. The
+// other cases' items are queued for capture.
 type triageWorker struct {
 	river.WorkerDefaults[undox.TriageJob]
 	store       *sqlstore.Store
 	authorities map[string]string
+	capture     bool // queue the capture of other cases' items
 }
 
 func (w *triageWorker) Work(ctx context.Context, j *river.Job[undox.TriageJob]) error {
@@ -39,7 +43,16 @@ func (w *triageWorker) triage(ctx context.Context, caseID int64) error {
 		return err
 	}
 	if !cat.ReferralOnly {
-		return nil // capture takes these items on
+		if !w.capture {
+			return nil
+		}
+		var ids []int64
+		for _, it := range items {
+			if it.Status != undox.ItemReferred {
+				ids = append(ids, it.ID)
+			}
+		}
+		return w.store.EnqueueCaptures(ctx, ids)
 	}
 	authority := w.authorities[cat.Authority]
 	if authority == "" {
@@ -124,4 +137,27 @@ func (w *maintenanceWorker) Work(ctx context.Context, j *river.Job[MaintenanceJo
 		}
 		after = &cands[len(cands)-1]
 	}
+}
+
+// captureWorker captures an item's page for every case that reports it.
+type captureWorker struct {
+	river.WorkerDefaults[undox.CaptureJob]
+	service *capture.Service
+}
+
+func (w *captureWorker) Work(ctx context.Context, j *river.Job[undox.CaptureJob]) error {
+	return w.service.Item(ctx, j.Args)
+}
+
+// eraseBlobsWorker deletes an erased case's evidence files.
+type eraseBlobsWorker struct {
+	river.WorkerDefaults[undox.EraseBlobsJob]
+	blobs blob.Store
+}
+
+func (w *eraseBlobsWorker) Work(ctx context.Context, j *river.Job[undox.EraseBlobsJob]) error {
+	if w.blobs == nil {
+		return nil // this instance keeps no blobs
+	}
+	return w.blobs.DeleteOwner(ctx, j.Args.CaseRef)
 }

@@ -194,7 +194,8 @@ func limit(n int) int {
 	return min(n, 500)
 }
 
-const itemColumns = `i.id, i.url, i.host, i.status, i.report_count, i.category, i.is_minor, i.priority, i.created_at, i.updated_at`
+const itemColumns = `i.id, i.url, i.host, i.status, i.report_count, i.category, i.is_minor, i.priority, i.created_at, i.updated_at,
+    i.capture_attempts, i.capture_error, i.captured_at`
 
 func (s *Store) queryItems(ctx context.Context, q querier, rest string, args ...any) ([]*undox.Item, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+itemColumns+` FROM items i `+rest, args...)
@@ -207,12 +208,19 @@ func (s *Store) queryItems(ctx context.Context, q querier, rest string, args ...
 		var (
 			it           undox.Item
 			created, upd int64
+			capErr       sql.NullString
+			capAt        sql.NullInt64
 		)
 		if err := rows.Scan(&it.ID, &it.URL, &it.Host, &it.Status, &it.ReportCount, &it.Category, &it.IsMinor,
-			&it.Priority, &created, &upd); err != nil {
+			&it.Priority, &created, &upd, &it.CaptureAttempts, &capErr, &capAt); err != nil {
 			return nil, err
 		}
 		it.CreatedAt, it.UpdatedAt = fromMicros(created), fromMicros(upd)
+		it.CaptureError = capErr.String
+		if capAt.Valid {
+			t := fromMicros(capAt.Int64)
+			it.CapturedAt = &t
+		}
 		out = append(out, &it)
 	}
 	return out, rows.Err()
@@ -302,44 +310,7 @@ func (s *Store) ObserveItem(ctx context.Context, id int64, ev undox.Event, detai
 func (s *Store) itemStep(ctx context.Context, actor undox.Actor, id int64, ev undox.Event, reason string, observed bool, then func(tx *sql.Tx) error) (*undox.Item, error) {
 	var it *undox.Item
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var from, category string
-		err := tx.QueryRowContext(ctx, `SELECT status, category FROM items WHERE id = $1`, id).Scan(&from, &category)
-		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("item")
-		}
-		if err != nil {
-			return err
-		}
-		to, err := undox.ItemStep(undox.ItemStatus(from), ev, observed)
-		if err != nil {
-			return err
-		}
-		if cat, _ := undox.LookupCategory(category); cat.ReferralOnly && to == undox.ItemNew {
-			// A new item is one that capture fetches: referral-only
-			// content never is.
-			return undox.Errorf(undox.ETRANSITION, "referral-only content cannot be reopened for capture; undox never fetches it")
-		}
-		now := micros(s.now())
-		res, err := tx.ExecContext(ctx, `UPDATE items SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4`, string(to), now, id, from)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return undox.Errorf(undox.ECONFLICT, "the item changed meanwhile; try again")
-		}
-		var evID int64
-		if err := tx.QueryRowContext(ctx, `INSERT INTO item_events (item_id, event, from_status, to_status, actor, created_at)
-            VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, id, string(ev), from, string(to), actor.Label(), now).Scan(&evID); err != nil {
-			return err
-		}
-		sealed, err := s.sealNote(reason, itemEventContext(evID))
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE item_events SET reason = $1 WHERE id = $2`, sealed, evID); err != nil {
-			return err
-		}
-		if err := s.audit(ctx, tx, actor, "item."+string(ev), "item", strconv.FormatInt(id, 10), from+"->"+string(to)); err != nil {
+		if err := s.stepItemTx(ctx, tx, actor, id, ev, reason, observed); err != nil {
 			return err
 		}
 		if then != nil {
@@ -347,10 +318,54 @@ func (s *Store) itemStep(ctx context.Context, actor undox.Actor, id int64, ev un
 				return err
 			}
 		}
+		var err error
 		it, err = s.item(ctx, tx, id)
 		return err
 	})
 	return it, err
+}
+
+// stepItemTx moves an item one step within tx, records the step in the
+// item's history and audits it.
+func (s *Store) stepItemTx(ctx context.Context, tx *sql.Tx, actor undox.Actor, id int64, ev undox.Event, reason string, observed bool) error {
+	var from, category string
+	err := tx.QueryRowContext(ctx, `SELECT status, category FROM items WHERE id = $1`, id).Scan(&from, &category)
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound("item")
+	}
+	if err != nil {
+		return err
+	}
+	to, err := undox.ItemStep(undox.ItemStatus(from), ev, observed)
+	if err != nil {
+		return err
+	}
+	if cat, _ := undox.LookupCategory(category); cat.ReferralOnly && to == undox.ItemNew {
+		// A new item is one that capture fetches: referral-only
+		// content never is.
+		return undox.Errorf(undox.ETRANSITION, "referral-only content cannot be reopened for capture; undox never fetches it")
+	}
+	now := micros(s.now())
+	res, err := tx.ExecContext(ctx, `UPDATE items SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4`, string(to), now, id, from)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return undox.Errorf(undox.ECONFLICT, "the item changed meanwhile; try again")
+	}
+	var evID int64
+	if err := tx.QueryRowContext(ctx, `INSERT INTO item_events (item_id, event, from_status, to_status, actor, created_at)
+            VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, id, string(ev), from, string(to), actor.Label(), now).Scan(&evID); err != nil {
+		return err
+	}
+	sealed, err := s.sealNote(reason, itemEventContext(evID))
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE item_events SET reason = $1 WHERE id = $2`, sealed, evID); err != nil {
+		return err
+	}
+	return s.audit(ctx, tx, actor, "item."+string(ev), "item", strconv.FormatInt(id, 10), from+"->"+string(to))
 }
 
 // ItemHistory returns the steps an item went through, oldest first.
@@ -429,6 +444,11 @@ func (s *Store) CaseEvent(ctx context.Context, actor undox.Actor, ref string, ev
 		}
 		if to == undox.CaseErased {
 			if err := s.erase(ctx, tx, id, now); err != nil {
+				return err
+			}
+			// The key is gone, so the evidence is unreadable; a job
+			// deletes its blobs too.
+			if err := s.enqueue(ctx, tx, undox.EraseBlobsJob{CaseRef: ref}); err != nil {
 				return err
 			}
 		}

@@ -365,14 +365,12 @@ func (s *Store) insertReports(ctx context.Context, tx *sql.Tx, reqs []*createReq
 
 	var links, idem [][]any
 	var audit []auditEntry
-	var referral []int64
+	newIDs := make([]int64, 0, len(cases))
 	for _, c := range cases {
 		r := reqs[c.i]
 		nc := r.nc
 		label := r.actor.Label()
-		if nc.Handling.ReferralOnly {
-			referral = append(referral, c.id)
-		}
+		newIDs = append(newIDs, c.id)
 		// One entry records the case and the items it links: the audit
 		// log is written for every report, so it is kept to one row.
 		var sb strings.Builder
@@ -401,13 +399,11 @@ func (s *Store) insertReports(ctx context.Context, tx *sql.Tx, reqs []*createReq
 	if err := s.auditMany(ctx, tx, audit); err != nil {
 		return nil, err
 	}
-	// Referral-only content is routed to its authority by a job, queued
-	// here so that it exists exactly when the cases do. (Other cases wait
-	// for capture.)
-	if len(referral) > 0 {
-		if err := s.enqueue(ctx, tx, undox.TriageJob{CaseIDs: referral}); err != nil {
-			return nil, err
-		}
+	// Triage routes referral-only content to its authority and queues
+	// the capture of the other cases' items: one job for the batch, queued
+	// here so that it exists exactly when the cases do.
+	if err := s.enqueue(ctx, tx, undox.TriageJob{CaseIDs: newIDs}); err != nil {
+		return nil, err
 	}
 	return res, nil
 }

@@ -75,11 +75,10 @@ func TestCreateCaseStoresCaseAndItems(t *testing.T) {
 		require.Equal(t, 3, e.count(t, `SELECT count(*) FROM items`))
 		require.Equal(t, 4, e.count(t, `SELECT count(*) FROM case_items`))
 
-		// One triage job per created case, exactly once, naming that case.
-		// Doxing cases wait for capture: they queue no triage.
-		require.Zero(t, e.countTriageJobs(t))
+		// Every created case is queued for triage exactly once: triage
+		// refers referral-only content and queues the rest for capture.
 		r3, _ := e.create(t, report{urls: []string{u1}, category: undox.CategoryCSAM})
-		require.Equal(t, []int64{e.get(t, r3.CaseRef).ID}, e.triageCaseIDs(t), "a referral-only case is queued for triage")
+		require.Equal(t, []int64{c1.ID, c2.ID, e.get(t, r3.CaseRef).ID}, e.triageCaseIDs(t))
 
 		require.Equal(t, []string{"case.create", "case.read"}, e.actions(t, "case", r1.CaseRef))
 		require.Equal(t, []string{"item.read"}, e.actions(t, "item", strconv.FormatInt(it1.ID, 10)))

@@ -1,0 +1,423 @@
+package capture
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/undox/undox"
+	"github.com/undox/undox/blob"
+	"github.com/undox/undox/capture/extract"
+	"github.com/undox/undox/capture/fetch"
+)
+
+// Store is what capture needs from the database.
+type Store interface {
+	// CaptureTarget returns the item and the live cases that report it.
+	CaptureTarget(ctx context.Context, itemID int64) (*undox.CaptureTarget, error)
+	// SaveCapture keeps an attempt's captures, their audit entries and
+	// the item's outcome in one transaction.
+	SaveCapture(ctx context.Context, a undox.CaptureAttempt) (*undox.Item, error)
+}
+
+// Config configures the capture of items.
+type Config struct {
+	Store   Store
+	Blobs   blob.Store
+	Fetcher *fetch.Fetcher
+	// ImageFetcher fetches the images a page shows (default Fetcher); it
+	// is usually configured with a smaller body bound.
+	ImageFetcher *fetch.Fetcher
+	// Shooter takes screenshots; nil: none are taken, and the capture
+	// says so.
+	Shooter Shooter
+	// MaxImages bounds how many images of a page are fetched (default 20;
+	// negative: none).
+	MaxImages int
+	// ImageWorkers is how many images are fetched at once (default 4).
+	ImageWorkers int
+	// Vantage names where undox fetched from (this instance, its outside
+	// address where known), for the evidence.
+	Vantage string
+	Logger  *slog.Logger
+}
+
+// Service captures items: it fetches each page once, with its images and a
+// screenshot, and keeps the evidence for every case that reports it, under
+// that case's key.
+type Service struct {
+	cfg Config
+}
+
+// NewService returns a Service for cfg.
+func NewService(cfg Config) *Service {
+	if cfg.ImageFetcher == nil {
+		cfg.ImageFetcher = cfg.Fetcher
+	}
+	if cfg.MaxImages == 0 {
+		cfg.MaxImages = 20
+	}
+	if cfg.ImageWorkers <= 0 {
+		cfg.ImageWorkers = 4
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Service{cfg: cfg}
+}
+
+// Facts is a capture's full record, kept sealed under the case's key: the
+// fetch's evidence (redirect chain with the address of each hop, DNS
+// answers and resolver, TLS, headers, sizes, charset), what the page showed
+// and where undox stood.
+type Facts struct {
+	*fetch.Result
+	Vantage     string            `json:"vantage"`
+	RequestedBy string            `json:"requested_by"`
+	Title       string            `json:"title,omitempty"`
+	Links       int               `json:"links"`
+	Images      []ImageFact       `json:"images"`
+	Screenshot  *ScreenshotFact   `json:"screenshot"`
+	Error       *Failure          `json:"error,omitempty"`
+	Extra       map[string]string `json:"extra,omitempty"`
+}
+
+// ImageFact is one image the page showed.
+type ImageFact struct {
+	URL    string `json:"url"`
+	SHA256 string `json:"sha256,omitempty"`
+	PHash  string `json:"phash,omitempty"`
+	Format string `json:"format,omitempty"`
+	Width  int    `json:"width,omitempty"`
+	Height int    `json:"height,omitempty"`
+	Error  string `json:"error,omitempty"`
+}
+
+// ScreenshotFact says whether a screenshot was taken, and if not, why.
+type ScreenshotFact struct {
+	Taken   bool      `json:"taken"`
+	SHA256  string    `json:"sha256,omitempty"`
+	Width   int       `json:"width,omitempty"`
+	Height  int       `json:"height,omitempty"`
+	Blocked []string  `json:"blocked,omitempty"` // requests the page made that the address policy refused
+	TakenAt time.Time `json:"taken_at,omitzero"`
+	Error   string    `json:"error,omitempty"`
+}
+
+// Retry is returned when a capture failed in a way that may pass: the job
+// tries again later. The attempt is already recorded on the item.
+type Retry struct{ Reason string }
+
+func (r *Retry) Error() string { return "capture failed, will retry: " + r.Reason }
+
+// taken is one fetch of a page with everything derived from it, before it
+// is stored per case.
+type taken struct {
+	facts      Facts
+	headers    []byte
+	body       []byte
+	text       []byte
+	screenshot []byte
+	images     [][]byte // parallel to the images in facts that have a SHA256
+	err        error
+}
+
+// Item captures one item (a CaptureJob). It returns nil when the item was
+// captured, or when there is nothing to capture (referral-only content,
+// an item that no live case reports, a closed item); a *Retry when the
+// failure may pass; another error when storing failed.
+func (s *Service) Item(ctx context.Context, job undox.CaptureJob) error {
+	t, err := s.cfg.Store.CaptureTarget(ctx, job.ItemID)
+	if err != nil {
+		if undox.ErrorCode(err) == undox.ENOTFOUND {
+			return nil
+		}
+		return err
+	}
+	if t.ReferralOnly {
+		return nil // never fetched, whatever asked for it
+	}
+	switch t.Item.Status {
+	case undox.ItemReferred, undox.ItemRejected, undox.ItemClosed, undox.ItemRemoved:
+		if job.RequestedBy == "" {
+			return nil
+		}
+	}
+	if len(t.Cases) == 0 {
+		return nil
+	}
+	requestedBy := job.RequestedBy
+	if requestedBy == "" {
+		requestedBy = undox.System.Label()
+	}
+	tk := s.take(ctx, t.Item.URL, requestedBy)
+	if ctx.Err() != nil {
+		// Stopped (shutdown, job timeout): what was seen is incomplete
+		// and says nothing about the page. The job runs again.
+		return ctx.Err()
+	}
+
+	attempt := undox.CaptureAttempt{ItemID: t.Item.ID, Observe: undox.ObserveCaptured}
+	retry := ""
+	switch code, status := failureCode(tk), tk.facts.Status; {
+	case code != "" && code != string(fetch.TooLarge):
+		attempt.Observe = undox.ObserveUnreachable
+		attempt.Error = code + ": " + tk.facts.Error.Message
+		if retryable(code) {
+			retry = attempt.Error
+		}
+	case status >= 400:
+		attempt.Observe = undox.ObserveUnreachable
+		attempt.Error = "http_status: the page answered " + strconv.Itoa(status) + " " + http.StatusText(status)
+		if status >= 500 || status == http.StatusTooManyRequests || status == http.StatusForbidden {
+			retry = attempt.Error
+		}
+	}
+	for _, c := range t.Cases {
+		rec, err := s.keep(ctx, tk, c)
+		if err != nil {
+			return fmt.Errorf("capture: storing evidence for case %s: %w", c.Ref, err)
+		}
+		rec.RequestedBy = requestedBy
+		attempt.Captures = append(attempt.Captures, rec)
+	}
+	if _, err := s.cfg.Store.SaveCapture(ctx, attempt); err != nil {
+		return err
+	}
+	if retry != "" {
+		return &Retry{Reason: retry}
+	}
+	return nil
+}
+
+func failureCode(tk *taken) string {
+	if tk.facts.Error == nil {
+		return ""
+	}
+	return tk.facts.Error.Code
+}
+
+// retryable tells whether a fetch error may pass. A refused address or a
+// redirect loop will not.
+func retryable(code string) bool {
+	switch fetch.Code(code) {
+	case fetch.BlockedAddress, fetch.TooManyRedirects, fetch.BadURL:
+		return false
+	}
+	return true
+}
+
+// take fetches the page, its images and a screenshot once.
+func (s *Service) take(ctx context.Context, url, requestedBy string) *taken {
+	res, err := s.cfg.Fetcher.Fetch(ctx, url)
+	tk := &taken{err: err}
+	tk.facts = Facts{Result: res, Vantage: s.cfg.Vantage, RequestedBy: requestedBy, Images: []ImageFact{}}
+	if err != nil {
+		tk.facts.Error = failure(err)
+	}
+	if res == nil {
+		return tk
+	}
+	if res.Status != 0 {
+		tk.headers = headerBytes(res)
+		tk.body = res.Body
+	}
+	text := res.Text
+	if res.MediaType == "text/html" || res.MediaType == "application/xhtml+xml" {
+		if page, perr := extract.HTML([]byte(res.Text), res.FinalURL); perr == nil {
+			tk.facts.Title, text, tk.facts.Links = page.Title, page.Text, len(page.Links)
+			if err == nil || fetch.CodeOf(err) == fetch.TooLarge {
+				s.images(ctx, tk, page.Images)
+			}
+		}
+	}
+	if text != "" {
+		tk.text = []byte(text)
+	}
+	if err == nil || fetch.CodeOf(err) == fetch.TooLarge {
+		tk.facts.Screenshot = s.shoot(ctx, url, tk)
+	} else {
+		tk.facts.Screenshot = &ScreenshotFact{Error: "not taken: the page could not be fetched"}
+	}
+	res.Body, res.Text = nil, "" // kept as files, not in the facts
+	return tk
+}
+
+func failure(err error) *Failure {
+	var fe *fetch.Error
+	if errors.As(err, &fe) {
+		return &Failure{Code: string(fe.Code), Message: fe.Message}
+	}
+	return &Failure{Code: string(fetch.CodeOf(err)), Message: err.Error()}
+}
+
+// headerBytes writes the final response's status line and headers as they
+// came, in HTTP form, sorted by name.
+func headerBytes(res *fetch.Result) []byte {
+	var b bytes.Buffer
+	proto := res.Proto
+	if proto == "" {
+		proto = "HTTP/1.1"
+	}
+	fmt.Fprintf(&b, "%s %d %s\r\n", proto, res.Status, http.StatusText(res.Status))
+	names := make([]string, 0, len(res.Header))
+	for k := range res.Header {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		for _, v := range res.Header[k] {
+			fmt.Fprintf(&b, "%s: %s\r\n", k, v)
+		}
+	}
+	return b.Bytes()
+}
+
+// images fetches the images the page shows, a few at once, each bounded by
+// the image fetcher's limits, and keeps those that decode as images.
+func (s *Service) images(ctx context.Context, tk *taken, imgs []extract.Image) {
+	if s.cfg.MaxImages < 0 {
+		return
+	}
+	if len(imgs) > s.cfg.MaxImages {
+		imgs = imgs[:s.cfg.MaxImages]
+	}
+	facts := make([]ImageFact, len(imgs))
+	data := make([][]byte, len(imgs))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, s.cfg.ImageWorkers)
+	for i, im := range imgs {
+		facts[i].URL = im.URL
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			res, err := s.cfg.ImageFetcher.Fetch(ctx, im.URL)
+			if err != nil {
+				facts[i].Error = failure(err).Code
+				return
+			}
+			if res.Status != http.StatusOK {
+				facts[i].Error = "http_status " + strconv.Itoa(res.Status)
+				return
+			}
+			info, err := extract.ImageHashes(res.Body)
+			if err != nil {
+				facts[i].Error = "not an image this capture decodes"
+				return
+			}
+			facts[i].SHA256, facts[i].PHash, facts[i].Format = info.SHA256, extract.HashString(info.PHash), info.Format
+			facts[i].Width, facts[i].Height = info.Width, info.Height
+			data[i] = res.Body
+		}()
+	}
+	wg.Wait()
+	tk.facts.Images = facts
+	tk.images = data
+}
+
+// shoot takes the screenshot, if a browser is configured.
+func (s *Service) shoot(ctx context.Context, url string, tk *taken) *ScreenshotFact {
+	if s.cfg.Shooter == nil {
+		return &ScreenshotFact{Error: "no screenshot: no browser is configured on this instance"}
+	}
+	shot, err := s.cfg.Shooter.Shot(ctx, url)
+	if err != nil {
+		return &ScreenshotFact{Error: err.Error()}
+	}
+	sum := sha256.Sum256(shot.PNG)
+	tk.screenshot = shot.PNG
+	return &ScreenshotFact{Taken: true, SHA256: hex.EncodeToString(sum[:]), Width: shot.Width, Height: shot.Height,
+		Blocked: shot.Blocked, TakenAt: shot.TakenAt}
+}
+
+// keep stores one take's files for one case, under its key, and returns
+// the case's capture record.
+func (s *Service) keep(ctx context.Context, tk *taken, c undox.CaptureCase) (undox.Capture, error) {
+	rec := undox.Capture{CaseRef: c.Ref, IsMinor: c.IsMinor, Files: []undox.CaptureFile{}}
+	if tk.facts.Result != nil {
+		rec.FetchedAt, rec.HTTPStatus = tk.facts.FetchedAt, tk.facts.Status
+	}
+	if rec.FetchedAt.IsZero() {
+		rec.FetchedAt = time.Now().UTC()
+	}
+	if tk.facts.Error != nil {
+		rec.ErrorCode = tk.facts.Error.Code
+	}
+	put := func(kind string, data []byte, mediaType, phash string) (string, error) {
+		if data == nil {
+			return "", nil
+		}
+		ref, err := s.cfg.Blobs.Put(ctx, bytes.NewReader(data), c.Key, c.Ref)
+		if err != nil {
+			return "", err
+		}
+		rec.Files = append(rec.Files, undox.CaptureFile{Kind: kind, SHA256: ref.SHA256, Size: ref.Size, MediaType: mediaType, PHash: phash})
+		return ref.SHA256, nil
+	}
+	var err error
+	bodyType := "application/octet-stream"
+	if tk.facts.Result != nil && tk.facts.MediaType != "" {
+		bodyType = tk.facts.MediaType
+	}
+	if rec.BodySHA256, err = put(undox.FileBody, tk.body, bodyType, ""); err != nil {
+		return rec, err
+	}
+	if _, err = put(undox.FileHeaders, tk.headers, "message/http", ""); err != nil {
+		return rec, err
+	}
+	if rec.TextSHA256, err = put(undox.FileText, tk.text, "text/plain; charset=utf-8", ""); err != nil {
+		return rec, err
+	}
+	if tk.screenshot != nil {
+		phash := ""
+		if info, err := extract.ImageHashes(tk.screenshot); err == nil {
+			phash = extract.HashString(info.PHash)
+		}
+		if rec.ScreenshotSHA256, err = put(undox.FileScreenshot, tk.screenshot, "image/png", phash); err != nil {
+			return rec, err
+		}
+	}
+	for i, data := range tk.images {
+		if data == nil {
+			continue
+		}
+		f := tk.facts.Images[i]
+		if _, err := put(undox.FileImage, data, mediaImage(f.Format), f.PHash); err != nil {
+			return rec, err
+		}
+	}
+	if rec.Facts, err = json.Marshal(tk.facts); err != nil {
+		return rec, err
+	}
+	return rec, nil
+}
+
+// Shooter takes full-page screenshots.
+type Shooter interface {
+	Shot(ctx context.Context, url string) (*Shot, error)
+}
+
+// Shot is one screenshot.
+type Shot struct {
+	PNG           []byte
+	Width, Height int
+	Blocked       []string
+	TakenAt       time.Time
+}
+
+// mediaImage names an image format's media type.
+func mediaImage(format string) string {
+	return "image/" + strings.ToLower(format)
+}
