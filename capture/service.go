@@ -20,6 +20,7 @@ import (
 	"github.com/undox/undox/blob"
 	"github.com/undox/undox/capture/extract"
 	"github.com/undox/undox/capture/fetch"
+	"github.com/undox/undox/capture/screenshot"
 )
 
 // Store is what capture needs from the database.
@@ -104,15 +105,14 @@ type ImageFact struct {
 	Error  string `json:"error,omitempty"`
 }
 
-// ScreenshotFact says whether a screenshot was taken, and if not, why.
+// ScreenshotFact says whether a screenshot was taken (with what the
+// browser saw: final URL, size, the requests the address policy refused),
+// and if not, why.
 type ScreenshotFact struct {
-	Taken   bool      `json:"taken"`
-	SHA256  string    `json:"sha256,omitempty"`
-	Width   int       `json:"width,omitempty"`
-	Height  int       `json:"height,omitempty"`
-	Blocked []string  `json:"blocked,omitempty"` // requests the page made that the address policy refused
-	TakenAt time.Time `json:"taken_at,omitzero"`
-	Error   string    `json:"error,omitempty"`
+	*screenshot.Result
+	Taken  bool   `json:"taken"`
+	SHA256 string `json:"sha256,omitempty"`
+	Error  string `json:"error,omitempty"`
 }
 
 // Retry is returned when a capture failed in a way that may pass: the job
@@ -333,13 +333,20 @@ func (s *Service) shoot(ctx context.Context, url string, tk *taken) *ScreenshotF
 		return &ScreenshotFact{Error: "no screenshot: no browser is configured on this instance"}
 	}
 	shot, err := s.cfg.Shooter.Shot(ctx, url)
+	fact := &ScreenshotFact{Result: shot}
 	if err != nil {
-		return &ScreenshotFact{Error: err.Error()}
+		fact.Error = err.Error()
+	}
+	if shot == nil || len(shot.PNG) == 0 {
+		if fact.Error == "" {
+			fact.Error = "the browser returned no image"
+		}
+		return fact
 	}
 	sum := sha256.Sum256(shot.PNG)
 	tk.screenshot = shot.PNG
-	return &ScreenshotFact{Taken: true, SHA256: hex.EncodeToString(sum[:]), Width: shot.Width, Height: shot.Height,
-		Blocked: shot.Blocked, TakenAt: shot.TakenAt}
+	fact.Taken, fact.SHA256 = true, hex.EncodeToString(sum[:])
+	return fact
 }
 
 // keep stores one take's files for one case, under its key, and returns
@@ -404,17 +411,10 @@ func (s *Service) keep(ctx context.Context, tk *taken, c undox.CaptureCase) (und
 	return rec, nil
 }
 
-// Shooter takes full-page screenshots.
+// Shooter takes full-page screenshots (*screenshot.Shooter does, through
+// a proxy that applies the fetcher's address policy).
 type Shooter interface {
-	Shot(ctx context.Context, url string) (*Shot, error)
-}
-
-// Shot is one screenshot.
-type Shot struct {
-	PNG           []byte
-	Width, Height int
-	Blocked       []string
-	TakenAt       time.Time
+	Shot(ctx context.Context, url string) (*screenshot.Result, error)
 }
 
 // mediaImage names an image format's media type.

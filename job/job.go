@@ -120,9 +120,7 @@ func New(ctx context.Context, store *sqlstore.Store, log *audit.Log, cfg Config)
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &triageWorker{store: store, authorities: cfg.Authorities, capture: cfg.Capture != nil})
-	if cfg.Capture != nil {
-		river.AddWorker(workers, &captureWorker{service: cfg.Capture})
-	}
+	river.AddWorker(workers, &captureWorker{service: cfg.Capture})
 	river.AddWorker(workers, &eraseBlobsWorker{blobs: cfg.Blobs})
 	river.AddWorker(workers, &checkpointWorker{log: log})
 	river.AddWorker(workers, &maintenanceWorker{store: store, retention: cfg.Retention, logger: cfg.Logger})

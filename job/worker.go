@@ -2,6 +2,7 @@ package job
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 
@@ -146,6 +147,9 @@ type captureWorker struct {
 }
 
 func (w *captureWorker) Work(ctx context.Context, j *river.Job[undox.CaptureJob]) error {
+	if w.service == nil {
+		return river.JobCancel(errors.New("capture is not configured in this process"))
+	}
 	return w.service.Item(ctx, j.Args)
 }
 

@@ -14,6 +14,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"io"
 	"log/slog"
 	"net/http"
@@ -22,6 +25,7 @@ import (
 	"reflect"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -37,6 +41,7 @@ import (
 
 	"github.com/undox/undox"
 	"github.com/undox/undox/audit"
+	"github.com/undox/undox/blob"
 	"github.com/undox/undox/dbtest"
 	"github.com/undox/undox/intake"
 	"github.com/undox/undox/job"
@@ -506,6 +511,7 @@ type env struct {
 	store *sqlstore.Store
 	log   *audit.Log
 	queue *job.Queue
+	blobs *blob.Dir
 	vkey  string
 	srv   *httptest.Server
 	v     *validator
@@ -536,10 +542,13 @@ func newEnv(t *testing.T, configure func(*web.Config)) *env {
 		MaintenanceEvery: time.Hour,
 	})
 
+	e.blobs, err = blob.NewDir(t.TempDir())
+	require.NoError(t, err)
 	cfg := web.Config{
 		Logger:      quietLogger(),
 		Store:       e.store,
 		Jobs:        e.queue,
+		Blobs:       e.blobs,
 		Ready:       func(ctx context.Context) error { return db.SQL.PingContext(ctx) },
 		VerifierKey: e.vkey,
 		Version:     "test",
@@ -1114,6 +1123,90 @@ func TestOpenAPIWalk(t *testing.T) {
 		api.do(t, "POST", "/api/v1/imports", raw{"text/csv", []byte(csv)}, bearer(analyst)).problem(t, 403, undox.EFORBIDDEN)
 	})
 
+	t.Run("captures", func(t *testing.T) {
+		var rcpt undox.Receipt
+		api.do(t, "POST", "/api/v1/reports", map[string]any{"urls": []string{"https://paste.example/minor"},
+			"category": "doxing", "is_minor": true}).ok(t, 201, &rcpt)
+		var c undox.Case
+		api.do(t, "GET", "/api/v1/cases/"+rcpt.CaseRef, nil, bearer(analyst)).ok(t, 200, &c)
+		itemID := c.Items[0].ID
+		path := "/api/v1/items/" + strconv.FormatInt(itemID, 10) + "/captures"
+		var list struct{ Captures []undox.Capture }
+		api.do(t, "GET", path, nil, bearer(analyst)).ok(t, 200, &list)
+		assert.Empty(t, list.Captures)
+
+		// What a capture job stores (capture's own tests fetch for real).
+		body := []byte(`<html><title>Synthetic</title><script>alert(1)</script></html>`)
+		shot := testPNG(t)
+		target, err := e.store.CaptureTarget(e.ctx, itemID)
+		require.NoError(t, err)
+		require.Len(t, target.Cases, 1)
+		cc := target.Cases[0]
+		var files []undox.CaptureFile
+		for _, f := range []struct {
+			kind, media string
+			data        []byte
+		}{{undox.FileBody, "text/html", body}, {undox.FileScreenshot, "image/png", shot}} {
+			ref, err := e.blobs.Put(e.ctx, bytes.NewReader(f.data), cc.Key, cc.Ref)
+			require.NoError(t, err)
+			files = append(files, undox.CaptureFile{Kind: f.kind, SHA256: ref.SHA256, Size: ref.Size, MediaType: f.media})
+		}
+		_, err = e.store.SaveCapture(e.ctx, undox.CaptureAttempt{ItemID: itemID, Observe: undox.ObserveCaptured, Captures: []undox.Capture{{
+			CaseRef: cc.Ref, FetchedAt: time.Now(), RequestedBy: "system", HTTPStatus: 200, Files: files,
+			BodySHA256: files[0].SHA256, ScreenshotSHA256: files[1].SHA256, Facts: []byte(`{"title":"Synthetic"}`)}}})
+		require.NoError(t, err)
+
+		api.do(t, "GET", path, nil, bearer(auditor)).ok(t, 200, &list)
+		require.Len(t, list.Captures, 1)
+		got := list.Captures[0]
+		assert.Equal(t, rcpt.CaseRef, got.CaseRef)
+		assert.True(t, got.IsMinor)
+		assert.JSONEq(t, `{"title":"Synthetic"}`, string(got.Facts))
+		filePath := "/api/v1/captures/" + strconv.FormatInt(got.ID, 10) + "/files/"
+
+		// The captured page is a download, never a page.
+		r := api.do(t, "GET", filePath+files[0].SHA256, nil, bearer(analyst))
+		r.ok(t, 200, nil)
+		assert.Equal(t, body, r.body)
+		assert.Equal(t, "application/octet-stream", r.header.Get("Content-Type"))
+		assert.True(t, strings.HasPrefix(r.header.Get("Content-Disposition"), "attachment"))
+		assert.Contains(t, r.header.Get("Content-Security-Policy"), "sandbox")
+
+		// A minor's screenshot is blurred until revealed; the reveal is
+		// audited and needs its own permission.
+		r = api.do(t, "GET", filePath+files[1].SHA256, nil, bearer(auditor))
+		r.ok(t, 200, nil)
+		assert.Equal(t, "true", r.header.Get("X-Undox-Blurred"))
+		assert.NotEqual(t, shot, r.body)
+		_, _, err = image.Decode(bytes.NewReader(r.body))
+		assert.NoError(t, err, "the blurred picture is an image")
+		api.do(t, "GET", filePath+files[1].SHA256+"?reveal=1", nil, bearer(auditor)).problem(t, 403, undox.EFORBIDDEN)
+		r = api.do(t, "GET", filePath+files[1].SHA256+"?reveal=1", nil, bearer(analyst))
+		r.ok(t, 200, nil)
+		assert.Equal(t, shot, r.body)
+		assert.Empty(t, r.header.Get("X-Undox-Blurred"))
+		entries, err := e.store.AuditEntries(e.ctx, "capture", strconv.FormatInt(got.ID, 10))
+		require.NoError(t, err)
+		var actions []string
+		for _, en := range entries {
+			actions = append(actions, en.Action+" "+en.Actor)
+		}
+		assert.Equal(t, []string{"capture.file.read token:" + tokenID(t, e, "ana"), "capture.file.read token:" + tokenID(t, e, "aud"),
+			"capture.reveal token:" + tokenID(t, e, "ana")}, actions)
+
+		api.do(t, "GET", filePath+strings.Repeat("a", 64), nil, bearer(analyst)).problem(t, 404, undox.ENOTFOUND)
+		api.do(t, "GET", "/api/v1/captures/999999/files/"+files[0].SHA256, nil, bearer(analyst)).problem(t, 404, undox.ENOTFOUND)
+
+		// Staff can ask for a new capture; referral-only content never.
+		var queued map[string]any
+		api.do(t, "POST", path, nil, bearer(analyst)).ok(t, 202, &queued)
+		assert.Equal(t, true, queued["queued"])
+		var b undox.Case
+		api.do(t, "GET", "/api/v1/cases/"+rcptB.CaseRef, nil, bearer(analyst)).ok(t, 200, &b)
+		api.do(t, "POST", "/api/v1/items/"+strconv.FormatInt(b.Items[0].ID, 10)+"/captures", nil, bearer(analyst)).problem(t, 403, undox.EFORBIDDEN)
+		api.do(t, "POST", path, nil, bearer(auditor)).problem(t, 403, undox.EFORBIDDEN)
+	})
+
 	t.Run("case audit", func(t *testing.T) {
 		var a struct{ Entries []undox.AuditEntry }
 		api.do(t, "GET", "/api/v1/cases/"+rcptA.CaseRef+"/audit", nil, bearer(supervisor)).ok(t, 200, &a)
@@ -1217,7 +1310,7 @@ func TestOpenAPIPermissions(t *testing.T) {
 
 	// Arguments that change nothing when allowed: unknown objects, a
 	// refused step, an import with a bad header.
-	fill := strings.NewReplacer("{ref}", "UDX-0000-0000-0000", "{id}", "999999", "{action}", "close")
+	fill := strings.NewReplacer("{ref}", "UDX-0000-0000-0000", "{id}", "999999", "{action}", "close", "{sha256}", strings.Repeat("0", 64))
 	bodies := map[string]any{
 		"PUT /api/v1/cases/{ref}/hold": map[string]string{"reason": "test"},
 		"POST /api/v1/imports":         raw{"text/csv", []byte("nope\n")},
@@ -1336,4 +1429,28 @@ func TestOpenAPIInputIsChecked(t *testing.T) {
 			nonconforming()).problem(t, 400, undox.EINVALID)
 		assert.Equal(t, map[string]string{"external_ref": `unknown field "external_ref"`}, p.Errors)
 	})
+}
+
+// testPNG is a small synthetic picture with detail to blur.
+func testPNG(t testing.TB) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 40, 30))
+	for y := 0; y < 30; y++ {
+		for x := 0; x < 40; x++ {
+			if (x/4+y/4)%2 == 0 {
+				img.Set(x, y, color.RGBA{10, 120, 200, 255})
+			}
+		}
+	}
+	var b bytes.Buffer
+	require.NoError(t, png.Encode(&b, img))
+	return b.Bytes()
+}
+
+// tokenID is the id and name of the token named name, as actor labels
+// show it.
+func tokenID(t testing.TB, e *env, name string) string {
+	t.Helper()
+	var id int64
+	require.NoError(t, e.store.DB().SQL.QueryRow(`SELECT id FROM tokens WHERE name = $1`, name).Scan(&id))
+	return strconv.FormatInt(id, 10) + ":" + name
 }

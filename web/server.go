@@ -20,6 +20,7 @@ import (
 
 	"github.com/undox/undox"
 	"github.com/undox/undox/audit"
+	"github.com/undox/undox/blob"
 	"github.com/undox/undox/intake"
 	"github.com/undox/undox/job"
 )
@@ -32,6 +33,9 @@ type Store interface {
 	Referrals(ctx context.Context, itemID int64) ([]string, error)
 	AuditEntries(ctx context.Context, objType, objID string) ([]undox.AuditEntry, error)
 	LatestCheckpoint(ctx context.Context) (*audit.Checkpoint, error)
+	ItemCaptures(ctx context.Context, actor undox.Actor, itemID int64) ([]*undox.Capture, error)
+	CaptureFile(ctx context.Context, actor undox.Actor, captureID int64, sha256 string, reveal bool) (*undox.Capture, undox.CaptureFile, []byte, error)
+	RequestCapture(ctx context.Context, actor undox.Actor, itemID int64) error
 }
 
 // Jobs lists jobs that fail.
@@ -45,6 +49,8 @@ type Config struct {
 	Store  Store
 	Intake *intake.Service
 	Jobs   Jobs
+	// Blobs is the evidence store that capture files are read from.
+	Blobs blob.Store
 	// Ready reports whether the database is reachable and migrated.
 	Ready func(ctx context.Context) error
 	// Registry collects metrics; the server adds its HTTP metrics to it.
@@ -160,6 +166,9 @@ func (s *Server) table() []route {
 		{"GET", "/api/v1/items", staff(undox.PermReadCases, s.listItems)},
 		{"GET", "/api/v1/items/{id}", staff(undox.PermReadCases, s.getItem)},
 		{"POST", "/api/v1/items/{id}/actions/{action}", staff(undox.PermActItems, s.itemAction)},
+		{"GET", "/api/v1/items/{id}/captures", staff(undox.PermReadCases, s.itemCaptures)},
+		{"POST", "/api/v1/items/{id}/captures", staff(undox.PermActItems, s.requestCapture)},
+		{"GET", "/api/v1/captures/{id}/files/{sha256}", staff(undox.PermReadCases, s.captureFile)},
 		{"GET", "/api/v1/jobs/failed", staff(undox.PermReadJobs, s.failedJobs)},
 		{"POST", "/api/v1/imports", staff(undox.PermImport, s.createImport)},
 	}

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -19,6 +20,9 @@ import (
 
 	"github.com/undox/undox"
 	"github.com/undox/undox/audit"
+	"github.com/undox/undox/blob"
+	"github.com/undox/undox/capture"
+	"github.com/undox/undox/capture/screenshot"
 	"github.com/undox/undox/intake"
 	"github.com/undox/undox/job"
 	"github.com/undox/undox/secret"
@@ -35,6 +39,8 @@ type app struct {
 	store       *sqlstore.Store
 	audit       *audit.Log
 	queue       *job.Queue
+	blobs       *blob.Dir
+	shooter     *screenshot.Shooter
 }
 
 // open opens the database, applies migrations (undox's and River's) and
@@ -96,7 +102,14 @@ func open(ctx context.Context, c *config, log *slog.Logger, withJobs bool) (*app
 		if sqlstore.IsPostgres(c.database) {
 			pgURL = c.database
 		}
+		capt, err := a.captureService(c)
+		if err != nil {
+			a.db.Close()
+			return nil, err
+		}
 		a.queue, err = job.New(ctx, a.store, a.audit, job.Config{
+			Capture:          capt,
+			Blobs:            a.blobs,
 			Logger:           log,
 			Workers:          c.workers,
 			Retention:        retention,
@@ -106,12 +119,39 @@ func open(ctx context.Context, c *config, log *slog.Logger, withJobs bool) (*app
 			PostgresURL:      pgURL,
 		})
 		if err != nil {
+			if a.shooter != nil {
+				a.shooter.Close()
+			}
 			a.db.Close()
 			return nil, err
 		}
 		a.store.SetQueue(a.queue)
 	}
 	return a, nil
+}
+
+// captureService wires capture: the safe fetchers, the evidence store in
+// the data folder and, where Chromium is installed, screenshots.
+func (a *app) captureService(c *config) (*capture.Service, error) {
+	page, images, err := c.fetch.fetchers()
+	if err != nil {
+		return nil, err
+	}
+	if a.blobs, err = blob.NewDir(filepath.Join(c.data, "blobs")); err != nil {
+		return nil, fmt.Errorf("evidence store: %w", err)
+	}
+	if a.shooter, err = c.fetch.shooter(page, a.log); err != nil {
+		return nil, err
+	}
+	cfg := capture.Config{Store: a.store, Blobs: a.blobs, Fetcher: page, ImageFetcher: images,
+		MaxImages: c.fetch.maxImages, Vantage: vantage(&c.fetch), Logger: a.log}
+	if cfg.MaxImages == 0 {
+		cfg.MaxImages = -1
+	}
+	if a.shooter != nil {
+		cfg.Shooter = a.shooter
+	}
+	return capture.NewService(cfg), nil
 }
 
 func (a *app) migrate(ctx context.Context) error {
@@ -134,6 +174,9 @@ func (a *app) close() {
 	}
 	if a.queue != nil {
 		a.queue.Close()
+	}
+	if a.shooter != nil {
+		a.shooter.Close()
 	}
 	a.db.Close()
 }
@@ -210,7 +253,6 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer, wi
 			}
 			return nil
 		})
-		fs.BoolVar(&c.allowPrivate, "allow-private-networks", false, "accept URLs on loopback and private addresses: tests and local development only (UNDOX_ALLOW_PRIVATE_NETWORKS)")
 	}
 	jobFlags(fs, c)
 	if err := parse(fs, args, env); err != nil {
@@ -249,8 +291,9 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer, wi
 		h, err := web.New(web.Config{
 			Logger:           log,
 			Store:            a.store,
-			Intake:           &intake.Service{Store: a.store, PublicURL: c.publicURL, AllowPrivate: c.allowPrivate},
+			Intake:           &intake.Service{Store: a.store, PublicURL: c.publicURL, AllowPrivate: c.fetch.allowPrivate},
 			Jobs:             a.queue,
+			Blobs:            a.blobs,
 			Ready:            a.ready,
 			Registry:         reg,
 			ReportsPerMinute: c.reportsPerMinute,

@@ -2,70 +2,71 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
-	"net/netip"
+	"log/slog"
+	"os"
 	"strings"
 
 	"github.com/undox/undox/capture"
-	"github.com/undox/undox/capture/fetch"
 )
 
 // captureCmd is `undox capture URL`: an analyst's quick look at a page,
 // through the same safe fetcher as every capture, without a case.
 func captureCmd(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
 	var (
-		asJSON       bool
-		proxy        string
-		dnsServer    string
-		allowPrivate bool
-		allowAnyPort bool
-		allowNets    []netip.Prefix
+		o             fetchOptions
+		asJSON        bool
+		withShot      bool
+		screenshotOut string
 	)
 	fs := flag.NewFlagSet("undox capture", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.BoolVar(&asJSON, "json", false, "print one JSON object")
-	fs.StringVar(&proxy, "proxy", "", "fetch through this proxy: socks5://host:port or http://host:port (UNDOX_PROXY)")
-	fs.StringVar(&dnsServer, "dns-server", "", "ask this DNS server (host:port) instead of the system's (UNDOX_DNS_SERVER)")
-	fs.BoolVar(&allowPrivate, "allow-private-networks", false, "allow loopback and private addresses: tests and local development only")
-	fs.BoolVar(&allowAnyPort, "allow-any-port", false, "allow ports other than 80 and 443")
-	fs.Func("allow-networks", "open only these ranges (CIDR,…) beyond the public internet", func(v string) error {
-		for _, s := range strings.Split(v, ",") {
-			p, err := netip.ParsePrefix(strings.TrimSpace(s))
-			if err != nil {
-				return err
+	fs.BoolVar(&withShot, "screenshot", false, "take a full-page screenshot with headless Chromium")
+	fs.StringVar(&screenshotOut, "screenshot-out", "", "write the screenshot (PNG) to this file (implies --screenshot)")
+	fetchFlags(fs, &o)
+	target, err := parseOne(fs, args, env)
+	if err != nil {
+		return err
+	}
+	if target == "" {
+		return usageError("usage: undox capture URL [--json] [--screenshot] [--proxy URL] [--dns-server host:port] [--allow-private-networks]")
+	}
+	if screenshotOut != "" {
+		withShot = true
+	}
+	f, _, err := o.fetchers()
+	if err != nil {
+		return err
+	}
+	sum, err := capture.Page(ctx, f, target)
+	if withShot && err == nil {
+		o.screenshots = "on"
+		sh, serr := o.shooter(f, slog.New(slog.NewTextHandler(stderr, nil)))
+		if serr != nil {
+			return serr
+		}
+		defer sh.Close()
+		shot, serr := sh.Shot(ctx, target)
+		switch {
+		case shot != nil && len(shot.PNG) > 0:
+			h := sha256.Sum256(shot.PNG)
+			hx := hex.EncodeToString(h[:])
+			sum.ScreenshotSHA256 = &hx
+			if screenshotOut != "" {
+				if werr := os.WriteFile(screenshotOut, shot.PNG, 0o600); werr != nil {
+					return werr
+				}
 			}
-			allowNets = append(allowNets, p)
-		}
-		return nil
-	})
-	var target string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		target, args = args[0], args[1:]
-	}
-	if err := fs.Parse(args); err != nil {
-		return usageError(err.Error())
-	}
-	if target == "" && fs.NArg() == 1 {
-		target = fs.Arg(0)
-	} else if fs.NArg() > 0 || target == "" {
-		return usageError("usage: undox capture URL [--json] [--proxy URL] [--dns-server host:port] [--allow-private-networks]")
-	}
-	for _, kv := range env {
-		if v, ok := strings.CutPrefix(kv, "UNDOX_PROXY="); ok && proxy == "" {
-			proxy = v
-		}
-		if v, ok := strings.CutPrefix(kv, "UNDOX_DNS_SERVER="); ok && dnsServer == "" {
-			dnsServer = v
+		case serr != nil:
+			fmt.Fprintf(stderr, "no screenshot: %v\n", serr)
 		}
 	}
-	cfg := fetch.Config{AllowPrivate: allowPrivate, AllowNetworks: allowNets, AllowAnyPort: allowAnyPort, Proxy: proxy}
-	if dnsServer != "" {
-		cfg.Resolver = fetch.DNSServer(dnsServer)
-	}
-	sum, err := capture.Page(ctx, fetch.New(cfg), target)
 	if asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -94,7 +95,11 @@ func printSummary(w io.Writer, s *capture.Summary) {
 	if s.TLSVerifyError != "" {
 		fmt.Fprintf(w, "tls:        certificate not valid: %s\n", s.TLSVerifyError)
 	}
-	fmt.Fprintln(w, "screenshot: none (screenshots are not built yet)")
+	if s.ScreenshotSHA256 != nil {
+		fmt.Fprintf(w, "screenshot: sha256 %s\n", *s.ScreenshotSHA256)
+	} else {
+		fmt.Fprintln(w, "screenshot: none taken")
+	}
 	if s.Error != nil {
 		fmt.Fprintf(w, "error:      %s: %s\n", s.Error.Code, s.Error.Message)
 	}

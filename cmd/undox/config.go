@@ -70,8 +70,8 @@ type config struct {
 	maintenanceEvery time.Duration
 	shutdownGrace    time.Duration
 
-	allowPrivate   bool
 	trustedProxies []netip.Prefix
+	fetch          fetchOptions
 
 	role, name string
 }
@@ -98,6 +98,7 @@ func jobFlags(fs *flag.FlagSet, c *config) {
 	fs.DurationVar(&c.checkpointEvery, "checkpoint-every", time.Minute, "how often the audit log is integrated and signed (UNDOX_CHECKPOINT_EVERY)")
 	fs.DurationVar(&c.maintenanceEvery, "maintenance-every", 10*time.Minute, "how often retention and expiry run (UNDOX_MAINTENANCE_EVERY)")
 	fs.DurationVar(&c.shutdownGrace, "shutdown-grace", 20*time.Second, "how long running jobs and requests may finish on shutdown (UNDOX_SHUTDOWN_GRACE)")
+	fetchFlags(fs, &c.fetch)
 }
 
 // parse parses args, then fills every flag not given on the command line
@@ -109,6 +110,31 @@ func parse(fs *flag.FlagSet, args, env []string) error {
 	if fs.NArg() > 0 {
 		return usageError(fmt.Sprintf("unexpected argument %q", fs.Arg(0)))
 	}
+	return fromEnv(fs, env)
+}
+
+// parseOne parses args that hold one positional argument, before or after
+// the flags, and returns it ("" if there is none).
+func parseOne(fs *flag.FlagSet, args, env []string) (string, error) {
+	var arg string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		arg, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		return "", usageError(err.Error())
+	}
+	switch {
+	case arg == "" && fs.NArg() == 1:
+		arg = fs.Arg(0)
+	case fs.NArg() > 0:
+		return "", usageError(fmt.Sprintf("unexpected argument %q", fs.Arg(0)))
+	}
+	return arg, fromEnv(fs, env)
+}
+
+// fromEnv fills every flag not given on the command line from its UNDOX_*
+// variable.
+func fromEnv(fs *flag.FlagSet, env []string) error {
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	vars := map[string]string{}

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/undox/undox/dbtest"
+	"github.com/undox/undox/dnstest"
 	"github.com/undox/undox/sqlstore"
 )
 
@@ -33,6 +34,24 @@ func TestMain(m *testing.M) {
 
 var listenRE = regexp.MustCompile(`listening on (http://\S+)`)
 
+var (
+	dnsOnce   sync.Once
+	dnsServer *dnstest.Server
+)
+
+// testDNS is the loopback DNS server that every undox of these tests asks
+// (--dns-server), so that capture never resolves a name outside: it knows
+// no names unless a test adds them, and answers NXDOMAIN.
+func testDNS() *dnstest.Server {
+	dnsOnce.Do(func() {
+		var err error
+		if dnsServer, err = dnstest.New(nil); err != nil {
+			panic(err)
+		}
+	})
+	return dnsServer
+}
+
 // instance is undox serve running in this process through run().
 type instance struct {
 	URL  string
@@ -47,7 +66,8 @@ func startServe(t *testing.T, data, database string, extra ...string) *instance 
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
-	args := append([]string{"serve", "--data", data, "--addr", "127.0.0.1:0", "--log-level", "warn"}, extra...)
+	args := append([]string{"serve", "--data", data, "--addr", "127.0.0.1:0", "--log-level", "warn",
+		"--dns-server", testDNS().Addr, "--screenshots", "off"}, extra...)
 	if database != "" {
 		args = append(args, "--database", database)
 	}
@@ -220,7 +240,7 @@ func TestServeEndToEnd(t *testing.T) {
 		}
 		require.True(t, strings.Contains(metrics(), `undox_http_requests_total{code="201",method="POST",route="POST /api/v1/reports"} 3`), "request metrics")
 		require.Eventually(t, func() bool {
-			return strings.Contains(metrics(), `undox_jobs{kind="triage",state="completed"} 1`)
+			return strings.Contains(metrics(), `undox_jobs{kind="triage",state="completed"} 2`)
 		}, 20*time.Second, 100*time.Millisecond, "job metrics")
 
 		in.Stop(t)
@@ -262,7 +282,7 @@ func TestWorkerOnPostgresWorksTheQueue(t *testing.T) {
 	// cases nor sign checkpoints that verify).
 	wctx, wcancel := context.WithTimeout(context.Background(), time.Minute)
 	defer wcancel()
-	err = run(wctx, []string{"worker", "--data", t.TempDir(), "--database", database}, nil, io.Discard, io.Discard)
+	err = run(wctx, []string{"worker", "--data", t.TempDir(), "--database", database, "--dns-server", testDNS().Addr, "--screenshots", "off"}, nil, io.Discard, io.Discard)
 	require.Error(t, err)
 	require.Contains(t, err.Error(), "UNDOX_AUDIT_SIGNING_KEY")
 
@@ -275,7 +295,7 @@ func TestWorkerOnPostgresWorksTheQueue(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"worker", "--data", t.TempDir(), "--database", database, "--log-level", "warn", "--checkpoint-every", "200ms"}, env, io.Discard, io.Discard)
+		done <- run(ctx, []string{"worker", "--data", t.TempDir(), "--database", database, "--log-level", "warn", "--checkpoint-every", "200ms", "--dns-server", testDNS().Addr, "--screenshots", "off"}, env, io.Discard, io.Discard)
 	}()
 	for i := 0; i < 20; i++ {
 		code, _ := call(t, "POST", in.URL+"/api/v1/reports", "", map[string]any{
