@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"database/sql"
 	"errors"
 	"strconv"
@@ -144,8 +146,9 @@ func (s *Store) SaveCapture(ctx context.Context, r undox.CaptureAttempt) (*undox
 }
 
 // CaptureAuditDetail is the audit entry's detail for a capture: the case,
-// the capture, the status and every stored file's SHA-256 by kind, so that
-// the log proves what was seen without holding it. Evidence bundles check
+// the capture, the status, every stored file's SHA-256 by kind and that of
+// the facts as stored (facts=), so that the log proves what was seen
+// without holding it. Evidence bundles check
 // their files against these entries.
 func CaptureAuditDetail(c *undox.Capture) string {
 	var sb strings.Builder
@@ -155,6 +158,10 @@ func CaptureAuditDetail(c *undox.Capture) string {
 	}
 	for _, f := range c.Files {
 		sb.WriteString(" " + f.Kind + "=" + f.SHA256)
+	}
+	if len(c.Facts) > 0 {
+		sum := sha256.Sum256(c.Facts)
+		sb.WriteString(" facts=" + hex.EncodeToString(sum[:]))
 	}
 	return sb.String()
 }

@@ -30,8 +30,12 @@ Usage:
   undox migrate      apply database migrations and exit
   undox token create --role ROLE --name NAME
                      print a new API token (roles: analyst, supervisor, admin, partner, auditor)
-  undox capture URL [--json]
+  undox capture URL [--json] [--screenshot]
                      fetch one page safely and show what undox sees (no case is made)
+  undox export case REF -o FILE.zip
+                     write a case's evidence bundle: files, facts, audit proofs, signed checkpoint, report
+  undox verify FILE.zip [--key KEY]
+                     check an evidence bundle offline; names what does not match
   undox audit verify check the audit log against its signed checkpoints
   undox audit checkpoint
                      integrate the audit log now and print the signed checkpoint
@@ -71,6 +75,13 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 			return auditCheckpoint(ctx, rest[1:], env, stdout, stderr)
 		}
 		return usageError("usage: undox audit verify | undox audit checkpoint")
+	case "export":
+		if len(rest) == 0 || rest[0] != "case" {
+			return usageError("usage: undox export case REF -o FILE.zip")
+		}
+		return exportCase(ctx, rest[1:], env, stdout, stderr)
+	case "verify":
+		return verifyBundle(ctx, rest, env, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "undox", version())
 		return nil
