@@ -29,12 +29,14 @@ const (
 	// PermReveal lets staff see, unblurred, an image or screenshot of a
 	// minor's case (each reveal is audited).
 	PermReveal Permission = "evidence:reveal"
+	// PermContacts lets staff curate the contact book.
+	PermContacts Permission = "contacts:write"
 )
 
 var rolePerms = map[Role][]Permission{
-	RoleAnalyst:    {PermReadCases, PermActItems, PermActCases, PermReadJobs, PermReveal},
-	RoleSupervisor: {PermReadCases, PermActItems, PermActCases, PermEraseCases, PermLegalHold, PermReadJobs, PermReadAudit, PermReveal},
-	RoleAdmin:      {PermReadCases, PermActItems, PermActCases, PermEraseCases, PermLegalHold, PermImport, PermReadJobs, PermReadAudit, PermReveal},
+	RoleAnalyst:    {PermReadCases, PermActItems, PermActCases, PermReadJobs, PermReveal, PermContacts},
+	RoleSupervisor: {PermReadCases, PermActItems, PermActCases, PermEraseCases, PermLegalHold, PermReadJobs, PermReadAudit, PermReveal, PermContacts},
+	RoleAdmin:      {PermReadCases, PermActItems, PermActCases, PermEraseCases, PermLegalHold, PermImport, PermReadJobs, PermReadAudit, PermReveal, PermContacts},
 	RolePartner:    {PermImport},
 	RoleAuditor:    {PermReadCases, PermReadJobs, PermReadAudit},
 }

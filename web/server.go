@@ -36,6 +36,7 @@ type Store interface {
 	ItemCaptures(ctx context.Context, actor undox.Actor, itemID int64) ([]*undox.Capture, error)
 	CaptureFile(ctx context.Context, actor undox.Actor, captureID int64, sha256 string, reveal bool) (*undox.Capture, undox.CaptureFile, []byte, error)
 	RequestCapture(ctx context.Context, actor undox.Actor, itemID int64) error
+	undox.ContactBook
 }
 
 // Jobs lists jobs that fail.
@@ -169,6 +170,11 @@ func (s *Server) table() []route {
 		{"GET", "/api/v1/items/{id}/captures", staff(undox.PermReadCases, s.itemCaptures)},
 		{"POST", "/api/v1/items/{id}/captures", staff(undox.PermActItems, s.requestCapture)},
 		{"GET", "/api/v1/captures/{id}/files/{sha256}", staff(undox.PermReadCases, s.captureFile)},
+		{"GET", "/api/v1/contacts", staff(undox.PermReadCases, s.listContacts)},
+		{"POST", "/api/v1/contacts", staff(undox.PermContacts, s.createContact)},
+		{"PUT", "/api/v1/contacts/{id}", staff(undox.PermContacts, s.updateContact)},
+		{"DELETE", "/api/v1/contacts/{id}", staff(undox.PermContacts, s.removeContact)},
+		{"GET", "/api/v1/contacts/{id}/history", staff(undox.PermReadCases, s.contactHistory)},
 		{"GET", "/api/v1/jobs/failed", staff(undox.PermReadJobs, s.failedJobs)},
 		{"POST", "/api/v1/imports", staff(undox.PermImport, s.createImport)},
 	}

@@ -221,3 +221,25 @@ func rewriteZip(t *testing.T, from, to string, edit func(string, []byte) []byte)
 	require.NoError(t, zw.Close())
 	require.NoError(t, os.WriteFile(to, buf.Bytes(), 0o600))
 }
+
+// TestContactsCommand: the contact book from the command line.
+func TestContactsCommand(t *testing.T) {
+	data := t.TempDir()
+	out, err := runCmd(t, nil, "contacts", "add", "--data", data, "--scope", "asn", "--key", "AS64501", "--role", "host",
+		"--name", "Synthetic Hosting", "--email", "abuse@hosting.example", "--language", "nl")
+	require.NoError(t, err, out)
+	require.Contains(t, out, "added contact 1: asn 64501 host → abuse@hosting.example")
+	_, err = runCmd(t, nil, "contacts", "add", "--data", data, "--scope", "asn", "--key", "AS64501", "--role", "host",
+		"--name", "Again", "--email", "x@hosting.example")
+	require.Error(t, err, "one entry per scope, key and role")
+	_, err = runCmd(t, nil, "contacts", "add", "--data", data, "--scope", "planet", "--key", "x", "--role", "host", "--name", "n")
+	require.Error(t, err)
+	out, err = runCmd(t, nil, "contacts", "list", "--data", data)
+	require.NoError(t, err)
+	require.Equal(t, "1\tasn\t64501\thost\tSynthetic Hosting\tabuse@hosting.example\n", out)
+	out, err = runCmd(t, nil, "contacts", "remove", "1", "--data", data)
+	require.NoError(t, err, out)
+	out, err = runCmd(t, nil, "contacts", "list", "--data", data, "--json")
+	require.NoError(t, err)
+	require.JSONEq(t, `{"contacts":[]}`, out)
+}

@@ -36,6 +36,8 @@ Usage:
                      write a case's evidence bundle: files, facts, audit proofs, signed checkpoint, report
   undox verify FILE.zip [--key KEY]
                      check an evidence bundle offline; names what does not match
+  undox contacts add|list|remove
+                     the contact book: abuse desks that take precedence over lookups
   undox audit verify check the audit log against its signed checkpoints
   undox audit checkpoint
                      integrate the audit log now and print the signed checkpoint
@@ -82,6 +84,8 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 		return exportCase(ctx, rest[1:], env, stdout, stderr)
 	case "verify":
 		return verifyBundle(ctx, rest, env, stdout, stderr)
+	case "contacts":
+		return contactsCmd(ctx, rest, env, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "undox", version())
 		return nil
