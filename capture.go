@@ -85,6 +85,9 @@ type CaptureAttempt struct {
 	Observe Event
 	// Error is the attempt's error ("code: message"), "" on success.
 	Error string
+	// Headers of the page's response that tell a CDN, handed to the
+	// item's trace.
+	Headers map[string][]string
 }
 
 // CaptureJob captures one item's page for every case that reports it. New
@@ -106,3 +109,30 @@ type EraseBlobsJob struct {
 
 // Kind names the job.
 func (EraseBlobsJob) Kind() string { return "erase_blobs" }
+
+// TraceJob finds who hosts an item and whom to notify. Captured items are
+// traced automatically; referral-only items too, by DNS and RDAP/WHOIS
+// only (NoFetch), so that a referral names the hosting country.
+type TraceJob struct {
+	ItemID  int64 `json:"item_id"`
+	NoFetch bool  `json:"no_fetch,omitempty"`
+	// Headers are response headers seen at capture that tell a CDN or
+	// reverse proxy (Server, Via, CF-Ray, X-…).
+	Headers map[string][]string `json:"headers,omitempty"`
+	// RequestedBy is the actor label of who asked; "" = undox itself.
+	RequestedBy string `json:"requested_by,omitempty"`
+}
+
+// Kind names the job.
+func (TraceJob) Kind() string { return "trace" }
+
+// Trace is one trace of an item: who hosted it and whom to notify, as
+// trace's answer says (with the raw RDAP and WHOIS responses).
+type Trace struct {
+	ID       int64           `json:"id"`
+	ItemID   int64           `json:"item_id"`
+	TracedAt time.Time       `json:"traced_at"`
+	HostKey  string          `json:"host_key"`
+	Moved    bool            `json:"moved"` // the host differs from the previous trace's
+	Answer   json.RawMessage `json:"answer"`
+}

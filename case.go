@@ -52,6 +52,10 @@ type Item struct {
 	CaptureAttempts int        `json:"capture_attempts"`
 	CaptureError    string     `json:"capture_error,omitempty"`
 	CapturedAt      *time.Time `json:"captured_at,omitempty"`
+	// Trace: when the item was last traced, and whether that trace found
+	// another host than the one before (until an analyst acknowledges).
+	TracedAt  *time.Time `json:"traced_at,omitempty"`
+	HostMoved bool       `json:"host_moved"`
 }
 
 // Report is what a victim (or a partner system, for one row of an import)

@@ -184,6 +184,9 @@ func (s *Service) Item(ctx context.Context, job undox.CaptureJob) error {
 			retry = attempt.Error
 		}
 	}
+	if tk.facts.Result != nil {
+		attempt.Headers = cdnHeaders(tk.facts.Header)
+	}
 	for _, c := range t.Cases {
 		rec, err := s.keep(ctx, tk, c)
 		if err != nil {
@@ -420,4 +423,28 @@ type Shooter interface {
 // mediaImage names an image format's media type.
 func mediaImage(format string) string {
 	return "image/" + strings.ToLower(format)
+}
+
+// cdnHeaders picks the response headers that tell a CDN or reverse proxy,
+// for the item's trace: Server, Via and the providers' own.
+func cdnHeaders(h http.Header) map[string][]string {
+	out := map[string][]string{}
+	for k, v := range h {
+		lk := strings.ToLower(k)
+		keep := lk == "server" || lk == "via"
+		for _, p := range []string{"cf-", "x-amz-cf", "x-served-by", "x-cache", "x-sucuri", "x-iinfo", "x-cdn", "akamai", "x-akamai",
+			"fastly", "x-fastly", "x-ddos", "x-edge", "x-azure", "x-msedge", "x-bunny", "cdn-", "x-qrator", "x-hw"} {
+			keep = keep || strings.HasPrefix(lk, p)
+		}
+		if keep && len(out) < 32 {
+			if len(v) > 4 {
+				v = v[:4]
+			}
+			out[k] = v
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }

@@ -46,6 +46,9 @@ type Config struct {
 	// Capture captures new items; nil: items are not captured (tests of
 	// other parts, which must not fetch anything).
 	Capture *capture.Service
+	// Trace traces captured and referred items; nil: items are not
+	// traced.
+	Trace Tracer
 	// Blobs is the evidence store, whose files of erased cases are
 	// deleted.
 	Blobs blob.Store
@@ -119,8 +122,9 @@ func New(ctx context.Context, store *sqlstore.Store, log *audit.Log, cfg Config)
 		}
 	}
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &triageWorker{store: store, authorities: cfg.Authorities, capture: cfg.Capture != nil})
+	river.AddWorker(workers, &triageWorker{store: store, authorities: cfg.Authorities, capture: cfg.Capture != nil, trace: cfg.Trace != nil})
 	river.AddWorker(workers, &captureWorker{service: cfg.Capture})
+	river.AddWorker(workers, &traceWorker{store: store, tracer: cfg.Trace})
 	river.AddWorker(workers, &eraseBlobsWorker{blobs: cfg.Blobs})
 	river.AddWorker(workers, &checkpointWorker{log: log})
 	river.AddWorker(workers, &maintenanceWorker{store: store, retention: cfg.Retention, logger: cfg.Logger})
@@ -165,6 +169,10 @@ func (q *Queue) EnqueueTx(ctx context.Context, tx *sql.Tx, jobs ...interface{ Ki
 // insertOpts are the queue's settings per kind of job.
 func insertOpts(j interface{ Kind() string }) *river.InsertOpts {
 	switch j.(type) {
+	case undox.TraceJob:
+		// RDAP and WHOIS servers throttle: a trace that failed waits
+		// and tries again, a few times.
+		return &river.InsertOpts{MaxAttempts: 6}
 	case undox.CaptureJob:
 		// With River's backoff (attempt⁴ seconds), eight attempts span
 		// about an hour and a half: a site that is down for a while is

@@ -25,6 +25,7 @@ type triageWorker struct {
 	store       *sqlstore.Store
 	authorities map[string]string
 	capture     bool // queue the capture of other cases' items
+	trace       bool // queue the trace of referred items
 }
 
 func (w *triageWorker) Work(ctx context.Context, j *river.Job[undox.TriageJob]) error {
@@ -59,6 +60,7 @@ func (w *triageWorker) triage(ctx context.Context, caseID int64) error {
 	if authority == "" {
 		return fmt.Errorf("%w for %q", errNoAuthority, cat.Authority)
 	}
+	var routed []int64
 	for _, it := range items {
 		if it.Status == undox.ItemReferred {
 			continue // already routed, by an earlier attempt or another case
@@ -66,8 +68,14 @@ func (w *triageWorker) triage(ctx context.Context, caseID int64) error {
 		if err := w.store.AddReferral(ctx, it.ID, authority); err != nil && undox.ErrorCode(err) != undox.ETRANSITION {
 			return err
 		}
+		routed = append(routed, it.ID)
 	}
-	return nil
+	if !w.trace {
+		return nil
+	}
+	// Traced by DNS and RDAP/WHOIS only, so that the referral names the
+	// hosting country; nothing is fetched.
+	return w.store.EnqueueTraces(ctx, routed, true)
 }
 
 // CheckpointJob integrates the audit log and signs a checkpoint.
@@ -164,4 +172,39 @@ func (w *eraseBlobsWorker) Work(ctx context.Context, j *river.Job[undox.EraseBlo
 		return nil // this instance keeps no blobs
 	}
 	return w.blobs.DeleteOwner(ctx, j.Args.CaseRef)
+}
+
+// Tracer traces a URL: it returns the answer and a stable key of who hosts
+// the content. The trace package's Service does, through an adapter wired
+// in cmd.
+type Tracer interface {
+	TraceURL(ctx context.Context, url string, noFetch bool, headers map[string][]string) (hostKey string, answer []byte, err error)
+}
+
+// traceWorker finds who hosts an item and whom to notify, and keeps the
+// answer; a trace that finds another host than the last one marks the
+// item.
+type traceWorker struct {
+	river.WorkerDefaults[undox.TraceJob]
+	store  *sqlstore.Store
+	tracer Tracer
+}
+
+func (w *traceWorker) Work(ctx context.Context, j *river.Job[undox.TraceJob]) error {
+	if w.tracer == nil {
+		return river.JobCancel(errors.New("trace is not configured in this process"))
+	}
+	url, referralOnly, err := w.store.TraceURL(ctx, j.Args.ItemID)
+	if undox.ErrorCode(err) == undox.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	key, answer, err := w.tracer.TraceURL(ctx, url, j.Args.NoFetch || referralOnly, j.Args.Headers)
+	if err != nil {
+		return err
+	}
+	_, err = w.store.SaveTrace(ctx, j.Args.ItemID, key, answer)
+	return err
 }

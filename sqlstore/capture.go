@@ -127,6 +127,17 @@ func (s *Store) SaveCapture(ctx context.Context, r undox.CaptureAttempt) (*undox
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return err
 		}
+		// The first attempt, whatever its outcome, has the item traced:
+		// a page that no longer resolves still has a registrar.
+		var traced sql.NullInt64
+		if err := tx.QueryRowContext(ctx, `SELECT traced_at FROM items WHERE id = $1`, r.ItemID).Scan(&traced); err != nil {
+			return err
+		}
+		if !traced.Valid {
+			if err := s.enqueue(ctx, tx, undox.TraceJob{ItemID: r.ItemID, Headers: r.Headers}); err != nil {
+				return err
+			}
+		}
 		if r.Observe != "" {
 			var from string
 			if err := tx.QueryRowContext(ctx, `SELECT status FROM items WHERE id = $1`, r.ItemID).Scan(&from); err != nil {
@@ -188,6 +199,21 @@ func (s *Store) RequestCapture(ctx context.Context, actor undox.Actor, itemID in
 			return err
 		}
 		return s.enqueue(ctx, tx, undox.CaptureJob{ItemID: itemID, RequestedBy: actor.Label()})
+	})
+}
+
+// EnqueueTraces queues a trace of each item; noFetch traces by DNS and
+// RDAP/WHOIS only (referral-only content).
+func (s *Store) EnqueueTraces(ctx context.Context, itemIDs []int64, noFetch bool) error {
+	if len(itemIDs) == 0 {
+		return nil
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		jobs := make([]interface{ Kind() string }, len(itemIDs))
+		for i, id := range itemIDs {
+			jobs[i] = undox.TraceJob{ItemID: id, NoFetch: noFetch}
+		}
+		return s.enqueue(ctx, tx, jobs...)
 	})
 }
 

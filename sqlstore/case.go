@@ -195,7 +195,7 @@ func limit(n int) int {
 }
 
 const itemColumns = `i.id, i.url, i.host, i.status, i.report_count, i.category, i.is_minor, i.priority, i.created_at, i.updated_at,
-    i.capture_attempts, i.capture_error, i.captured_at`
+    i.capture_attempts, i.capture_error, i.captured_at, i.traced_at, i.host_moved`
 
 func (s *Store) queryItems(ctx context.Context, q querier, rest string, args ...any) ([]*undox.Item, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+itemColumns+` FROM items i `+rest, args...)
@@ -209,10 +209,10 @@ func (s *Store) queryItems(ctx context.Context, q querier, rest string, args ...
 			it           undox.Item
 			created, upd int64
 			capErr       sql.NullString
-			capAt        sql.NullInt64
+			capAt, trAt  sql.NullInt64
 		)
 		if err := rows.Scan(&it.ID, &it.URL, &it.Host, &it.Status, &it.ReportCount, &it.Category, &it.IsMinor,
-			&it.Priority, &created, &upd, &it.CaptureAttempts, &capErr, &capAt); err != nil {
+			&it.Priority, &created, &upd, &it.CaptureAttempts, &capErr, &capAt, &trAt, &it.HostMoved); err != nil {
 			return nil, err
 		}
 		it.CreatedAt, it.UpdatedAt = fromMicros(created), fromMicros(upd)
@@ -220,6 +220,10 @@ func (s *Store) queryItems(ctx context.Context, q querier, rest string, args ...
 		if capAt.Valid {
 			t := fromMicros(capAt.Int64)
 			it.CapturedAt = &t
+		}
+		if trAt.Valid {
+			t := fromMicros(trAt.Int64)
+			it.TracedAt = &t
 		}
 		out = append(out, &it)
 	}

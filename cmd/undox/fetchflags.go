@@ -80,6 +80,16 @@ func (o *fetchOptions) shooter(f *fetch.Fetcher, log *slog.Logger) (*screenshot.
 	if o.screenshots == "off" {
 		return nil, nil
 	}
+	if o.proxy != "" {
+		// The browser's own proxy applies the address policy but does
+		// not chain to an upstream proxy yet: a screenshot would leave
+		// from this machine, which a proxy is configured to avoid.
+		if o.screenshots == "on" {
+			return nil, usageError("--screenshots on cannot be combined with --proxy yet: screenshots would not go through the proxy")
+		}
+		log.Warn("no screenshots: they cannot go through --proxy yet; captures say so")
+		return nil, nil
+	}
 	sh, err := screenshot.New(screenshot.Config{Browser: o.browser, Fetcher: f, UserAgent: o.userAgent})
 	if err != nil {
 		if errors.Is(err, screenshot.ErrNoBrowser) && o.screenshots == "auto" {
