@@ -104,3 +104,44 @@ func (s *Server) captureFile(w http.ResponseWriter, r *http.Request, a undox.Act
 	w.WriteHeader(http.StatusOK)
 	io.Copy(w, rc)
 }
+
+func (s *Server) itemTraces(w http.ResponseWriter, r *http.Request, a undox.Actor) {
+	id, err := itemID(r)
+	var limit int
+	if err == nil {
+		limit, err = parseLimit(r.URL.Query().Get("limit"))
+	}
+	var ts []*undox.Trace
+	if err == nil {
+		ts, err = s.Store.ItemTraces(r.Context(), a, id, limit)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"traces": ts})
+}
+
+func (s *Server) requestTrace(w http.ResponseWriter, r *http.Request, a undox.Actor) {
+	id, err := itemID(r)
+	if err == nil {
+		err = s.Store.RequestTrace(r.Context(), a, id)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"item_id": id, "queued": true})
+}
+
+func (s *Server) acknowledgeMove(w http.ResponseWriter, r *http.Request, a undox.Actor) {
+	id, err := itemID(r)
+	var it *undox.Item
+	if err == nil {
+		err = s.Store.AcknowledgeMove(r.Context(), a, id)
+	}
+	if err == nil {
+		it, err = s.Store.Item(r.Context(), a, id)
+	}
+	s.writeItem(w, r, it, err)
+}

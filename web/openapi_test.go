@@ -1207,6 +1207,36 @@ func TestOpenAPIWalk(t *testing.T) {
 		api.do(t, "POST", path, nil, bearer(auditor)).problem(t, 403, undox.EFORBIDDEN)
 	})
 
+	t.Run("traces", func(t *testing.T) {
+		var c undox.Case
+		api.do(t, "GET", "/api/v1/cases/"+rcptD.CaseRef, nil, bearer(analyst)).ok(t, 200, &c)
+		id := c.Items[0].ID
+		path := "/api/v1/items/" + strconv.FormatInt(id, 10)
+		var list struct{ Traces []undox.Trace }
+		api.do(t, "GET", path+"/traces", nil, bearer(auditor)).ok(t, 200, &list)
+		assert.Empty(t, list.Traces)
+		// What the trace job stores (trace's own tests trace for real).
+		_, err := e.store.SaveTrace(e.ctx, id, "net:HOST-A", []byte(`{"url":"x","recipients":[]}`))
+		require.NoError(t, err)
+		_, err = e.store.SaveTrace(e.ctx, id, "net:HOST-B", []byte(`{"url":"x","recipients":[{"role":"host"}]}`))
+		require.NoError(t, err)
+		api.do(t, "GET", path+"/traces?limit=10", nil, bearer(auditor)).ok(t, 200, &list)
+		require.Len(t, list.Traces, 2)
+		assert.True(t, list.Traces[0].Moved, "newest first; the second host differs")
+		assert.False(t, list.Traces[1].Moved)
+		var it struct {
+			HostMoved bool `json:"host_moved"`
+		}
+		api.do(t, "GET", path, nil, bearer(analyst)).ok(t, 200, &it)
+		assert.True(t, it.HostMoved)
+		api.do(t, "POST", path+"/host-moved/acknowledge", nil, bearer(auditor)).problem(t, 403, undox.EFORBIDDEN)
+		api.do(t, "POST", path+"/host-moved/acknowledge", nil, bearer(analyst)).ok(t, 200, &it)
+		assert.False(t, it.HostMoved)
+		var q map[string]any
+		api.do(t, "POST", path+"/traces", nil, bearer(analyst)).ok(t, 202, &q)
+		api.do(t, "POST", "/api/v1/items/999999/traces", nil, bearer(analyst)).problem(t, 404, undox.ENOTFOUND)
+	})
+
 	t.Run("contacts", func(t *testing.T) {
 		entry := map[string]any{"scope": "domain", "key": "Forum.Example", "role": "platform", "name": "Forum Example",
 			"web_form": "https://forum.example/report", "language": "nl", "platform": true}

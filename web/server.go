@@ -36,6 +36,9 @@ type Store interface {
 	ItemCaptures(ctx context.Context, actor undox.Actor, itemID int64) ([]*undox.Capture, error)
 	CaptureFile(ctx context.Context, actor undox.Actor, captureID int64, sha256 string, reveal bool) (*undox.Capture, undox.CaptureFile, []byte, error)
 	RequestCapture(ctx context.Context, actor undox.Actor, itemID int64) error
+	ItemTraces(ctx context.Context, actor undox.Actor, itemID int64, limit int) ([]*undox.Trace, error)
+	RequestTrace(ctx context.Context, actor undox.Actor, itemID int64) error
+	AcknowledgeMove(ctx context.Context, actor undox.Actor, itemID int64) error
 	undox.ContactBook
 }
 
@@ -170,6 +173,9 @@ func (s *Server) table() []route {
 		{"GET", "/api/v1/items/{id}/captures", staff(undox.PermReadCases, s.itemCaptures)},
 		{"POST", "/api/v1/items/{id}/captures", staff(undox.PermActItems, s.requestCapture)},
 		{"GET", "/api/v1/captures/{id}/files/{sha256}", staff(undox.PermReadCases, s.captureFile)},
+		{"GET", "/api/v1/items/{id}/traces", staff(undox.PermReadCases, s.itemTraces)},
+		{"POST", "/api/v1/items/{id}/traces", staff(undox.PermActItems, s.requestTrace)},
+		{"POST", "/api/v1/items/{id}/host-moved/acknowledge", staff(undox.PermActItems, s.acknowledgeMove)},
 		{"GET", "/api/v1/contacts", staff(undox.PermReadCases, s.listContacts)},
 		{"POST", "/api/v1/contacts", staff(undox.PermContacts, s.createContact)},
 		{"PUT", "/api/v1/contacts/{id}", staff(undox.PermContacts, s.updateContact)},
