@@ -1,11 +1,17 @@
 package main
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"image/png"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -75,4 +81,19 @@ func TestCaptureCommand(t *testing.T) {
 
 	_, err = runCmd(t, nil, "capture")
 	require.Equal(t, 2, exitCode(err))
+
+	if chromium(t) {
+		shot := filepath.Join(t.TempDir(), "shot.png")
+		out, err := runCmd(t, nil, append([]string{"capture", srv.URL + "/page", "--screenshot-out", shot}, open...)...)
+		require.NoError(t, err, out)
+		s = capture.Summary{}
+		require.NoError(t, json.Unmarshal([]byte(out), &s))
+		require.NotNil(t, s.ScreenshotSHA256)
+		b, err := os.ReadFile(shot)
+		require.NoError(t, err)
+		sum := sha256.Sum256(b)
+		require.Equal(t, hex.EncodeToString(sum[:]), *s.ScreenshotSHA256)
+		_, err = png.Decode(bytes.NewReader(b))
+		require.NoError(t, err)
+	}
 }
