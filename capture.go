@@ -91,7 +91,9 @@ type CaptureAttempt struct {
 }
 
 // CaptureJob captures one item's page for every case that reports it. New
-// items are captured automatically; staff can ask for a new capture.
+// items are captured automatically; staff can ask for a new capture. While
+// one waits, the same job is not queued again: it will serve the cases
+// linked meanwhile too.
 type CaptureJob struct {
 	ItemID      int64  `json:"item_id"`
 	RequestedBy string `json:"requested_by,omitempty"` // actor label; "" = undox itself

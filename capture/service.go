@@ -201,8 +201,27 @@ func (s *Service) Item(ctx context.Context, job undox.CaptureJob) error {
 	if retry != "" {
 		return &Retry{Reason: retry}
 	}
+	// A case that linked the item meanwhile found this job waiting and
+	// queued none of its own: it must not go without evidence.
+	now, err := s.cfg.Store.CaptureTarget(ctx, job.ItemID)
+	if err != nil {
+		return err
+	}
+	seen := map[int64]bool{}
+	for _, c := range t.Cases {
+		seen[c.ID] = true
+	}
+	for _, c := range now.Cases {
+		if !seen[c.ID] {
+			return ErrNewCases
+		}
+	}
 	return nil
 }
+
+// ErrNewCases says that cases linked the item while it was captured: the
+// job captures it again for them.
+var ErrNewCases = errors.New("capture: new cases linked the item meanwhile")
 
 func failureCode(tk *taken) string {
 	if tk.facts.Error == nil {

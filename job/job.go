@@ -166,6 +166,10 @@ func (q *Queue) EnqueueTx(ctx context.Context, tx *sql.Tx, jobs ...interface{ Ki
 	return err
 }
 
+// waiting are the states of a job not yet done.
+var waiting = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
+	rivertype.JobStateRetryable, rivertype.JobStateScheduled}
+
 // insertOpts are the queue's settings per kind of job.
 func insertOpts(j interface{ Kind() string }) *river.InsertOpts {
 	switch j.(type) {
@@ -176,8 +180,9 @@ func insertOpts(j interface{ Kind() string }) *river.InsertOpts {
 	case undox.CaptureJob:
 		// With River's backoff (attempt⁴ seconds), eight attempts span
 		// about an hour and a half: a site that is down for a while is
-		// still captured. The item says unreachable meanwhile.
-		return &river.InsertOpts{MaxAttempts: 8}
+		// still captured. The item says unreachable meanwhile. The same
+		// request is queued once while it waits.
+		return &river.InsertOpts{MaxAttempts: 8, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: waiting}}
 	}
 	return nil
 }

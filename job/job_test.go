@@ -19,7 +19,11 @@ import (
 
 	"github.com/undox/undox"
 	"github.com/undox/undox/audit"
+	"github.com/undox/undox/blob"
+	"github.com/undox/undox/capture"
+	"github.com/undox/undox/capture/fetch"
 	"github.com/undox/undox/dbtest"
+	"github.com/undox/undox/dnstest"
 	"github.com/undox/undox/job"
 	"github.com/undox/undox/secret"
 	"github.com/undox/undox/sqlstore"
@@ -799,4 +803,66 @@ func TestMaintenanceNotBlockedByCasesNotYetDue(t *testing.T) {
 		require.Equal(t, undox.CaseErased, e.caseByRef(t, w.Ref).Status)
 		require.Equal(t, undox.CaseClosed, e.caseByRef(t, "UDX-OLD-00000").Status)
 	})
+}
+
+// Triage queues one capture per item, whichever cases report it, and a
+// retried triage queues none twice; a capture that fails waits for its
+// retry with the error kept.
+func TestTriageQueuesCaptures(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
+		dns := dnstest.Start(t, nil) // knows no names: every capture fails with dns_failure
+		blobs, err := blob.NewDir(t.TempDir())
+		require.NoError(t, err)
+		var e *env
+		e = setup(t, b, func(c *job.Config) {
+			c.Capture = capture.NewService(capture.Config{Store: lazyStore{&e}, Blobs: blobs,
+				Fetcher: fetch.New(fetch.Config{Resolver: fetch.DNSServer(dns.Addr)})})
+		})
+		shared := "https://shared.example.net/p"
+		c1 := e.newCase(t, undox.CategoryDoxing, false, shared, "https://one.example.net/p")
+		c2 := e.newCase(t, undox.CategoryThreat, false, shared)
+		e.newCase(t, undox.CategoryCSAM, false, "https://csam.example.net/x")
+		e.start(t)
+		waitFor(t, "triage done", func() bool {
+			return len(e.jobs(t, "triage", rivertype.JobStateCompleted)) == 3
+		})
+		waitFor(t, "captures tried", func() bool {
+			n := 0
+			for _, j := range e.jobs(t, "capture") {
+				if len(j.Errors) > 0 {
+					n++
+				}
+			}
+			return n == 2
+		})
+		jobs := e.jobs(t, "capture")
+		require.Len(t, jobs, 2, "one capture per item of the doxing and threat cases, while it waits; none for CSAM")
+		byItem := map[int64]bool{}
+		for _, j := range jobs {
+			var a undox.CaptureJob
+			require.NoError(t, json.Unmarshal(j.EncodedArgs, &a))
+			require.False(t, byItem[a.ItemID])
+			byItem[a.ItemID] = true
+			require.Contains(t, j.Errors[0].Error, "dns_failure")
+			require.Equal(t, 8, j.MaxAttempts)
+		}
+		for _, it := range append(c1.Items, c2.Items...) {
+			require.True(t, byItem[it.ID])
+			got := e.item(t, it.ID)
+			require.Equal(t, undox.ItemUnreachable, got.Status)
+			require.Contains(t, got.CaptureError, "dns_failure")
+		}
+		require.Positive(t, dns.Queries("shared.example.net"), "the loopback DNS server was asked, and no other")
+	})
+}
+
+// lazyStore lets a job.Config refer to the store of an env not yet made.
+type lazyStore struct{ e **env }
+
+func (l lazyStore) CaptureTarget(ctx context.Context, id int64) (*undox.CaptureTarget, error) {
+	return (*l.e).store.CaptureTarget(ctx, id)
+}
+
+func (l lazyStore) SaveCapture(ctx context.Context, a undox.CaptureAttempt) (*undox.Item, error) {
+	return (*l.e).store.SaveCapture(ctx, a)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
@@ -29,39 +30,47 @@ type triageWorker struct {
 }
 
 func (w *triageWorker) Work(ctx context.Context, j *river.Job[undox.TriageJob]) error {
-	for _, id := range j.Args.CaseIDs {
-		if err := w.triage(ctx, id); err != nil {
-			return err
+	cases, err := w.store.TriageBatch(ctx, j.Args.CaseIDs)
+	if err != nil {
+		return err
+	}
+	// Captures first, in one transaction for the whole batch: a capture
+	// job is unique per item while it waits, so a retry of this job
+	// queues none twice.
+	var captures []int64
+	for _, c := range cases {
+		if c.Category.ReferralOnly || !w.capture {
+			continue
+		}
+		for _, it := range c.Items {
+			if it.Status != undox.ItemReferred {
+				captures = append(captures, it.ID)
+			}
+		}
+	}
+	if err := w.store.EnqueueCaptures(ctx, captures); err != nil {
+		return err
+	}
+	for _, c := range cases {
+		if c.Category.ReferralOnly {
+			if err := w.refer(ctx, c); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
-// triage routes one case's items. It can run again for the same case (a
-// retry of the job): what it did already it does not do twice.
-func (w *triageWorker) triage(ctx context.Context, caseID int64) error {
-	cat, items, err := w.store.CaseItemsForTriage(ctx, caseID)
-	if err != nil {
-		return err
-	}
-	if !cat.ReferralOnly {
-		if !w.capture {
-			return nil
-		}
-		var ids []int64
-		for _, it := range items {
-			if it.Status != undox.ItemReferred {
-				ids = append(ids, it.ID)
-			}
-		}
-		return w.store.EnqueueCaptures(ctx, ids)
-	}
-	authority := w.authorities[cat.Authority]
+// refer routes a referral-only case's items to the competent authority. It
+// can run again for the same case (a retry of the job): what it did
+// already it does not do twice.
+func (w *triageWorker) refer(ctx context.Context, c sqlstore.TriageCase) error {
+	authority := w.authorities[c.Category.Authority]
 	if authority == "" {
-		return fmt.Errorf("%w for %q", errNoAuthority, cat.Authority)
+		return fmt.Errorf("%w for %q", errNoAuthority, c.Category.Authority)
 	}
 	var routed []int64
-	for _, it := range items {
+	for _, it := range c.Items {
 		if it.Status == undox.ItemReferred {
 			continue // already routed, by an earlier attempt or another case
 		}
@@ -158,7 +167,13 @@ func (w *captureWorker) Work(ctx context.Context, j *river.Job[undox.CaptureJob]
 	if w.service == nil {
 		return river.JobCancel(errors.New("capture is not configured in this process"))
 	}
-	return w.service.Item(ctx, j.Args)
+	err := w.service.Item(ctx, j.Args)
+	if errors.Is(err, capture.ErrNewCases) {
+		// Cases that linked the item while it was captured (their own
+		// capture job was not queued beside this one): capture again.
+		return river.JobSnooze(time.Second)
+	}
+	return err
 }
 
 // eraseBlobsWorker deletes an erased case's evidence files.

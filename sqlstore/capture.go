@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -217,15 +218,18 @@ func (s *Store) EnqueueTraces(ctx context.Context, itemIDs []int64, noFetch bool
 	})
 }
 
-// EnqueueCaptures queues a capture of each item (the triage job does, for
-// new cases' items).
+// EnqueueCaptures queues a capture of each item (once per item while one
+// waits).
 func (s *Store) EnqueueCaptures(ctx context.Context, itemIDs []int64) error {
 	if len(itemIDs) == 0 {
 		return nil
 	}
+	ids := slices.Clone(itemIDs)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		jobs := make([]interface{ Kind() string }, len(itemIDs))
-		for i, id := range itemIDs {
+		jobs := make([]interface{ Kind() string }, len(ids))
+		for i, id := range ids {
 			jobs[i] = undox.CaptureJob{ItemID: id}
 		}
 		return s.enqueue(ctx, tx, jobs...)

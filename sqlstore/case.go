@@ -576,19 +576,60 @@ func (s *Store) Referrals(ctx context.Context, itemID int64) ([]string, error) {
 	return out, rows.Err()
 }
 
-// CaseItemsForTriage returns a case's handling category and its items.
-func (s *Store) CaseItemsForTriage(ctx context.Context, caseID int64) (undox.Category, []*undox.Item, error) {
-	var handling string
-	err := s.db.SQL.QueryRowContext(ctx, `SELECT handling FROM cases WHERE id = $1`, caseID).Scan(&handling)
-	if errors.Is(err, sql.ErrNoRows) {
-		return undox.Category{}, nil, notFound("case")
+// TriageCase is a new case as triage sees it: its handling category and
+// its items (ID and status).
+type TriageCase struct {
+	ID       int64
+	Category undox.Category
+	Items    []TriageItem
+}
+
+// TriageItem is one item of a case being triaged.
+type TriageItem struct {
+	ID     int64
+	Status undox.ItemStatus
+}
+
+// TriageBatch returns the cases of a triage job with their items, in one
+// query: a job holds the cases of one intake transaction.
+func (s *Store) TriageBatch(ctx context.Context, caseIDs []int64) ([]TriageCase, error) {
+	byID := map[int64]*TriageCase{}
+	var order []int64
+	ids := make([]any, len(caseIDs))
+	for i, id := range caseIDs {
+		ids[i] = id
 	}
+	err := s.selectIn(ctx, s.db.SQL, `SELECT c.id, c.handling, i.id, i.status FROM cases c JOIN case_items ci ON ci.case_id = c.id
+        JOIN items i ON i.id = ci.item_id WHERE c.id IN `, ids, func(rows *sql.Rows) error {
+		var (
+			cid, iid int64
+			handling string
+			status   string
+		)
+		if err := rows.Scan(&cid, &handling, &iid, &status); err != nil {
+			return err
+		}
+		tc := byID[cid]
+		if tc == nil {
+			cat, _ := undox.LookupCategory(handling)
+			tc = &TriageCase{ID: cid, Category: cat}
+			byID[cid] = tc
+			order = append(order, cid)
+		}
+		tc.Items = append(tc.Items, TriageItem{ID: iid, Status: undox.ItemStatus(status)})
+		return nil
+	})
 	if err != nil {
-		return undox.Category{}, nil, err
+		return nil, err
 	}
-	cat, _ := undox.LookupCategory(handling)
-	items, err := s.queryItems(ctx, s.db.SQL, `JOIN case_items ci ON ci.item_id = i.id WHERE ci.case_id = $1 ORDER BY i.id`, caseID)
-	return cat, items, err
+	out := make([]TriageCase, 0, len(order))
+	for _, id := range caseIDs {
+		if tc := byID[id]; tc != nil {
+			out = append(out, *tc)
+			delete(byID, id)
+		}
+	}
+	return out, nil
 }
 
 func boolInt(b bool) int {

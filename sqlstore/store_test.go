@@ -1125,12 +1125,12 @@ func TestReferral(t *testing.T) {
 		require.Equal(t, undox.CategoryCSAM, c.Handling)
 		id := c.Items[0].ID
 
-		cat, items, err := e.store.CaseItemsForTriage(e.ctx, c.ID)
+		batch, err := e.store.TriageBatch(e.ctx, []int64{c.ID})
 		require.NoError(t, err)
-		require.Equal(t, undox.CategoryCSAM, cat.Code)
-		require.True(t, cat.ReferralOnly)
-		require.Len(t, items, 1)
-		require.Equal(t, id, items[0].ID)
+		require.Len(t, batch, 1)
+		require.Equal(t, undox.CategoryCSAM, batch[0].Category.Code)
+		require.True(t, batch[0].Category.ReferralOnly)
+		require.Equal(t, []sqlstore.TriageItem{{ID: id, Status: undox.ItemNew}}, batch[0].Items)
 
 		require.NoError(t, e.store.AddReferral(e.ctx, id, authority))
 		it, err := e.store.Item(e.ctx, analyst, id)
@@ -1164,8 +1164,9 @@ func TestReferral(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, []string{authority}, refs)
 
-		_, _, err = e.store.CaseItemsForTriage(e.ctx, 987654)
-		requireCode(t, undox.ENOTFOUND, err, "triage of an unknown case")
+		batch, err = e.store.TriageBatch(e.ctx, []int64{987654})
+		require.NoError(t, err)
+		require.Empty(t, batch, "an unknown case has nothing to triage")
 	})
 }
 
