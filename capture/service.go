@@ -78,6 +78,9 @@ func NewService(cfg Config) *Service {
 	return &Service{cfg: cfg}
 }
 
+// Fetcher is the page fetcher (trace fetches security.txt through it).
+func (s *Service) Fetcher() *fetch.Fetcher { return s.cfg.Fetcher }
+
 // Facts is a capture's full record, kept sealed under the case's key: the
 // fetch's evidence (redirect chain with the address of each hop, DNS
 // answers and resolver, TLS, headers, sizes, charset), what the page showed

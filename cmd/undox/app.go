@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -27,6 +28,7 @@ import (
 	"github.com/undox/undox/job"
 	"github.com/undox/undox/secret"
 	"github.com/undox/undox/sqlstore"
+	"github.com/undox/undox/trace"
 	"github.com/undox/undox/web"
 )
 
@@ -107,8 +109,18 @@ func open(ctx context.Context, c *config, log *slog.Logger, withJobs bool) (*app
 			a.db.Close()
 			return nil, err
 		}
+		c.trace.fetch = &c.fetch
+		tr, err := c.trace.service(capt.Fetcher(), a.store, log)
+		if err != nil {
+			if a.shooter != nil {
+				a.shooter.Close()
+			}
+			a.db.Close()
+			return nil, err
+		}
 		a.queue, err = job.New(ctx, a.store, a.audit, job.Config{
 			Capture:          capt,
+			Trace:            tracer{tr},
 			Blobs:            a.blobs,
 			Logger:           log,
 			Workers:          c.workers,
@@ -152,6 +164,18 @@ func (a *app) captureService(c *config) (*capture.Service, error) {
 		cfg.Shooter = a.shooter
 	}
 	return capture.NewService(cfg), nil
+}
+
+// tracer lets the trace jobs use trace's Service.
+type tracer struct{ s *trace.Service }
+
+func (t tracer) TraceURL(ctx context.Context, url string, noFetch bool, headers map[string][]string) (string, []byte, error) {
+	ans, err := t.s.Trace(ctx, url, trace.Options{NoFetch: noFetch, Headers: http.Header(headers)})
+	if err != nil {
+		return "", nil, err // an invalid URL, or stopped: the job tries again
+	}
+	b, err := json.Marshal(ans)
+	return ans.HostKey(), b, err
 }
 
 func (a *app) migrate(ctx context.Context) error {

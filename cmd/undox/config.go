@@ -72,6 +72,7 @@ type config struct {
 
 	trustedProxies []netip.Prefix
 	fetch          fetchOptions
+	trace          traceOptions
 
 	role, name string
 }
@@ -99,6 +100,7 @@ func jobFlags(fs *flag.FlagSet, c *config) {
 	fs.DurationVar(&c.maintenanceEvery, "maintenance-every", 10*time.Minute, "how often retention and expiry run (UNDOX_MAINTENANCE_EVERY)")
 	fs.DurationVar(&c.shutdownGrace, "shutdown-grace", 20*time.Second, "how long running jobs and requests may finish on shutdown (UNDOX_SHUTDOWN_GRACE)")
 	fetchFlags(fs, &c.fetch)
+	traceFlags(fs, &c.trace)
 }
 
 // parse parses args, then fills every flag not given on the command line

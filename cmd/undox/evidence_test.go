@@ -153,6 +153,20 @@ func TestCaptureEndToEnd(t *testing.T) {
 	require.Equal(t, "application/octet-stream", resp.Header.Get("Content-Type"))
 	require.Contains(t, string(b), "<script>")
 
+	// The item is traced after its capture; on loopback the answer is
+	// degraded (no RDAP server knows 127.0.0.1), not missing.
+	var traces map[string]any
+	require.Eventually(t, func() bool {
+		code, traces = call(t, "GET", in.URL+"/api/v1/items/"+strconv.FormatInt(itemID, 10)+"/traces", analyst, nil)
+		return code == 200 && len(traces["traces"].([]any)) > 0
+	}, 60*time.Second, 100*time.Millisecond, "the item is traced")
+	answer := traces["traces"].([]any)[0].(map[string]any)["answer"].(map[string]any)
+	require.Equal(t, pageURL, answer["url"])
+	require.Equal(t, "doxsite.test", answer["domain"])
+	addrs := answer["addresses"].([]any)
+	require.Equal(t, "127.0.0.1", addrs[0].(map[string]any)["ip"])
+	require.NotEmpty(t, answer["errors"])
+
 	in.Stop(t)
 
 	// The bundle verifies offline; an altered one does not.

@@ -36,6 +36,10 @@ Usage:
                      write a case's evidence bundle: files, facts, audit proofs, signed checkpoint, report
   undox verify FILE.zip [--key KEY]
                      check an evidence bundle offline; names what does not match
+  undox trace URL [--json] [--no-fetch]
+                     who hosts a page and whom to notify: DNS, RDAP, WHOIS, CDN, security.txt
+  undox rdap refresh --dir DIR
+                     fetch the IANA RDAP bootstrap files (on a machine with internet)
   undox contacts add|list|remove
                      the contact book: abuse desks that take precedence over lookups
   undox audit verify check the audit log against its signed checkpoints
@@ -84,6 +88,10 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 		return exportCase(ctx, rest[1:], env, stdout, stderr)
 	case "verify":
 		return verifyBundle(ctx, rest, env, stdout, stderr)
+	case "trace":
+		return traceCmd(ctx, rest, env, stdout, stderr)
+	case "rdap":
+		return rdapRefreshCmd(ctx, rest, env, stdout, stderr)
 	case "contacts":
 		return contactsCmd(ctx, rest, env, stdout, stderr)
 	case "version", "--version", "-version":
