@@ -483,6 +483,8 @@ func (s *Store) erase(ctx context.Context, tx *sql.Tx, id int64, now int64) erro
 		// The key stays until it expires, so that a retry of the erased
 		// report answers "erased" instead of creating the case again.
 		{`UPDATE idempotency_keys SET receipt_enc = NULL WHERE case_id = $1`, []any{id}},
+		{`UPDATE identifiers SET value_enc = NULL WHERE case_id = $1`, []any{id}},
+		{`UPDATE watch_state SET generation = generation + 1 WHERE id = 1`, nil},
 		{`UPDATE cases SET data_key = NULL, reporter_email_enc = NULL, description_enc = NULL, external_ref = NULL,
             status_token_hash = $2, erased_at = $3 WHERE id = $1`, []any{id, secret.Hash(dead), now}},
 	}

@@ -1,0 +1,52 @@
+package undox
+
+import (
+	"strconv"
+	"time"
+)
+
+// Identifier kinds: what a protected person can be recognised by.
+const (
+	KindName      = "name"
+	KindAddress   = "address"
+	KindPostcode  = "postcode"
+	KindPhone     = "phone"
+	KindEmail     = "email"
+	KindHandle    = "handle"
+	KindSchool    = "school"
+	KindIDNumber  = "id_number"
+	KindBirthDate = "birth_date"
+)
+
+// IdentifierKinds lists the kinds.
+func IdentifierKinds() []string {
+	return []string{KindName, KindAddress, KindPostcode, KindPhone, KindEmail, KindHandle, KindSchool, KindIDNumber, KindBirthDate}
+}
+
+// ValidIdentifierKind tells whether k is a kind.
+func ValidIdentifierKind(k string) bool {
+	for _, v := range IdentifierKinds() {
+		if v == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Identifier is one identifier of a person a case protects (a name, a
+// variant or nickname, an address, a phone number, …). Its value is stored
+// sealed under the case's key, for the analyst; the watch index holds only
+// a keyed hash of it.
+type Identifier struct {
+	ID        int64     `json:"id"`
+	CaseRef   string    `json:"case"`
+	Person    int       `json:"person"` // which protected person of the case: 1, 2, …
+	Kind      string    `json:"kind"`
+	Value     string    `json:"value,omitempty"`
+	CreatedBy string    `json:"created_by"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// PersonID names a protected person across undox without saying anything
+// about them: the case reference and the person's number in it.
+func PersonID(caseRef string, person int) string { return caseRef + "/" + strconv.Itoa(person) }
