@@ -13,6 +13,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"sync"
 
 	"github.com/undox/undox/secret"
 )
@@ -29,8 +31,17 @@ const DefaultMaxSize = 64 << 20
 // under the owner's key, bound to the owner and the SHA-256): Put and Get
 // hold about twice a blob's size in memory, which is fine for evidence of
 // tens of MiB, and is why MaxSize bounds it. Files are written under a
-// temporary name, synced and renamed into place, so that a crash leaves
-// either no blob or a whole one; folders are mode 0700, files 0600.
+// temporary name, synced and renamed into place, and the folder synced, so
+// that a crash leaves either no blob or a whole one, and a blob Put returned
+// stays. A folder made for a blob has its entry synced in its parent before
+// the blob is written, once per folder and process. Folders are mode 0700,
+// files 0600.
+//
+// A Put thus costs two syncs (the file and its folder): each blob is a new
+// entry in its folder, and the rename that makes it is durable only once
+// the folder is synced. Puts into the same folder at the same time could
+// share that folder's sync, but blobs are spread over 256 folders per
+// owner, so concurrent Puts rarely meet in one.
 //
 // The file names hold the SHA-256 of the plain content: someone who can
 // list the folder and has a file in hand can tell whether undox holds it,
@@ -40,6 +51,13 @@ type Dir struct {
 	// MaxSize bounds the content of one blob; Put fails with ErrTooLarge
 	// beyond it. Zero means DefaultMaxSize.
 	MaxSize int64
+
+	// Puts hold mu for reading while they make folders and write in them,
+	// Delete and DeleteOwner for writing while they remove folders: a Put
+	// never writes into a folder that another Put made but has not synced
+	// yet, after a Delete removed the one it knew.
+	mu      sync.RWMutex
+	folders durableFolders
 }
 
 var _ Store = (*Dir)(nil)
@@ -50,6 +68,10 @@ func NewDir(root string) (*Dir, error) {
 		return nil, errors.New("blob: no folder")
 	}
 	if err := os.MkdirAll(root, 0o700); err != nil {
+		return nil, err
+	}
+	// The folder's own entry, in case it was just made.
+	if err := syncDir(filepath.Dir(filepath.Clean(root))); err != nil {
 		return nil, err
 	}
 	return &Dir{root: root}, nil
@@ -79,6 +101,11 @@ const (
 	sealOver    = 24 + 16 // XChaCha20-Poly1305 nonce and tag
 )
 
+// header is the start of a file: the magic and the key check.
+func header(key []byte) []byte {
+	return append([]byte(fileMagic), keyCheck(key)...)
+}
+
 // keyCheck is a short keyed hash that tells a wrong key from a damaged
 // blob. It says nothing about the key.
 func keyCheck(key []byte) []byte {
@@ -97,7 +124,7 @@ func (d *Dir) Put(ctx context.Context, r io.Reader, key []byte, owner string) (R
 	if len(key) != secret.KeySize {
 		return fail(fmt.Errorf("key must be %d bytes, got %d", secret.KeySize, len(key)))
 	}
-	plain, err := io.ReadAll(io.LimitReader(ctxReader{ctx, r}, d.maxSize()+1))
+	plain, err := readAll(ctxReader{ctx, r}, r, d.maxSize()+1)
 	if err != nil {
 		return fail(err)
 	}
@@ -126,44 +153,80 @@ func (d *Dir) Put(ctx context.Context, r io.Reader, key []byte, owner string) (R
 	if err := ctx.Err(); err != nil {
 		return fail(err)
 	}
-	if err := writeAtomic(path, keyCheck(key), sealed); err != nil {
+	d.mu.RLock()
+	err = d.writeAtomic(path, header(key), sealed)
+	d.mu.RUnlock()
+	if err != nil {
 		return fail(err)
 	}
 	return ref, nil
 }
 
+// readAll reads r (wrapped as cr) up to limit bytes, in one buffer of the
+// right size when orig tells its length (a bytes.Reader, strings.Reader or
+// bytes.Buffer does).
+func readAll(cr io.Reader, orig io.Reader, limit int64) ([]byte, error) {
+	lr := io.LimitReader(cr, limit)
+	l, ok := orig.(interface{ Len() int })
+	if !ok {
+		return io.ReadAll(lr)
+	}
+	// One byte more than the content, so that the read that finds its end
+	// does not grow the buffer.
+	b := make([]byte, 0, min(int64(l.Len()), limit)+1)
+	for {
+		n, err := lr.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // more than it said: grow
+		}
+	}
+}
+
 // writeAtomic writes the file at path (mode 0600) under a temporary name in
-// the same folder, syncs it, renames it into place and syncs the folder.
-func writeAtomic(path string, parts ...[]byte) error {
+// the same folder, syncs it, renames it into place and syncs the folder, so
+// that a crash leaves either no file or the whole file under path. The
+// folders on the way are made (mode 0700) and their own entries synced
+// (see durableFolders). The caller holds d.mu for reading.
+func (d *Dir) writeAtomic(path string, header, sealed []byte) error {
 	dir := filepath.Dir(path)
 	var f *os.File
 	var err error
-	// A concurrent Delete removes folders once empty, possibly between
-	// MkdirAll and CreateTemp: try again. (Once the temporary file is
-	// there, its folder is not empty and stays.)
+	// A Delete by another process (those of this Dir wait for the Put)
+	// may remove a folder once empty, possibly between making it and
+	// CreateTemp: make it again. (Once the temporary file is there, its
+	// folder is not empty and stays.)
 	for range 10 {
-		if err = os.MkdirAll(dir, 0o700); err == nil {
+		if err = d.folders.make(filepath.Clean(d.root), dir); err == nil {
 			f, err = os.CreateTemp(dir, ".tmp-*")
 		}
 		if !errors.Is(err, fs.ErrNotExist) {
 			break
 		}
+		d.folders.forget(dir)
 	}
 	if err != nil {
 		return err
 	}
 	tmp := f.Name()
-	defer os.Remove(tmp) // after a successful rename, there is nothing to remove
+	renamed := false
+	defer func() {
+		if !renamed {
+			os.Remove(tmp)
+		}
+	}()
 	if err := f.Chmod(0o600); err != nil {
 		f.Close()
 		return err
 	}
-	if _, err := f.WriteString(fileMagic); err != nil {
-		f.Close()
-		return err
-	}
-	for _, p := range parts {
-		if _, err := f.Write(p); err != nil {
+	for _, b := range [][]byte{header, sealed} {
+		if _, err := f.Write(b); err != nil {
 			f.Close()
 			return err
 		}
@@ -178,10 +241,72 @@ func writeAtomic(path string, parts ...[]byte) error {
 	if err := os.Rename(tmp, path); err != nil {
 		return err
 	}
+	renamed = true
 	return syncDir(dir)
 }
 
+// durableFolders remembers the folders of a Dir whose entries in their
+// parent folders this process has synced: a folder is made, or found,
+// then its parent is synced before any blob is written in it, once per
+// folder and process (a folder found already there may have been made by a
+// process that crashed before it synced it).
+type durableFolders struct {
+	mu   sync.Mutex
+	done map[string]bool
+}
+
+// make makes the folder dir (and its parents up to root, which exists) and
+// syncs their entries, unless that was done already. Both are clean paths,
+// dir inside root.
+func (df *durableFolders) make(root, dir string) error {
+	df.mu.Lock()
+	ok := df.done[dir]
+	df.mu.Unlock()
+	if ok {
+		return nil
+	}
+	if dir != root {
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return fmt.Errorf("%s is not inside %s", dir, root)
+		}
+		if err := df.make(root, parent); err != nil {
+			return err
+		}
+		if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+			return err
+		}
+		if err := syncDir(parent); err != nil {
+			return err
+		}
+	}
+	df.mu.Lock()
+	if df.done == nil {
+		df.done = make(map[string]bool)
+	}
+	df.done[dir] = true
+	df.mu.Unlock()
+	return nil
+}
+
+// forget forgets dir and the folders under it, after they were removed.
+func (df *durableFolders) forget(dir string) {
+	df.mu.Lock()
+	defer df.mu.Unlock()
+	for k := range df.done {
+		if k == dir || strings.HasPrefix(k, dir+string(filepath.Separator)) {
+			delete(df.done, k)
+		}
+	}
+}
+
+// syncedDir, if set, is told of every folder synced (for tests).
+var syncedDir func(dir string)
+
 func syncDir(dir string) error {
+	if syncedDir != nil {
+		syncedDir(dir)
+	}
 	f, err := os.Open(dir)
 	if err != nil {
 		return err
@@ -260,13 +385,18 @@ func (d *Dir) Delete(ctx context.Context, ref Ref) error {
 		return &Error{Op: "delete", Ref: ref, Err: err}
 	}
 	path := d.path(ref)
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return &Error{Op: "delete", Ref: ref, Err: err}
 	}
 	// Remove the folders if now empty; a folder still in use stays.
 	shard := filepath.Dir(path)
 	if os.Remove(shard) == nil {
-		_ = os.Remove(filepath.Dir(shard))
+		d.folders.forget(shard)
+		if os.Remove(filepath.Dir(shard)) == nil {
+			d.folders.forget(filepath.Dir(shard))
+		}
 	}
 	if err := syncDir(d.root); err != nil {
 		return &Error{Op: "delete", Ref: ref, Err: err}
@@ -279,7 +409,11 @@ func (d *Dir) DeleteOwner(ctx context.Context, owner string) error {
 	if owner == "" {
 		return &Error{Op: "delete owner", Ref: Ref{}, Err: ErrInvalidRef}
 	}
-	if err := os.RemoveAll(filepath.Join(d.root, ownerDir(owner))); err != nil {
+	dir := filepath.Join(d.root, ownerDir(owner))
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.folders.forget(dir)
+	if err := os.RemoveAll(dir); err != nil {
 		return &Error{Op: "delete owner", Ref: Ref{Owner: owner}, Err: err}
 	}
 	if err := syncDir(d.root); err != nil {

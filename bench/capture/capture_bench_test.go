@@ -73,11 +73,13 @@ func newFixture(tb testing.TB) *fixture {
 	f.server = httptest.NewServer(load.Labeled("server", pageHandler()))
 	tb.Cleanup(f.server.Close)
 	// As `undox capture --allow-networks 127.0.0.1/32` configures it,
-	// with every other default (bounds, timeouts, the system resolver).
+	// with every other default (bounds, timeouts, the system resolver,
+	// connections kept alive and reused between fetches).
 	f.fetcher = fetch.New(fetch.Config{
 		AllowNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")},
 		AllowAnyPort:  true,
 	})
+	tb.Cleanup(f.fetcher.CloseIdleConnections)
 	// The baseline: net/http's default transport, with an idle connection
 	// kept for every worker.
 	tr := http.DefaultTransport.(*http.Transport).Clone()
@@ -419,6 +421,18 @@ func TestHarness(t *testing.T) {
 		}
 		if s.Links < 10 || s.Images < 2 {
 			t.Errorf("page %d: %d links and %d images", i, s.Links, s.Images)
+		}
+	}
+
+	// The fetcher reuses its connections, and says so with the evidence of
+	// the connection's dial.
+	for range 2 {
+		res, err := f.fetcher.Fetch(ctx, f.pageURL(0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.Reused || res.DialedAt.IsZero() || res.Remote.String() != f.server.Listener.Addr().String() {
+			t.Errorf("reused %v, dialled at %v, remote %v; the server is at %v", res.Reused, res.DialedAt, res.Remote, f.server.Listener.Addr())
 		}
 	}
 }

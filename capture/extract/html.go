@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 // Default bounds of HTML.
@@ -119,7 +120,9 @@ func (l Limits) HTML(body []byte, baseURL string) (*Page, error) {
 		base = u
 	}
 	l = l.withDefaults()
-	x := &extractor{lim: l, out: textWriter{max: l.MaxText}}
+	// The text of a page is usually half to two thirds of its HTML, often
+	// much less; page trims what is left over.
+	x := &extractor{lim: l, out: textWriter{max: l.MaxText, sizeHint: len(body) * 3 / 4}}
 	x.run(body, false)
 	return x.page(base), nil
 }
@@ -156,6 +159,33 @@ var skipped = map[string]bool{
 // preformatted holds the elements whose whitespace is kept.
 var preformatted = map[string]bool{"pre": true, "listing": true, "textarea": true, "plaintext": true, "xmp": true}
 
+// tagProps is what blockBreak, skipped and preformatted say of an element,
+// in one lookup.
+type tagProp struct {
+	sep          sep // sepNone: no break
+	skipped, pre bool
+}
+
+var tagProps = func() map[string]tagProp {
+	m := make(map[string]tagProp)
+	for k, v := range blockBreak {
+		p := m[k]
+		p.sep = v
+		m[k] = p
+	}
+	for k := range skipped {
+		p := m[k]
+		p.skipped = true
+		m[k] = p
+	}
+	for k := range preformatted {
+		p := m[k]
+		p.pre = true
+		m[k] = p
+	}
+	return m
+}()
+
 // visibleInput holds the <input> types whose value is shown as text.
 var visibleInput = map[string]bool{"": true, "text": true, "search": true, "email": true, "tel": true,
 	"url": true, "button": true, "submit": true, "reset": true}
@@ -188,13 +218,21 @@ type extractor struct {
 	links  []rawURL
 	images []rawURL
 	frames []rawURL
-	seen   map[string]int // kind + raw URL → index, to deduplicate early
-	full   bool           // a raw list reached its bound
+	seen   map[seenKey]int // kind and raw URL → index, to deduplicate early
+	full   bool            // a raw list reached its bound
 
 	skip    []string   // open skipped elements (bounded)
 	pre     int        // depth of preformatted elements
 	anchor  int        // index+1 in links of the open <a>, or 0
 	anchorW textWriter // the open <a>'s text
+
+	attrBuf attrList // reused by readAttrs
+}
+
+// seenKey is a raw URL of a kind: 'a' for links, 'i' for images.
+type seenKey struct {
+	kind byte
+	raw  string
 }
 
 // run reads one document. urlsOnly reads the inside of a <noscript> for
@@ -216,15 +254,13 @@ func (x *extractor) run(body []byte, urlsOnly bool) {
 			}
 			x.text(z.Text())
 		case html.StartTagToken, html.SelfClosingTagToken:
-			name, hasAttr := z.TagName()
-			n := string(name)
+			n := tagName(z)
 			// In HTML "/>" closes only void and foreign elements: <div/>
 			// opens a div. Of the foreign ones, only svg matters here.
 			selfClosing := tt == html.SelfClosingTagToken && n == "svg"
-			x.start(z, n, hasAttr, selfClosing, urlsOnly)
+			x.start(z, n, selfClosing, urlsOnly)
 		case html.EndTagToken:
-			name, _ := z.TagName()
-			x.end(string(name), urlsOnly)
+			x.end(tagName(z), urlsOnly)
 		}
 	}
 }
@@ -251,21 +287,34 @@ func (x *extractor) sep(s sep) {
 func (x *extractor) closeAnchor() {
 	if x.anchor > 0 {
 		if l := &x.links[x.anchor-1]; l.text == "" {
-			l.text = collapse(x.anchorW.String(), maxAnchor)
+			// The writer collapsed it already (it is only given spaces
+			// for separators), but for a space left at the end when it
+			// was cut off.
+			l.text = x.anchorW.String()
+			if x.anchorW.truncated {
+				l.text = collapse(l.text, maxAnchor)
+			}
 		}
 	}
 	x.anchor = 0
-	x.anchorW = textWriter{max: maxAnchor}
+	x.anchorW = textWriter{max: maxAnchor, sizeHint: 32}
 }
 
-func (x *extractor) start(z *html.Tokenizer, name string, hasAttr, selfClosing, urlsOnly bool) {
+func (x *extractor) start(z *html.Tokenizer, name string, selfClosing, urlsOnly bool) {
 	if len(x.skip) > 0 {
 		if skipped[name] && !selfClosing && len(x.skip) < maxSkipNest {
 			x.skip = append(x.skip, name)
 		}
 		return
 	}
-	attrs := readAttrs(z, hasAttr)
+	// Only these elements' attributes are read: the tokenizer copies every
+	// attribute it returns.
+	var attrs attrList
+	switch name {
+	case "base", "meta", "link", "a", "area", "img", "source", "image", "video", "input", "iframe", "frame":
+		attrs = readAttrs(z, x.attrBuf[:0])
+		x.attrBuf = attrs[:0]
+	}
 	switch name {
 	case "title":
 		// RCDATA: the next token is the whole title.
@@ -351,16 +400,17 @@ func (x *extractor) start(z *html.Tokenizer, name string, hasAttr, selfClosing, 
 	if urlsOnly {
 		return
 	}
-	if skipped[name] {
+	p := tagProps[name]
+	if p.skipped {
 		if !selfClosing {
 			x.skip = append(x.skip, name)
 		}
 		return
 	}
-	if s, ok := blockBreak[name]; ok {
-		x.sep(s)
+	if p.sep != sepNone {
+		x.sep(p.sep)
 	}
-	if preformatted[name] {
+	if p.pre {
 		x.pre++
 		x.out.dropNewline = true // HTML drops a newline right after <pre>
 	}
@@ -382,10 +432,11 @@ func (x *extractor) end(name string, urlsOnly bool) {
 	if name == "a" {
 		x.closeAnchor()
 	}
-	if s, ok := blockBreak[name]; ok {
-		x.sep(s)
+	p := tagProps[name]
+	if p.sep != sepNone {
+		x.sep(p.sep)
 	}
-	if preformatted[name] && x.pre > 0 {
+	if p.pre && x.pre > 0 {
 		x.pre--
 	}
 }
@@ -435,7 +486,7 @@ func (x *extractor) addLink(raw string) int {
 	if !maybeHTTP(raw) {
 		return -1
 	}
-	if i, ok := x.seen["a"+raw]; ok {
+	if i, ok := x.seen[seenKey{'a', raw}]; ok {
 		return i
 	}
 	// Raw URLs are bounded at twice the limit: some may resolve to the
@@ -445,9 +496,9 @@ func (x *extractor) addLink(raw string) int {
 		return -1
 	}
 	if x.seen == nil {
-		x.seen = make(map[string]int)
+		x.seen = make(map[seenKey]int)
 	}
-	x.seen["a"+raw] = len(x.links)
+	x.seen[seenKey{'a', raw}] = len(x.links)
 	x.links = append(x.links, rawURL{raw: raw})
 	return len(x.links) - 1
 }
@@ -456,7 +507,7 @@ func (x *extractor) addImage(raw, alt string) {
 	if raw == "" || !maybeHTTP(raw) {
 		return
 	}
-	if i, ok := x.seen["i"+raw]; ok {
+	if i, ok := x.seen[seenKey{'i', raw}]; ok {
 		if x.images[i].text == "" {
 			x.images[i].text = collapse(alt, maxAnchor)
 		}
@@ -467,15 +518,19 @@ func (x *extractor) addImage(raw, alt string) {
 		return
 	}
 	if x.seen == nil {
-		x.seen = make(map[string]int)
+		x.seen = make(map[seenKey]int)
 	}
-	x.seen["i"+raw] = len(x.images)
+	x.seen[seenKey{'i', raw}] = len(x.images)
 	x.images = append(x.images, rawURL{raw: raw, text: collapse(alt, maxAnchor)})
 }
 
 // page resolves the URLs and returns the page.
 func (x *extractor) page(docURL *url.URL) *Page {
-	p := &Page{Title: x.title, Text: x.out.String(), Truncated: x.out.truncated || x.full}
+	text := x.out.String()
+	if x.out.b.Cap()-len(text) > len(text)/2+4096 {
+		text = strings.Clone(text) // do not keep a much larger buffer alive
+	}
+	p := &Page{Title: x.title, Text: text, Truncated: x.out.truncated || x.full}
 	if p.Title == "" {
 		p.Title = x.ogTitle
 	}
@@ -513,8 +568,11 @@ func (x *extractor) page(docURL *url.URL) *Page {
 
 // dedup resolves raw URLs and keeps the first of each, at most max.
 func dedup[T any](base *url.URL, raws []rawURL, max int, mk func(string, rawURL) T, merge func(*T, rawURL)) ([]T, bool) {
-	var out []T
-	index := make(map[string]int)
+	if len(raws) == 0 {
+		return nil, false
+	}
+	out := make([]T, 0, min(len(raws), max))
+	index := make(map[string]int, min(len(raws), max))
 	for _, r := range raws {
 		u := resolve(base, r.raw)
 		if u == nil {
@@ -530,6 +588,9 @@ func dedup[T any](base *url.URL, raws []rawURL, max int, mk func(string, rawURL)
 		}
 		index[s] = len(out)
 		out = append(out, mk(s, r))
+	}
+	if len(out) == 0 {
+		return nil, false // none, as before
 	}
 	return out, false
 }
@@ -630,24 +691,29 @@ func parseSrcset(s string) []string {
 	return urls
 }
 
-// attrList holds a tag's attributes; the first of each name counts, as in
-// browsers.
-type attrList []html.Attribute
+// attrList holds a tag's attributes as the tokenizer returns them, valid
+// until its next token; the first of each name counts, as in browsers.
+type attrList []attr
 
-func readAttrs(z *html.Tokenizer, more bool) attrList {
-	var a attrList
-	for more && len(a) < 256 {
+type attr struct{ key, val []byte }
+
+// readAttrs reads the current tag's attributes (at most 256) into a.
+func readAttrs(z *html.Tokenizer, a attrList) attrList {
+	for more := true; more && len(a) < 256; {
 		var k, v []byte
 		k, v, more = z.TagAttr()
-		a = append(a, html.Attribute{Key: string(k), Val: string(v)})
+		if k == nil && v == nil && !more {
+			break // no attributes at all
+		}
+		a = append(a, attr{k, v})
 	}
 	return a
 }
 
 func (a attrList) lookup(k string) (string, bool) {
 	for _, at := range a {
-		if at.Key == k {
-			return at.Val, true
+		if string(at.key) == k {
+			return string(at.val), true
 		}
 	}
 	return "", false
@@ -656,6 +722,41 @@ func (a attrList) lookup(k string) (string, bool) {
 func (a attrList) get(k string) string {
 	v, _ := a.lookup(k)
 	return v
+}
+
+// tagName returns the current tag's name as TagName does (lower case,
+// NUL as U+FFFD), without copying it for the names HTML knows.
+func tagName(z *html.Tokenizer) string {
+	// The raw token is "<name…" or "</name…"; the name ends at
+	// whitespace, '/' or '>' (see the tokenizer's readTagName).
+	raw := z.Raw()
+	i := 1
+	if len(raw) > 1 && raw[1] == '/' {
+		i = 2
+	}
+	j := i
+	for j < len(raw) {
+		c := raw[j]
+		if c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == '/' || c == '>' {
+			break
+		}
+		if 'A' <= c && c <= 'Z' || c == 0 {
+			j = -1 // let the tokenizer lower it and replace NULs
+			break
+		}
+		j++
+	}
+	if j > i && len(raw) > 0 && raw[0] == '<' {
+		if a := atom.Lookup(raw[i:j]); a != 0 {
+			return a.String()
+		}
+		return string(raw[i:j])
+	}
+	name, _ := z.TagName()
+	if a := atom.Lookup(name); a != 0 {
+		return a.String()
+	}
+	return string(name)
 }
 
 // collapse returns s on one line, whitespace collapsed, in at most max
@@ -681,6 +782,10 @@ const (
 // textWriter writes text with collapsed whitespace and separators. A
 // separator is written only between two pieces of text, never at the start
 // or the end.
+//
+// It works on runs of characters that are written as they are (no
+// whitespace, nothing invisible, no invalid byte), copied at once; each
+// character of a run would be written the same way alone.
 type textWriter struct {
 	b           strings.Builder
 	max         int
@@ -688,6 +793,7 @@ type textWriter struct {
 	newlines    int // newlines at the end of b
 	dropNewline bool
 	truncated   bool
+	sizeHint    int // the size to grow b to at first, if known
 }
 
 func (w *textWriter) String() string { return w.b.String() }
@@ -698,17 +804,100 @@ func (w *textWriter) sep(s sep) {
 	}
 }
 
+// asciiClass classifies the ASCII bytes: printable ones are written as
+// they are; whitespace collapses; the other control characters are
+// invisible.
+var asciiClass = func() (c [utf8.RuneSelf]byte) {
+	for i := range c {
+		switch r := rune(i); {
+		case isSpace(r):
+			c[i] = classSpace
+		case invisible(r):
+			c[i] = classInvisible
+		default:
+			c[i] = classPrintable
+		}
+	}
+	return c
+}()
+
+const (
+	classPrintable = iota
+	classSpace
+	classInvisible
+)
+
+// printableRun returns the length of the run of characters at the start of
+// b that are written as they are: neither whitespace nor invisible, and
+// valid UTF-8. Inside a run, a single space before such a character is
+// part of it (after a written character, no separator is pending and a
+// space writes itself); in preformatted text (pre), spaces and tabs are.
+func printableRun(b []byte, pre bool) int {
+	i := 0
+	for i < len(b) {
+		c := b[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case asciiClass[c] == classPrintable:
+				i++
+				continue
+			case pre && (c == ' ' || c == '\t'):
+				i++
+				continue
+			case c != ' ' || i == 0 || i+1 == len(b):
+				return i
+			}
+			// A space: part of the run if a written character follows.
+			if n := b[i+1]; n < utf8.RuneSelf {
+				if asciiClass[n] != classPrintable {
+					return i
+				}
+				i += 2
+				continue
+			}
+			if printableRune(b[i+1:]) == 0 {
+				return i
+			}
+			i++
+			continue
+		}
+		n := printableRune(b[i:])
+		if n == 0 {
+			return i
+		}
+		i += n
+	}
+	return i
+}
+
+// printableRune returns the size of the character at the start of b, not
+// ASCII, if it is written as it is (valid, neither whitespace nor
+// invisible), else 0.
+func printableRune(b []byte) int {
+	r, n := utf8.DecodeRune(b)
+	if r == utf8.RuneError && n == 1 || isSpace(r) || invisible(r) {
+		return 0
+	}
+	return n
+}
+
 // write writes text whose whitespace collapses.
 func (w *textWriter) write(b []byte) {
 	w.dropNewline = false
 	for len(b) > 0 && !w.truncated {
+		if n := printableRun(b, false); n > 0 {
+			w.flush()
+			w.addRun(b[:n])
+			b = b[n:]
+			continue
+		}
 		r, n := utf8.DecodeRune(b)
 		b = b[n:]
 		switch {
 		case isSpace(r):
 			w.sep(sepSpace)
 		case invisible(r):
-		default:
+		default: // an invalid byte: U+FFFD
 			w.emit(r)
 		}
 	}
@@ -717,14 +906,21 @@ func (w *textWriter) write(b []byte) {
 // writePre writes preformatted text: spaces, tabs and newlines kept.
 func (w *textWriter) writePre(b []byte) {
 	for len(b) > 0 && !w.truncated {
-		r, n := utf8.DecodeRune(b)
-		b = b[n:]
 		if w.dropNewline {
 			w.dropNewline = false
-			if r == '\n' { // the tokenizer made \r\n and \r into \n
+			if b[0] == '\n' { // the tokenizer made \r\n and \r into \n
+				b = b[1:]
 				continue
 			}
 		}
+		if n := printableRun(b, true); n > 0 {
+			w.flush()
+			w.addRun(b[:n])
+			b = b[n:]
+			continue
+		}
+		r, n := utf8.DecodeRune(b)
+		b = b[n:]
 		switch {
 		case r == '\n':
 			w.flush()
@@ -737,7 +933,7 @@ func (w *textWriter) writePre(b []byte) {
 		case isSpace(r):
 			w.emit(' ')
 		case invisible(r):
-		default:
+		default: // an invalid byte: U+FFFD
 			w.emit(r)
 		}
 	}
@@ -789,6 +985,32 @@ func (w *textWriter) add(r rune) bool {
 		w.newlines = 0
 	}
 	return true
+}
+
+// addRun adds a run of valid UTF-8 without newlines (see printableRun), as
+// far as it fits: what add does for each of its characters.
+func (w *textWriter) addRun(run []byte) {
+	if w.truncated || len(run) == 0 {
+		return
+	}
+	if room := w.max - w.b.Len(); len(run) > room {
+		// Cut at a character boundary, as add would stop.
+		for room > 0 && !utf8.RuneStart(run[room]) {
+			room--
+		}
+		run = run[:room]
+		w.truncated = true
+		if len(run) == 0 {
+			return
+		}
+	}
+	if w.b.Cap() == 0 {
+		// A first guess at the text's size, so that it is not regrown
+		// from a few bytes up.
+		w.b.Grow(min(w.max, max(len(run), w.sizeHint)))
+	}
+	w.b.Write(run)
+	w.newlines = 0
 }
 
 // isSpace is true for whitespace that collapses: HTML's and Unicode's,

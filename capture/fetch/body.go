@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -107,28 +108,39 @@ func (f *Fetcher) readBody(hopCtx context.Context, cancelHop context.CancelCause
 	limit := f.cfg.MaxBodyBytes
 	m := &meter{r: resp.Body, max: limit}
 
-	done := make(chan struct{})
-	defer close(done)
 	if rate := f.cfg.MinBytesPerSecond; rate > 0 {
+		// Every window, the body must have grown by need bytes (a timer,
+		// not a goroutine per fetch).
 		window := f.cfg.MinRateWindow
 		need := max(int64(float64(rate)*window.Seconds()), 1)
-		go func() {
-			t := time.NewTicker(window)
-			defer t.Stop()
-			var last int64
-			for {
-				select {
-				case <-done:
-					return
-				case <-t.C:
-					n := m.n.Load()
-					if n-last < need {
-						cancelHop(errTooSlow)
-						return
-					}
-					last = n
-				}
+		var (
+			mu      sync.Mutex
+			stopped bool
+			last    int64
+			t       *time.Timer
+		)
+		check := func() {
+			mu.Lock()
+			defer mu.Unlock()
+			if stopped {
+				return
 			}
+			n := m.n.Load()
+			if n-last < need {
+				cancelHop(errTooSlow)
+				return
+			}
+			last = n
+			t.Reset(window)
+		}
+		mu.Lock()
+		t = time.AfterFunc(window, check)
+		mu.Unlock()
+		defer func() {
+			mu.Lock()
+			stopped = true
+			t.Stop()
+			mu.Unlock()
 		}()
 	}
 
@@ -162,9 +174,16 @@ func (f *Fetcher) readBody(hopCtx context.Context, cancelHop context.CancelCause
 		}
 	}
 
-	body := make([]byte, 0, min(total, limit))
-	for _, c := range chunks {
-		body = append(body, c[:min(int64(len(c)), limit-int64(len(body)))]...)
+	var body []byte
+	if len(chunks) == 1 && int64(cap(chunks[0]))-min(total, limit) <= 4096 {
+		// Read into one buffer of about the right size (the
+		// Content-Length was right): keep it.
+		body = chunks[0][:min(total, limit)]
+	} else {
+		body = make([]byte, 0, min(total, limit))
+		for _, c := range chunks {
+			body = append(body, c[:min(int64(len(c)), limit-int64(len(body)))]...)
+		}
 	}
 	chunks = nil
 	res.Body = body

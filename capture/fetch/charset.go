@@ -2,15 +2,18 @@ package fetch
 
 import (
 	"bytes"
+	"encoding/binary"
 	"mime"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/charset"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/htmlindex"
 	"golang.org/x/text/encoding/unicode"
 )
 
@@ -39,10 +42,20 @@ func DecodeText(body []byte, contentType string) (text, charsetName, source stri
 // decodeText is DecodeText; for a truncated body, a rune cut off at the end
 // does not count against UTF-8.
 func decodeText(body []byte, contentType string, truncated bool) (text, charsetName, source string) {
-	enc, name, source, skip := chooseCharset(body, contentType, truncated)
+	enc, name, source, skip, valid := chooseCharset(body, contentType, truncated)
 	body = body[skip:]
 	if name == "utf-8" {
+		if valid && skip == 0 {
+			return string(body), name, source
+		}
 		return strings.ToValidUTF8(string(body), "\uFFFD"), name, source
+	}
+	// charset.Lookup wraps its encodings (for encoding only); the index has
+	// them as they are.
+	if e, err := htmlindex.Get(name); err == nil {
+		if cm, ok := e.(*charmap.Charmap); ok {
+			return decodeSingleByte(cm, body), name, source
+		}
 	}
 	out, err := enc.NewDecoder().Bytes(body)
 	if err != nil {
@@ -64,13 +77,15 @@ var boms = []struct {
 	{[]byte{0xFF, 0xFE}, unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM), "utf-16le"},
 }
 
-func chooseCharset(body []byte, contentType string, truncated bool) (enc encoding.Encoding, name, source string, skip int) {
+// chooseCharset chooses body's charset; valid says that body is valid UTF-8.
+func chooseCharset(body []byte, contentType string, truncated bool) (enc encoding.Encoding, name, source string, skip int, valid bool) {
 	for _, b := range boms {
 		if bytes.HasPrefix(body, b.bom) {
-			return b.enc, b.name, CharsetFromBOM, len(b.bom)
+			return b.enc, b.name, CharsetFromBOM, len(b.bom), false
 		}
 	}
-	validUTF8 := utf8.Valid(body) || truncated && looksUTF8(body)
+	valid = utf8.Valid(body)
+	validUTF8 := valid || truncated && looksUTF8(body)
 	// usable reports whether a label names a decoder worth trusting for body.
 	usable := func(label string, fromDocument bool) (encoding.Encoding, string, bool) {
 		e, n := charset.Lookup(label)
@@ -91,7 +106,7 @@ func chooseCharset(body []byte, contentType string, truncated bool) (enc encodin
 	mediaType, params, _ := mime.ParseMediaType(contentType)
 	if label := params["charset"]; label != "" {
 		if e, n, ok := usable(label, false); ok {
-			return e, n, CharsetFromHeader, 0
+			return e, n, CharsetFromHeader, 0, valid
 		}
 	}
 	head := body
@@ -101,18 +116,18 @@ func chooseCharset(body []byte, contentType string, truncated bool) (enc encodin
 	if isHTML(mediaType, head) {
 		if label := metaCharset(head); label != "" {
 			if e, n, ok := usable(label, true); ok {
-				return e, n, CharsetFromMeta, 0
+				return e, n, CharsetFromMeta, 0, valid
 			}
 		}
 	} else if m := xmlDecl.FindSubmatch(head); m != nil {
 		if e, n, ok := usable(string(m[1]), true); ok {
-			return e, n, CharsetFromXML, 0
+			return e, n, CharsetFromXML, 0, valid
 		}
 	}
 	if validUTF8 {
-		return encoding.Nop, "utf-8", CharsetSniffed, 0
+		return encoding.Nop, "utf-8", CharsetSniffed, 0, valid
 	}
-	return charmap.Windows1252, "windows-1252", CharsetFromDefault, 0
+	return charmap.Windows1252, "windows-1252", CharsetFromDefault, 0, valid
 }
 
 var xmlDecl = regexp.MustCompile(`^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']`)
@@ -207,4 +222,79 @@ func charsetInContent(s string) string {
 		rest = rest[:j]
 	}
 	return rest
+}
+
+// singleByte holds, for a single-byte charset, the UTF-8 of every byte
+// (U+FFFD for those it leaves undefined), and whether it maps ASCII to
+// itself.
+type singleByte struct {
+	utf8  [256]string
+	ascii bool
+}
+
+var singleBytes sync.Map // *charmap.Charmap → *singleByte
+
+// decodeSingleByte decodes body from the single-byte charset cm: what its
+// decoder makes of it, with runs of ASCII copied at once.
+func decodeSingleByte(cm *charmap.Charmap, body []byte) string {
+	v, ok := singleBytes.Load(cm)
+	if !ok {
+		t := &singleByte{ascii: true}
+		for i := range t.utf8 {
+			r := cm.DecodeByte(byte(i))
+			if !utf8.ValidRune(r) {
+				r = utf8.RuneError
+			}
+			t.utf8[i] = string(r)
+			if i < utf8.RuneSelf && r != rune(i) {
+				t.ascii = false
+			}
+		}
+		v, _ = singleBytes.LoadOrStore(cm, t)
+	}
+	t := v.(*singleByte)
+	if !t.ascii {
+		n := 0
+		for _, c := range body {
+			n += len(t.utf8[c])
+		}
+		var b strings.Builder
+		b.Grow(n)
+		for _, c := range body {
+			b.WriteString(t.utf8[c])
+		}
+		return b.String()
+	}
+	n := len(body)
+	for i := asciiRun(body, 0); i < len(body); i = asciiRun(body, i+1) {
+		n += len(t.utf8[body[i]]) - 1
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for i := 0; i < len(body); {
+		j := asciiRun(body, i)
+		b.Write(body[i:j])
+		if j < len(body) {
+			b.WriteString(t.utf8[body[j]])
+			j++
+		}
+		i = j
+	}
+	return b.String()
+}
+
+// asciiRun returns the index of the first byte at or after i that is not
+// ASCII, or len(b).
+func asciiRun(b []byte, i int) int {
+	for ; i+8 <= len(b); i += 8 {
+		if binary.LittleEndian.Uint64(b[i:])&0x8080808080808080 != 0 {
+			break
+		}
+	}
+	for ; i < len(b); i++ {
+		if b[i] >= utf8.RuneSelf {
+			return i
+		}
+	}
+	return i
 }

@@ -55,15 +55,14 @@ type connTarget struct {
 	TLS    *TLSInfo
 }
 
-// dialer makes the connections of one fetch (or, with rec == nil, of
-// Fetcher.DialContext): it resolves names with the configured resolver,
-// checks every address against the policy, and connects directly or through a
-// proxy. Direct connections are checked a second time by the net.Dialer's
-// Control hook on the address actually being connected to.
+// dialer makes the connections of a transport (or of Fetcher.DialContext):
+// it resolves names with the configured resolver, checks every address
+// against the policy, and connects directly or through a proxy. Direct
+// connections are checked a second time by the net.Dialer's Control hook on
+// the address actually being connected to.
 type dialer struct {
 	f     *Fetcher
 	proxy *proxySpec
-	rec   *recorder
 }
 
 func (d *dialer) netDialer(checked bool) *net.Dialer {
@@ -82,8 +81,9 @@ func (d *dialer) netDialer(checked bool) *net.Dialer {
 }
 
 // dial connects to addr ("host:port" as in the URL) and reports the checked
-// address it connected to.
-func (d *dialer) dial(ctx context.Context, addr string) (net.Conn, connTarget, error) {
+// address it connected to. It passes every DNS lookup it makes to record, if
+// not nil.
+func (d *dialer) dial(ctx context.Context, addr string, record func(DNSLookup)) (net.Conn, connTarget, error) {
 	host, portText, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, connTarget{}, newError(BadURL, err, "bad host and port %q", addr)
@@ -112,11 +112,11 @@ func (d *dialer) dial(ctx context.Context, addr string) (net.Conn, connTarget, e
 	} else if name == "localhost" || strings.HasSuffix(name, ".localhost") {
 		// RFC 6761: localhost names are loopback, whatever a DNS server says.
 		addrs = []netip.Addr{netip.IPv6Loopback(), netip.AddrFrom4([4]byte{127, 0, 0, 1})}
-		if d.rec != nil {
-			d.rec.lookup(DNSLookup{Name: host, Addrs: addrs, Server: "RFC 6761 (localhost)", At: time.Now().UTC()})
+		if record != nil {
+			record(DNSLookup{Name: host, Addrs: addrs, Server: "RFC 6761 (localhost)", At: time.Now().UTC()})
 		}
 	} else {
-		addrs, err = d.resolve(ctx, host)
+		addrs, err = d.resolve(ctx, host, record)
 		if err != nil {
 			return nil, t, err
 		}
@@ -176,7 +176,7 @@ func (d *dialer) dial(ctx context.Context, addr string) (net.Conn, connTarget, e
 	return nil, t, newError(ConnectionFailed, lastErr, "cannot connect to %s: %v", host, lastErr)
 }
 
-func (d *dialer) resolve(ctx context.Context, host string) ([]netip.Addr, error) {
+func (d *dialer) resolve(ctx context.Context, host string, record func(DNSLookup)) ([]netip.Addr, error) {
 	at := time.Now().UTC()
 	l, err := d.f.cfg.Resolver.Lookup(ctx, host)
 	l.At = at
@@ -186,8 +186,8 @@ func (d *dialer) resolve(ctx context.Context, host string) ([]netip.Addr, error)
 	if err != nil {
 		l.Error = err.Error()
 	}
-	if d.rec != nil {
-		d.rec.lookup(l)
+	if record != nil {
+		record(l)
 	}
 	if err != nil {
 		if ctx.Err() != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -33,6 +34,13 @@ type DNSLookup struct {
 	Server  string       `json:"server"`            // the resolver or DNS server that answered
 	At      time.Time    `json:"at"`
 	Error   string       `json:"error,omitempty"`
+}
+
+// clone returns a copy of l that shares no memory with it.
+func (l DNSLookup) clone() DNSLookup {
+	l.Addrs = slices.Clone(l.Addrs)
+	l.Records = slices.Clone(l.Records)
+	return l
 }
 
 // SystemResolver resolves through r (net.DefaultResolver if nil): the

@@ -11,9 +11,15 @@
 // transfer rate are all bounded, so a hostile server cannot hold or exhaust a
 // worker. An invalid TLS certificate does not stop a fetch: it is recorded.
 //
-// A Fetcher is safe for concurrent use. Each Fetch makes its own connections
-// (none are shared between fetches), so every result carries its own DNS
-// answers, addresses and TLS session.
+// A Fetcher is safe for concurrent use. It keeps connections alive between
+// fetches and reuses them (per proxy setting; Config bounds how many, for how
+// long idle and up to what age), and every result still carries the evidence
+// of the connection its response came over: the DNS answers, the checked
+// address and the TLS session of that connection's dial, when it was dialled,
+// and whether it was reused (Result.Reused, Hop.Reused). The address policy
+// is checked on every dial, and only dials make connections. Nothing else
+// outlives a fetch: cookies, for one, are kept for one fetch only. With
+// Config.FreshConnections, no connection is shared between fetches.
 package fetch
 
 import (
@@ -31,6 +37,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/net/publicsuffix"
@@ -90,20 +97,42 @@ type Config struct {
 	// otherwise: socks5://host:port, socks5h://host:port or http://host:port
 	// (CONNECT), with optional user:password.
 	Proxy string
+
+	// FreshConnections makes every fetch open connections of its own, shared
+	// with no other fetch (the hops of one fetch may still share one): every
+	// result's DNS answers, addresses and TLS sessions then come from dials
+	// made for that fetch alone. By default connections are kept alive and
+	// reused between the fetches of a Fetcher, under the bounds below.
+	FreshConnections bool
+	// MaxIdleConns bounds the connections kept alive for reuse (default 64);
+	// MaxIdleConnsPerHost, those to one host (default 16).
+	MaxIdleConns        int
+	MaxIdleConnsPerHost int
+	// IdleConnTimeout closes a kept connection after this long unused
+	// (default 30 s).
+	IdleConnTimeout time.Duration
+	// MaxConnAge bounds the age of a connection handed to a new fetch
+	// (default 5 min): the dial facts a result carries (DNS answers, TLS
+	// session) are never older than that, plus the fetch's own Timeout.
+	MaxConnAge time.Duration
 }
 
 // Defaults.
 const (
-	DefaultMaxBodyBytes       = 20 << 20
-	DefaultMaxDecompressRatio = 100
-	DefaultMaxHeaderBytes     = 1 << 20
-	DefaultMaxRedirects       = 10
-	DefaultTimeout            = 60 * time.Second
-	DefaultFirstByteTimeout   = 20 * time.Second
-	DefaultDialTimeout        = 10 * time.Second
-	DefaultMinBytesPerSecond  = 1024
-	DefaultMinRateWindow      = 10 * time.Second
-	DefaultUserAgent          = "Mozilla/5.0 (compatible; undox-capture/1.0; +https://github.com/undox/undox)"
+	DefaultMaxBodyBytes        = 20 << 20
+	DefaultMaxDecompressRatio  = 100
+	DefaultMaxHeaderBytes      = 1 << 20
+	DefaultMaxRedirects        = 10
+	DefaultTimeout             = 60 * time.Second
+	DefaultFirstByteTimeout    = 20 * time.Second
+	DefaultDialTimeout         = 10 * time.Second
+	DefaultMinBytesPerSecond   = 1024
+	DefaultMinRateWindow       = 10 * time.Second
+	DefaultUserAgent           = "Mozilla/5.0 (compatible; undox-capture/1.0; +https://github.com/undox/undox)"
+	DefaultMaxIdleConns        = 64
+	DefaultMaxIdleConnsPerHost = 16
+	DefaultIdleConnTimeout     = 30 * time.Second
+	DefaultMaxConnAge          = 5 * time.Minute
 )
 
 func (c Config) withDefaults() Config {
@@ -140,21 +169,114 @@ func (c Config) withDefaults() Config {
 	if c.Resolver == nil {
 		c.Resolver = SystemResolver(nil)
 	}
+	if c.MaxIdleConns <= 0 {
+		c.MaxIdleConns = DefaultMaxIdleConns
+	}
+	if c.MaxIdleConnsPerHost <= 0 {
+		c.MaxIdleConnsPerHost = DefaultMaxIdleConnsPerHost
+	}
+	def(&c.IdleConnTimeout, DefaultIdleConnTimeout)
+	def(&c.MaxConnAge, DefaultMaxConnAge)
 	c.AllowNetworks = slices.Clone(c.AllowNetworks)
 	c.AllowPorts = slices.Clone(c.AllowPorts)
 	return c
 }
 
 // Fetcher fetches URLs under one Config. It is safe for concurrent use.
+//
+// Its kept-alive connections belong to it alone: a Fetcher with another
+// Config (another address policy, say) never uses them.
 type Fetcher struct {
-	cfg    Config
-	policy *policy
+	cfg      Config
+	policy   *policy
+	resolver string // describes cfg.Resolver
+
+	hops atomic.Uint64 // numbers the hops of all fetches
+
+	mu    sync.Mutex
+	pools map[string]*connPool // by proxy URL ("" for none)
 }
+
+// connPool holds the kept-alive connections of one proxy setting.
+type connPool struct {
+	tr    *http.Transport
+	proxy *proxySpec
+	born  time.Time // connections dialled since; renewed after MaxConnAge
+}
+
+// maxPools bounds the proxy settings whose connections are kept; fetches
+// through further proxies make connections of their own.
+const maxPools = 16
 
 // New returns a Fetcher for cfg (see Config for the defaults).
 func New(cfg Config) *Fetcher {
 	cfg = cfg.withDefaults()
-	return &Fetcher{cfg: cfg, policy: newPolicy(&cfg)}
+	return &Fetcher{cfg: cfg, policy: newPolicy(&cfg), resolver: describeResolver(cfg.Resolver)}
+}
+
+// CloseIdleConnections closes the connections kept alive for reuse. Those in
+// use are closed once their fetch is done with them.
+func (f *Fetcher) CloseIdleConnections() {
+	f.mu.Lock()
+	pools := f.pools
+	f.pools = nil
+	f.mu.Unlock()
+	for _, p := range pools {
+		p.tr.CloseIdleConnections()
+	}
+}
+
+// transport returns the transport for a fetch through proxyURL ("" for
+// none), and a function to call when the fetch is done.
+func (f *Fetcher) transport(proxyURL string) (*http.Transport, *proxySpec, func(), *Error) {
+	if !f.cfg.FreshConnections {
+		f.mu.Lock()
+		p := f.pools[proxyURL]
+		var old *http.Transport
+		if p != nil && time.Since(p.born) > f.cfg.MaxConnAge {
+			// Connections dialled under the old transport are not handed
+			// out again; those in use close when their fetches are done.
+			old, p = p.tr, nil
+			delete(f.pools, proxyURL)
+		}
+		if p == nil && len(f.pools) < maxPools {
+			proxy, err := f.proxy(proxyURL)
+			if err != nil {
+				f.mu.Unlock()
+				return nil, nil, nil, err
+			}
+			p = &connPool{proxy: proxy, born: time.Now()}
+			p.tr = f.newTransport(&dialer{f: f, proxy: proxy})
+			if f.pools == nil {
+				f.pools = make(map[string]*connPool)
+			}
+			f.pools[proxyURL] = p
+		}
+		f.mu.Unlock()
+		if old != nil {
+			old.CloseIdleConnections()
+		}
+		if p != nil {
+			return p.tr, p.proxy, func() {}, nil
+		}
+	}
+	proxy, err := f.proxy(proxyURL)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	tr := f.newTransport(&dialer{f: f, proxy: proxy})
+	return tr, proxy, tr.CloseIdleConnections, nil
+}
+
+func (f *Fetcher) proxy(proxyURL string) (*proxySpec, *Error) {
+	if proxyURL == "" {
+		return nil, nil
+	}
+	p, err := parseProxy(proxyURL)
+	if err != nil {
+		return nil, err.(*Error)
+	}
+	return p, nil
 }
 
 // CheckAddr reports whether the Fetcher may connect to ap: nil, or an *Error
@@ -175,7 +297,7 @@ func (f *Fetcher) DialContext(ctx context.Context, network, address string) (net
 		return nil, newError(BlockedAddress, nil, "network %q is not allowed", network)
 	}
 	d := &dialer{f: f}
-	conn, _, err := d.dial(ctx, address)
+	conn, _, err := d.dial(ctx, address, nil)
 	return conn, err
 }
 
@@ -210,11 +332,17 @@ type Result struct {
 	Header    http.Header    `json:"header,omitempty"` // of the final response (bounded by MaxHeaderBytes)
 	Redirects []Hop          `json:"redirects"`        // the redirects followed, in order; the final response is not one of them
 	Remote    netip.AddrPort `json:"remote"`           // the address the final response came from (zero for .onion)
-	IPs       []netip.Addr   `json:"ips"`              // every address any name of the fetch resolved to
-	DNS       []DNSLookup    `json:"dns"`              // every lookup, in order
+	IPs       []netip.Addr   `json:"ips"`              // every address of the lookups in DNS
+	DNS       []DNSLookup    `json:"dns"`              // every lookup the fetch made, and those of the dial of each reused connection it got, by time
 	Resolver  string         `json:"resolver"`
 	Proxy     string         `json:"proxy,omitempty"` // the proxy used, password removed
 	TLS       *TLSInfo       `json:"tls,omitempty"`   // of the final response's connection
+	// Reused says that the final response came over a connection that was
+	// open before its hop asked for one: kept alive from an earlier request,
+	// of this fetch or another. Remote, TLS and the connection's DNS answers
+	// (in DNS) are then those of its dial, at DialedAt.
+	Reused   bool      `json:"reused"`
+	DialedAt time.Time `json:"dialed_at"` // when the final response's connection was dialled
 
 	Body            []byte `json:"-"`         // as received, after decompression; at most MaxBodyBytes
 	Size            int64  `json:"size"`      // len(Body)
@@ -242,6 +370,8 @@ type Hop struct {
 	Remote   netip.AddrPort `json:"ip"`
 	At       time.Time      `json:"at"`
 	TLS      *TLSInfo       `json:"tls,omitempty"`
+	Reused   bool           `json:"reused"`    // as Result.Reused, for this hop's connection
+	DialedAt time.Time      `json:"dialed_at"` // when this hop's connection was dialled
 }
 
 // Causes of cancellation, told apart when classifying errors.
@@ -251,17 +381,16 @@ var (
 	errTooSlow      = errors.New("transfer too slow")
 )
 
-// recorder collects what the connections of one fetch saw.
+// recorder collects the DNS lookups of one fetch: those of the dials it
+// asked for, and those of the dials of the connections it was handed.
 type recorder struct {
 	mu      sync.Mutex
-	conns   map[net.Conn]connTarget
 	lookups []DNSLookup
 	ips     []netip.Addr
+	conns   []*connFacts // connections whose lookups are in lookups
 }
 
-func (r *recorder) lookup(l DNSLookup) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+func (r *recorder) addLocked(l DNSLookup) {
 	r.lookups = append(r.lookups, l)
 	for _, a := range l.Addrs {
 		if !slices.Contains(r.ips, a) {
@@ -270,16 +399,38 @@ func (r *recorder) lookup(l DNSLookup) {
 	}
 }
 
-func (r *recorder) conn(c net.Conn, t connTarget) {
+// dialLookup records a lookup of a dial the fetch asked for.
+func (r *recorder) dialLookup(c *connFacts, l DNSLookup) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.conns[c] = t
+	r.addLocked(l)
+	if !slices.Contains(r.conns, c) {
+		r.conns = append(r.conns, c)
+	}
 }
 
-func (r *recorder) target(c net.Conn) connTarget {
+// use records the lookups of a connection the fetch was handed, unless they
+// are recorded already.
+func (r *recorder) use(c *connFacts) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.conns[c]
+	if slices.Contains(r.conns, c) {
+		return
+	}
+	r.conns = append(r.conns, c)
+	for _, l := range c.lookups {
+		r.addLocked(l.clone()) // results share nothing
+	}
+}
+
+// hopKey is the context key of the hop a request belongs to.
+type hopKey struct{}
+
+// hop is what the dials of a hop's request need to know of it.
+type hop struct {
+	id  uint64
+	ctx context.Context // done when the hop is
+	rec *recorder
 }
 
 // Fetch fetches rawURL with GET, following redirects, and returns what it saw.
@@ -287,13 +438,16 @@ func (r *recorder) target(c net.Conn) connTarget {
 // redirect chain, DNS answers, a partial body), and the error is an *Error.
 func (f *Fetcher) Fetch(ctx context.Context, rawURL string, opts ...Option) (*Result, error) {
 	start := time.Now()
-	res := &Result{URL: rawURL, FetchedAt: start.UTC(), Resolver: describeResolver(f.cfg.Resolver)}
-	rec := &recorder{conns: make(map[net.Conn]connTarget)}
+	res := &Result{URL: rawURL, FetchedAt: start.UTC(), Resolver: f.resolver}
+	rec := &recorder{}
 	defer func() {
 		rec.mu.Lock()
 		res.DNS = slices.Clone(rec.lookups)
 		res.IPs = slices.Clone(rec.ips)
 		rec.mu.Unlock()
+		// In the order they were made: a reused connection's lookups
+		// are older than the fetch.
+		slices.SortStableFunc(res.DNS, func(a, b DNSLookup) int { return a.At.Compare(b.At) })
 		res.Duration = time.Since(start)
 	}()
 	fail := func(err *Error, u string) (*Result, error) {
@@ -311,14 +465,13 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string, opts ...Option) (*Re
 	if o.proxy != nil {
 		proxyURL = *o.proxy
 	}
-	d := &dialer{f: f, rec: rec}
-	if proxyURL != "" {
-		p, err := parseProxy(proxyURL)
-		if err != nil {
-			return fail(err.(*Error), rawURL)
-		}
-		d.proxy = p
-		res.Proxy = p.redacted
+	tr, proxy, done, perr := f.transport(proxyURL)
+	if perr != nil {
+		return fail(perr, rawURL)
+	}
+	defer done()
+	if proxy != nil {
+		res.Proxy = proxy.redacted
 	}
 
 	cur, ferr := parseURL(rawURL)
@@ -329,24 +482,32 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string, opts ...Option) (*Re
 	ctx, cancel := context.WithTimeoutCause(ctx, f.cfg.Timeout, errTotalTimeout)
 	defer cancel()
 
-	tr := f.transport(d, rec)
-	defer tr.CloseIdleConnections()
 	// Cookies live for one fetch: enough for a site that sets one and
-	// redirects to itself.
-	jar, _ := cookiejar.New(&cookiejar.Options{PublicSuffixList: publicsuffix.List})
+	// redirects to itself. The jar is made when a response sets one.
+	var jar *cookiejar.Jar
 
 	visits := map[string]int{}
 	for {
 		visits[cur.String()]++
 		hopCtx, cancelHop := context.WithCancelCause(ctx)
+		h := &hop{id: f.hops.Add(1), ctx: hopCtx, rec: rec}
 		var (
 			connMu sync.Mutex
-			conn   net.Conn
+			conn   *trackedConn
+			reused bool
 		)
+		hopCtx = context.WithValue(hopCtx, hopKey{}, h)
 		hopCtx = httptrace.WithClientTrace(hopCtx, &httptrace.ClientTrace{
 			GotConn: func(i httptrace.GotConnInfo) {
+				// Called again if the request is retried on another
+				// connection: the last one is the response's.
+				c, _ := i.Conn.(*trackedConn)
+				if c == nil {
+					return
+				}
+				rec.use(c.facts)
 				connMu.Lock()
-				conn = i.Conn
+				conn, reused = c, i.Reused || c.facts.hop != h.id
 				connMu.Unlock()
 			},
 		})
@@ -361,8 +522,10 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string, opts ...Option) (*Re
 		req.Header.Set("User-Agent", o.userAgent)
 		req.Header.Set("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
 		req.Header.Set("Accept-Encoding", acceptEncoding)
-		for _, c := range jar.Cookies(cur) {
-			req.AddCookie(c)
+		if jar != nil {
+			for _, c := range jar.Cookies(cur) {
+				req.AddCookie(c)
+			}
 		}
 		resp, err := tr.RoundTrip(req)
 		ttfb.Stop()
@@ -372,9 +535,18 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string, opts ...Option) (*Re
 			return fail(e, cur.String())
 		}
 		connMu.Lock()
-		t := rec.target(conn)
+		var t connTarget
+		var dialedAt time.Time
+		if conn != nil {
+			t, dialedAt = conn.facts.target, conn.facts.dialedAt
+			t.TLS = t.TLS.clone() // results share nothing
+		}
+		wasReused := reused
 		connMu.Unlock()
 		if rc := resp.Cookies(); len(rc) > 0 {
+			if jar == nil {
+				jar, _ = cookiejar.New(&cookiejar.Options{PublicSuffixList: publicsuffix.List})
+			}
 			jar.SetCookies(cur, rc)
 		}
 
@@ -383,6 +555,7 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string, opts ...Option) (*Re
 			cancelHop(nil)
 			res.Redirects = append(res.Redirects, Hop{
 				URL: cur.String(), Status: resp.StatusCode, Location: loc, Remote: t.Remote, At: at, TLS: t.TLS,
+				Reused: wasReused, DialedAt: dialedAt,
 			})
 			next, err := cur.Parse(loc)
 			if err != nil {
@@ -409,6 +582,7 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string, opts ...Option) (*Re
 		res.Header = resp.Header
 		res.Remote = t.Remote
 		res.TLS = t.TLS
+		res.Reused, res.DialedAt = wasReused, dialedAt
 		res.ContentType = resp.Header.Get("Content-Type")
 		berr := f.readBody(hopCtx, cancelHop, resp, res)
 		resp.Body.Close()
@@ -465,46 +639,81 @@ func checkURL(u *url.URL) (*url.URL, *Error) {
 	return u, nil
 }
 
-// transport makes the HTTP transport of one fetch: HTTP/1.1 only, no
-// environment proxy, no transparent decompression, every connection through d.
-func (f *Fetcher) transport(d *dialer, rec *recorder) *http.Transport {
+// newTransport makes an HTTP transport: HTTP/1.1 only, no environment proxy,
+// no transparent decompression, every connection through d.
+func (f *Fetcher) newTransport(d *dialer) *http.Transport {
 	protocols := new(http.Protocols)
 	protocols.SetHTTP1(true)
 	return &http.Transport{
-		Proxy: nil,
-		DialContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
-			conn, t, err := d.dial(ctx, addr)
-			if err != nil {
-				return nil, err
-			}
-			rec.conn(conn, t)
-			return conn, nil
-		},
-		DialTLSContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
-			conn, t, err := d.dial(ctx, addr)
-			if err != nil {
-				return nil, err
-			}
-			hctx, cancel := context.WithTimeout(ctx, f.cfg.DialTimeout)
-			defer cancel()
-			tc, info, err := tlsHandshake(hctx, conn, t.Host, f.cfg.RootCAs)
-			if err != nil {
-				conn.Close()
-				if ctx.Err() != nil {
-					return nil, err
-				}
-				return nil, newError(TLSFailure, err, "TLS handshake with %s failed: %v", t.Host, err)
-			}
-			t.TLS = info
-			rec.conn(tc, t)
-			return tc, nil
-		},
+		Proxy:                  nil,
+		DialContext:            func(ctx context.Context, _, addr string) (net.Conn, error) { return f.dialConn(ctx, d, addr, false) },
+		DialTLSContext:         func(ctx context.Context, _, addr string) (net.Conn, error) { return f.dialConn(ctx, d, addr, true) },
 		Protocols:              protocols,
 		DisableCompression:     true,
 		MaxResponseHeaderBytes: f.cfg.MaxHeaderBytes,
-		MaxIdleConnsPerHost:    2,
-		IdleConnTimeout:        10 * time.Second,
+		MaxIdleConns:           f.cfg.MaxIdleConns,
+		MaxIdleConnsPerHost:    f.cfg.MaxIdleConnsPerHost,
+		IdleConnTimeout:        f.cfg.IdleConnTimeout,
 	}
+}
+
+// connFacts is what undox saw when it dialled a connection: the evidence
+// every response that comes over it carries.
+type connFacts struct {
+	target   connTarget
+	lookups  []DNSLookup // that led to it
+	dialedAt time.Time
+	hop      uint64 // the hop whose request it was dialled for
+}
+
+// trackedConn is a connection with the facts of its dial.
+type trackedConn struct {
+	net.Conn
+	facts *connFacts
+}
+
+// dialConn makes a connection for the transport, under the address policy,
+// and records the facts of its dial with it, and the dial's DNS lookups
+// with the fetch that asked for it.
+func (f *Fetcher) dialConn(ctx context.Context, d *dialer, addr string, useTLS bool) (net.Conn, error) {
+	facts := &connFacts{dialedAt: time.Now().UTC()}
+	var rec *recorder
+	if h, ok := ctx.Value(hopKey{}).(*hop); ok {
+		facts.hop, rec = h.id, h.rec
+		// net/http dials on after the request that asked gave up, for a
+		// later one; undox stops when the hop that asked is done, so that
+		// a hostile server cannot keep a dial going past its fetch.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		stop := context.AfterFunc(h.ctx, cancel)
+		defer stop()
+	}
+	conn, t, err := d.dial(ctx, addr, func(l DNSLookup) {
+		facts.lookups = append(facts.lookups, l.clone())
+		if rec != nil {
+			rec.dialLookup(facts, l)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	if useTLS {
+		hctx, cancel := context.WithTimeout(ctx, f.cfg.DialTimeout)
+		defer cancel()
+		tc, info, err := tlsHandshake(hctx, conn, t.Host, f.cfg.RootCAs)
+		if err != nil {
+			conn.Close()
+			if ctx.Err() != nil {
+				return nil, err
+			}
+			return nil, newError(TLSFailure, err, "TLS handshake with %s failed: %v", t.Host, err)
+		}
+		t.TLS = info
+		conn = tc
+	}
+	facts.target = t
+	return &trackedConn{Conn: conn, facts: facts}, nil
 }
 
 // classify turns an error of a hop into an *Error.

@@ -2,13 +2,58 @@ package fetch
 
 import (
 	"context"
+	"math/rand/v2"
 	"net"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"golang.org/x/text/encoding/charmap"
 )
+
+// The single-byte fast path decodes exactly as the charsets' own decoders
+// (followed by the replacement of invalid UTF-8 that decodeText did), for
+// every single-byte charset, every byte and random text.
+func TestDecodeSingleByteMatchesDecoder(t *testing.T) {
+	all := make([]byte, 256)
+	for i := range all {
+		all[i] = byte(i)
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	n := 0
+	for _, enc := range charmap.All {
+		cm, ok := enc.(*charmap.Charmap)
+		if !ok {
+			continue
+		}
+		n++
+		for i := range 50 {
+			body := all
+			if i > 0 {
+				body = make([]byte, rng.IntN(300))
+				for j := range body {
+					if rng.IntN(2) == 0 {
+						body[j] = byte(rng.IntN(128))
+					} else {
+						body[j] = byte(rng.IntN(256))
+					}
+				}
+			}
+			out, err := cm.NewDecoder().Bytes(body)
+			require.NoError(t, err)
+			require.Equal(t, strings.ToValidUTF8(string(out), "\uFFFD"), decodeSingleByte(cm, body), "%s", cm)
+		}
+	}
+	require.Greater(t, n, 20)
+	// Valid UTF-8 is taken as it is, without a copy through a replacer.
+	text, cs, _ := decodeText([]byte("grüße \uFFFD"), "text/plain; charset=utf-8", false)
+	require.Equal(t, "utf-8", cs)
+	require.Equal(t, "grüße \uFFFD", text)
+	text, _, _ = decodeText([]byte("gr\xfc\xdfe"), "text/plain; charset=windows-1252", false)
+	require.Equal(t, "grüße", text)
+}
 
 // A truncated body may end in the middle of a rune; that alone does not make
 // it non-UTF-8.

@@ -158,6 +158,7 @@ func TestProxies(t *testing.T) {
 			cfg := testConfig(port, blockedPort)
 			cfg.Resolver = newMapResolver("site.test", "127.0.0.1", "evil.test", "127.0.0.2")
 			f := fetch.New(cfg)
+			t.Cleanup(f.CloseIdleConnections) // before the proxy waits for its connections to end
 
 			// A name: undox resolves and checks it, and the proxy gets the address.
 			r, err := f.Fetch(fetchCtx(t), hostURL("site.test", port, "/"), fetch.WithProxy(proxyURL))

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"net"
+	"slices"
 	"time"
 )
 
@@ -35,6 +36,23 @@ type CertInfo struct {
 	NotBefore      time.Time `json:"not_before"`
 	NotAfter       time.Time `json:"not_after"`
 	SHA256         string    `json:"sha256"` // of the DER encoding
+}
+
+// clone returns a copy of i that shares no memory with it.
+func (i *TLSInfo) clone() *TLSInfo {
+	if i == nil {
+		return nil
+	}
+	c := *i
+	c.Chain = slices.Clone(i.Chain)
+	for k, ci := range c.Chain {
+		ci.DNSNames = slices.Clone(ci.DNSNames)
+		ci.IPAddresses = slices.Clone(ci.IPAddresses)
+		ci.EmailAddresses = slices.Clone(ci.EmailAddresses)
+		ci.URIs = slices.Clone(ci.URIs)
+		c.Chain[k] = ci
+	}
+	return &c
 }
 
 const maxChain = 10
