@@ -40,6 +40,8 @@ Usage:
                      who hosts a page and whom to notify: DNS, RDAP, WHOIS, CDN, security.txt
   undox rdap refresh --dir DIR
                      fetch the IANA RDAP bootstrap files (on a machine with internet)
+  undox policy default|check FILE
+                     print the default takedown policy, or validate a policy file
   undox contacts add|list|remove
                      the contact book: abuse desks that take precedence over lookups
   undox audit verify check the audit log against its signed checkpoints
@@ -92,6 +94,8 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 		return traceCmd(ctx, rest, env, stdout, stderr)
 	case "rdap":
 		return rdapRefreshCmd(ctx, rest, env, stdout, stderr)
+	case "policy":
+		return policyCmd(ctx, rest, env, stdout, stderr)
 	case "contacts":
 		return contactsCmd(ctx, rest, env, stdout, stderr)
 	case "version", "--version", "-version":
