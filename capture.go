@@ -32,6 +32,8 @@ type Capture struct {
 	// IsMinor tells whether the case protects a minor: its images and
 	// screenshots are shown blurred until staff reveal one.
 	IsMinor bool `json:"is_minor"`
+	// Scan is what scanning the capture's text found, when it was scanned.
+	Scan *ScanResult `json:"scan,omitempty"`
 }
 
 // CaptureFile is one stored blob of a capture.
@@ -137,4 +139,20 @@ type Trace struct {
 	HostKey  string          `json:"host_key"`
 	Moved    bool            `json:"moved"` // the host differs from the previous trace's
 	Answer   json.RawMessage `json:"answer"`
+}
+
+// ScanResult is what scanning a capture's text found: the findings with
+// their values (sealed under the case's key when stored), a summary
+// without any value (counts, matched persons and kinds with their spans,
+// the assessment), the severity, and the protected persons on the page
+// (PersonID) and those it doxes.
+type ScanResult struct {
+	ID       int64           `json:"id,omitempty"`
+	Findings json.RawMessage `json:"findings,omitempty"`
+	Summary  json.RawMessage `json:"summary"`
+	Severity int             `json:"severity"`
+	Persons  []string        `json:"persons,omitempty"`
+	Doxes    []string        `json:"doxes,omitempty"`
+	// PersonKinds are the identifier kinds matched per person.
+	PersonKinds map[string][]string `json:"-"`
 }

@@ -56,6 +56,9 @@ type Item struct {
 	// another host than the one before (until an analyst acknowledges).
 	TracedAt  *time.Time `json:"traced_at,omitempty"`
 	HostMoved bool       `json:"host_moved"`
+	// Severity (0–100) is how dangerous the page is by its latest scan:
+	// whom it doxes, a minor, a home address, an ID number, photos.
+	Severity int `json:"severity"`
 }
 
 // Report is what a victim (or a partner system, for one row of an import)

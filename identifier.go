@@ -50,3 +50,18 @@ type Identifier struct {
 // PersonID names a protected person across undox without saying anything
 // about them: the case reference and the person's number in it.
 func PersonID(caseRef string, person int) string { return caseRef + "/" + strconv.Itoa(person) }
+
+// LinkSuggestion is a page on which a scan found a person that a case
+// protects, while the page is not (yet) an item of that case. An analyst
+// confirms it (the item joins the case) or rejects it.
+type LinkSuggestion struct {
+	ID        int64      `json:"id"`
+	CaseRef   string     `json:"case"`
+	ItemID    int64      `json:"item_id"`
+	URL       string     `json:"url"`
+	Kinds     []string   `json:"kinds"` // the identifier kinds that matched
+	Status    string     `json:"status"` // pending, confirmed, rejected
+	DecidedBy string     `json:"decided_by,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+	DecidedAt *time.Time `json:"decided_at,omitempty"`
+}

@@ -48,6 +48,9 @@ type Config struct {
 	MaxImages int
 	// ImageWorkers is how many images are fetched at once (default 4).
 	ImageWorkers int
+	// Scanner scans each capture's text for personal data and protected
+	// persons (package personal); nil: captures are not scanned.
+	Scanner Scanner
 	// Vantage names where undox fetched from (this instance, its outside
 	// address where known), for the evidence.
 	Vantage string
@@ -190,12 +193,23 @@ func (s *Service) Item(ctx context.Context, job undox.CaptureJob) error {
 	if tk.facts.Result != nil {
 		attempt.Headers = cdnHeaders(tk.facts.Header)
 	}
+	scans := map[bool]*undox.ScanResult{} // by minor: the rest is the same for every case
 	for _, c := range t.Cases {
 		rec, err := s.keep(ctx, tk, c)
 		if err != nil {
 			return fmt.Errorf("capture: storing evidence for case %s: %w", c.Ref, err)
 		}
 		rec.RequestedBy = requestedBy
+		if s.cfg.Scanner != nil && tk.text != nil {
+			sc := scans[c.IsMinor]
+			if sc == nil {
+				if sc, err = s.cfg.Scanner.Scan(ctx, string(tk.text), c.IsMinor, len(fileKinds(rec.Files, undox.FileImage))); err != nil {
+					return fmt.Errorf("capture: scanning: %w", err)
+				}
+				scans[c.IsMinor] = sc
+			}
+			rec.Scan = sc
+		}
 		attempt.Captures = append(attempt.Captures, rec)
 	}
 	if _, err := s.cfg.Store.SaveCapture(ctx, attempt); err != nil {
@@ -436,6 +450,12 @@ func (s *Service) keep(ctx context.Context, tk *taken, c undox.CaptureCase) (und
 	return rec, nil
 }
 
+// Scanner scans a capture's text for one case (minor: the case protects
+// a minor; images: the images kept).
+type Scanner interface {
+	Scan(ctx context.Context, text string, minor bool, images int) (*undox.ScanResult, error)
+}
+
 // Shooter takes full-page screenshots (*screenshot.Shooter does, through
 // a proxy that applies the fetcher's address policy).
 type Shooter interface {
@@ -467,6 +487,16 @@ func cdnHeaders(h http.Header) map[string][]string {
 	}
 	if len(out) == 0 {
 		return nil
+	}
+	return out
+}
+
+func fileKinds(files []undox.CaptureFile, kind string) []undox.CaptureFile {
+	var out []undox.CaptureFile
+	for _, f := range files {
+		if f.Kind == kind {
+			out = append(out, f)
+		}
 	}
 	return out
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/undox/undox/dnstest"
 	"github.com/undox/undox/intake"
 	"github.com/undox/undox/job"
+	"github.com/undox/undox/personal"
 	"github.com/undox/undox/sqlstore"
 )
 
@@ -120,7 +121,8 @@ func setup(t *testing.T, b dbtest.Backend) *fixture {
 	var err error
 	f.blobs, err = blob.NewDir(t.TempDir())
 	require.NoError(t, err)
-	f.svc = capture.NewService(capture.Config{Store: f.store, Blobs: f.blobs, Fetcher: fetcher, Vantage: "test-instance"})
+	f.svc = capture.NewService(capture.Config{Store: f.store, Blobs: f.blobs, Fetcher: fetcher, Vantage: "test-instance",
+		Scanner: &personal.Scanner{}})
 	q := f.stack.Queue(t, job.Config{Capture: f.svc, Blobs: f.blobs})
 	t.Cleanup(q.Close)
 	f.in = &intake.Service{Store: f.store}
@@ -253,6 +255,23 @@ func TestCaptureKeepsEvidencePerCase(t *testing.T) {
 			require.False(t, facts.Screenshot.Taken)
 			require.Contains(t, facts.Screenshot.Error, "no browser")
 		}
+		// The page was scanned for each case: the address and postcode
+		// are found; the minor's case weighs heavier.
+		for _, c := range caps {
+			require.NotNil(t, c.Scan)
+			var findings []personal.Finding
+			require.NoError(t, json.Unmarshal(c.Scan.Findings, &findings))
+			types := map[string]string{}
+			for _, fd := range findings {
+				types[fd.Type] = fd.Value
+			}
+			require.Equal(t, "1234AB 1", types["postcode"], "%v", findings)
+			require.Contains(t, types, "address")
+			require.NotContains(t, string(c.Scan.Summary), "Voorbeeldstraat", "the summary holds no values")
+		}
+		require.Greater(t, caps[1].Scan.Severity, caps[0].Scan.Severity, "a minor's case is more severe")
+		require.Equal(t, caps[1].Scan.Severity, f.item(t, id).Severity)
+
 		// Each case's copy is sealed under its own key: one case's key
 		// does not open the other's blob.
 		_, _, key1, err := f.store.CaptureFile(f.ctx, analyst, caps[0].ID, caps[0].BodySHA256, false)

@@ -66,6 +66,7 @@ func (s *Store) SaveCapture(ctx context.Context, r undox.CaptureAttempt) (*undox
 	var it *undox.Item
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		now := micros(s.now())
+		severity, scanned := 0, false
 		for i := range r.Captures {
 			c := &r.Captures[i]
 			var caseID int64
@@ -110,6 +111,19 @@ func (s *Store) SaveCapture(ctx context.Context, r undox.CaptureAttempt) (*undox
 				}
 			}
 			if err := s.audit(ctx, tx, undox.System, "capture", "item", strconv.FormatInt(r.ItemID, 10), CaptureAuditDetail(c)); err != nil {
+				return err
+			}
+			if c.Scan != nil {
+				if err := s.saveScan(ctx, tx, r.ItemID, c, key, now); err != nil {
+					return err
+				}
+				severity = max(severity, c.Scan.Severity)
+				scanned = true
+			}
+		}
+		if scanned {
+			// The latest scan says how dangerous the page is now.
+			if _, err := tx.ExecContext(ctx, `UPDATE items SET severity = $1 WHERE id = $2`, severity, r.ItemID); err != nil {
 				return err
 			}
 		}
@@ -307,6 +321,32 @@ func (s *Store) captures(ctx context.Context, q querier, where string, args ...a
 	if err != nil {
 		return nil, nil, err
 	}
+	err = s.selectIn(ctx, q, `SELECT capture_id, id, summary, severity, findings_enc FROM scans WHERE capture_id IN `, ids,
+		func(rows *sql.Rows) error {
+			var (
+				id      int64
+				sc      undox.ScanResult
+				summary string
+				sealed  []byte
+			)
+			if err := rows.Scan(&id, &sc.ID, &summary, &sc.Severity, &sealed); err != nil {
+				return err
+			}
+			c := byID[id]
+			sc.Summary = []byte(summary)
+			if key := keys[c.CaseRef]; key != nil && sealed != nil {
+				plain, err := secret.Open(key, sealed, scanContext(c.CaseRef, sc.ID))
+				if err != nil {
+					return err
+				}
+				sc.Findings = plain
+			}
+			c.Scan = &sc
+			return nil
+		})
+	if err != nil {
+		return nil, nil, err
+	}
 	return out, keys, nil
 }
 
@@ -410,4 +450,55 @@ func (s *Store) CaptureFile(ctx context.Context, actor undox.Actor, captureID in
 		return nil, undox.CaptureFile{}, nil, err
 	}
 	return c, file, key, nil
+}
+
+func scanContext(ref string, id int64) string {
+	return "case/" + ref + "/scan/" + strconv.FormatInt(id, 10) + "/findings"
+}
+
+// saveScan keeps a capture's scan: the findings sealed under the case's
+// key, the summary (no values) in plain; and, for each protected person of
+// another case found on the page, a link for an analyst to confirm.
+func (s *Store) saveScan(ctx context.Context, tx *sql.Tx, itemID int64, c *undox.Capture, key []byte, now int64) error {
+	sc := c.Scan
+	if err := tx.QueryRowContext(ctx, `INSERT INTO scans (capture_id, item_id, summary, severity, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+		c.ID, itemID, string(sc.Summary), sc.Severity, now).Scan(&sc.ID); err != nil {
+		return err
+	}
+	sealed, err := secret.Seal(key, sc.Findings, scanContext(c.CaseRef, sc.ID))
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE scans SET findings_enc = $1 WHERE id = $2`, sealed, sc.ID); err != nil {
+		return err
+	}
+	for _, person := range sc.Persons {
+		ref, _, ok := strings.Cut(person, "/")
+		if !ok {
+			continue
+		}
+		var caseID int64
+		var linked int
+		err := tx.QueryRowContext(ctx, `SELECT c.id, (SELECT count(*) FROM case_items ci WHERE ci.case_id = c.id AND ci.item_id = $2)
+            FROM cases c WHERE c.ref = $1 AND c.data_key IS NOT NULL`, ref, itemID).Scan(&caseID, &linked)
+		if errors.Is(err, sql.ErrNoRows) || err == nil && linked > 0 {
+			continue // an erased case, or the item is that case's already
+		}
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO link_suggestions (case_id, item_id, scan_id, kinds, status, created_at)
+            VALUES ($1, $2, $3, $4, 'pending', $5) ON CONFLICT (case_id, item_id) DO NOTHING`,
+			caseID, itemID, sc.ID, strings.Join(sc.PersonKinds[person], ","), now)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			if err := s.audit(ctx, tx, undox.System, "item.link.suggest", "case", ref,
+				"item="+strconv.FormatInt(itemID, 10)+" kinds="+strings.Join(sc.PersonKinds[person], ",")); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -195,7 +195,7 @@ func limit(n int) int {
 }
 
 const itemColumns = `i.id, i.url, i.host, i.status, i.report_count, i.category, i.is_minor, i.priority, i.created_at, i.updated_at,
-    i.capture_attempts, i.capture_error, i.captured_at, i.traced_at, i.host_moved`
+    i.capture_attempts, i.capture_error, i.captured_at, i.traced_at, i.host_moved, i.severity`
 
 func (s *Store) queryItems(ctx context.Context, q querier, rest string, args ...any) ([]*undox.Item, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+itemColumns+` FROM items i `+rest, args...)
@@ -212,7 +212,7 @@ func (s *Store) queryItems(ctx context.Context, q querier, rest string, args ...
 			capAt, trAt  sql.NullInt64
 		)
 		if err := rows.Scan(&it.ID, &it.URL, &it.Host, &it.Status, &it.ReportCount, &it.Category, &it.IsMinor,
-			&it.Priority, &created, &upd, &it.CaptureAttempts, &capErr, &capAt, &trAt, &it.HostMoved); err != nil {
+			&it.Priority, &created, &upd, &it.CaptureAttempts, &capErr, &capAt, &trAt, &it.HostMoved, &it.Severity); err != nil {
 			return nil, err
 		}
 		it.CreatedAt, it.UpdatedAt = fromMicros(created), fromMicros(upd)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"strconv"
+	"strings"
 
 	"github.com/undox/undox"
 	"github.com/undox/undox/secret"
@@ -215,4 +216,105 @@ func (s *Store) WatchIdentifiers(ctx context.Context) ([]*undox.Identifier, int6
 		return nil
 	})
 	return out, gen, err
+}
+
+const linkColumns = `l.id, c.ref, l.item_id, i.url, l.kinds, l.status, COALESCE(l.decided_by, ''), l.created_at, l.decided_at`
+
+func (s *Store) links(ctx context.Context, q querier, where string, args ...any) ([]*undox.LinkSuggestion, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+linkColumns+` FROM link_suggestions l JOIN cases c ON c.id = l.case_id
+        JOIN items i ON i.id = l.item_id `+where+` ORDER BY l.id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*undox.LinkSuggestion{}
+	for rows.Next() {
+		var (
+			l       undox.LinkSuggestion
+			kinds   string
+			at      int64
+			decided sql.NullInt64
+		)
+		if err := rows.Scan(&l.ID, &l.CaseRef, &l.ItemID, &l.URL, &kinds, &l.Status, &l.DecidedBy, &at, &decided); err != nil {
+			return nil, err
+		}
+		l.Kinds = strings.Split(kinds, ",")
+		l.CreatedAt = fromMicros(at)
+		if decided.Valid {
+			t := fromMicros(decided.Int64)
+			l.DecidedAt = &t
+		}
+		out = append(out, &l)
+	}
+	return out, rows.Err()
+}
+
+// LinkSuggestions lists the pages on which scans found a person the case
+// protects, that are not the case's items.
+func (s *Store) LinkSuggestions(ctx context.Context, actor undox.Actor, ref string) ([]*undox.LinkSuggestion, error) {
+	if err := actor.Require(undox.PermReadCases); err != nil {
+		return nil, err
+	}
+	var out []*undox.LinkSuggestion
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := s.loadCase(ctx, tx, `c.ref = $1`, ref); err != nil {
+			return err
+		}
+		var err error
+		if out, err = s.links(ctx, tx, `WHERE c.ref = $1`, ref); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, actor, "link.list", "case", ref, "count="+strconv.Itoa(len(out)))
+	})
+	return out, err
+}
+
+// DecideLink confirms a suggestion (the item joins the case, as if the case
+// had reported it) or rejects it.
+func (s *Store) DecideLink(ctx context.Context, actor undox.Actor, id int64, confirm bool) (*undox.LinkSuggestion, error) {
+	if err := actor.Require(undox.PermActCases); err != nil {
+		return nil, err
+	}
+	var out *undox.LinkSuggestion
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		ls, err := s.links(ctx, tx, `WHERE l.id = $1`, id)
+		if err != nil {
+			return err
+		}
+		if len(ls) == 0 {
+			return notFound("link suggestion")
+		}
+		l := ls[0]
+		if l.Status != "pending" {
+			return undox.Errorf(undox.ETRANSITION, "the suggestion was %s already", l.Status)
+		}
+		status, now := "rejected", micros(s.now())
+		if confirm {
+			status = "confirmed"
+			if _, err := tx.ExecContext(ctx, `INSERT INTO case_items (case_id, item_id, created_at)
+                SELECT id, $2, $3 FROM cases WHERE ref = $1 ON CONFLICT DO NOTHING`, l.CaseRef, l.ItemID, now); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE items SET report_count = report_count + 1, updated_at = $2 WHERE id = $1`, l.ItemID, now); err != nil {
+				return err
+			}
+			// The case gets its own evidence of the page.
+			if err := s.enqueue(ctx, tx, undox.CaptureJob{ItemID: l.ItemID, RequestedBy: actor.Label()}); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE link_suggestions SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4`,
+			status, actor.Label(), now, id); err != nil {
+			return err
+		}
+		if err := s.audit(ctx, tx, actor, "link."+status, "case", l.CaseRef, "item="+strconv.FormatInt(l.ItemID, 10)); err != nil {
+			return err
+		}
+		ls, err = s.links(ctx, tx, `WHERE l.id = $1`, id)
+		if err == nil {
+			out = ls[0]
+		}
+		return err
+	})
+	return out, err
 }

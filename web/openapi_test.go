@@ -1207,6 +1207,63 @@ func TestOpenAPIWalk(t *testing.T) {
 		api.do(t, "POST", path, nil, bearer(auditor)).problem(t, 403, undox.EFORBIDDEN)
 	})
 
+	t.Run("protected persons", func(t *testing.T) {
+		path := "/api/v1/cases/" + rcptA.CaseRef + "/identifiers"
+		var id undox.Identifier
+		api.do(t, "POST", path, map[string]any{"kind": "phone", "value": "06 98 76 54 32"}, bearer(analyst)).ok(t, 201, &id)
+		assert.Equal(t, 1, id.Person)
+		api.do(t, "POST", path, map[string]any{"person": 2, "kind": "name", "value": "Syntha Testperson"}, bearer(analyst)).ok(t, 201, nil)
+		api.do(t, "POST", path, map[string]any{"kind": "phone", "value": "x"}, bearer(auditor)).problem(t, 403, undox.EFORBIDDEN)
+		api.do(t, "POST", path, map[string]any{"kind": "shoe_size", "value": "42"}, bearer(analyst), nonconforming()).problem(t, 400, undox.EINVALID)
+		var list struct{ Identifiers []undox.Identifier }
+		api.do(t, "GET", path, nil, bearer(auditor)).ok(t, 200, &list)
+		require.Len(t, list.Identifiers, 2)
+		assert.Equal(t, "06 98 76 54 32", list.Identifiers[0].Value)
+		api.do(t, "DELETE", path+"/"+strconv.FormatInt(id.ID, 10), nil, bearer(analyst)).ok(t, 204, nil)
+		api.do(t, "DELETE", path+"/"+strconv.FormatInt(id.ID, 10), nil, bearer(analyst)).problem(t, 404, undox.ENOTFOUND)
+		api.do(t, "GET", path, nil, bearer(auditor)).ok(t, 200, &list)
+		require.Len(t, list.Identifiers, 1)
+
+		// A scan of another case's page found case A's person: a link
+		// for an analyst to confirm.
+		var rcpt undox.Receipt
+		api.do(t, "POST", "/api/v1/reports", map[string]any{"urls": []string{"https://forum.example/t/99"}}).ok(t, 201, &rcpt)
+		var d undox.Case
+		api.do(t, "GET", "/api/v1/cases/"+rcpt.CaseRef, nil, bearer(analyst)).ok(t, 200, &d)
+		itemID := d.Items[0].ID
+		target, err := e.store.CaptureTarget(e.ctx, itemID)
+		require.NoError(t, err)
+		person := undox.PersonID(rcptA.CaseRef, 2)
+		_, err = e.store.SaveCapture(e.ctx, undox.CaptureAttempt{ItemID: itemID, Observe: undox.ObserveCaptured, Captures: []undox.Capture{{
+			CaseRef: target.Cases[0].Ref, FetchedAt: time.Now(), RequestedBy: "system", HTTPStatus: 200, Files: []undox.CaptureFile{},
+			Scan: &undox.ScanResult{Findings: []byte(`[]`), Summary: []byte(`{"kinds":{}}`), Severity: 55,
+				Persons: []string{person}, PersonKinds: map[string][]string{person: {"name", "school"}}}}}})
+		require.NoError(t, err)
+		var links struct{ Links []undox.LinkSuggestion }
+		api.do(t, "GET", "/api/v1/cases/"+rcptA.CaseRef+"/links", nil, bearer(auditor)).ok(t, 200, &links)
+		require.Len(t, links.Links, 1)
+		l := links.Links[0]
+		assert.Equal(t, itemID, l.ItemID)
+		assert.Equal(t, []string{"name", "school"}, l.Kinds)
+		assert.Equal(t, "pending", l.Status)
+		linkPath := "/api/v1/links/" + strconv.FormatInt(l.ID, 10)
+		api.do(t, "POST", linkPath+"/confirm", nil, bearer(auditor)).problem(t, 403, undox.EFORBIDDEN)
+		api.do(t, "POST", linkPath+"/confirm", nil, bearer(analyst)).ok(t, 200, &l)
+		assert.Equal(t, "confirmed", l.Status)
+		api.do(t, "POST", linkPath+"/reject", nil, bearer(analyst)).problem(t, 409, undox.ETRANSITION)
+		api.do(t, "POST", "/api/v1/links/999999/reject", nil, bearer(analyst)).problem(t, 404, undox.ENOTFOUND)
+		var a undox.Case
+		api.do(t, "GET", "/api/v1/cases/"+rcptA.CaseRef, nil, bearer(analyst)).ok(t, 200, &a)
+		var urls []string
+		for _, it := range a.Items {
+			urls = append(urls, it.URL)
+		}
+		assert.Contains(t, urls, l.URL, "the confirmed page is the case's item now")
+		var it struct{ Severity int }
+		api.do(t, "GET", "/api/v1/items/"+strconv.FormatInt(itemID, 10), nil, bearer(analyst)).ok(t, 200, &it)
+		assert.Equal(t, 55, it.Severity)
+	})
+
 	t.Run("traces", func(t *testing.T) {
 		var c undox.Case
 		api.do(t, "GET", "/api/v1/cases/"+rcptD.CaseRef, nil, bearer(analyst)).ok(t, 200, &c)
@@ -1379,6 +1436,8 @@ func TestOpenAPIPermissions(t *testing.T) {
 		// No channel: refused by the server once the role may write.
 		"POST /api/v1/contacts":     map[string]any{"scope": "domain", "key": "x.example", "role": "host", "name": "n"},
 		"PUT /api/v1/contacts/{id}": map[string]any{"scope": "domain", "key": "x.example", "role": "host", "name": "n"},
+		// An unknown case.
+		"POST /api/v1/cases/{ref}/identifiers": map[string]any{"kind": "name", "value": "n"},
 	}
 	doc := e.v.doc
 	n := 0

@@ -40,6 +40,11 @@ type Store interface {
 	RequestTrace(ctx context.Context, actor undox.Actor, itemID int64) error
 	AcknowledgeMove(ctx context.Context, actor undox.Actor, itemID int64) error
 	undox.ContactBook
+	AddIdentifier(ctx context.Context, actor undox.Actor, ref string, person int, kind, value string) (*undox.Identifier, error)
+	Identifiers(ctx context.Context, actor undox.Actor, ref string) ([]*undox.Identifier, error)
+	RemoveIdentifier(ctx context.Context, actor undox.Actor, ref string, id int64) error
+	LinkSuggestions(ctx context.Context, actor undox.Actor, ref string) ([]*undox.LinkSuggestion, error)
+	DecideLink(ctx context.Context, actor undox.Actor, id int64, confirm bool) (*undox.LinkSuggestion, error)
 }
 
 // Jobs lists jobs that fail.
@@ -167,6 +172,12 @@ func (s *Server) table() []route {
 		{"PUT", "/api/v1/cases/{ref}/hold", staff(undox.PermLegalHold, s.withRef(s.setHold))},
 		{"DELETE", "/api/v1/cases/{ref}/hold", staff(undox.PermLegalHold, s.withRef(s.liftHold))},
 		{"POST", "/api/v1/cases/{ref}/status-token", staff(undox.PermActCases, s.withRef(s.rotateToken))},
+		{"GET", "/api/v1/cases/{ref}/identifiers", staff(undox.PermReadCases, s.withRef(s.listIdentifiers))},
+		{"POST", "/api/v1/cases/{ref}/identifiers", staff(undox.PermActCases, s.withRef(s.addIdentifier))},
+		{"DELETE", "/api/v1/cases/{ref}/identifiers/{id}", staff(undox.PermActCases, s.withRef(s.removeIdentifier))},
+		{"GET", "/api/v1/cases/{ref}/links", staff(undox.PermReadCases, s.withRef(s.listLinks))},
+		{"POST", "/api/v1/links/{id}/confirm", staff(undox.PermActCases, s.decideLink(true))},
+		{"POST", "/api/v1/links/{id}/reject", staff(undox.PermActCases, s.decideLink(false))},
 		{"GET", "/api/v1/items", staff(undox.PermReadCases, s.listItems)},
 		{"GET", "/api/v1/items/{id}", staff(undox.PermReadCases, s.getItem)},
 		{"POST", "/api/v1/items/{id}/actions/{action}", staff(undox.PermActItems, s.itemAction)},
