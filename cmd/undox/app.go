@@ -26,6 +26,7 @@ import (
 	"github.com/undox/undox/capture/screenshot"
 	"github.com/undox/undox/intake"
 	"github.com/undox/undox/job"
+	"github.com/undox/undox/personal"
 	"github.com/undox/undox/secret"
 	"github.com/undox/undox/sqlstore"
 	"github.com/undox/undox/trace"
@@ -156,7 +157,8 @@ func (a *app) captureService(c *config) (*capture.Service, error) {
 		return nil, err
 	}
 	cfg := capture.Config{Store: a.store, Blobs: a.blobs, Fetcher: page, ImageFetcher: images,
-		MaxImages: c.fetch.maxImages, Vantage: vantage(&c.fetch), Logger: a.log}
+		MaxImages: c.fetch.maxImages, Vantage: vantage(&c.fetch), Logger: a.log,
+		Scanner: &personal.Scanner{Now: time.Now}}
 	if cfg.MaxImages == 0 {
 		cfg.MaxImages = -1
 	}
