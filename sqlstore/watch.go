@@ -318,3 +318,38 @@ func (s *Store) DecideLink(ctx context.Context, actor undox.Actor, id int64, con
 	})
 	return out, err
 }
+
+// PersonIdentifiers returns the values of one protected person's
+// identifiers of one kind (person as undox.PersonID makes it), to confirm
+// a watch match; only undox itself reads them.
+func (s *Store) PersonIdentifiers(ctx context.Context, person, kind string) ([]string, error) {
+	ref, num, ok := strings.Cut(person, "/")
+	n, err := strconv.Atoi(num)
+	if !ok || err != nil {
+		return nil, nil
+	}
+	var out []string
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		var caseID int64
+		err := tx.QueryRowContext(ctx, `SELECT id FROM cases WHERE ref = $1`, ref).Scan(&caseID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		key, err := s.caseKey(ctx, tx, caseID)
+		if err != nil || key == nil {
+			return err
+		}
+		ids, err := s.identifiers(ctx, tx, `WHERE i.case_id = $1 AND i.person = $2 AND i.kind = $3 AND i.removed_at IS NULL`,
+			map[string][]byte{ref: key}, caseID, n, kind)
+		for _, it := range ids {
+			if it.Value != "" {
+				out = append(out, it.Value)
+			}
+		}
+		return err
+	})
+	return out, err
+}

@@ -156,9 +156,13 @@ func (a *app) captureService(c *config) (*capture.Service, error) {
 	if a.shooter, err = c.fetch.shooter(page, a.log); err != nil {
 		return nil, err
 	}
+	w, err := a.newWatch()
+	if err != nil {
+		return nil, err
+	}
 	cfg := capture.Config{Store: a.store, Blobs: a.blobs, Fetcher: page, ImageFetcher: images,
 		MaxImages: c.fetch.maxImages, Vantage: vantage(&c.fetch), Logger: a.log,
-		Scanner: &personal.Scanner{Now: time.Now}}
+		Scanner: &personal.Scanner{Matcher: w, Now: time.Now}}
 	if cfg.MaxImages == 0 {
 		cfg.MaxImages = -1
 	}

@@ -55,6 +55,7 @@ type config struct {
 	logLevel   string
 	secretKey  string // the key itself (UNDOX_SECRET_KEY), else the file
 	auditKey   string // the audit signing key itself (UNDOX_AUDIT_SIGNING_KEY), else DATA/audit-signing.key
+	watchKey   string // the watch index key itself (UNDOX_WATCH_KEY), else DATA/watch.key
 	secretFile string
 
 	addr             string
@@ -173,6 +174,9 @@ func (c *config) finish(env []string) error {
 		}
 		if v, ok := strings.CutPrefix(kv, "UNDOX_AUDIT_SIGNING_KEY="); ok {
 			c.auditKey = v
+		}
+		if v, ok := strings.CutPrefix(kv, "UNDOX_WATCH_KEY="); ok {
+			c.watchKey = v
 		}
 	}
 	abs, err := filepath.Abs(c.data)

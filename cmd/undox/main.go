@@ -40,6 +40,12 @@ Usage:
                      who hosts a page and whom to notify: DNS, RDAP, WHOIS, CDN, security.txt
   undox rdap refresh --dir DIR
                      fetch the IANA RDAP bootstrap files (on a machine with internet)
+  undox scan FILE|- [--identifiers FILE.jsonl] [--json]
+                     personal data on a page, and the protected persons it doxes
+  echo VALUE | undox watch add --case REF --kind KIND
+                     watch for an identifier of a protected person (read from standard input)
+  undox watch reindex [--rotate-key]
+                     rebuild the watch index (under a new key)
   undox policy default|check FILE
                      print the default takedown policy, or validate a policy file
   undox contacts add|list|remove
@@ -94,6 +100,10 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 		return traceCmd(ctx, rest, env, stdout, stderr)
 	case "rdap":
 		return rdapRefreshCmd(ctx, rest, env, stdout, stderr)
+	case "watch":
+		return watchCmd(ctx, rest, env, os.Stdin, stdout, stderr)
+	case "scan":
+		return scanCmd(ctx, rest, env, os.Stdin, stdout, stderr)
 	case "policy":
 		return policyCmd(ctx, rest, env, stdout, stderr)
 	case "contacts":
