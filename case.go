@@ -125,6 +125,18 @@ type ItemFilter struct {
 	Host   string
 	After  int64
 	Limit  int
+	// Queue orders the items as the analysts' work queue: by priority
+	// (minors, referral-only content, category), then severity (the latest
+	// scan: whom the page doxes and how), then waiting time (oldest
+	// first). AfterQueue is the position to continue after.
+	Queue      bool
+	AfterQueue *QueuePosition
+}
+
+// QueuePosition is an item's place in the work queue.
+type QueuePosition struct {
+	Priority, Severity int
+	ID                 int64
 }
 
 // Priority orders the work queue: minors first, then referral-only content,

@@ -286,14 +286,23 @@ func (s *Store) Items(ctx context.Context, actor undox.Actor, f undox.ItemFilter
 	if f.Host != "" {
 		where = append(where, "i.host = "+arg(strings.ToLower(f.Host)))
 	}
-	if f.After > 0 {
+	if f.After > 0 && !f.Queue {
 		where = append(where, "i.id < "+arg(f.After))
+	}
+	if p := f.AfterQueue; f.Queue && p != nil {
+		pr, sv, id := arg(p.Priority), arg(p.Severity), arg(p.ID)
+		where = append(where, "(i.priority < "+pr+" OR i.priority = "+pr+" AND i.severity < "+sv+
+			" OR i.priority = "+pr+" AND i.severity = "+sv+" AND i.id > "+id+")")
 	}
 	q := ""
 	if len(where) > 0 {
 		q = "WHERE " + strings.Join(where, " AND ")
 	}
-	q += " ORDER BY i.id DESC LIMIT " + arg(limit(f.Limit))
+	if f.Queue {
+		q += " ORDER BY i.priority DESC, i.severity DESC, i.id ASC LIMIT " + arg(limit(f.Limit))
+	} else {
+		q += " ORDER BY i.id DESC LIMIT " + arg(limit(f.Limit))
+	}
 	return s.queryItems(ctx, s.db.SQL, q, args...)
 }
 

@@ -487,7 +487,19 @@ func (s *Server) listItems(w http.ResponseWriter, r *http.Request, a undox.Actor
 	q := r.URL.Query()
 	f := undox.ItemFilter{Status: q.Get("status")}
 	var err error
-	if f.Host, err = undox.CheckText("host", q.Get("host"), 253); err == nil {
+	switch q.Get("order") {
+	case "", "newest":
+	case "queue":
+		f.Queue = true
+	default:
+		err = undox.Invalid("order", "order is newest or queue")
+	}
+	if err == nil {
+		f.Host, err = undox.CheckText("host", q.Get("host"), 253)
+	}
+	if err == nil && f.Queue {
+		f.AfterQueue, err = parseQueueCursor(q.Get("after"))
+	} else if err == nil {
 		f.After, err = parseCursor(q.Get("after"))
 	}
 	if err == nil {
@@ -505,7 +517,35 @@ func (s *Server) listItems(w http.ResponseWriter, r *http.Request, a undox.Actor
 		s.fail(w, r, err)
 		return
 	}
+	if f.Queue {
+		var next *string
+		if len(items) == f.Limit {
+			last := items[len(items)-1]
+			c := base64.RawURLEncoding.EncodeToString([]byte(fmt.Sprintf("q:%d:%d:%d", last.Priority, last.Severity, last.ID)))
+			next = &c
+		}
+		if items == nil {
+			items = []*undox.Item{}
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"items": items, "next": next})
+		return
+	}
 	writePage(w, "items", items, f.Limit, func(it *undox.Item) int64 { return it.ID })
+}
+
+// parseQueueCursor reads the cursor of a page of the work queue.
+func parseQueueCursor(v string) (*undox.QueuePosition, error) {
+	if v == "" {
+		return nil, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(v)
+	var p undox.QueuePosition
+	if err == nil {
+		if n, _ := fmt.Sscanf(string(b), "q:%d:%d:%d", &p.Priority, &p.Severity, &p.ID); n == 3 && p.ID > 0 {
+			return &p, nil
+		}
+	}
+	return nil, undox.Invalid("after", "not a cursor given by a previous page")
 }
 
 func itemID(r *http.Request) (int64, error) {

@@ -1262,6 +1262,54 @@ func TestOpenAPIWalk(t *testing.T) {
 		var it struct{ Severity int }
 		api.do(t, "GET", "/api/v1/items/"+strconv.FormatInt(itemID, 10), nil, bearer(analyst)).ok(t, 200, &it)
 		assert.Equal(t, 55, it.Severity)
+
+		// The work queue: priority, then severity, then waiting time; a
+		// page at a time.
+		type queued struct {
+			ID       int64
+			Priority int
+			Severity int
+		}
+		var all []queued
+		after := ""
+		for range 100 {
+			var page struct {
+				Items []queued
+				Next  *string
+			}
+			api.do(t, "GET", "/api/v1/items?order=queue&limit=2"+after, nil, bearer(analyst)).ok(t, 200, &page)
+			all = append(all, page.Items...)
+			if page.Next == nil {
+				break
+			}
+			after = "&after=" + *page.Next
+		}
+		var newest struct{ Items []queued }
+		api.do(t, "GET", "/api/v1/items?limit=500", nil, bearer(analyst)).ok(t, 200, &newest)
+		require.Len(t, all, len(newest.Items), "every item once")
+		for i := 1; i < len(all); i++ {
+			a, b := all[i-1], all[i]
+			assert.True(t, a.Priority > b.Priority || a.Priority == b.Priority && (a.Severity > b.Severity ||
+				a.Severity == b.Severity && a.ID < b.ID), "queue order at %d: %+v before %+v", i, a, b)
+		}
+		// The severe page comes before the pages of its priority that
+		// no scan found dangerous.
+		pos, prio, others := map[int64]int{}, 0, 0
+		for i, q := range all {
+			pos[q.ID] = i
+			if q.ID == itemID {
+				prio = q.Priority
+			}
+		}
+		for _, q := range all {
+			if q.Priority == prio && q.ID != itemID {
+				others++
+				assert.Less(t, pos[itemID], pos[q.ID])
+			}
+		}
+		assert.Positive(t, others)
+		api.do(t, "GET", "/api/v1/items?order=oldest", nil, bearer(analyst), nonconforming()).problem(t, 400, undox.EINVALID)
+		api.do(t, "GET", "/api/v1/items?order=queue&after=bm9wZQ", nil, bearer(analyst)).problem(t, 400, undox.EINVALID)
 	})
 
 	t.Run("traces", func(t *testing.T) {
