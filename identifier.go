@@ -59,7 +59,7 @@ type LinkSuggestion struct {
 	CaseRef   string     `json:"case"`
 	ItemID    int64      `json:"item_id"`
 	URL       string     `json:"url"`
-	Kinds     []string   `json:"kinds"` // the identifier kinds that matched
+	Kinds     []string   `json:"kinds"`  // the identifier kinds that matched
 	Status    string     `json:"status"` // pending, confirmed, rejected
 	DecidedBy string     `json:"decided_by,omitempty"`
 	CreatedAt time.Time  `json:"created_at"`
