@@ -90,8 +90,9 @@ func TestScanCommand(t *testing.T) {
 	require.Equal(t, []string{"p1"}, res.Doxes)
 	require.GreaterOrEqual(t, res.Severity, 80, "a minor's name, address and phone")
 
-	out, err = runCmd(t, nil, "scan", page)
+	out, err = runCmd(t, nil, "scan", page, "--data", t.TempDir()) // the configured watch: nobody registered
 	require.NoError(t, err, out)
+	require.NotContains(t, out, "protected")
 	require.Contains(t, out, "severity:")
 	_, err = runCmd(t, nil, "scan")
 	require.Equal(t, 2, exitCode(err))
