@@ -59,6 +59,19 @@ type Item struct {
 	// Severity (0–100) is how dangerous the page is by its latest scan:
 	// whom it doxes, a minor, a home address, an ID number, photos.
 	Severity int `json:"severity"`
+	// Notices sent or prepared for the item, oldest first; only on the
+	// items of a case.
+	Notices []NoticeSummary `json:"notices,omitempty"`
+}
+
+// NoticeSummary is a notice as a case's item lists it.
+type NoticeSummary struct {
+	ID        int64      `json:"id"`
+	Role      string     `json:"role"`
+	Recipient string     `json:"recipient"`
+	Status    string     `json:"status"`
+	SentAt    *time.Time `json:"sent_at"`
+	Deadline  *time.Time `json:"deadline"`
 }
 
 // Report is what a victim (or a partner system, for one row of an import)

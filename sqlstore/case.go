@@ -1,10 +1,12 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -127,6 +129,39 @@ func (s *Store) loadCase(ctx context.Context, q querier, where string, arg any) 
 		return nil, err
 	}
 	c.Items, err = s.queryItems(ctx, q, `JOIN case_items ci ON ci.item_id = i.id WHERE ci.case_id = $1 ORDER BY i.id`, c.ID)
+	if err != nil || len(c.Items) == 0 {
+		return c, err
+	}
+	byID := map[int64]*undox.Item{}
+	ids := make([]any, len(c.Items))
+	for i, it := range c.Items {
+		byID[it.ID], ids[i] = it, it.ID
+		it.Notices = []undox.NoticeSummary{}
+	}
+	err = s.selectIn(ctx, q, `SELECT item_id, id, role, organisation, status, sent_at, deadline FROM notices WHERE item_id IN `, ids,
+		func(rows *sql.Rows) error {
+			var (
+				n              undox.NoticeSummary
+				item           int64
+				sent, deadline sql.NullInt64
+			)
+			if err := rows.Scan(&item, &n.ID, &n.Role, &n.Recipient, &n.Status, &sent, &deadline); err != nil {
+				return err
+			}
+			if sent.Valid {
+				t := fromMicros(sent.Int64)
+				n.SentAt = &t
+			}
+			if deadline.Valid {
+				t := fromMicros(deadline.Int64)
+				n.Deadline = &t
+			}
+			byID[item].Notices = append(byID[item].Notices, n)
+			return nil
+		})
+	for _, it := range c.Items {
+		slices.SortFunc(it.Notices, func(a, b undox.NoticeSummary) int { return cmp.Compare(a.ID, b.ID) })
+	}
 	return c, err
 }
 

@@ -23,6 +23,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"reflect"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -47,6 +48,7 @@ import (
 	"github.com/undox/undox/job"
 	"github.com/undox/undox/secret"
 	"github.com/undox/undox/sqlstore"
+	"github.com/undox/undox/takedown"
 	"github.com/undox/undox/web"
 )
 
@@ -534,6 +536,7 @@ func newEnv(t *testing.T, configure func(*web.Config)) *env {
 	retention, err := undox.ParseRetention("") // keep everything: nothing is erased behind the test's back
 	require.NoError(t, err)
 	e.queue = stack.Queue(t, job.Config{
+		Register:         takedown.Register(nil),
 		Logger:           quietLogger(),
 		Workers:          2,
 		Retention:        retention,
@@ -1374,6 +1377,115 @@ func TestOpenAPIWalk(t *testing.T) {
 		api.do(t, "PUT", "/api/v1/contacts/999999", entry, bearer(analyst)).problem(t, 404, undox.ENOTFOUND)
 	})
 
+	t.Run("notices", func(t *testing.T) {
+		var rcpt undox.Receipt
+		api.do(t, "POST", "/api/v1/reports", map[string]any{"urls": []string{"https://paste.example/notice"}, "category": "doxing"}).ok(t, 201, &rcpt)
+		var c undox.Case
+		api.do(t, "GET", "/api/v1/cases/"+rcpt.CaseRef, nil, bearer(analyst)).ok(t, 200, &c)
+		id := c.Items[0].ID
+		path := "/api/v1/items/" + strconv.FormatInt(id, 10)
+		// What capture and the trace job record (their own tests run them).
+		_, err := e.store.ObserveItem(e.ctx, id, undox.ObserveCaptured, "", nil)
+		require.NoError(t, err)
+		_, err = e.store.SaveTrace(e.ctx, id, "net:HOST", []byte(`{"recipients":[{"role":"host","organisation":"Example Hosting","email":"abuse@hosting.example","notify":true,"source":"rdap"}]}`))
+		require.NoError(t, err)
+
+		api.do(t, "POST", path+"/confirm", map[string]string{"reason": "doxes a home address"}, bearer(auditor)).problem(t, 403, undox.EFORBIDDEN)
+		var confirmed struct {
+			Item   undox.Item    `json:"item"`
+			Notice *undox.Notice `json:"notice"`
+		}
+		api.do(t, "POST", path+"/confirm", map[string]string{"reason": "doxes a home address"}, bearer(analyst)).ok(t, 200, &confirmed)
+		assert.Equal(t, undox.ItemConfirmed, confirmed.Item.Status)
+		require.NotNil(t, confirmed.Notice)
+		assert.Equal(t, undox.NoticePrepared, confirmed.Notice.Status)
+		assert.Equal(t, "abuse@hosting.example", confirmed.Notice.Address)
+		api.do(t, "POST", path+"/confirm", nil, bearer(analyst)).problem(t, 409, undox.ETRANSITION)
+		api.do(t, "POST", "/api/v1/items/999999/confirm", nil, bearer(analyst)).problem(t, 404, undox.ENOTFOUND)
+
+		// The approval queues the send job (this process sends nothing:
+		// package takedown's tests send for real).
+		nid := strconv.FormatInt(confirmed.Notice.ID, 10)
+		api.do(t, "POST", "/api/v1/notices/"+nid+"/approve", nil, bearer(auditor)).problem(t, 403, undox.EFORBIDDEN)
+		var n undox.Notice
+		api.do(t, "POST", "/api/v1/notices/"+nid+"/approve", nil, bearer(analyst)).ok(t, 202, &n)
+		assert.Equal(t, undox.NoticeApproved, n.Status)
+		api.do(t, "POST", "/api/v1/notices/"+nid+"/approve", nil, bearer(analyst)).problem(t, 409, undox.ETRANSITION)
+		api.do(t, "POST", "/api/v1/notices/999999/approve", nil, bearer(analyst)).problem(t, 404, undox.ENOTFOUND)
+		// The case lists its items' notices.
+		var withNotices struct {
+			Items []struct {
+				ID      int64
+				Notices []undox.NoticeSummary
+			}
+		}
+		api.do(t, "GET", "/api/v1/cases/"+caseRefOf(t, e, confirmed.Item.ID), nil, bearer(analyst)).ok(t, 200, &withNotices)
+		var listed []undox.NoticeSummary
+		for _, it := range withNotices.Items {
+			if it.ID == confirmed.Item.ID {
+				listed = it.Notices
+			}
+		}
+		require.Len(t, listed, 1)
+		assert.Equal(t, n.ID, listed[0].ID)
+		assert.Equal(t, string(undox.NoticeApproved), listed[0].Status)
+		assert.Equal(t, "host", listed[0].Role)
+
+		// What the send job records (package takedown's tests send for real).
+		token, err := secret.Token(32)
+		require.NoError(t, err)
+		_, err = e.store.SaveRendered(e.ctx, n.ID, sqlstore.Rendered{MessageID: "<undox-notice-1@hotline.example>",
+			Subject: "Notice: https://paste.example/notice", Text: "The notice's text.", Message: []byte("m"), TokenHash: secret.Hash(token)})
+		require.NoError(t, err)
+		require.NoError(t, e.store.MarkNoticeSending(e.ctx, n.ID))
+		require.NoError(t, e.store.MarkNoticeSent(e.ctx, n.ID, time.Now().Add(48*time.Hour)))
+
+		var list struct{ Notices []undox.Notice }
+		api.do(t, "GET", path+"/notices", nil, bearer(auditor)).ok(t, 200, &list)
+		require.Len(t, list.Notices, 1)
+		assert.Equal(t, undox.NoticeSent, list.Notices[0].Status)
+		assert.NotNil(t, list.Notices[0].SentAt)
+		assert.NotNil(t, list.Notices[0].Deadline)
+		api.do(t, "GET", path+"/notices", nil, bearer(partner)).problem(t, 403, undox.EFORBIDDEN)
+		api.do(t, "GET", "/api/v1/items/999999/notices", nil, bearer(auditor)).problem(t, 404, undox.ENOTFOUND)
+
+		// The response page: opening it records nothing.
+		r := api.do(t, "GET", "/respond/"+token, nil)
+		r.ok(t, 200, nil)
+		assert.Equal(t, "no-store", r.header.Get("Cache-Control"))
+		page := string(r.body)
+		assert.Contains(t, page, "The notice&#39;s text.")
+		assert.Contains(t, page, `<form method="post" action="/respond/`+token+`">`)
+		assert.NotContains(t, page, "<script")
+		m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(page)
+		require.NotNil(t, m)
+		csrf := m[1]
+		api.do(t, "GET", path+"/notices", nil, bearer(auditor)).ok(t, 200, &list)
+		assert.Empty(t, list.Notices[0].Responses)
+
+		form := func(v url.Values) raw { return raw{"application/x-www-form-urlencoded", []byte(v.Encode())} }
+		// Without the form's token, or from another site: refused.
+		api.do(t, "POST", "/respond/"+token, form(url.Values{"kind": {"removed"}})).ok(t, 403, nil)
+		api.do(t, "POST", "/respond/"+token, form(url.Values{"kind": {"removed"}, "csrf": {csrf + "x"}})).ok(t, 403, nil)
+		api.do(t, "POST", "/respond/"+token, form(url.Values{"kind": {"removed"}, "csrf": {csrf}}),
+			header("Origin", "https://evil.example")).ok(t, 403, nil)
+		api.do(t, "POST", "/respond/"+token, form(url.Values{"kind": {"disputed"}, "csrf": {csrf}})).ok(t, 400, nil)
+		api.do(t, "GET", path+"/notices", nil, bearer(auditor)).ok(t, 200, &list)
+		assert.Empty(t, list.Notices[0].Responses)
+
+		r = api.do(t, "POST", "/respond/"+token, form(url.Values{"kind": {"removed"}, "csrf": {csrf}, "detail": {"taken down"}}),
+			header("Origin", e.srv.URL))
+		r.ok(t, 200, nil)
+		assert.Contains(t, string(r.body), "was recorded")
+		api.do(t, "GET", path+"/notices", nil, bearer(auditor)).ok(t, 200, &list)
+		require.Len(t, list.Notices[0].Responses, 1)
+		assert.Equal(t, undox.ResponseRemoved, list.Notices[0].Responses[0].Kind)
+		assert.Equal(t, undox.NoticeAnswered, list.Notices[0].Status)
+
+		api.do(t, "GET", "/respond/"+strings.Repeat("x", 30), nil).ok(t, 404, nil)
+		api.do(t, "POST", "/respond/"+strings.Repeat("x", 30), form(url.Values{"kind": {"removed"}, "csrf": {csrf}})).ok(t, 404, nil)
+	})
+
 	t.Run("case audit", func(t *testing.T) {
 		var a struct{ Entries []undox.AuditEntry }
 		api.do(t, "GET", "/api/v1/cases/"+rcptA.CaseRef+"/audit", nil, bearer(supervisor)).ok(t, 200, &a)
@@ -1486,6 +1598,8 @@ func TestOpenAPIPermissions(t *testing.T) {
 		"PUT /api/v1/contacts/{id}": map[string]any{"scope": "domain", "key": "x.example", "role": "host", "name": "n"},
 		// An unknown case.
 		"POST /api/v1/cases/{ref}/identifiers": map[string]any{"kind": "name", "value": "n"},
+		// An unknown item.
+		"POST /api/v1/items/{id}/confirm": map[string]string{"reason": "test"},
 	}
 	doc := e.v.doc
 	n := 0
@@ -1625,4 +1739,12 @@ func tokenID(t testing.TB, e *env, name string) string {
 	var id int64
 	require.NoError(t, e.store.DB().SQL.QueryRow(`SELECT id FROM tokens WHERE name = $1`, name).Scan(&id))
 	return strconv.FormatInt(id, 10) + ":" + name
+}
+
+// caseRefOf returns the reference of a case that an item belongs to.
+func caseRefOf(t testing.TB, e *env, itemID int64) string {
+	t.Helper()
+	var ref string
+	require.NoError(t, e.store.DB().SQL.QueryRow(`SELECT c.ref FROM cases c JOIN case_items ci ON ci.case_id = c.id WHERE ci.item_id = $1`, itemID).Scan(&ref))
+	return ref
 }

@@ -45,6 +45,10 @@ type Store interface {
 	RemoveIdentifier(ctx context.Context, actor undox.Actor, ref string, id int64) error
 	LinkSuggestions(ctx context.Context, actor undox.Actor, ref string) ([]*undox.LinkSuggestion, error)
 	DecideLink(ctx context.Context, actor undox.Actor, id int64, confirm bool) (*undox.LinkSuggestion, error)
+	undox.NoticeStore
+	NoticeByToken(ctx context.Context, tokenHash []byte) (*undox.Notice, error)
+	ResponseByToken(ctx context.Context, tokenHash []byte, r undox.NoticeResponse) (*undox.Notice, error)
+	ResponseFormKey() []byte
 }
 
 // Jobs lists jobs that fail.
@@ -156,6 +160,8 @@ func (s *Server) table() []route {
 		{"GET", "/readyz", http.HandlerFunc(s.readyz)},
 		{"GET", "/metrics", promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{})},
 		{"GET", "/status/{token}", http.HandlerFunc(s.statusPage)},
+		{"GET", "/respond/{token}", http.HandlerFunc(s.respondGet)},
+		{"POST", "/respond/{token}", http.HandlerFunc(s.respondPost)},
 
 		{"GET", "/api/v1/openapi.json", http.HandlerFunc(s.openapi)},
 		{"GET", "/api/v1/categories", http.HandlerFunc(s.categories)},
@@ -187,6 +193,9 @@ func (s *Server) table() []route {
 		{"GET", "/api/v1/items/{id}/traces", staff(undox.PermReadCases, s.itemTraces)},
 		{"POST", "/api/v1/items/{id}/traces", staff(undox.PermActItems, s.requestTrace)},
 		{"POST", "/api/v1/items/{id}/host-moved/acknowledge", staff(undox.PermActItems, s.acknowledgeMove)},
+		{"POST", "/api/v1/items/{id}/confirm", staff(undox.PermActItems, s.confirmItem)},
+		{"GET", "/api/v1/items/{id}/notices", staff(undox.PermReadCases, s.itemNotices)},
+		{"POST", "/api/v1/notices/{id}/approve", staff(undox.PermActItems, s.approveNotice)},
 		{"GET", "/api/v1/contacts", staff(undox.PermReadCases, s.listContacts)},
 		{"POST", "/api/v1/contacts", staff(undox.PermContacts, s.createContact)},
 		{"PUT", "/api/v1/contacts/{id}", staff(undox.PermContacts, s.updateContact)},

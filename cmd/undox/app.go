@@ -29,6 +29,7 @@ import (
 	"github.com/undox/undox/personal"
 	"github.com/undox/undox/secret"
 	"github.com/undox/undox/sqlstore"
+	"github.com/undox/undox/takedown"
 	"github.com/undox/undox/trace"
 	"github.com/undox/undox/web"
 )
@@ -119,6 +120,14 @@ func open(ctx context.Context, c *config, log *slog.Logger, withJobs bool) (*app
 			a.db.Close()
 			return nil, err
 		}
+		td, err := a.takedownService(c)
+		if err != nil {
+			if a.shooter != nil {
+				a.shooter.Close()
+			}
+			a.db.Close()
+			return nil, err
+		}
 		a.queue, err = job.New(ctx, a.store, a.audit, job.Config{
 			Capture:          capt,
 			Trace:            tracer{tr},
@@ -130,6 +139,7 @@ func open(ctx context.Context, c *config, log *slog.Logger, withJobs bool) (*app
 			CheckpointEvery:  c.checkpointEvery,
 			MaintenanceEvery: c.maintenanceEvery,
 			PostgresURL:      pgURL,
+			Register:         takedown.Register(td),
 		})
 		if err != nil {
 			if a.shooter != nil {

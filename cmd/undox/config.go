@@ -74,6 +74,7 @@ type config struct {
 	trustedProxies []netip.Prefix
 	fetch          fetchOptions
 	trace          traceOptions
+	takedown       takedownOptions
 
 	role, name string
 }
@@ -102,6 +103,7 @@ func jobFlags(fs *flag.FlagSet, c *config) {
 	fs.DurationVar(&c.shutdownGrace, "shutdown-grace", 20*time.Second, "how long running jobs and requests may finish on shutdown (UNDOX_SHUTDOWN_GRACE)")
 	fetchFlags(fs, &c.fetch)
 	traceFlags(fs, &c.trace)
+	takedownFlags(fs, c)
 }
 
 // parse parses args, then fills every flag not given on the command line
@@ -153,8 +155,9 @@ func fromEnv(fs *flag.FlagSet, env []string) error {
 		}
 		name := "UNDOX_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
 		v, ok := vars[name]
-		if f.Name == "database" {
-			if u, ok2 := vars["UNDOX_DATABASE_URL"]; ok2 {
+		// Two options are named by their URL in the environment.
+		if f.Name == "database" || f.Name == "smtp" {
+			if u, ok2 := vars[name+"_URL"]; ok2 {
 				v, ok = u, true
 			}
 		}

@@ -46,6 +46,8 @@ Usage:
                      watch for an identifier of a protected person (read from standard input)
   undox watch reindex [--rotate-key]
                      rebuild the watch index (under a new key)
+  undox notice preview ITEM
+                     the notice that confirming ITEM would send, from its latest trace (nothing is sent)
   undox policy default|check FILE
                      print the default takedown policy, or validate a policy file
   undox contacts add|list|remove
@@ -104,6 +106,8 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 		return watchCmd(ctx, rest, env, os.Stdin, stdout, stderr)
 	case "scan":
 		return scanCmd(ctx, rest, env, os.Stdin, stdout, stderr)
+	case "notice":
+		return noticeCmd(ctx, rest, env, stdout, stderr)
 	case "policy":
 		return policyCmd(ctx, rest, env, stdout, stderr)
 	case "contacts":

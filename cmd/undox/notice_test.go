@@ -1,0 +1,118 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/undox/undox"
+	"github.com/undox/undox/intake"
+)
+
+// Synthetic data only: reserved names (.example), made-up organisations.
+
+// runNotice runs `undox notice ARGS…` (main.go dispatches "notice" to
+// noticeCmd).
+func runNotice(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	err := noticeCmd(context.Background(), args, nil, &out, &errb)
+	if errb.Len() > 0 {
+		t.Logf("undox notice %s: %s", strings.Join(args, " "), errb.String())
+	}
+	return out.String(), err
+}
+
+type nopQueue struct{}
+
+func (nopQueue) EnqueueTx(context.Context, *sql.Tx, ...interface{ Kind() string }) error { return nil }
+
+func TestNoticePreview(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	c := &config{data: dir}
+	require.NoError(t, c.finish(nil))
+	a, err := open(ctx, c, slog.New(slog.DiscardHandler), false)
+	require.NoError(t, err)
+	a.store.SetQueue(nopQueue{}) // the triage job is not worked here
+	in := &intake.Service{Store: a.store, PublicURL: "https://undox.meldpunt.example"}
+	rc, err := in.Submit(ctx, undox.Public, intake.Submission{Report: undox.Report{URLs: []string{"https://dox.example/p/9"}, Category: undox.CategoryDoxing}})
+	require.NoError(t, err)
+	cs, err := a.store.Case(ctx, undox.System, rc.CaseRef)
+	require.NoError(t, err)
+	id := cs.Items[0].ID
+	_, err = a.store.ObserveItem(ctx, id, undox.ObserveCaptured, "", nil)
+	require.NoError(t, err)
+	_, err = a.store.SaveTrace(ctx, id, "net:EXAMPLE", []byte(`{"recipients":[
+	 {"role":"site","organisation":"Dox Site","email":"admin@dox.example","notify":false},
+	 {"role":"host","organisation":"Example Hosting B.V.","email":"abuse@hosting.example","language":"nl","notify":true}]}`))
+	require.NoError(t, err)
+	_, err = a.audit.Integrate(ctx, 0)
+	require.NoError(t, err)
+	a.close()
+
+	item := strconv.FormatInt(id, 10)
+	out, err := runNotice(t, "preview", item, "--data", dir, "--notifier-name", "Meldpunt Voorbeeld",
+		"--mail-from", "meldingen@meldpunt.example", "--trusted-flagger", "ACM/UIT/000001", "--public-url", "https://undox.meldpunt.example")
+	require.NoError(t, err)
+	require.Contains(t, out, "To: Example Hosting B.V. <abuse@hosting.example> (host)")
+	require.Contains(t, out, "Template: nl/host")
+	require.Contains(t, out, "X-ARF reports: 1")
+	require.Contains(t, out, "https://dox.example/p/9")
+	require.Contains(t, out, "Meldpunt Voorbeeld")
+	require.Contains(t, out, "ACM/UIT/000001")
+	require.NotContains(t, out, rc.CaseRef, "a notice never names the case")
+
+	// Nothing was stored or sent: the item is still only captured.
+	a, err = open(ctx, c, slog.New(slog.DiscardHandler), false)
+	require.NoError(t, err)
+	it, err := a.store.Item(ctx, undox.System, id)
+	require.NoError(t, err)
+	require.Equal(t, undox.ItemCaptured, it.Status)
+	ns, err := a.store.Notices(ctx, undox.System, id)
+	require.NoError(t, err)
+	require.Empty(t, ns)
+	a.close()
+
+	_, err = runNotice(t, "preview", "999999", "--data", dir, "--notifier-name", "M", "--mail-from", "m@meldpunt.example")
+	require.Error(t, err)
+	for _, args := range [][]string{{"notice"}, {"notice", "show", "1"}, {"notice", "preview", "x"}, {"notice", "preview", "--data", dir}} {
+		_, err = runNotice(t, args[1:]...)
+		require.ErrorAs(t, err, new(usageError), "%v", args)
+	}
+}
+
+func TestTakedownFlags(t *testing.T) {
+	var c config
+	fs := newFlags("serve", &c, io.Discard)
+	jobFlags(fs, &c)
+	require.NoError(t, parse(fs, []string{"--mail-from", "meldingen@meldpunt.example", "--trusted-flagger", "ACM/UIT/000001"},
+		[]string{"UNDOX_SMTP_URL=smtp://user:pass@127.0.0.1:2525", "UNDOX_NOTIFIER_NAME=Meldpunt Voorbeeld"}))
+	o := &c.takedown
+	require.Equal(t, "smtp://user:pass@127.0.0.1:2525", o.smtpURL)
+	require.Equal(t, "Meldpunt Voorbeeld", o.notifierName)
+	a := &app{cfg: &c, log: slog.New(slog.DiscardHandler)}
+	c.publicURL = "https://undox.meldpunt.example"
+	_, err := a.takedownService(&c)
+	require.Error(t, err, "no store")
+
+	var c2 config
+	fs = newFlags("serve", &c2, io.Discard)
+	jobFlags(fs, &c2)
+	require.NoError(t, parse(fs, []string{"--smtp", "smtp://127.0.0.1:2525"}, nil))
+	_, err = (&app{cfg: &c2}).takedownService(&c2)
+	require.ErrorAs(t, err, new(usageError), "--smtp needs --mail-from and --notifier-name")
+	var c3 config
+	fs = newFlags("serve", &c3, io.Discard)
+	jobFlags(fs, &c3)
+	require.NoError(t, parse(fs, []string{"--policy", "/nonexistent/policy.toml"}, nil))
+	_, err = (&app{cfg: &c3}).takedownService(&c3)
+	require.ErrorAs(t, err, new(usageError))
+}
