@@ -35,9 +35,10 @@ type AuditEntry struct {
 	Detail     string    `json:"detail,omitempty"`
 }
 
-// TriageJob routes the items of new cases: referral-only content to the
-// competent authority (undox never fetches it), everything else to capture.
-// Reports stored together in one transaction share one job.
+// TriageJob routes the items of new cases of referral-only content to the
+// competent authority; undox never fetches them. Reports stored together
+// in one transaction share one job. (Other items wait for the capture
+// dispatch.)
 type TriageJob struct {
 	CaseIDs []int64 `json:"case_ids"`
 }

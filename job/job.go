@@ -46,6 +46,9 @@ type Config struct {
 	// Capture captures new items; nil: items are not captured (tests of
 	// other parts, which must not fetch anything).
 	Capture *capture.Service
+	// DispatchEvery is how often items waiting for capture are queued
+	// (default 1 s).
+	DispatchEvery time.Duration
 	// Trace traces captured and referred items; nil: items are not
 	// traced.
 	Trace Tracer
@@ -110,6 +113,9 @@ func New(ctx context.Context, store *sqlstore.Store, log *audit.Log, cfg Config)
 	if cfg.MaintenanceEvery <= 0 {
 		cfg.MaintenanceEvery = 10 * time.Minute
 	}
+	if cfg.DispatchEvery <= 0 {
+		cfg.DispatchEvery = time.Second
+	}
 	db := store.DB()
 	q := &Queue{}
 	if db.Dialect == sqlstore.Postgres {
@@ -122,7 +128,8 @@ func New(ctx context.Context, store *sqlstore.Store, log *audit.Log, cfg Config)
 		}
 	}
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &triageWorker{store: store, authorities: cfg.Authorities, capture: cfg.Capture != nil, trace: cfg.Trace != nil})
+	river.AddWorker(workers, &triageWorker{store: store, authorities: cfg.Authorities, trace: cfg.Trace != nil})
+	river.AddWorker(workers, &dispatchWorker{store: store})
 	river.AddWorker(workers, &captureWorker{service: cfg.Capture})
 	river.AddWorker(workers, &traceWorker{store: store, tracer: cfg.Trace})
 	river.AddWorker(workers, &eraseBlobsWorker{blobs: cfg.Blobs})
@@ -131,18 +138,24 @@ func New(ctx context.Context, store *sqlstore.Store, log *audit.Log, cfg Config)
 	if cfg.Register != nil {
 		cfg.Register(workers)
 	}
+	periodic := []*river.PeriodicJob{
+		river.NewPeriodicJob(river.PeriodicInterval(cfg.CheckpointEvery),
+			func() (river.JobArgs, *river.InsertOpts) { return CheckpointJob{}, nil },
+			&river.PeriodicJobOpts{ID: "audit_checkpoint", RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(cfg.MaintenanceEvery),
+			func() (river.JobArgs, *river.InsertOpts) { return MaintenanceJob{}, nil },
+			&river.PeriodicJobOpts{ID: "maintenance", RunOnStart: true}),
+	}
+	if cfg.Capture != nil {
+		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(cfg.DispatchEvery),
+			func() (river.JobArgs, *river.InsertOpts) { return DispatchJob{}, nil },
+			&river.PeriodicJobOpts{ID: "capture_dispatch", RunOnStart: true}))
+	}
 	client, err := river.NewClient(driver(db, q.pool), &river.Config{
-		Logger:  cfg.Logger,
-		Workers: workers,
-		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
-		PeriodicJobs: []*river.PeriodicJob{
-			river.NewPeriodicJob(river.PeriodicInterval(cfg.CheckpointEvery),
-				func() (river.JobArgs, *river.InsertOpts) { return CheckpointJob{}, nil },
-				&river.PeriodicJobOpts{ID: "audit_checkpoint", RunOnStart: true}),
-			river.NewPeriodicJob(river.PeriodicInterval(cfg.MaintenanceEvery),
-				func() (river.JobArgs, *river.InsertOpts) { return MaintenanceJob{}, nil },
-				&river.PeriodicJobOpts{ID: "maintenance", RunOnStart: true}),
-		},
+		Logger:       cfg.Logger,
+		Workers:      workers,
+		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		PeriodicJobs: periodic,
 		// A job running far longer than any job should was lost with its
 		// process (kill -9, power cut): run it again.
 		JobTimeout:           10 * time.Minute,

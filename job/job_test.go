@@ -204,8 +204,9 @@ func TestTriageRefersReferralOnlyContent(t *testing.T) {
 				require.Equal(t, undox.ItemNew, it.Status)
 			}
 		}
-		// A triage job was queued with each case.
-		require.Len(t, e.jobs(t, "triage"), len(cases))
+		// Triage jobs were queued with the referral-only cases, and only
+		// with them: the others wait for capture.
+		require.Len(t, e.jobs(t, "triage"), 4)
 		e.start(t)
 
 		for i, c := range cases {
@@ -217,7 +218,7 @@ func TestTriageRefersReferralOnlyContent(t *testing.T) {
 			}
 		}
 		waitFor(t, "every triage job completed", func() bool {
-			return len(e.jobs(t, "triage", rivertype.JobStateCompleted)) == len(cases)
+			return len(e.jobs(t, "triage", rivertype.JobStateCompleted)) == 4
 		})
 		// This queue has no capture configured: nothing is fetched.
 		require.Empty(t, e.jobs(t, "capture"))
@@ -265,10 +266,8 @@ func TestTriageSharedItemTakesMostSeriousHandling(t *testing.T) {
 		e.start(t)
 		u := "https://shared.example.net/x"
 		dox := e.newCase(t, undox.CategoryDoxing, false, u)
+		require.Empty(t, e.jobs(t, "triage"), "a doxing report needs no triage")
 		id := dox.Items[0].ID
-		waitFor(t, "the doxing case's triage", func() bool {
-			return len(e.jobs(t, "triage", rivertype.JobStateCompleted)) == 1
-		})
 		require.Equal(t, undox.ItemNew, e.item(t, id).Status)
 
 		csam := e.newCase(t, undox.CategoryCSAM, false, u, u)
@@ -276,7 +275,7 @@ func TestTriageSharedItemTakesMostSeriousHandling(t *testing.T) {
 		require.Equal(t, id, csam.Items[0].ID)
 		waitFor(t, "the shared item referred", func() bool { return e.item(t, id).Status == undox.ItemReferred })
 		waitFor(t, "the CSAM case's triage", func() bool {
-			return len(e.jobs(t, "triage", rivertype.JobStateCompleted)) == 2
+			return len(e.jobs(t, "triage", rivertype.JobStateCompleted)) == 1
 		})
 		it := e.item(t, id)
 		require.Equal(t, undox.CategoryCSAM, it.Category)
@@ -805,10 +804,11 @@ func TestMaintenanceNotBlockedByCasesNotYetDue(t *testing.T) {
 	})
 }
 
-// Triage queues one capture per item, whichever cases report it, and a
-// retried triage queues none twice; a capture that fails waits for its
-// retry with the error kept.
-func TestTriageQueuesCaptures(t *testing.T) {
+// The capture dispatch queues one capture per item, whichever cases
+// report it, none for referral-only content, and again for an item that a
+// new case links; a capture that fails waits for its retry with the error
+// kept.
+func TestDispatchQueuesCaptures(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
 		dns := dnstest.Start(t, nil) // knows no names: every capture fails with dns_failure
 		blobs, err := blob.NewDir(t.TempDir())
@@ -817,26 +817,28 @@ func TestTriageQueuesCaptures(t *testing.T) {
 		e = setup(t, b, func(c *job.Config) {
 			c.Capture = capture.NewService(capture.Config{Store: lazyStore{&e}, Blobs: blobs,
 				Fetcher: fetch.New(fetch.Config{Resolver: fetch.DNSServer(dns.Addr)})})
+			c.DispatchEvery = 50 * time.Millisecond
 		})
 		shared := "https://shared.example.net/p"
 		c1 := e.newCase(t, undox.CategoryDoxing, false, shared, "https://one.example.net/p")
 		c2 := e.newCase(t, undox.CategoryThreat, false, shared)
 		e.newCase(t, undox.CategoryCSAM, false, "https://csam.example.net/x")
+		require.Empty(t, e.jobs(t, "capture"), "intake queues no capture itself")
 		e.start(t)
-		waitFor(t, "triage done", func() bool {
-			return len(e.jobs(t, "triage", rivertype.JobStateCompleted)) == 3
-		})
-		waitFor(t, "captures tried", func() bool {
-			n := 0
-			for _, j := range e.jobs(t, "capture") {
-				if len(j.Errors) > 0 {
-					n++
+		tried := func(n int) func() bool {
+			return func() bool {
+				k := 0
+				for _, j := range e.jobs(t, "capture") {
+					if len(j.Errors) > 0 {
+						k++
+					}
 				}
+				return k >= n
 			}
-			return n == 2
-		})
+		}
+		waitFor(t, "captures tried", tried(2))
 		jobs := e.jobs(t, "capture")
-		require.Len(t, jobs, 2, "one capture per item of the doxing and threat cases, while it waits; none for CSAM")
+		require.Len(t, jobs, 2, "one capture per item of the doxing and threat cases; none for CSAM")
 		byItem := map[int64]bool{}
 		for _, j := range jobs {
 			var a undox.CaptureJob
@@ -848,11 +850,13 @@ func TestTriageQueuesCaptures(t *testing.T) {
 		}
 		for _, it := range append(c1.Items, c2.Items...) {
 			require.True(t, byItem[it.ID])
-			got := e.item(t, it.ID)
-			require.Equal(t, undox.ItemUnreachable, got.Status)
-			require.Contains(t, got.CaptureError, "dns_failure")
+			waitFor(t, "item unreachable", func() bool { return e.item(t, it.ID).Status == undox.ItemUnreachable })
+			require.Contains(t, e.item(t, it.ID).CaptureError, "dns_failure")
 		}
 		require.Positive(t, dns.Queries("shared.example.net"), "the loopback DNS server was asked, and no other")
+		var undispatched int
+		require.NoError(t, e.db.SQL.QueryRow(`SELECT count(*) FROM items WHERE dispatched = 0`).Scan(&undispatched))
+		require.Zero(t, undispatched)
 	})
 }
 

@@ -17,38 +17,19 @@ import (
 	"github.com/undox/undox/sqlstore"
 )
 
-// triageWorker routes a new case's items. Referral-only content (CSAM,
-// terrorist content, and a minor's intimate images or sextortion) is never
-// fetched: its items are referred to the competent authority at once. The
-// other cases' items are queued for capture.
+// triageWorker routes the items of new cases of referral-only content (CSAM,
+// terrorist content, and a minor's intimate images or sextortion): they are
+// never fetched, but referred to the competent authority at once.
 type triageWorker struct {
 	river.WorkerDefaults[undox.TriageJob]
 	store       *sqlstore.Store
 	authorities map[string]string
-	capture     bool // queue the capture of other cases' items
 	trace       bool // queue the trace of referred items
 }
 
 func (w *triageWorker) Work(ctx context.Context, j *river.Job[undox.TriageJob]) error {
 	cases, err := w.store.TriageBatch(ctx, j.Args.CaseIDs)
 	if err != nil {
-		return err
-	}
-	// Captures first, in one transaction for the whole batch: a capture
-	// job is unique per item while it waits, so a retry of this job
-	// queues none twice.
-	var captures []int64
-	for _, c := range cases {
-		if c.Category.ReferralOnly || !w.capture {
-			continue
-		}
-		for _, it := range c.Items {
-			if it.Status != undox.ItemReferred {
-				captures = append(captures, it.ID)
-			}
-		}
-	}
-	if err := w.store.EnqueueCaptures(ctx, captures); err != nil {
 		return err
 	}
 	for _, c := range cases {
@@ -222,4 +203,28 @@ func (w *traceWorker) Work(ctx context.Context, j *river.Job[undox.TraceJob]) er
 	}
 	_, err = w.store.SaveTrace(ctx, j.Args.ItemID, key, answer)
 	return err
+}
+
+// DispatchJob queues the captures of the items that wait for one.
+type DispatchJob struct{}
+
+// Kind names the job.
+func (DispatchJob) Kind() string { return "capture_dispatch" }
+
+// InsertOpts keeps one such job at a time.
+func (DispatchJob) InsertOpts() river.InsertOpts { return CheckpointJob{}.InsertOpts() }
+
+type dispatchWorker struct {
+	river.WorkerDefaults[DispatchJob]
+	store *sqlstore.Store
+}
+
+func (w *dispatchWorker) Work(ctx context.Context, j *river.Job[DispatchJob]) error {
+	const batch = 500
+	for {
+		n, err := w.store.DispatchCaptures(ctx, batch)
+		if err != nil || n < batch {
+			return err
+		}
+	}
 }

@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -232,22 +231,51 @@ func (s *Store) EnqueueTraces(ctx context.Context, itemIDs []int64, noFetch bool
 	})
 }
 
-// EnqueueCaptures queues a capture of each item (once per item while one
-// waits).
-func (s *Store) EnqueueCaptures(ctx context.Context, itemIDs []int64) error {
-	if len(itemIDs) == 0 {
-		return nil
-	}
-	ids := slices.Clone(itemIDs)
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		jobs := make([]interface{ Kind() string }, len(ids))
-		for i, id := range ids {
-			jobs[i] = undox.CaptureJob{ItemID: id}
+// DispatchCaptures queues the capture of up to n items that wait for one
+// (new items, and items that a new case linked), oldest first, and marks
+// them dispatched, in one transaction. Referral-only content is marked
+// and never queued. It returns how many items it took.
+func (s *Store) DispatchCaptures(ctx context.Context, n int) (int, error) {
+	var taken int
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT id, category, status FROM items WHERE dispatched = 0 ORDER BY id LIMIT $1`, n)
+		if err != nil {
+			return err
+		}
+		var ids []any
+		var jobs []interface{ Kind() string }
+		for rows.Next() {
+			var (
+				id               int64
+				category, status string
+			)
+			if err := rows.Scan(&id, &category, &status); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+			cat, _ := undox.LookupCategory(category)
+			if !cat.ReferralOnly && status != string(undox.ItemReferred) {
+				jobs = append(jobs, undox.CaptureJob{ItemID: id})
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		taken = len(ids)
+		if taken == 0 {
+			return nil
+		}
+		if err := s.selectIn(ctx, tx, `UPDATE items SET dispatched = 1 WHERE id IN `, ids, nil); err != nil {
+			return err
+		}
+		if len(jobs) == 0 {
+			return nil
 		}
 		return s.enqueue(ctx, tx, jobs...)
 	})
+	return taken, err
 }
 
 const captureColumns = `p.id, p.item_id, c.ref, c.is_minor, c.data_key, p.fetched_at, p.requested_by, p.http_status, p.error_code,

@@ -24,6 +24,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/undox/undox"
+	"github.com/undox/undox/policy"
 	"github.com/undox/undox/secret"
 )
 
@@ -219,6 +220,9 @@ type Store struct {
 	notesKey []byte // seals staff notes; derived from the master key
 	queue    Enqueuer
 	now      func() time.Time
+	// policy gives the re-check schedules (recheck.go); the default
+	// policy when nil.
+	policy *policy.Policy
 
 	// The report writer (see intake.go).
 	pending    chan *createReq

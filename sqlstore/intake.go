@@ -365,12 +365,14 @@ func (s *Store) insertReports(ctx context.Context, tx *sql.Tx, reqs []*createReq
 
 	var links, idem [][]any
 	var audit []auditEntry
-	newIDs := make([]int64, 0, len(cases))
+	var referral []int64
 	for _, c := range cases {
 		r := reqs[c.i]
 		nc := r.nc
 		label := r.actor.Label()
-		newIDs = append(newIDs, c.id)
+		if nc.Handling.ReferralOnly {
+			referral = append(referral, c.id)
+		}
 		// One entry records the case and the items it links: the audit
 		// log is written for every report, so it is kept to one row.
 		var sb strings.Builder
@@ -399,11 +401,13 @@ func (s *Store) insertReports(ctx context.Context, tx *sql.Tx, reqs []*createReq
 	if err := s.auditMany(ctx, tx, audit); err != nil {
 		return nil, err
 	}
-	// Triage routes referral-only content to its authority and queues
-	// the capture of the other cases' items: one job for the batch, queued
-	// here so that it exists exactly when the cases do.
-	if err := s.enqueue(ctx, tx, undox.TriageJob{CaseIDs: newIDs}); err != nil {
-		return nil, err
+	// Referral-only content is routed to its authority by a job, queued
+	// here so that it exists exactly when the cases do. The other cases'
+	// items wait for the capture dispatch (dispatched = 0 on the item).
+	if len(referral) > 0 {
+		if err := s.enqueue(ctx, tx, undox.TriageJob{CaseIDs: referral}); err != nil {
+			return nil, err
+		}
 	}
 	return res, nil
 }
@@ -541,7 +545,8 @@ var (
             is_minor = (items.is_minor OR excluded.is_minor),
             priority = CASE WHEN items.priority < excluded.priority THEN excluded.priority ELSE items.priority END,
             category = CASE WHEN items.category_rank < excluded.category_rank THEN excluded.category ELSE items.category END,
-            category_rank = CASE WHEN items.category_rank < excluded.category_rank THEN excluded.category_rank ELSE items.category_rank END
+            category_rank = CASE WHEN items.category_rank < excluded.category_rank THEN excluded.category_rank ELSE items.category_rank END,
+            dispatched = 0
         RETURNING id, url`}
 	insertIdempotency = insertSpec{`INSERT INTO idempotency_keys (key, request_hash, case_id, receipt_enc, created_at)`, 5, ``}
 	insertAudit       = insertSpec{`INSERT INTO audit_entries (created_at, actor, action, object_type, object_id, detail)`, 6, ``}

@@ -75,10 +75,12 @@ func TestCreateCaseStoresCaseAndItems(t *testing.T) {
 		require.Equal(t, 3, e.count(t, `SELECT count(*) FROM items`))
 		require.Equal(t, 4, e.count(t, `SELECT count(*) FROM case_items`))
 
-		// Every created case is queued for triage exactly once: triage
-		// refers referral-only content and queues the rest for capture.
+		// A referral-only case is queued for triage exactly once; the
+		// others' items wait for the capture dispatch.
+		require.Zero(t, e.countTriageJobs(t))
+		require.Equal(t, 3, e.count(t, `SELECT count(*) FROM items WHERE dispatched = 0`))
 		r3, _ := e.create(t, report{urls: []string{u1}, category: undox.CategoryCSAM})
-		require.Equal(t, []int64{c1.ID, c2.ID, e.get(t, r3.CaseRef).ID}, e.triageCaseIDs(t))
+		require.Equal(t, []int64{e.get(t, r3.CaseRef).ID}, e.triageCaseIDs(t), "a referral-only case is queued for triage")
 
 		require.Equal(t, []string{"case.create", "case.read"}, e.actions(t, "case", r1.CaseRef))
 		require.Equal(t, []string{"item.read"}, e.actions(t, "item", strconv.FormatInt(it1.ID, 10)))

@@ -499,7 +499,11 @@ func (s *Store) markSentTx(ctx context.Context, tx *sql.Tx, actor undox.Actor, i
 		// still counts as sent.
 		return s.audit(ctx, tx, undox.System, "notice.item_unchanged", "item", strconv.FormatInt(itemID, 10), "status="+status)
 	}
-	return s.stepItemTx(ctx, tx, undox.System, itemID, undox.ObserveNotified, "notice "+strconv.FormatInt(id, 10), true)
+	if err := s.stepItemTx(ctx, tx, undox.System, itemID, undox.ObserveNotified, "notice "+strconv.FormatInt(id, 10), true); err != nil {
+		return err
+	}
+	// The re-checks follow the policy's schedule from the first notice.
+	return s.startAfterNoticeTx(ctx, tx, itemID)
 }
 
 // NoticeAttemptFailed records a failed attempt that will be retried.
@@ -569,8 +573,8 @@ func (s *Store) NoticeByToken(ctx context.Context, tokenHash []byte) (*undox.Not
 
 // ResponseByToken records an answer given on the response page that the
 // token opens. A "removed" answer counts only once re-checks agree: it is
-// recorded here, and the re-check procedure (a later part of issue 6)
-// acts on it; "disputed" and "not our customer" are for an analyst.
+// recorded here and queues a check now (RecordResponse); "disputed" and
+// "not our customer" are for an analyst.
 func (s *Store) ResponseByToken(ctx context.Context, tokenHash []byte, r undox.NoticeResponse) (*undox.Notice, error) {
 	n, err := s.NoticeByToken(ctx, tokenHash)
 	if err != nil {
@@ -606,6 +610,12 @@ func (s *Store) RecordResponse(ctx context.Context, noticeID int64, r undox.Noti
 			}
 		} else if _, err := s.stepNoticeTx(ctx, tx, undox.System, noticeID, undox.NoticeAnswer, detail, true, ""); err != nil {
 			return err
+		}
+		if r.Kind == undox.ResponseRemoved {
+			// It counts only once the checks agree: one checks now.
+			if err := s.recheckOnResponseTx(ctx, tx, noticeID); err != nil {
+				return err
+			}
 		}
 		var err error
 		n, err = s.notice(ctx, tx, noticeID)

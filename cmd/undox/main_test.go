@@ -240,7 +240,7 @@ func TestServeEndToEnd(t *testing.T) {
 		}
 		require.True(t, strings.Contains(metrics(), `undox_http_requests_total{code="201",method="POST",route="POST /api/v1/reports"} 3`), "request metrics")
 		require.Eventually(t, func() bool {
-			return strings.Contains(metrics(), `undox_jobs{kind="triage",state="completed"} 2`)
+			return strings.Contains(metrics(), `undox_jobs{kind="triage",state="completed"} 1`)
 		}, 20*time.Second, 100*time.Millisecond, "job metrics")
 
 		in.Stop(t)
