@@ -34,7 +34,7 @@ const (
 
 // AutomaticActor is who approves what undox does without a human decision:
 // the audit log names it, so that every automatic action is marked.
-var AutomaticActor = undox.Actor{Kind: "system", Name: "undox-automatic"}
+var AutomaticActor = undox.Actor{Kind: "automatic", Name: "undox"}
 
 // LadderStep is one step of an item's escalation ladder as recorded.
 type LadderStep struct {

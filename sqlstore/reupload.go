@@ -132,7 +132,7 @@ func (s *Store) FindReupload(ctx context.Context, itemID int64) (*Reupload, erro
 
 // ConfirmReupload confirms a re-upload without a human decision and
 // prepares its notice approved at once, in one transaction: the audit log
-// marks both as automatic (the actor undox-automatic, automatic=true), the
+// marks both as automatic (the actor "automatic", automatic=true), the
 // notice is flagged Automatic (it says so, and its e-mail carries
 // Auto-Submitted) and its send job is queued. It returns nil for the
 // notice when the item's trace names nobody to notify.

@@ -18,7 +18,7 @@ import (
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
-// setupTakedown is setup with the send_notice kind known to the queue
+// setupTakedown is setup with the send_notice and recheck kinds known to the queue
 // (River refuses to queue a kind that no worker handles); its jobs are
 // only inserted here, the takedown package works them.
 func setupTakedown(t *testing.T, b dbtest.Backend) *env {
@@ -26,7 +26,10 @@ func setupTakedown(t *testing.T, b dbtest.Backend) *env {
 	s := dbtest.NewStack(t, b)
 	clk := &clock{t: time.Now().UTC().Truncate(time.Microsecond)}
 	s.Store.SetClock(clk.Now)
-	q := s.Queue(t, job.Config{Register: func(w *river.Workers) { river.AddWorker(w, &nopSend{}) }})
+	q := s.Queue(t, job.Config{Register: func(w *river.Workers) {
+		river.AddWorker(w, &nopSend{})
+		river.AddWorker(w, &nopRecheck{})
+	}})
 	t.Cleanup(q.Close)
 	return &env{ctx: context.Background(), backend: b, dataDir: s.Dir, db: s.DB, pgURL: s.PostgresURL, store: s.Store, queue: q, log: s.Log, clock: clk}
 }
@@ -36,6 +39,14 @@ type nopSend struct {
 }
 
 func (nopSend) Work(context.Context, *river.Job[undox.SendNoticeJob]) error { return nil }
+
+// nopRecheck knows the recheck kind that a sent notice and a "removed"
+// answer queue (package takedown works them).
+type nopRecheck struct {
+	river.WorkerDefaults[undox.RecheckJob]
+}
+
+func (nopRecheck) Work(context.Context, *river.Job[undox.RecheckJob]) error { return nil }
 
 // A synthetic trace answer: the site's own contact (not notified), a host
 // with an abuse address, a CDN with only a web form, a registrar.

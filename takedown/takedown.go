@@ -34,6 +34,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/undox/undox"
+	"github.com/undox/undox/capture"
 	"github.com/undox/undox/mail"
 	"github.com/undox/undox/notice"
 	"github.com/undox/undox/policy"
@@ -62,6 +63,10 @@ type Config struct {
 	// Templates are the notices' templates; the defaults when nil.
 	Templates *notice.Templates
 	Logger    *slog.Logger
+	// Capture fetches the pages that re-checks look at and keeps the
+	// checks that are evidence (recheck.go); nil: re-checks are not run
+	// by this process.
+	Capture *capture.Service
 }
 
 // Service renders and sends notices.
@@ -81,6 +86,8 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Policy == nil {
 		cfg.Policy = policy.Default()
 	}
+	// The store queues the re-checks on the policy's schedules.
+	cfg.Store.SetPolicy(cfg.Policy)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -111,10 +118,15 @@ func domainOf(addr string) string {
 }
 
 // Register returns what job.Config.Register takes: it adds the send_notice
-// worker.
+// and recheck workers (which cancel their jobs when s is nil).
 func Register(s *Service) func(*river.Workers) {
 	return func(w *river.Workers) {
-		river.AddWorker(w, &sendWorker{s: s})
+		// The send worker renders the ladder's reminders as reminders
+		// first (see SendLadder); the ladder, the mailbox and the
+		// timeline have their workers too (see AddPeriodicJobs).
+		river.AddWorker(w, &ladderSendWorker{s: s})
+		river.AddWorker(w, &recheckWorker{s: s})
+		registerLadder(w, s)
 	}
 }
 

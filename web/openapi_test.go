@@ -1486,6 +1486,42 @@ func TestOpenAPIWalk(t *testing.T) {
 		api.do(t, "POST", "/respond/"+strings.Repeat("x", 30), form(url.Values{"kind": {"removed"}, "csrf": {csrf}})).ok(t, 404, nil)
 	})
 
+	t.Run("rechecks", func(t *testing.T) {
+		var rcpt undox.Receipt
+		api.do(t, "POST", "/api/v1/reports", map[string]any{"urls": []string{"https://paste.example/recheck"}, "category": "doxing"}).ok(t, 201, &rcpt)
+		var c undox.Case
+		api.do(t, "GET", "/api/v1/cases/"+rcpt.CaseRef, nil, bearer(analyst)).ok(t, 200, &c)
+		id := c.Items[0].ID
+		path := "/api/v1/items/" + strconv.FormatInt(id, 10)
+
+		// "Check now" queues the check (package takedown's tests run it).
+		api.do(t, "POST", path+"/recheck", nil, bearer(auditor)).problem(t, 403, undox.EFORBIDDEN)
+		var q struct {
+			ItemID int64 `json:"item_id"`
+			Queued bool  `json:"queued"`
+		}
+		api.do(t, "POST", path+"/recheck", nil, bearer(analyst)).ok(t, 202, &q)
+		assert.Equal(t, id, q.ItemID)
+		assert.True(t, q.Queued)
+		api.do(t, "POST", "/api/v1/items/999999/recheck", nil, bearer(analyst)).problem(t, 404, undox.ENOTFOUND)
+
+		var list struct{ Checks []undox.Check }
+		api.do(t, "GET", path+"/checks", nil, bearer(auditor)).ok(t, 200, &list)
+		assert.Empty(t, list.Checks)
+		// What the re-check job records.
+		_, err := e.store.SaveCheck(e.ctx, sqlstore.CheckResult{Job: undox.RecheckJob{ItemID: id, Reason: undox.RecheckStaff},
+			Outcome: undox.CheckGone, HTTPStatus: 404, Detail: "the page answers 404 Not Found", Absent: true})
+		require.NoError(t, err)
+		api.do(t, "GET", path+"/checks?limit=10", nil, bearer(auditor)).ok(t, 200, &list)
+		require.Len(t, list.Checks, 1)
+		assert.Equal(t, undox.CheckGone, list.Checks[0].Outcome)
+		assert.Equal(t, 404, list.Checks[0].HTTPStatus)
+		assert.True(t, list.Checks[0].Absent)
+		assert.Nil(t, list.Checks[0].CaptureID)
+		api.do(t, "GET", path+"/checks", nil, bearer(partner)).problem(t, 403, undox.EFORBIDDEN)
+		api.do(t, "GET", "/api/v1/items/999999/checks", nil, bearer(auditor)).problem(t, 404, undox.ENOTFOUND)
+	})
+
 	t.Run("case audit", func(t *testing.T) {
 		var a struct{ Entries []undox.AuditEntry }
 		api.do(t, "GET", "/api/v1/cases/"+rcptA.CaseRef+"/audit", nil, bearer(supervisor)).ok(t, 200, &a)

@@ -203,6 +203,8 @@ func (s *Server) table() []route {
 		{"GET", "/api/v1/contacts/{id}/history", staff(undox.PermReadCases, s.contactHistory)},
 		{"GET", "/api/v1/jobs/failed", staff(undox.PermReadJobs, s.failedJobs)},
 		{"POST", "/api/v1/imports", staff(undox.PermImport, s.createImport)},
+		{"POST", "/api/v1/items/{id}/recheck", staff(undox.PermActItems, s.requestRecheck)},
+		{"GET", "/api/v1/items/{id}/checks", staff(undox.PermReadCases, s.itemChecks)},
 	}
 }
 

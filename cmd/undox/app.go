@@ -128,6 +128,9 @@ func open(ctx context.Context, c *config, log *slog.Logger, withJobs bool) (*app
 			a.db.Close()
 			return nil, err
 		}
+		td.SetCapture(capt) // re-checks fetch through capture
+		// Dossiers of the escalation ladder carry the case's evidence bundle.
+		td.SetEvidence(a.audit, a.blobs, a.verifierKey)
 		a.queue, err = job.New(ctx, a.store, a.audit, job.Config{
 			Capture:          capt,
 			Trace:            tracer{tr},
@@ -149,6 +152,9 @@ func open(ctx context.Context, c *config, log *slog.Logger, withJobs bool) (*app
 			return nil, err
 		}
 		a.store.SetQueue(a.queue)
+		// The escalation ladder, the replies mailbox and the victims'
+		// timeline, every minute: the store's clock decides what is due.
+		takedown.AddPeriodicJobs(a.queue.Client, time.Minute)
 	}
 	return a, nil
 }
