@@ -475,6 +475,15 @@ func onlyURLs(text string, allowed []string) error {
 	if m := schemeURL.FindStringIndex(text); m != nil {
 		return undox.Invalid("template", "the text names a URL that is not at issue (%s); a notice names only the URLs at issue and the response link", excerpt(text, m[0]))
 	}
+	// The host of a URL at issue (a subject names it) is no other address.
+	for _, u := range list {
+		if pu, err := url.Parse(u); err == nil && pu.Hostname() != "" {
+			// Only where the name ends: www.a.example.evil.example is
+			// another address.
+			re := regexp.MustCompile(`(?i)` + regexp.QuoteMeta(pu.Hostname()) + `($|[^a-z0-9.-]|\.($|[^a-z0-9]))`)
+			text = re.ReplaceAllString(text, " $1")
+		}
+	}
 	if m := wwwName.FindStringIndex(text); m != nil {
 		return undox.Invalid("template", "the text names a web address that is not at issue (%s); a notice names only the URLs at issue and the response link", excerpt(text, m[0]))
 	}

@@ -449,6 +449,20 @@ func TestOnlyURLs(t *testing.T) {
 	require.Error(t, onlyURLs("see http://other.example/", allowed))
 	require.Error(t, onlyURLs("visit www.hotline.example", allowed))
 	require.Error(t, onlyURLs("ftp://a.example/p", allowed))
+	// The host of a URL at issue, as a subject names it, is no other address.
+	www := []string{"https://www.dox.example/p"}
+	require.NoError(t, onlyURLs("Notice about www.dox.example: https://www.dox.example/p", www))
+	require.Error(t, onlyURLs("Notice about www.dox.example.evil.example", www), "a longer name is another address")
+}
+
+// A page on a www. host renders: its subject names the host.
+func TestRenderWWWHost(t *testing.T) {
+	in := input(t, undox.RoleHost, "en")
+	in.URLs = []string{"https://www.doxsite.example/t/1"}
+	in.Evidence = nil
+	n, err := Render(in, nil)
+	require.NoError(t, err)
+	require.Contains(t, n.Subject, "www.doxsite.example")
 }
 
 func TestRenderLeavesInputAlone(t *testing.T) {

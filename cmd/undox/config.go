@@ -155,8 +155,8 @@ func fromEnv(fs *flag.FlagSet, env []string) error {
 		}
 		name := "UNDOX_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
 		v, ok := vars[name]
-		// Two options are named by their URL in the environment.
-		if f.Name == "database" || f.Name == "smtp" {
+		// Some options are named by their URL in the environment.
+		if f.Name == "database" || f.Name == "smtp" || f.Name == "imap" {
 			if u, ok2 := vars[name+"_URL"]; ok2 {
 				v, ok = u, true
 			}

@@ -20,7 +20,6 @@ import (
 type takedownOptions struct {
 	smtpURL        string
 	imapURL        string
-	imapURLAlias   string // --imap-url, which UNDOX_IMAP_URL sets
 	mailFrom       string
 	policyFile     string
 	notifierName   string
@@ -32,7 +31,6 @@ func takedownFlags(fs *flag.FlagSet, c *config) {
 	o := &c.takedown
 	fs.StringVar(&o.smtpURL, "smtp", "", "SMTP server that notices go through: smtp://user:pass@host:port (STARTTLS) or smtps://… (UNDOX_SMTP_URL)")
 	fs.StringVar(&o.imapURL, "imap", "", "IMAP mailbox that replies and bounces to notices arrive in, read every minute: imap://user:pass@host:port/MAILBOX (STARTTLS) or imaps://… (UNDOX_IMAP_URL)")
-	fs.StringVar(&o.imapURLAlias, "imap-url", "", "the same as --imap (UNDOX_IMAP_URL)")
 	fs.StringVar(&o.mailFrom, "mail-from", "", "address notices come from; replies and bounces come back to it, tagged per notice (UNDOX_MAIL_FROM)")
 	fs.StringVar(&o.policyFile, "policy", "", "takedown policy file (default: the built-in policy; see undox policy default) (UNDOX_POLICY)")
 	fs.StringVar(&o.notifierName, "notifier-name", "", "the hotline's name as notices give it (UNDOX_NOTIFIER_NAME)")
@@ -69,9 +67,6 @@ func (a *app) takedownService(c *config) (*takedown.Service, error) {
 	svc, err := takedown.New(cfg)
 	if err != nil {
 		return nil, usageError(err.Error())
-	}
-	if o.imapURL == "" {
-		o.imapURL = o.imapURLAlias
 	}
 	if o.imapURL != "" {
 		mb, err := mail.NewMailbox(mail.MailboxConfig{URL: o.imapURL})
