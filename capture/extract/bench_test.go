@@ -41,3 +41,21 @@ func BenchmarkHTML(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkHTMLReference is BenchmarkHTML on the extraction as it was
+// before the scanner (htmlReference), for comparison in the same run.
+func BenchmarkHTMLReference(b *testing.B) {
+	pages := benchPages(b)
+	n := 0
+	for _, p := range pages {
+		n += len(p)
+	}
+	b.SetBytes(int64(n / len(pages)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		if _, err := htmlReference(Limits{}, pages[i%len(pages)], "https://forum.example.net/t/123"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,22 +1,22 @@
 // Package extract reads what a captured page says and shows: its readable
 // text, title, links and images from HTML, and the hashes of images.
 //
-// Every input is hostile. HTML is read with the streaming tokenizer of
-// golang.org/x/net/html (memory stays close to the size of the input and of
-// the bounded output, whatever the nesting), every output is bounded, and
-// nothing here panics on malformed input (FuzzHTML checks it).
+// Every input is hostile. HTML is read in one pass by a scanner that cuts
+// and decodes it exactly as the tokenizer of golang.org/x/net/html does
+// (scan.go; memory stays close to the size of the input and of the bounded
+// output, whatever the nesting), every output is bounded, and nothing here
+// panics on malformed input (FuzzHTML checks it).
 package extract
 
 import (
-	"bytes"
+	"encoding/binary"
 	"errors"
+	"math/bits"
 	"net/url"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
-
-	"golang.org/x/net/html"
-	"golang.org/x/net/html/atom"
 )
 
 // Default bounds of HTML.
@@ -120,11 +120,17 @@ func (l Limits) HTML(body []byte, baseURL string) (*Page, error) {
 		base = u
 	}
 	l = l.withDefaults()
+	s := scratchPool.Get().(*scratch)
+	defer s.release()
 	// The text of a page is usually half to two thirds of its HTML, often
-	// much less; page trims what is left over.
-	x := &extractor{lim: l, out: textWriter{max: l.MaxText, sizeHint: len(body) * 3 / 4}}
+	// much less.
+	x := &extractor{lim: l, out: textWriter{b: s.text[:0], max: l.MaxText, sizeHint: len(body) * 3 / 4},
+		anchorW: textWriter{b: s.anchor[:0], max: maxAnchor, sizeHint: 32}, anchorText: s.anchorText[:0],
+		mapHint: min(len(body)/256, 1024), scratch: s}
 	x.run(body, false)
-	return x.page(base), nil
+	p := x.page(base)
+	s.text, s.anchor, s.anchorText = x.out.b[:0], x.anchorW.b[:0], x.anchorText[:0]
+	return p, nil
 }
 
 // blockBreak holds the elements around which text breaks: into lines,
@@ -145,7 +151,7 @@ var blockBreak = map[string]sep{
 	"td": sepCell, "th": sepCell,
 }
 
-// skipped holds the elements whose content is never shown. The tokenizer
+// skipped holds the elements whose content is never shown. The scanner
 // reads the content of script, style, noscript, iframe, noembed, noframes
 // (and title) as raw text; template and svg hold markup and are skipped
 // until they close (MathML is shown, and kept). The head needs no skipping: what it holds
@@ -159,8 +165,8 @@ var skipped = map[string]bool{
 // preformatted holds the elements whose whitespace is kept.
 var preformatted = map[string]bool{"pre": true, "listing": true, "textarea": true, "plaintext": true, "xmp": true}
 
-// tagProps is what blockBreak, skipped and preformatted say of an element,
-// in one lookup.
+// tagProps is what blockBreak, skipped and preformatted say of an element
+// (tagInfos holds it by tagID).
 type tagProp struct {
 	sep          sep // sepNone: no break
 	skipped, pre bool
@@ -200,7 +206,10 @@ var (
 // rawURL is a URL as written in the page, resolved at the end once the
 // <base href> is known (it applies to the whole document, wherever it is).
 type rawURL struct {
-	raw, text string
+	raw  string
+	text string // an image's alt
+	// A link's text is extractor.anchorText[t0:t1].
+	t0, t1 int
 }
 
 type extractor struct {
@@ -215,52 +224,73 @@ type extractor struct {
 	refresh  string
 	canon    string
 
-	links  []rawURL
-	images []rawURL
-	frames []rawURL
-	seen   map[seenKey]int // kind and raw URL → index, to deduplicate early
-	full   bool            // a raw list reached its bound
+	links      []rawURL
+	images     []rawURL
+	frames     []rawURL
+	seenLinks  map[string]int // raw URL → index in links, to deduplicate early
+	seenImages map[string]int // raw URL → index in images
+	full       bool           // a raw list reached its bound
+	mapHint    int            // the size to make links and seenLinks with
 
-	skip    []string   // open skipped elements (bounded)
-	pre     int        // depth of preformatted elements
-	anchor  int        // index+1 in links of the open <a>, or 0
-	anchorW textWriter // the open <a>'s text
+	skip       []tagID    // open skipped elements (bounded)
+	pre        int        // depth of preformatted elements
+	anchor     int        // index+1 in links of the open <a>, or 0
+	anchorW    textWriter // the open <a>'s text
+	anchorText []byte     // the links' texts, one after the other
 
-	attrBuf attrList // reused by readAttrs
+	*scratch
 }
 
-// seenKey is a raw URL of a kind: 'a' for links, 'i' for images.
-type seenKey struct {
-	kind byte
-	raw  string
+// scratch holds an extraction's buffers, reused by the next (nothing of
+// them is in the Page returned).
+type scratch struct {
+	text, anchor, anchorText, textBuf, urls []byte
+	attrs                                   []attrSpan
+	vals                                    []byte
+	resolved                                []urlSpan
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// maxPooled is the largest buffer kept for the next extraction.
+const maxPooled = 256 << 10
+
+func (s *scratch) release() {
+	if cap(s.text) > maxPooled || cap(s.anchorText) > maxPooled || cap(s.urls) > maxPooled ||
+		cap(s.textBuf) > maxPooled || cap(s.vals) > maxPooled || cap(s.attrs) > 4*maxAttrs || cap(s.resolved) > maxPooled/8 {
+		return
+	}
+	scratchPool.Put(s)
 }
 
 // run reads one document. urlsOnly reads the inside of a <noscript> for
 // its images only.
 func (x *extractor) run(body []byte, urlsOnly bool) {
-	z := html.NewTokenizer(bytes.NewReader(body))
+	z := &scanner{b: body}
+	if !urlsOnly { // else the outer scanner's are in use
+		z.attrs, z.vals = x.attrs[:0], x.vals[:0]
+		defer func() { x.attrs, x.vals = z.attrs[:0], z.vals[:0] }()
+	}
 	for {
-		tt := z.Next()
-		switch tt {
-		case html.ErrorToken:
-			// io.EOF: a bytes.Reader fails in no other way.
+		switch z.next() {
+		case tokEOF:
 			if !urlsOnly {
 				x.closeAnchor()
 			}
 			return
-		case html.TextToken:
+		case tokText:
 			if urlsOnly || len(x.skip) > 0 {
 				continue
 			}
-			x.text(z.Text())
-		case html.StartTagToken, html.SelfClosingTagToken:
-			n := tagName(z)
-			// In HTML "/>" closes only void and foreign elements: <div/>
-			// opens a div. Of the foreign ones, only svg matters here.
-			selfClosing := tt == html.SelfClosingTagToken && n == "svg"
-			x.start(z, n, selfClosing, urlsOnly)
-		case html.EndTagToken:
-			x.end(tagName(z), urlsOnly)
+			if x.pre > 0 {
+				x.text(z.text(&x.textBuf))
+			} else {
+				x.text(z.collapsedText(&x.textBuf))
+			}
+		case tokStart:
+			x.start(z, urlsOnly)
+		case tokEnd:
+			x.end(z.tag, urlsOnly)
 		}
 	}
 }
@@ -286,123 +316,132 @@ func (x *extractor) sep(s sep) {
 // closeAnchor ends the open <a>, keeping its text.
 func (x *extractor) closeAnchor() {
 	if x.anchor > 0 {
-		if l := &x.links[x.anchor-1]; l.text == "" {
+		if l := &x.links[x.anchor-1]; l.t0 == l.t1 {
 			// The writer collapsed it already (it is only given spaces
 			// for separators), but for a space left at the end when it
 			// was cut off.
-			l.text = x.anchorW.String()
+			t := x.anchorW.b
 			if x.anchorW.truncated {
-				l.text = collapse(l.text, maxAnchor)
+				c := textWriter{b: x.textBuf[:0], max: maxAnchor}
+				c.write(t)
+				t, x.textBuf = c.b, c.b
 			}
+			l.t0 = len(x.anchorText)
+			x.anchorText = append(x.anchorText, t...)
+			l.t1 = len(x.anchorText)
 		}
 	}
 	x.anchor = 0
-	x.anchorW = textWriter{max: maxAnchor, sizeHint: 32}
+	x.anchorW = textWriter{b: x.anchorW.b[:0], max: maxAnchor, sizeHint: 32}
 }
 
-func (x *extractor) start(z *html.Tokenizer, name string, selfClosing, urlsOnly bool) {
+func (x *extractor) start(z *scanner, urlsOnly bool) {
+	name := z.tag
 	if len(x.skip) > 0 {
-		if skipped[name] && !selfClosing && len(x.skip) < maxSkipNest {
+		// In HTML "/>" closes only void and foreign elements: <div/>
+		// opens a div. Of the foreign ones, only svg matters here (the
+		// scanner tells only for svg).
+		if tagInfos[name].skipped && !z.selfClosing && len(x.skip) < maxSkipNest {
 			x.skip = append(x.skip, name)
 		}
 		return
 	}
-	// Only these elements' attributes are read: the tokenizer copies every
-	// attribute it returns.
-	var attrs attrList
+	// Only these elements' attributes are read (tagInfos' attrs): base,
+	// meta, link, a, area, img, source, image, video, input, iframe,
+	// frame.
+	attrs := z
 	switch name {
-	case "base", "meta", "link", "a", "area", "img", "source", "image", "video", "input", "iframe", "frame":
-		attrs = readAttrs(z, x.attrBuf[:0])
-		x.attrBuf = attrs[:0]
-	}
-	switch name {
-	case "title":
-		// RCDATA: the next token is the whole title.
-		if z.Next() == html.TextToken && !x.hasTitle && !urlsOnly {
-			if t := collapse(string(z.Text()), maxTitle); t != "" {
+	case tagTitle:
+		// RCDATA: the next token is the whole title (or its end tag,
+		// which does nothing).
+		if z.next() == tokText && !x.hasTitle && !urlsOnly {
+			if t := collapse(z.text(&x.textBuf), maxTitle); t != "" {
 				x.title, x.hasTitle = t, true
 			}
 		}
 		return
-	case "noscript":
+	case tagNoscript:
 		// Raw text to the tokenizer. Pages put the real <img> of
 		// lazy-loaded images there: keep its images, not its text.
-		if !urlsOnly && z.Next() == html.TextToken {
-			x.run(z.Text(), true)
+		if !urlsOnly && z.next() == tokText {
+			var buf []byte
+			x.run(z.text(&buf), true)
 		}
 		return
-	case "base":
+	case tagBase:
 		if href, ok := attrs.lookup("href"); ok && !x.hasBase {
-			x.baseHref, x.hasBase = href, true
+			x.baseHref, x.hasBase = string(href), true
 		}
-	case "meta":
+	case tagMeta:
 		x.meta(attrs)
-	case "link":
-		rel := " " + strings.ToLower(strings.Join(strings.Fields(attrs.get("rel")), " ")) + " "
+	case tagLink:
+		rel := " " + strings.ToLower(strings.Join(strings.Fields(string(attrs.get("rel"))), " ")) + " "
 		if strings.Contains(rel, " canonical ") && x.canon == "" {
-			x.canon = attrs.get("href")
+			x.canon = string(attrs.get("href"))
 		}
 		if strings.Contains(rel, " image_src ") {
-			x.addImage(attrs.get("href"), "")
+			x.addImage(attrs.get("href"), nil)
 		}
-	case "a", "area":
+	case tagA, tagArea:
 		if urlsOnly {
 			break
 		}
-		if name == "a" {
+		if name == tagA {
 			x.closeAnchor() // an <a> closes the one still open
 		}
 		if href, ok := attrs.lookup("href"); ok {
-			if i := x.addLink(href); i >= 0 && name == "a" {
+			if i := x.addLink(href); i >= 0 && name == tagA {
 				x.anchor = i + 1
 			}
 		}
-	case "img", "source", "image":
+	case tagImg, tagSource, tagImage:
 		alt := attrs.get("alt")
 		for _, k := range lazySrc {
-			if name == "source" && k == "src" {
+			if name == tagSource && k == "src" {
 				continue // the src of a <source> is audio or video
 			}
 			x.addImage(attrs.get(k), alt)
 		}
-		if name == "image" { // <image> is an old name of <img>
+		if name == tagImage { // <image> is an old name of <img>
 			x.addImage(attrs.get("href"), alt)
 		}
 		for _, k := range lazySrcset {
-			for _, u := range parseSrcset(attrs.get(k)) {
-				x.addImage(u, alt)
+			if v := attrs.get(k); len(v) > 0 {
+				for _, u := range parseSrcset(v) {
+					x.addImage(u, alt)
+				}
 			}
 		}
-		if x.anchor > 0 && alt != "" && !urlsOnly {
+		if x.anchor > 0 && len(alt) > 0 && !urlsOnly {
 			x.anchorW.sep(sepSpace)
-			x.anchorW.write([]byte(alt)) // a linked image's alt names the link
+			x.anchorW.write(alt) // a linked image's alt names the link
 			x.anchorW.sep(sepSpace)
 		}
-	case "video":
-		x.addImage(attrs.get("poster"), "")
-	case "input":
-		typ := strings.ToLower(strings.TrimSpace(attrs.get("type")))
+	case tagVideo:
+		x.addImage(attrs.get("poster"), nil)
+	case tagInput:
+		typ := strings.ToLower(strings.TrimSpace(string(attrs.get("type"))))
 		if typ == "image" {
 			x.addImage(attrs.get("src"), attrs.get("alt"))
 		}
 		if !urlsOnly && visibleInput[typ] {
-			if v := attrs.get("value"); v != "" {
+			if v := attrs.get("value"); len(v) > 0 {
 				x.sep(sepSpace)
-				x.text([]byte(v))
+				x.text(v)
 				x.sep(sepSpace)
 			}
 		}
-	case "iframe", "frame":
-		if src := attrs.get("src"); src != "" && maybeHTTP(src) && len(x.frames) < x.lim.MaxFrames*2 {
-			x.frames = append(x.frames, rawURL{raw: src})
+	case tagIframe, tagFrame:
+		if src := attrs.get("src"); len(src) > 0 && maybeHTTP(src) && len(x.frames) < x.lim.MaxFrames*2 {
+			x.frames = append(x.frames, rawURL{raw: string(src)})
 		}
 	}
 	if urlsOnly {
 		return
 	}
-	p := tagProps[name]
+	p := &tagInfos[name]
 	if p.skipped {
-		if !selfClosing {
+		if !z.selfClosing {
 			x.skip = append(x.skip, name)
 		}
 		return
@@ -416,7 +455,7 @@ func (x *extractor) start(z *html.Tokenizer, name string, selfClosing, urlsOnly 
 	}
 }
 
-func (x *extractor) end(name string, urlsOnly bool) {
+func (x *extractor) end(name tagID, urlsOnly bool) {
 	if len(x.skip) > 0 {
 		for i := len(x.skip) - 1; i >= 0; i-- {
 			if x.skip[i] == name {
@@ -429,10 +468,10 @@ func (x *extractor) end(name string, urlsOnly bool) {
 	if urlsOnly {
 		return
 	}
-	if name == "a" {
+	if name == tagA {
 		x.closeAnchor()
 	}
-	p := tagProps[name]
+	p := &tagInfos[name]
 	if p.sep != sepNone {
 		x.sep(p.sep)
 	}
@@ -441,10 +480,10 @@ func (x *extractor) end(name string, urlsOnly bool) {
 	}
 }
 
-func (x *extractor) meta(attrs attrList) {
-	prop := strings.ToLower(strings.TrimSpace(attrs.get("property")))
+func (x *extractor) meta(attrs *scanner) {
+	prop := strings.ToLower(strings.TrimSpace(string(attrs.get("property"))))
 	if prop == "" {
-		prop = strings.ToLower(strings.TrimSpace(attrs.get("name")))
+		prop = strings.ToLower(strings.TrimSpace(string(attrs.get("name"))))
 	}
 	switch prop {
 	case "og:title":
@@ -452,10 +491,10 @@ func (x *extractor) meta(attrs attrList) {
 			x.ogTitle = collapse(attrs.get("content"), maxTitle)
 		}
 	case "og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src":
-		x.addImage(attrs.get("content"), "")
+		x.addImage(attrs.get("content"), nil)
 	}
-	if strings.EqualFold(strings.TrimSpace(attrs.get("http-equiv")), "refresh") && x.refresh == "" {
-		x.refresh = refreshURL(attrs.get("content"))
+	if strings.EqualFold(strings.TrimSpace(string(attrs.get("http-equiv"))), "refresh") && x.refresh == "" {
+		x.refresh = refreshURL(string(attrs.get("content")))
 	}
 }
 
@@ -482,11 +521,11 @@ func refreshURL(c string) string {
 }
 
 // addLink records a link; it returns its index, or -1.
-func (x *extractor) addLink(raw string) int {
+func (x *extractor) addLink(raw []byte) int {
 	if !maybeHTTP(raw) {
 		return -1
 	}
-	if i, ok := x.seen[seenKey{'a', raw}]; ok {
+	if i, ok := x.seenLinks[string(raw)]; ok {
 		return i
 	}
 	// Raw URLs are bounded at twice the limit: some may resolve to the
@@ -495,19 +534,21 @@ func (x *extractor) addLink(raw string) int {
 		x.full = true
 		return -1
 	}
-	if x.seen == nil {
-		x.seen = make(map[seenKey]int)
+	if x.seenLinks == nil {
+		x.seenLinks = make(map[string]int, x.mapHint)
+		x.links = make([]rawURL, 0, x.mapHint)
 	}
-	x.seen[seenKey{'a', raw}] = len(x.links)
-	x.links = append(x.links, rawURL{raw: raw})
+	s := string(raw)
+	x.seenLinks[s] = len(x.links)
+	x.links = append(x.links, rawURL{raw: s})
 	return len(x.links) - 1
 }
 
-func (x *extractor) addImage(raw, alt string) {
-	if raw == "" || !maybeHTTP(raw) {
+func (x *extractor) addImage(raw, alt []byte) {
+	if len(raw) == 0 || !maybeHTTP(raw) {
 		return
 	}
-	if i, ok := x.seen[seenKey{'i', raw}]; ok {
+	if i, ok := x.seenImages[string(raw)]; ok {
 		if x.images[i].text == "" {
 			x.images[i].text = collapse(alt, maxAnchor)
 		}
@@ -517,20 +558,22 @@ func (x *extractor) addImage(raw, alt string) {
 		x.full = true
 		return
 	}
-	if x.seen == nil {
-		x.seen = make(map[seenKey]int)
+	if x.seenImages == nil {
+		x.seenImages = make(map[string]int)
 	}
-	x.seen[seenKey{'i', raw}] = len(x.images)
-	x.images = append(x.images, rawURL{raw: raw, text: collapse(alt, maxAnchor)})
+	s := string(raw)
+	x.seenImages[s] = len(x.images)
+	x.images = append(x.images, rawURL{raw: s, text: collapse(alt, maxAnchor)})
 }
 
-// page resolves the URLs and returns the page.
+// urlSpan is where a raw URL's resolution is in a page's resolved URLs,
+// or start -1 if it resolves to none.
+type urlSpan struct{ start, end int }
+
+// page resolves the URLs and returns the page. Nothing of it is in x's
+// scratch buffers.
 func (x *extractor) page(docURL *url.URL) *Page {
-	text := x.out.String()
-	if x.out.b.Cap()-len(text) > len(text)/2+4096 {
-		text = strings.Clone(text) // do not keep a much larger buffer alive
-	}
-	p := &Page{Title: x.title, Text: text, Truncated: x.out.truncated || x.full}
+	p := &Page{Title: x.title, Text: string(x.out.b), Truncated: x.out.truncated || x.full}
 	if p.Title == "" {
 		p.Title = x.ogTitle
 	}
@@ -540,45 +583,61 @@ func (x *extractor) page(docURL *url.URL) *Page {
 			base = u
 		}
 	}
+	r := newResolver(base)
+	// Every raw URL resolved into one buffer, made a string once; so are
+	// the links' texts.
+	buf, spans := x.urls[:0], x.resolved[:0]
+	for _, list := range [...][]rawURL{x.links, x.images, x.frames} {
+		for _, u := range list {
+			start := len(buf)
+			var ok bool
+			if buf, ok = r.appendResolved(buf, u.raw); ok {
+				spans = append(spans, urlSpan{start, len(buf)})
+			} else {
+				spans = append(spans, urlSpan{-1, -1})
+			}
+		}
+	}
+	x.urls, x.resolved = buf, spans
+	all := string(buf)
+	texts := string(x.anchorText)
+	linkSpans, spans := spans[:len(x.links)], spans[len(x.links):]
+	imageSpans, frameSpans := spans[:len(x.images)], spans[len(x.images):]
 	var truncated bool
-	p.Links, truncated = dedup(base, x.links, x.lim.MaxLinks, func(u string, r rawURL) Link { return Link{URL: u, Text: r.text} },
+	p.Links, truncated = dedup(all, linkSpans, x.links, x.lim.MaxLinks, func(u string, r rawURL) Link { return Link{URL: u, Text: texts[r.t0:r.t1]} },
 		func(l *Link, r rawURL) {
 			if l.Text == "" {
-				l.Text = r.text
+				l.Text = texts[r.t0:r.t1]
 			}
 		})
 	p.Truncated = p.Truncated || truncated
-	p.Images, truncated = dedup(base, x.images, x.lim.MaxImages, func(u string, r rawURL) Image { return Image{URL: u, Alt: r.text} },
+	p.Images, truncated = dedup(all, imageSpans, x.images, x.lim.MaxImages, func(u string, r rawURL) Image { return Image{URL: u, Alt: r.text} },
 		func(im *Image, r rawURL) {
 			if im.Alt == "" {
 				im.Alt = r.text
 			}
 		})
 	p.Truncated = p.Truncated || truncated
-	p.Frames, truncated = dedup(base, x.frames, x.lim.MaxFrames, func(u string, _ rawURL) string { return u }, func(*string, rawURL) {})
+	p.Frames, truncated = dedup(all, frameSpans, x.frames, x.lim.MaxFrames, func(u string, _ rawURL) string { return u }, func(*string, rawURL) {})
 	p.Truncated = p.Truncated || truncated
-	if u := resolve(base, x.refresh); u != nil {
-		p.Refresh = u.String()
-	}
-	if u := resolve(base, x.canon); u != nil {
-		p.Canonical = u.String()
-	}
+	p.Refresh, _ = r.resolve(x.refresh)
+	p.Canonical, _ = r.resolve(x.canon)
 	return p
 }
 
-// dedup resolves raw URLs and keeps the first of each, at most max.
-func dedup[T any](base *url.URL, raws []rawURL, max int, mk func(string, rawURL) T, merge func(*T, rawURL)) ([]T, bool) {
+// dedup keeps the first of each resolved URL (all[spans[i]] for raws[i]),
+// at most max.
+func dedup[T any](all string, spans []urlSpan, raws []rawURL, max int, mk func(string, rawURL) T, merge func(*T, rawURL)) ([]T, bool) {
 	if len(raws) == 0 {
 		return nil, false
 	}
 	out := make([]T, 0, min(len(raws), max))
 	index := make(map[string]int, min(len(raws), max))
-	for _, r := range raws {
-		u := resolve(base, r.raw)
-		if u == nil {
+	for i, r := range raws {
+		if spans[i].start < 0 {
 			continue
 		}
-		s := u.String()
+		s := all[spans[i].start:spans[i].end]
 		if i, ok := index[s]; ok {
 			merge(&out[i], r)
 			continue
@@ -595,69 +654,11 @@ func dedup[T any](base *url.URL, raws []rawURL, max int, mk func(string, rawURL)
 	return out, false
 }
 
-// maybeHTTP is false for URLs that can never resolve to http(s): those
-// with another scheme, such as javascript: or data:.
-func maybeHTTP(raw string) bool {
-	raw = cleanURL(raw)
-	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		switch {
-		case c == ':':
-			s := strings.ToLower(raw[:i])
-			return s == "http" || s == "https"
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
-		case i > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'):
-		default:
-			return true // no scheme: relative
-		}
-	}
-	return true
-}
-
-// cleanURL strips what browsers strip from a URL attribute: surrounding
-// whitespace, and tabs and newlines anywhere.
-func cleanURL(raw string) string {
-	raw = strings.Trim(raw, " \t\n\r\f")
-	if strings.ContainsAny(raw, "\t\n\r") {
-		raw = strings.NewReplacer("\t", "", "\n", "", "\r", "").Replace(raw)
-	}
-	return raw
-}
-
-// resolve resolves raw against base and returns it when it is an http(s)
-// URL with a host; the host in lower case, without the fragment unless it
-// is a client-side route ("#!/user/1", "#/user/1").
-func resolve(base *url.URL, raw string) *url.URL {
-	raw = cleanURL(raw)
-	if raw == "" || len(raw) > maxURL {
-		return nil
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return nil
-	}
-	if base != nil {
-		u = base.ResolveReference(u)
-	}
-	if !httpURL(u) {
-		return nil
-	}
-	u.Host = strings.ToLower(u.Host)
-	if f := u.Fragment; f == "" || (f[0] != '!' && f[0] != '/') {
-		u.Fragment, u.RawFragment = "", ""
-	}
-	return u
-}
-
-func httpURL(u *url.URL) bool {
-	return (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.Opaque == ""
-}
-
 // parseSrcset returns the URLs of a srcset attribute, following the HTML
 // standard's parsing of image candidate strings (a URL may hold commas; a
 // descriptor such as "2x" or "640w" follows it).
-func parseSrcset(s string) []string {
-	var urls []string
+func parseSrcset[T ~string | ~[]byte](s T) []T {
+	var urls []T
 	isSpace := func(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' }
 	for i := 0; i < len(s) && len(urls) < 64; {
 		for i < len(s) && (isSpace(s[i]) || s[i] == ',') {
@@ -668,8 +669,10 @@ func parseSrcset(s string) []string {
 			i++
 		}
 		u := s[start:i]
-		if strings.HasSuffix(u, ",") {
-			u = strings.TrimRight(u, ",")
+		if len(u) > 0 && u[len(u)-1] == ',' {
+			for len(u) > 0 && u[len(u)-1] == ',' {
+				u = u[:len(u)-1]
+			}
 		} else {
 			// Skip the descriptors, up to a comma outside parentheses.
 			depth := 0
@@ -684,87 +687,22 @@ func parseSrcset(s string) []string {
 				}
 			}
 		}
-		if u != "" {
+		if len(u) > 0 {
 			urls = append(urls, u)
 		}
 	}
 	return urls
 }
 
-// attrList holds a tag's attributes as the tokenizer returns them, valid
-// until its next token; the first of each name counts, as in browsers.
-type attrList []attr
-
-type attr struct{ key, val []byte }
-
-// readAttrs reads the current tag's attributes (at most 256) into a.
-func readAttrs(z *html.Tokenizer, a attrList) attrList {
-	for more := true; more && len(a) < 256; {
-		var k, v []byte
-		k, v, more = z.TagAttr()
-		if k == nil && v == nil && !more {
-			break // no attributes at all
-		}
-		a = append(a, attr{k, v})
-	}
-	return a
-}
-
-func (a attrList) lookup(k string) (string, bool) {
-	for _, at := range a {
-		if string(at.key) == k {
-			return string(at.val), true
-		}
-	}
-	return "", false
-}
-
-func (a attrList) get(k string) string {
-	v, _ := a.lookup(k)
-	return v
-}
-
-// tagName returns the current tag's name as TagName does (lower case,
-// NUL as U+FFFD), without copying it for the names HTML knows.
-func tagName(z *html.Tokenizer) string {
-	// The raw token is "<name…" or "</name…"; the name ends at
-	// whitespace, '/' or '>' (see the tokenizer's readTagName).
-	raw := z.Raw()
-	i := 1
-	if len(raw) > 1 && raw[1] == '/' {
-		i = 2
-	}
-	j := i
-	for j < len(raw) {
-		c := raw[j]
-		if c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == '/' || c == '>' {
-			break
-		}
-		if 'A' <= c && c <= 'Z' || c == 0 {
-			j = -1 // let the tokenizer lower it and replace NULs
-			break
-		}
-		j++
-	}
-	if j > i && len(raw) > 0 && raw[0] == '<' {
-		if a := atom.Lookup(raw[i:j]); a != 0 {
-			return a.String()
-		}
-		return string(raw[i:j])
-	}
-	name, _ := z.TagName()
-	if a := atom.Lookup(name); a != 0 {
-		return a.String()
-	}
-	return string(name)
-}
-
 // collapse returns s on one line, whitespace collapsed, in at most max
 // bytes.
-func collapse(s string, max int) string {
+func collapse(s []byte, max int) string {
+	if len(s) == 0 {
+		return ""
+	}
 	w := textWriter{max: max}
-	w.write([]byte(s))
-	return w.String()
+	w.write(s)
+	return string(w.b)
 }
 
 // sep is a separator between two pieces of text; of those that meet
@@ -787,7 +725,7 @@ const (
 // whitespace, nothing invisible, no invalid byte), copied at once; each
 // character of a run would be written the same way alone.
 type textWriter struct {
-	b           strings.Builder
+	b           []byte
 	max         int
 	pending     sep
 	newlines    int // newlines at the end of b
@@ -796,7 +734,7 @@ type textWriter struct {
 	sizeHint    int // the size to grow b to at first, if known
 }
 
-func (w *textWriter) String() string { return w.b.String() }
+func (w *textWriter) String() string { return string(w.b) }
 
 func (w *textWriter) sep(s sep) {
 	if s > w.pending {
@@ -833,8 +771,69 @@ const (
 // part of it (after a written character, no separator is pending and a
 // space writes itself); in preformatted text (pre), spaces and tabs are.
 func printableRun(b []byte, pre bool) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	i := 0
-	for i < len(b) {
+	if !pre && len(b) > 0 && b[0] == ' ' {
+		return 0 // a space at the start
+	}
+	for {
+		// Eight bytes at a time: as many of them as are printable ASCII
+		// with single spaces between them (any spaces if pre), but for a
+		// space before a byte that is not printable ASCII. (The run so
+		// far, if any, ends with a written character.)
+		for i+8 <= len(b) {
+			x := binary.LittleEndian.Uint64(b[i : i+8])
+			// 0x80 in the bytes below ' ' or above '~' (and maybe in
+			// bytes after the first such one: borrows and carries).
+			bad := ((x - 0x20*ones) | (x + ones) | x) & highs
+			if !pre {
+				// 0x80 in each byte that is a space (and maybe in a
+				// '!' after one).
+				y := x ^ 0x20*ones
+				if sp := (y - ones) &^ y & highs; sp != 0 {
+					bad |= sp & (sp >> 8) // a space before a space
+					if sp>>63 != 0 && (i+8 == len(b) || b[i+8]-0x21 > 0x7e-0x21) {
+						bad |= 1 << 63 // a space before what is not printable ASCII
+					}
+				}
+			}
+			// Of the bytes not ASCII, those of the characters most often
+			// written as they are: U+00A1 to U+07FF (but for the soft
+			// hyphen), U+200C to U+2027, U+202A to U+202E and U+2030 to
+			// U+203F (quotes, dashes). (No borrow or carry comes from
+			// these bytes: the bad ones after them are bad.)
+			for bad != 0 {
+				k := bits.TrailingZeros64(bad) >> 3
+				if k >= 7 {
+					break
+				}
+				c0, c1 := byte(x>>(8*k)), byte(x>>(8*(k+1)))
+				if 0xc2 <= c0 && c0 <= 0xdf && c1&0xc0 == 0x80 && (c0 != 0xc2 || c1 >= 0xa1 && c1 != 0xad) {
+					bad &^= 0xffff << (8 * k)
+					continue
+				}
+				if c0 == 0xe2 && c1 == 0x80 && k < 6 {
+					if c2 := byte(x >> (8 * (k + 2))); 0x8c <= c2 && c2 <= 0xa7 || 0xaa <= c2 && c2 <= 0xae || 0xb0 <= c2 && c2 <= 0xbf {
+						bad &^= 0xffffff << (8 * k)
+						continue
+					}
+				}
+				break
+			}
+			if bad == 0 {
+				i += 8
+				continue
+			}
+			k := bits.TrailingZeros64(bad) >> 3
+			if k > 0 && !pre && b[i+k-1] == ' ' {
+				k-- // what follows decides
+			}
+			i += k
+			break
+		}
+		if i >= len(b) {
+			return i
+		}
 		c := b[i]
 		if c < utf8.RuneSelf {
 			switch {
@@ -844,7 +843,7 @@ func printableRun(b []byte, pre bool) int {
 			case pre && (c == ' ' || c == '\t'):
 				i++
 				continue
-			case c != ' ' || i == 0 || i+1 == len(b):
+			case c != ' ' || i+1 == len(b):
 				return i
 			}
 			// A space: part of the run if a written character follows.
@@ -861,19 +860,39 @@ func printableRun(b []byte, pre bool) int {
 			i++
 			continue
 		}
+		if 0xc3 <= c && c <= 0xdf && i+1 < len(b) && b[i+1]&0xc0 == 0x80 {
+			i += 2 // U+00C0 to U+07FF: written as they are
+			continue
+		}
 		n := printableRune(b[i:])
 		if n == 0 {
 			return i
 		}
 		i += n
 	}
-	return i
 }
 
 // printableRune returns the size of the character at the start of b, not
 // ASCII, if it is written as it is (valid, neither whitespace nor
 // invisible), else 0.
 func printableRune(b []byte) int {
+	switch c := b[0]; {
+	case 0xc3 <= c && c <= 0xdf:
+		// U+00C0 to U+07FF are all written as they are.
+		if len(b) >= 2 && b[1]&0xc0 == 0x80 {
+			return 2
+		}
+		return 0
+	case 0xe0 <= c && c <= 0xef:
+		if len(b) < 3 || b[1]&0xc0 != 0x80 || b[2]&0xc0 != 0x80 {
+			return 0
+		}
+		r := rune(c&0x0f)<<12 | rune(b[1]&0x3f)<<6 | rune(b[2]&0x3f)
+		if r < 0x800 || 0xd800 <= r && r <= 0xdfff || isSpace(r) || invisible(r) {
+			return 0 // overlong, a surrogate, a space or invisible
+		}
+		return 3
+	}
 	r, n := utf8.DecodeRune(b)
 	if r == utf8.RuneError && n == 1 || isSpace(r) || invisible(r) {
 		return 0
@@ -889,6 +908,13 @@ func (w *textWriter) write(b []byte) {
 			w.flush()
 			w.addRun(b[:n])
 			b = b[n:]
+			continue
+		}
+		if c := b[0]; c < utf8.RuneSelf { // whitespace or invisible
+			if asciiClass[c] == classSpace {
+				w.sep(sepSpace)
+			}
+			b = b[1:]
 			continue
 		}
 		r, n := utf8.DecodeRune(b)
@@ -924,7 +950,7 @@ func (w *textWriter) writePre(b []byte) {
 		switch {
 		case r == '\n':
 			w.flush()
-			if w.b.Len() > 0 {
+			if len(w.b) > 0 {
 				w.add(r)
 			}
 		case r == ' ' || r == '\t':
@@ -943,26 +969,44 @@ func (w *textWriter) writePre(b []byte) {
 func (w *textWriter) flush() {
 	s := w.pending
 	w.pending = sepNone
-	if s == sepNone || w.b.Len() == 0 {
+	if s == sepNone || len(w.b) == 0 {
 		return
 	}
 	switch s {
 	case sepSpace:
 		if w.newlines == 0 {
-			w.add(' ')
+			w.addByte(' ')
 		}
 	case sepCell:
 		if w.newlines == 0 {
-			w.add('\t')
+			w.addByte('\t')
 		}
 	case sepLine:
 		if w.newlines == 0 {
-			w.add('\n')
+			w.addByte('\n')
 		}
 	case sepPara:
-		for w.newlines < 2 && w.add('\n') {
+		for w.newlines < 2 && w.addByte('\n') {
 		}
 	}
+}
+
+// addByte is add for an ASCII character.
+func (w *textWriter) addByte(c byte) bool {
+	if w.truncated {
+		return false
+	}
+	if len(w.b)+1 > w.max {
+		w.truncated = true
+		return false
+	}
+	w.b = append(w.b, c)
+	if c == '\n' {
+		w.newlines++
+	} else {
+		w.newlines = 0
+	}
+	return true
 }
 
 func (w *textWriter) emit(r rune) {
@@ -974,11 +1018,11 @@ func (w *textWriter) add(r rune) bool {
 	if w.truncated {
 		return false
 	}
-	if w.b.Len()+utf8.RuneLen(r) > w.max {
+	if len(w.b)+utf8.RuneLen(r) > w.max {
 		w.truncated = true
 		return false
 	}
-	w.b.WriteRune(r)
+	w.b = utf8.AppendRune(w.b, r)
 	if r == '\n' {
 		w.newlines++
 	} else {
@@ -993,7 +1037,7 @@ func (w *textWriter) addRun(run []byte) {
 	if w.truncated || len(run) == 0 {
 		return
 	}
-	if room := w.max - w.b.Len(); len(run) > room {
+	if room := w.max - len(w.b); len(run) > room {
 		// Cut at a character boundary, as add would stop.
 		for room > 0 && !utf8.RuneStart(run[room]) {
 			room--
@@ -1004,12 +1048,12 @@ func (w *textWriter) addRun(run []byte) {
 			return
 		}
 	}
-	if w.b.Cap() == 0 {
+	if cap(w.b) == 0 {
 		// A first guess at the text's size, so that it is not regrown
 		// from a few bytes up.
-		w.b.Grow(min(w.max, max(len(run), w.sizeHint)))
+		w.b = make([]byte, 0, min(w.max, max(len(run), w.sizeHint)))
 	}
-	w.b.Write(run)
+	w.b = append(w.b, run...)
 	w.newlines = 0
 }
 
@@ -1017,7 +1061,19 @@ func (w *textWriter) addRun(run []byte) {
 // no-break spaces included (the text is for reading and searching, not
 // for layout).
 func isSpace(r rune) bool {
-	return unicode.IsSpace(r) || r == '\u00a0' || r == '\u202f' || r == '\u2007'
+	if r < 0x1680 {
+		switch r {
+		case '\t', '\n', '\v', '\f', '\r', ' ', '\u0085', '\u00a0':
+			return true
+		}
+		return false
+	}
+	// Unicode's White_Space above Latin-1 (unicode.IsSpace), and U+2007.
+	switch r {
+	case '\u1680', '\u2028', '\u2029', '\u202f', '\u205f', '\u3000':
+		return true
+	}
+	return '\u2000' <= r && r <= '\u200a'
 }
 
 // invisible is true for characters that show nothing but would split a

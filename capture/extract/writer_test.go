@@ -14,7 +14,8 @@ import (
 )
 
 // refWriter is textWriter as it was first written, a character at a time:
-// the specification that textWriter's runs must follow exactly.
+// the specification that textWriter's runs must follow exactly. It uses the
+// reference's character classes (html_reference_test.go).
 type refWriter struct {
 	b           strings.Builder
 	max         int
@@ -36,9 +37,9 @@ func (w *refWriter) write(b []byte) {
 		r, n := utf8.DecodeRune(b)
 		b = b[n:]
 		switch {
-		case isSpace(r):
+		case refIsSpace(r):
 			w.sep(sepSpace)
-		case invisible(r):
+		case refInvisible(r):
 		default:
 			w.emit(r)
 		}
@@ -64,9 +65,9 @@ func (w *refWriter) writePre(b []byte) {
 		case r == ' ' || r == '\t':
 			w.flush()
 			w.add(r)
-		case isSpace(r):
+		case refIsSpace(r):
 			w.emit(' ')
-		case invisible(r):
+		case refInvisible(r):
 		default:
 			w.emit(r)
 		}
@@ -190,14 +191,15 @@ func TestTextWriterMatchesCharacterAtATime(t *testing.T) {
 				spaced.sep(sepSpace)
 			}
 		}
-		if s := spaced.String(); !spaced.truncated && collapse(s, max) != s {
-			t.Fatalf("%q collapses to %q", s, collapse(s, max))
+		if s := spaced.String(); !spaced.truncated && collapse([]byte(s), max) != s {
+			t.Fatalf("%q collapses to %q", s, collapse([]byte(s), max))
 		}
 	}
 }
 
-// tagName reads a tag's name as the tokenizer's TagName does, for tags of
-// every shape.
+// The reference's refTagName reads a tag's name as the tokenizer's TagName
+// does, for tags of every shape. (The scanner's names are checked against
+// the tokenizer's by TestScannerMatchesTokenizer.)
 func TestTagNameMatchesTokenizer(t *testing.T) {
 	docs := []string{
 		`<p>x</p><P>y</P><DiV class=a>z</dIv><br/><br /><img src=x/><a/b>c</a >`,
@@ -234,7 +236,7 @@ func TestTagNameMatchesTokenizer(t *testing.T) {
 			if tt != html.StartTagToken && tt != html.EndTagToken && tt != html.SelfClosingTagToken {
 				continue
 			}
-			got := tagName(z)
+			got := refTagName(z)
 			want, _ := zt.TagName()
 			if got != string(want) {
 				t.Fatalf("%q: tag %q: got %q, want %q", doc, z.Raw(), got, want)
@@ -266,6 +268,48 @@ func TestPagesAsBefore(t *testing.T) {
 		}
 		if !strings.Contains(p.Text, "Café “De Zwaan”, één keer per week, 12 €") {
 			t.Errorf("%s: text %.200q", name, p.Text)
+		}
+	}
+}
+
+// isSpace and invisible are the reference's, for every character.
+func TestCharacterClassesMatchReference(t *testing.T) {
+	for r := rune(0); r <= utf8.MaxRune+1; r++ {
+		if isSpace(r) != refIsSpace(r) || invisible(r) != refInvisible(r) {
+			t.Fatalf("%U: isSpace %v invisible %v", r, isSpace(r), invisible(r))
+		}
+	}
+}
+
+// Long runs of text, where the writer takes eight bytes at a time, come out
+// as a character at a time.
+func TestTextWriterLongRuns(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	long := []string{"abcdefgh", "Jane Doe lives", "a b c d e f g h", "word  word", " leading spaces", "trailing ", "tab\there",
+		"x.y,z;w:v!u?t", "~}|{`_^]\\[@", "é", "a\u00a0b", "\x7f", "\x00", "\n", "12345678 ", "        ", "a       b",
+		"“quoted” — x", "a\u2028b", "\u200b", "\u00ad", "·", "\u202f", "\u2007", "\u2029", "\u2009", "\u200c", "\u2030",
+		"\u0085", "\u009f", "\u00a1", "\u07ff", "\u0800", "\xc2", "\xe2\x80", "\xe2\x80\x20", "€", "東京", "\xc3\x28", "\xdf\xc0",
+		"ab\xc3", "ab\xe2\x80\x9c", "\xed\xa0\x80", "\xf0\x9f\x98\x80", "abcdefg\u00e9", "abcdef\u201c"}
+	for range 50000 {
+		max := 1 + rng.IntN(200)
+		if rng.IntN(4) == 0 {
+			max = 1 << 20
+		}
+		fast := textWriter{max: max}
+		ref := refWriter{max: max}
+		var b []byte
+		for range rng.IntN(16) {
+			b = append(b, long[rng.IntN(len(long))]...)
+		}
+		if rng.IntN(3) == 0 {
+			fast.writePre(b)
+			ref.writePre(b)
+		} else {
+			fast.write(b)
+			ref.write(b)
+		}
+		if fast.String() != ref.b.String() || fast.truncated != ref.truncated || fast.pending != ref.pending {
+			t.Fatalf("max %d, %q:\n got %q\nwant %q", max, b, fast.String(), ref.b.String())
 		}
 	}
 }
