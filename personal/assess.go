@@ -7,20 +7,22 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/undox/undox"
 )
 
 // Identifier kinds of protected people, as the watch index registers them
 // and reports them in a Match.
 const (
-	KindName      = "name"
-	KindAddress   = "address"
-	KindPostcode  = "postcode"
-	KindPhone     = "phone"
-	KindEmail     = "email"
-	KindHandle    = "handle"
-	KindSchool    = "school"
-	KindIDNumber  = "id_number"
-	KindBirthDate = "birth_date"
+	KindName      = undox.KindName
+	KindAddress   = undox.KindAddress
+	KindPostcode  = undox.KindPostcode
+	KindPhone     = undox.KindPhone
+	KindEmail     = undox.KindEmail
+	KindHandle    = undox.KindHandle
+	KindSchool    = undox.KindSchool
+	KindIDNumber  = undox.KindIDNumber
+	KindBirthDate = undox.KindBirthDate
 )
 
 // Kinds lists every identifier kind.

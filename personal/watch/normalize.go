@@ -7,19 +7,21 @@ import (
 	"sync"
 
 	"github.com/nyaruka/phonenumbers"
+
+	"github.com/undox/undox"
 )
 
-// Identifier kinds.
+// Identifier kinds: the domain's (undox.Kind…).
 const (
-	KindName      = "name"
-	KindAddress   = "address"
-	KindPostcode  = "postcode"
-	KindPhone     = "phone"
-	KindEmail     = "email"
-	KindHandle    = "handle"
-	KindSchool    = "school"
-	KindIDNumber  = "id_number"
-	KindBirthDate = "birth_date"
+	KindName      = undox.KindName
+	KindAddress   = undox.KindAddress
+	KindPostcode  = undox.KindPostcode
+	KindPhone     = undox.KindPhone
+	KindEmail     = undox.KindEmail
+	KindHandle    = undox.KindHandle
+	KindSchool    = undox.KindSchool
+	KindIDNumber  = undox.KindIDNumber
+	KindBirthDate = undox.KindBirthDate
 )
 
 // Kinds lists the identifier kinds, in the order of their codes in an index.
