@@ -48,8 +48,9 @@ type Tx interface {
 	Pending(n int) ([]undox.AuditEntry, error)
 	ReadHashes(indexes []int64) ([]tlog.Hash, error)
 	WriteHashes(indexes []int64, hashes []tlog.Hash) error
-	// Assign gives the entry its leaf index.
-	Assign(entryID, leaf int64) error
+	// Assign gives the entries their leaf indexes: firstLeaf, firstLeaf+1, …
+	// in the order given.
+	Assign(entryIDs []int64, firstLeaf int64) error
 	LatestCheckpoint() (*Checkpoint, error)
 	SaveCheckpoint(c *Checkpoint) error
 }
@@ -284,6 +285,8 @@ func (l *Log) Integrate(ctx context.Context, batch int) (*Checkpoint, error) {
 			ov := &overlay{tx: tx, new: map[int64]tlog.Hash{}}
 			var idx []int64
 			var hs []tlog.Hash
+			first := size
+			ids := make([]int64, 0, len(pending))
 			for _, e := range pending {
 				hashes, err := tlog.StoredHashes(size, LeafData(e), ov)
 				if err != nil {
@@ -295,10 +298,11 @@ func (l *Log) Integrate(ctx context.Context, batch int) (*Checkpoint, error) {
 					idx = append(idx, base+int64(i))
 					hs = append(hs, h)
 				}
-				if err := tx.Assign(e.ID, size); err != nil {
-					return err
-				}
+				ids = append(ids, e.ID)
 				size++
+			}
+			if err := tx.Assign(ids, first); err != nil {
+				return err
 			}
 			if err := tx.WriteHashes(idx, hs); err != nil {
 				return err

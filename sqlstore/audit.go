@@ -228,9 +228,32 @@ func (a *auditTx) WriteHashes(indexes []int64, hashes []tlog.Hash) error {
 	return nil
 }
 
-func (a *auditTx) Assign(entryID, leaf int64) error {
-	_, err := a.tx.ExecContext(a.ctx, `UPDATE audit_entries SET leaf_index = $1 WHERE id = $2 AND leaf_index IS NULL`, leaf, entryID)
-	return err
+// Assign gives the entries consecutive leaf indexes, 200 to a statement.
+func (a *auditTx) Assign(entryIDs []int64, firstLeaf int64) error {
+	for i := 0; i < len(entryIDs); i += 200 {
+		end := min(i+200, len(entryIDs))
+		var sb strings.Builder
+		args := make([]any, 0, 2*(end-i))
+		for j := i; j < end; j++ {
+			if j > i {
+				sb.WriteString(",")
+			}
+			fmt.Fprintf(&sb, "(CAST($%d AS BIGINT), CAST($%d AS BIGINT))", len(args)+1, len(args)+2)
+			args = append(args, entryIDs[j], firstLeaf+int64(j))
+		}
+		// (column1, column2) name a VALUES list's columns in both
+		// SQLite and PostgreSQL.
+		q := `UPDATE audit_entries SET leaf_index = v.column2 FROM (VALUES ` + sb.String() + `) AS v
+            WHERE audit_entries.id = v.column1 AND audit_entries.leaf_index IS NULL`
+		res, err := a.tx.ExecContext(a.ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != int64(end-i) {
+			return fmt.Errorf("audit: %d of %d entries took their leaf index", n, end-i)
+		}
+	}
+	return nil
 }
 
 func (a *auditTx) LatestCheckpoint() (*audit.Checkpoint, error) {
