@@ -58,6 +58,7 @@ func recordSyncs(t *testing.T) func() []string {
 // once: later Puts into that folder sync only the folder itself.
 func TestPutSyncsNewFoldersOnce(t *testing.T) {
 	d := newDir(t)
+	d.SyncEach()
 	ctx := context.Background()
 	key := newKey(t)
 	synced := recordSyncs(t)
@@ -112,6 +113,7 @@ func TestPutSyncsNewFoldersOnce(t *testing.T) {
 // again, and its entry synced.
 func TestPutRemakesFolderRemovedOutside(t *testing.T) {
 	d := newDir(t)
+	d.SyncEach()
 	ctx := context.Background()
 	key := newKey(t)
 	same := contentIn(2)
@@ -177,5 +179,53 @@ func TestPutReadsWhatever(t *testing.T) {
 	}
 	if _, err := d.Put(ctx, lenReader{bytes.NewReader(make([]byte, 1<<16+1)), 5}, key, "UDX-1"); err == nil {
 		t.Error("too large content accepted")
+	}
+}
+
+// On Linux, Puts at the same time share syncs of the file system: every
+// Put waits for a sync that started after its rename, and there are fewer
+// syncs than Puts.
+func TestPutsShareSyncs(t *testing.T) {
+	if !haveSyncFS {
+		t.Skip("no syncfs(2) here: each Put syncs its own file and folder")
+	}
+	d := newDir(t)
+	key := newKey(t)
+	var mu sync.Mutex
+	syncs := 0
+	syncedDir = func(dir string) {
+		if strings.HasPrefix(dir, "syncfs:") {
+			mu.Lock()
+			syncs++
+			mu.Unlock()
+		}
+	}
+	t.Cleanup(func() { syncedDir = nil })
+	const n = 64
+	var wg sync.WaitGroup
+	refs := make([]Ref, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			refs[i], errs[i] = d.Put(context.Background(), strings.NewReader(fmt.Sprintf("content %d", i)), key, "UDX-1")
+		}()
+	}
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		rc, err := d.Get(context.Background(), refs[i], key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rc.Close()
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if syncs < 1 || syncs >= n {
+		t.Errorf("%d syncs for %d Puts at once", syncs, n)
 	}
 }
