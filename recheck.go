@@ -60,3 +60,15 @@ type Check struct {
 	// "back"), if any.
 	Observed string `json:"observed,omitempty"`
 }
+
+// ReuploadJob decides, once an item is captured, scanned and traced,
+// whether it is a re-upload of content already confirmed for its case
+// (the same protected person, the same site) that the policy lets undox
+// notify without an analyst. Queued with the item's trace, so that a
+// re-upload is notified within seconds.
+type ReuploadJob struct {
+	ItemID int64 `json:"item_id"`
+}
+
+// Kind names the job.
+func (ReuploadJob) Kind() string { return "reupload" }

@@ -11,6 +11,8 @@ import (
 	"context"
 	"errors"
 
+	"github.com/riverqueue/river"
+
 	"github.com/undox/undox"
 )
 
@@ -74,4 +76,19 @@ func (s *Service) NotifyReuploads(ctx context.Context) (int, error) {
 		}
 	}
 	return n, errors.Join(errs...)
+}
+
+// reuploadWorker runs AutoNotifyReupload for an item that its trace found
+// may be a re-upload (sqlstore.SaveTrace queues it).
+type reuploadWorker struct {
+	river.WorkerDefaults[undox.ReuploadJob]
+	s *Service
+}
+
+func (w *reuploadWorker) Work(ctx context.Context, j *river.Job[undox.ReuploadJob]) error {
+	if w.s == nil {
+		return river.JobCancel(errors.New("re-uploads are not notified by this process"))
+	}
+	_, err := w.s.AutoNotifyReupload(ctx, j.Args.ItemID)
+	return err
 }

@@ -126,6 +126,7 @@ func Register(s *Service) func(*river.Workers) {
 		// timeline have their workers too (see AddPeriodicJobs).
 		river.AddWorker(w, &ladderSendWorker{s: s})
 		river.AddWorker(w, &recheckWorker{s: s})
+		river.AddWorker(w, &reuploadWorker{s: s})
 		registerLadder(w, s)
 	}
 }

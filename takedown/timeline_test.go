@@ -2,11 +2,13 @@ package takedown
 
 import (
 	"bytes"
+	"encoding/json"
 	"mime"
 	netmail "net/mail"
 	"strings"
 	"testing"
 
+	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/require"
 
 	"github.com/undox/undox"
@@ -121,6 +123,22 @@ func TestAutoNotifyReupload(t *testing.T) {
 			{someone, "https://dox.example/p/someone-else", []string{"case-person-2"}}} {
 			f.scanned(t, blobs, x.it, x.url, x.persons...)
 		}
+
+		// Each trace of an item that may be a re-upload queued the
+		// decision at once (the sweep below is the fallback).
+		res, err := f.queue.Client.JobList(f.ctx, river.NewJobListParams().Kinds("reupload"))
+		require.NoError(t, err)
+		queued := map[int64]bool{}
+		for _, j := range res.Jobs {
+			var a undox.ReuploadJob
+			require.NoError(t, json.Unmarshal(j.EncodedArgs, &a))
+			queued[a.ItemID] = true
+		}
+		require.Equal(t, map[int64]bool{again.id: true, elsewhere.id: true, someone.id: true}, queued)
+		// Its worker decides as the sweep does.
+		nt, err := f.svc.AutoNotifyReupload(f.ctx, someone.id)
+		require.NoError(t, err)
+		require.Nil(t, nt, "another person waits for an analyst")
 
 		n, err := f.svc.NotifyReuploads(f.ctx)
 		require.NoError(t, err)
