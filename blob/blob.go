@@ -39,6 +39,12 @@ type Store interface {
 	// Put stores the content of r for owner and returns its Ref. Putting
 	// content that the owner already has stores nothing new.
 	Put(ctx context.Context, r io.Reader, key []byte, owner string) (Ref, error)
+	// PutLater stores like Put but may return before the blob is durable:
+	// Sync makes every blob put before it durable. A capture puts its
+	// files with PutLater and syncs once, before it records them.
+	PutLater(ctx context.Context, r io.Reader, key []byte, owner string) (Ref, error)
+	// Sync returns once every blob put so far is durable.
+	Sync(ctx context.Context) error
 	// Get returns the content of a blob, checked against ref.SHA256 and
 	// ref.Size. It fails with ErrNotFound, ErrWrongKey or ErrTampered.
 	Get(ctx context.Context, ref Ref, key []byte) (io.ReadCloser, error)

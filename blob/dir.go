@@ -127,6 +127,27 @@ func keyCheck(key []byte) []byte {
 
 // Put stores the content of r for owner, encrypted under key.
 func (d *Dir) Put(ctx context.Context, r io.Reader, key []byte, owner string) (Ref, error) {
+	return d.put(ctx, r, key, owner, true)
+}
+
+// PutLater implements Store: with group syncs, the blob is durable once
+// Sync returns; without them (SyncEach), at once.
+func (d *Dir) PutLater(ctx context.Context, r io.Reader, key []byte, owner string) (Ref, error) {
+	return d.put(ctx, r, key, owner, false)
+}
+
+// Sync implements Store.
+func (d *Dir) Sync(ctx context.Context) error {
+	if d.group == nil {
+		return nil // every Put synced itself
+	}
+	if err := d.group.sync(); err != nil {
+		return &Error{Op: "sync", Err: err}
+	}
+	return nil
+}
+
+func (d *Dir) put(ctx context.Context, r io.Reader, key []byte, owner string, wait bool) (Ref, error) {
 	ref := Ref{Owner: owner}
 	fail := func(err error) (Ref, error) { return Ref{}, &Error{Op: "put", Ref: ref, Err: err} }
 	if owner == "" {
@@ -150,6 +171,12 @@ func (d *Dir) Put(ctx context.Context, r io.Reader, key []byte, owner string) (R
 	// that is damaged is replaced; one under another key is kept (it may
 	// be the caller's key that is wrong) and the Put fails.
 	if _, err := d.read(ref, key); err == nil {
+		// It may be another Put's that is not durable yet.
+		if wait && d.group != nil {
+			if err := d.group.sync(); err != nil {
+				return fail(err)
+			}
+		}
 		return ref, nil
 	} else if errors.Is(err, ErrWrongKey) {
 		return fail(err)
@@ -165,7 +192,7 @@ func (d *Dir) Put(ctx context.Context, r io.Reader, key []byte, owner string) (R
 		return fail(err)
 	}
 	d.mu.RLock()
-	err = d.writeAtomic(path, header(key), sealed)
+	err = d.writeAtomic(path, header(key), sealed, wait)
 	d.mu.RUnlock()
 	if err != nil {
 		return fail(err)
@@ -205,7 +232,7 @@ func readAll(cr io.Reader, orig io.Reader, limit int64) ([]byte, error) {
 // that a crash leaves either no file or the whole file under path. The
 // folders on the way are made (mode 0700) and their own entries synced
 // (see durableFolders). The caller holds d.mu for reading.
-func (d *Dir) writeAtomic(path string, header, sealed []byte) error {
+func (d *Dir) writeAtomic(path string, header, sealed []byte, wait bool) error {
 	dir := filepath.Dir(path)
 	var f *os.File
 	var err error
@@ -256,6 +283,9 @@ func (d *Dir) writeAtomic(path string, header, sealed []byte) error {
 	}
 	renamed = true
 	if d.group != nil {
+		if !wait {
+			return nil // Sync makes it durable
+		}
 		return d.group.sync()
 	}
 	return syncDir(dir)

@@ -229,3 +229,60 @@ func TestPutsShareSyncs(t *testing.T) {
 		t.Errorf("%d syncs for %d Puts at once", syncs, n)
 	}
 }
+
+// PutLater does not wait for a sync; Sync then makes all of them durable
+// with one sync of the file system.
+func TestPutLaterThenOneSync(t *testing.T) {
+	if !haveSyncFS {
+		t.Skip("no syncfs(2) here: each Put syncs its own file and folder")
+	}
+	d := newDir(t)
+	key := newKey(t)
+	var mu sync.Mutex
+	syncs := 0
+	syncedDir = func(dir string) {
+		if strings.HasPrefix(dir, "syncfs:") {
+			mu.Lock()
+			syncs++
+			mu.Unlock()
+		}
+	}
+	t.Cleanup(func() { syncedDir = nil })
+	var refs []Ref
+	for i := range 5 {
+		ref, err := d.PutLater(context.Background(), strings.NewReader(fmt.Sprintf("file %d", i)), key, "UDX-2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		refs = append(refs, ref)
+	}
+	mu.Lock()
+	if syncs != 0 {
+		t.Errorf("PutLater synced %d times", syncs)
+	}
+	mu.Unlock()
+	if err := d.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	if syncs != 1 {
+		t.Errorf("Sync synced %d times, want 1", syncs)
+	}
+	mu.Unlock()
+	for _, ref := range refs {
+		rc, err := d.Get(context.Background(), ref, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rc.Close()
+	}
+	// A Put of content that PutLater stored waits for a sync all the same.
+	if _, err := d.Put(context.Background(), strings.NewReader("file 0"), key, "UDX-2"); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if syncs != 2 {
+		t.Errorf("a Put that found its content synced %d times in all, want 2", syncs)
+	}
+}

@@ -405,7 +405,7 @@ func (s *Service) keep(ctx context.Context, tk *taken, c undox.CaptureCase) (und
 		if data == nil {
 			return "", nil
 		}
-		ref, err := s.cfg.Blobs.Put(ctx, bytes.NewReader(data), c.Key, c.Ref)
+		ref, err := s.cfg.Blobs.PutLater(ctx, bytes.NewReader(data), c.Key, c.Ref)
 		if err != nil {
 			return "", err
 		}
@@ -447,7 +447,8 @@ func (s *Service) keep(ctx context.Context, tk *taken, c undox.CaptureCase) (und
 	if rec.Facts, err = json.Marshal(tk.facts); err != nil {
 		return rec, err
 	}
-	return rec, nil
+	// One sync for all the capture's files, before they are recorded.
+	return rec, s.cfg.Blobs.Sync(ctx)
 }
 
 // Scanner scans a capture's text for one case (minor: the case protects

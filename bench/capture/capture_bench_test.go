@@ -187,10 +187,14 @@ func (e *evidence) capturePage(ctx context.Context, f *fetch.Fetcher, url string
 	t1 := time.Now()
 
 	c := &captured{summary: s, captureTime: t1.Sub(t0)}
-	if c.body, err = e.store.Put(ctx, bytes.NewReader(res.Body), e.key, e.owner); err != nil {
+	if c.body, err = e.store.PutLater(ctx, bytes.NewReader(res.Body), e.key, e.owner); err != nil {
 		return nil, err
 	}
-	if c.text, err = e.store.Put(ctx, strings.NewReader(s.Text), e.key, e.owner); err != nil {
+	if c.text, err = e.store.PutLater(ctx, strings.NewReader(s.Text), e.key, e.owner); err != nil {
+		return nil, err
+	}
+	// Both durable with one sync, as a capture stores its files.
+	if err := e.store.Sync(ctx); err != nil {
 		return nil, err
 	}
 	if c.body.SHA256 != s.SHA256 || c.text.SHA256 != s.TextSHA256 {
