@@ -236,28 +236,6 @@ func (s *Server) withdraw(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, toVictimView(c))
 }
 
-func (s *Server) statusPage(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Robots-Tag", "noindex, nofollow")
-	c, err := s.victimCase(r)
-	data := map[string]any{}
-	code := http.StatusOK
-	switch {
-	case err == nil:
-		data["Case"] = toVictimView(c)
-	case undox.ErrorCode(err) == undox.ENOTFOUND:
-		code = http.StatusNotFound
-	default:
-		s.log.Error("status page", "err", err)
-		code = http.StatusInternalServerError
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(code)
-	if err := s.pages.ExecuteTemplate(w, "status.html", data); err != nil {
-		s.log.Error("rendering the status page", "err", err)
-	}
-}
-
 // plainStatus says in plain words what an item's state means for the
 // person who reported it.
 func plainStatus(st string) string {

@@ -1032,6 +1032,27 @@ func TestOpenAPIWalk(t *testing.T) {
 		api.do(t, "GET", "/api/v1/status/short", nil, nonconforming()).problem(t, 404, undox.ENOTFOUND)
 	})
 
+	t.Run("victim portal", func(t *testing.T) {
+		form := func(v url.Values) raw { return raw{"application/x-www-form-urlencoded", []byte(v.Encode())} }
+		r := api.do(t, "GET", "/report?lang=en", nil)
+		r.ok(t, 200, nil)
+		m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(string(r.body))
+		require.NotNil(t, m)
+		r = api.do(t, "POST", "/report", form(url.Values{"csrf": {m[1]}, "lang": {"en"}, "urls": {"https://portal.example/p/1"}, "minor": {"no"}}))
+		r.ok(t, 200, nil)
+		link := regexp.MustCompile(`href="(` + regexp.QuoteMeta(e.srv.URL) + `/status/[^"]+)"`).FindStringSubmatch(string(r.body))
+		require.NotNil(t, link)
+		tok := tokenOf(t, e.srv.URL, link[1])
+		r = api.do(t, "GET", "/status/"+tok+"?lang=en", nil)
+		r.ok(t, 200, nil)
+		m = regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(string(r.body))
+		require.NotNil(t, m)
+		api.do(t, "POST", "/status/"+tok+"/withdraw", form(url.Values{"csrf": {m[1]}, "confirm": {"yes"}})).ok(t, 200, nil)
+		var v statusView
+		api.do(t, "GET", "/api/v1/status/"+tok, nil).ok(t, 200, &v)
+		assert.Equal(t, "withdrawn", v.Status)
+	})
+
 	t.Run("failed jobs", func(t *testing.T) {
 		var found *job.Failed
 		eventually(t, "the terrorist content's triage to fail", func() bool {

@@ -23,6 +23,7 @@ import (
 	"github.com/undox/undox/blob"
 	"github.com/undox/undox/intake"
 	"github.com/undox/undox/job"
+	"github.com/undox/undox/sqlstore"
 )
 
 // Store is what the web layer needs from storage.
@@ -49,6 +50,8 @@ type Store interface {
 	NoticeByToken(ctx context.Context, tokenHash []byte) (*undox.Notice, error)
 	ResponseByToken(ctx context.Context, tokenHash []byte, r undox.NoticeResponse) (*undox.Notice, error)
 	ResponseFormKey() []byte
+	// Timeline is a case's timeline for the victim's status page.
+	Timeline(ctx context.Context, caseRef string) ([]sqlstore.TimelineEntry, error)
 }
 
 // Jobs lists jobs that fail.
@@ -81,6 +84,12 @@ type Config struct {
 	// checkpoints.
 	VerifierKey string
 	Version     string
+	// QuickExitURL is the neutral page the victim pages' quick exit leaves
+	// for; empty is DefaultQuickExitURL.
+	QuickExitURL string
+	// HelpLinks are the help (victim support, police) the victim pages
+	// link to.
+	HelpLinks HelpLinks
 }
 
 // Server is undox's HTTP handler.
@@ -159,7 +168,10 @@ func (s *Server) table() []route {
 		{"GET", "/healthz", http.HandlerFunc(s.healthz)},
 		{"GET", "/readyz", http.HandlerFunc(s.readyz)},
 		{"GET", "/metrics", promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{})},
-		{"GET", "/status/{token}", http.HandlerFunc(s.statusPage)},
+		{"GET", "/status/{token}", http.HandlerFunc(s.statusPortal)},
+		{"POST", "/status/{token}/withdraw", http.HandlerFunc(s.withdrawPost)},
+		{"GET", "/report", http.HandlerFunc(s.reportGet)},
+		{"POST", "/report", http.HandlerFunc(s.reportPost)},
 		{"GET", "/respond/{token}", http.HandlerFunc(s.respondGet)},
 		{"POST", "/respond/{token}", http.HandlerFunc(s.respondPost)},
 

@@ -1,0 +1,600 @@
+package web
+
+// The victim portal: the public report form and the private status page,
+// rendered on the server in Dutch or English, without JavaScript. Every page
+// has a quick exit. Forms carry an anti-forgery token and must come from
+// this site.
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	_ "time/tzdata" // the status page shows Dutch time on any host
+
+	"github.com/undox/undox"
+	"github.com/undox/undox/intake"
+	"github.com/undox/undox/sqlstore"
+)
+
+// DefaultQuickExitURL is where the quick exit leaves for when
+// Config.QuickExitURL is empty: a neutral page.
+const DefaultQuickExitURL = "https://www.google.com/search?q=weer"
+
+// HelpLinks are the help the victim's pages point to. An empty link is
+// left out.
+type HelpLinks struct {
+	// VictimSupport is victim support (such as Slachtofferhulp Nederland).
+	VictimSupport string
+	// PoliceReport is where to report a crime to the police.
+	PoliceReport string
+}
+
+// reportFormMaxAge is how long a report form's token stays good.
+const reportFormMaxAge = 24 * time.Hour
+
+// maxFormBytes bounds a victim's form post.
+const maxFormBytes = 256 << 10
+
+// portalLanguages are the portal's languages; the first is the default.
+var portalLanguages = []string{"nl", "en"}
+
+// pageLanguage chooses the page's language: ?lang, else the fallback (the
+// case's language) when given, else Accept-Language, else Dutch.
+func pageLanguage(r *http.Request, fallback string) string {
+	if l := r.URL.Query().Get("lang"); l == "nl" || l == "en" {
+		return l
+	}
+	if r.Method == http.MethodPost {
+		if l := r.PostFormValue("lang"); l == "nl" || l == "en" {
+			return l
+		}
+	}
+	if fallback == "nl" || fallback == "en" {
+		return fallback
+	}
+	return acceptLanguage(r.Header.Get("Accept-Language"))
+}
+
+// acceptLanguage picks nl or en by the Accept-Language header's weights.
+func acceptLanguage(h string) string {
+	best, bestQ := portalLanguages[0], -1.0
+	for _, part := range strings.Split(h, ",") {
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		q := 1.0
+		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			if f, err := strconv.ParseFloat(v, 64); err == nil {
+				q = f
+			}
+		}
+		primary, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
+		if (primary == "nl" || primary == "en") && q > bestQ && q > 0 {
+			best, bestQ = primary, q
+		}
+	}
+	return best
+}
+
+// messages are the portal's strings, each in Dutch and English.
+var messages = map[string][2]string{ // [nl, en]
+	"quick_exit":       {"Snel weg", "Quick exit"},
+	"quick_exit_hint":  {"Snel weg brengt u meteen naar een andere website.", "Quick exit takes you to another website at once."},
+	"switch_lang":      {"English", "Nederlands"},
+	"report_title":     {"Meld een pagina", "Report a page"},
+	"report_intro":     {"Staan er gegevens of beelden van u of iemand anders online die daar niet horen? Meld het hier. Wij vragen de partijen die de pagina online houden om die weg te halen. U hoeft alleen de links in te vullen.", "Is information or images about you or someone else online where they do not belong? Report it here. We ask whoever keeps the page online to take it down. Only the links are needed."},
+	"report_safe":      {"U doet niets verkeerd door dit te melden. Wij laten niemand weten wie de melding deed.", "You are doing nothing wrong by reporting this. We do not tell anyone who reported it."},
+	"urls_label":       {"Links naar de pagina's (één per regel)", "Links to the pages (one per line)"},
+	"urls_hint":        {"Kopieer de link uit de adresbalk, bijvoorbeeld https://voorbeeld.nl/bericht/123. Meerdere links mag.", "Copy the link from the address bar, for example https://example.com/post/123. Several links are fine."},
+	"category_legend":  {"Wat is er gebeurd? (mag u overslaan)", "What happened? (you may skip this)"},
+	"minor_legend":     {"Is de persoon over wie het gaat jonger dan 18?", "Is the person it is about under 18?"},
+	"yes":              {"Ja", "Yes"},
+	"no":               {"Nee", "No"},
+	"dont_know":        {"Weet ik niet", "I don't know"},
+	"description_lbl":  {"Wilt u nog iets vertellen? (mag leeg blijven)", "Anything else you want to tell us? (may be left empty)"},
+	"email_label":      {"Uw e-mailadres (mag leeg blijven)", "Your e-mail address (may be left empty)"},
+	"email_hint":       {"Alleen als u berichten wilt als er iets verandert. De berichten noemen geen namen of inhoud.", "Only if you want messages when something changes. The messages name no names and no content."},
+	"consent_label":    {"Ja, undox mag mij over deze melding e-mailen. Ik kan dit stoppen door de melding in te trekken.", "Yes, undox may e-mail me about this report. I can stop this by withdrawing the report."},
+	"submit":           {"Melding versturen", "Send the report"},
+	"form_errors":      {"Er ging iets mis. Kijk hieronder wat er anders moet; wat u invulde staat er nog.", "Something needs fixing. See below what to change; everything you typed is still there."},
+	"err_urls_missing": {"Vul minstens één link in.", "Give at least one link."},
+	"err_urls_many":    {"Te veel links in één melding (hoogstens %d).", "Too many links in one report (at most %d)."},
+	"err_url_line":     {"Regel %d: dit is geen werkend webadres (begin met https://).", "Line %d: this is not a working web address (start with https://)."},
+	"err_url_private":  {"Regel %d: dit adres is niet op het openbare internet.", "Line %d: this address is not on the public internet."},
+	"err_category":     {"Kies een van de mogelijkheden.", "Choose one of the options."},
+	"err_description":  {"Deze tekst is te lang.", "This text is too long."},
+	"err_email":        {"Dit is geen geldig e-mailadres.", "This is not a valid e-mail address."},
+	"err_consent":      {"Vink het vakje aan als u berichten wilt, of laat het e-mailadres leeg.", "Tick the box if you want messages, or leave the e-mail address empty."},
+	"err_csrf":         {"Dit formulier is verlopen of kwam niet van deze website. Controleer uw gegevens en verstuur opnieuw.", "This form expired or did not come from this website. Check what you typed and send it again."},
+	"err_rate":         {"Er zijn net veel meldingen verstuurd vanaf uw verbinding. Wacht een minuut en probeer het opnieuw.", "Many reports were just sent from your connection. Please wait a minute and try again."},
+	"err_internal":     {"Er ging bij ons iets mis. Uw melding is niet opgeslagen. Probeer het later opnieuw.", "Something went wrong on our side. Your report was not saved. Please try again later."},
+	"done_title":       {"Uw melding is ontvangen", "Your report was received"},
+	"done_ref":         {"Uw kenmerk", "Your reference"},
+	"done_link":        {"Uw persoonlijke link", "Your private link"},
+	"done_save":        {"Bewaar deze link nu. U ziet hem maar één keer en wij kunnen hem niet opnieuw tonen. Met de link volgt u uw melding, voegt u niets toe aan andere meldingen en kunt u de melding intrekken. Deel hem niet met anderen.", "Save this link now. It is shown only once and we cannot show it again. With it you follow your report and can withdraw it. Do not share it with anyone."},
+	"done_no_mail":     {"We sturen deze link niet per e-mail.", "We do not send this link by e-mail."},
+	"done_open":        {"Open uw statuspagina", "Open your status page"},
+	"help_title":       {"Hulp", "Help"},
+	"help_talk":        {"Praten met iemand kan helpen. U kunt ook aangifte doen bij de politie; dat hoeft niet om hier te melden.", "Talking to someone can help. You can also report it to the police; you do not have to in order to report here."},
+	"help_support":     {"Slachtofferhulp", "Victim support"},
+	"help_police":      {"Aangifte doen bij de politie", "Report to the police"},
+	"status_title":     {"Uw melding", "Your report"},
+	"status_ref":       {"Kenmerk", "Reference"},
+	"status_received":  {"Ontvangen", "Received"},
+	"status_links":     {"Waar elke link staat", "Where each link stands"},
+	"status_timeline":  {"Wat we deden", "What we did"},
+	"timeline_start":   {"We hebben uw melding ontvangen.", "We received your report."},
+	"status_next":      {"Wat er nu gebeurt", "What happens next"},
+	"next_open":        {"We bekijken elke link, meestal binnen twee werkdagen. Breekt een pagina de regels, dan vragen we de partij die hem online houdt om hem weg te halen. Die krijgt daar een paar dagen voor; reageert ze niet, dan gaan we naar een volgende partij. U hoeft niets te doen.", "We look at every link, usually within two working days. If a page breaks the rules, we ask whoever keeps it online to take it down. They get a few days for that; if they do not act, we turn to the next party. You do not have to do anything."},
+	"next_closed":      {"We zijn klaar met deze melding. Komt de inhoud terug, meld het dan opnieuw.", "We have finished with this report. If the content comes back, please report it again."},
+	"next_withdrawn":   {"U heeft de melding ingetrokken. We wissen uw gegevens; alleen wat de wet ons verplicht te bewaren houden we.", "You withdrew the report. We are erasing your data; we keep only what the law requires us to keep."},
+	"add_urls_missing": {"Wilt u meer links melden? Doe dan een nieuwe melding.", "Want to report more links? Please make a new report."},
+	"withdraw_title":   {"Melding intrekken", "Withdraw the report"},
+	"withdraw_text":    {"Als u de melding intrekt, stoppen we en wissen we uw gegevens (behalve wat de wet ons verplicht te bewaren). Dit kan niet ongedaan worden gemaakt.", "If you withdraw the report, we stop and erase your data (except what the law requires us to keep). This cannot be undone."},
+	"withdraw_confirm": {"Ik wil deze melding intrekken.", "I want to withdraw this report."},
+	"withdraw_button":  {"Melding intrekken", "Withdraw the report"},
+	"withdraw_done":    {"Uw melding is ingetrokken.", "Your report was withdrawn."},
+	"err_withdraw":     {"Vink het vakje aan om de melding in te trekken.", "Tick the box to withdraw the report."},
+	"err_withdraw_now": {"Deze melding kan nu niet worden ingetrokken.", "This report cannot be withdrawn now."},
+	"gone_title":       {"Deze link werkt niet", "This link does not work"},
+	"gone_text":        {"De link is misschien niet goed gekopieerd, of de melding is afgesloten en gewist. Hulp nodig? Doe een nieuwe melding.", "The link may not have been copied correctly, or the report was closed and erased. Need help? Make a new report."},
+	"new_report":       {"Nieuwe melding", "New report"},
+	"status_error":     {"Er ging bij ons iets mis. Probeer het later opnieuw.", "Something went wrong on our side. Please try again later."},
+}
+
+// tr returns the portal's strings in a language.
+func tr(lang string) map[string]string {
+	i := 0
+	if lang == "en" {
+		i = 1
+	}
+	out := make(map[string]string, len(messages))
+	for k, v := range messages {
+		out[k] = v[i]
+	}
+	return out
+}
+
+// reportCategories are the categories a victim chooses from, in plain
+// words and in the order shown; "" is "not sure". Child sexual abuse
+// material and terrorist content go to their own hotlines, and a minor's
+// intimate images are handled as the former by intake.
+var reportCategories = []struct {
+	Code string
+	Name [2]string
+}{
+	{undox.CategoryDoxing, [2]string{"Mijn adres, telefoonnummer of andere persoonlijke gegevens zijn online gezet", "My address, phone number or other personal details were put online"}},
+	{undox.CategoryIntimateImages, [2]string{"Naaktbeelden of seksuele beelden zijn zonder toestemming gedeeld", "Nude or sexual images were shared without consent"}},
+	{undox.CategorySextortion, [2]string{"Iemand dreigt beelden te delen als ik niet betaal of meer stuur", "Someone threatens to share images unless I pay or send more"}},
+	{undox.CategoryThreat, [2]string{"Ik word bedreigd", "I am being threatened"}},
+	{undox.CategoryExtortion, [2]string{"Iemand wil geld of iets anders van mij en dreigt", "Someone wants money or something else from me and threatens me"}},
+	{undox.CategoryHarassment, [2]string{"Ik word lastiggevallen of gestalkt", "I am being harassed or stalked"}},
+	{"", [2]string{"Iets anders, of ik weet het niet", "Something else, or I am not sure"}},
+}
+
+type choice struct {
+	Value, Label string
+	Checked      bool
+}
+
+// reportForm is what the victim typed, kept through every re-render.
+type reportForm struct {
+	URLs, Category, Minor, Description, Email string
+	Consent                                   bool
+}
+
+type reportPage struct {
+	Lang, Other string
+	T           map[string]string
+	QuickExit   string
+	Help        HelpLinks
+	CSRF        string
+	Form        reportForm
+	Categories  []choice
+	Minor       []choice
+	Errors      map[string]string
+	Problem     string
+	Receipt     *undox.Receipt
+}
+
+func (s *Server) quickExit() string {
+	if s.QuickExitURL != "" {
+		return s.QuickExitURL
+	}
+	return DefaultQuickExitURL
+}
+
+func (s *Server) formKey(purpose string) []byte {
+	m := hmac.New(sha256.New, s.Store.ResponseFormKey())
+	m.Write([]byte("victim-portal:" + purpose))
+	return m.Sum(nil)
+}
+
+// reportFormToken is a fresh token for the report form: the time and a
+// random nonce, with their HMAC.
+func (s *Server) reportFormToken() string {
+	var b [24]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(time.Now().Unix()))
+	rand.Read(b[8:])
+	m := hmac.New(sha256.New, s.formKey("report"))
+	m.Write(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:]) + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+func (s *Server) reportFormTokenOK(tok string) bool {
+	payload, mac, ok := strings.Cut(tok, ".")
+	if !ok {
+		return false
+	}
+	b, err := base64.RawURLEncoding.DecodeString(payload)
+	if err != nil || len(b) != 24 {
+		return false
+	}
+	m := hmac.New(sha256.New, s.formKey("report"))
+	m.Write(b)
+	want := base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+	if !hmac.Equal([]byte(mac), []byte(want)) {
+		return false
+	}
+	age := time.Since(time.Unix(int64(binary.BigEndian.Uint64(b[:8])), 0))
+	return age > -time.Minute && age < reportFormMaxAge
+}
+
+// statusFormToken binds the status page's forms to their link.
+func (s *Server) statusFormToken(token string) string {
+	m := hmac.New(sha256.New, s.formKey("status"))
+	m.Write([]byte(token))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// victimHeaders are the headers of every victim page.
+func victimHeaders(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Robots-Tag", "noindex, nofollow")
+	// Forms post to this site: let the browser send Origin. Links
+	// elsewhere carry no referrer.
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("Content-Type", "text/html; charset=utf-8")
+}
+
+func (s *Server) render(w http.ResponseWriter, code int, name string, data any) {
+	victimHeaders(w)
+	w.WriteHeader(code)
+	if err := s.pages.ExecuteTemplate(w, name, data); err != nil {
+		s.log.Error("rendering a page", "page", name, "err", err)
+	}
+}
+
+func (s *Server) newReportPage(lang string, f reportForm) *reportPage {
+	i := 0
+	if lang == "en" {
+		i = 1
+	}
+	p := &reportPage{Lang: lang, Other: otherLanguage(lang), T: tr(lang), QuickExit: s.quickExit(), Help: s.HelpLinks,
+		CSRF: s.reportFormToken(), Form: f, Errors: map[string]string{}}
+	for _, c := range reportCategories {
+		p.Categories = append(p.Categories, choice{c.Code, c.Name[i], f.Category == c.Code})
+	}
+	for _, m := range []string{"yes", "no", "unknown"} {
+		label := p.T[m]
+		if m == "unknown" {
+			label = p.T["dont_know"]
+		}
+		p.Minor = append(p.Minor, choice{m, label, f.Minor == m})
+	}
+	return p
+}
+
+func otherLanguage(lang string) string {
+	if lang == "en" {
+		return "nl"
+	}
+	return "en"
+}
+
+// reportGet shows the report form.
+func (s *Server) reportGet(w http.ResponseWriter, r *http.Request) {
+	s.render(w, http.StatusOK, "report.html", s.newReportPage(pageLanguage(r, ""), reportForm{}))
+}
+
+// splitURLs reads the textarea: one URL a line, blank lines skipped. line
+// maps each URL to its line number.
+func splitURLs(text string) (urls []string, line []int) {
+	for i, l := range strings.Split(text, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			urls, line = append(urls, l), append(line, i+1)
+		}
+	}
+	return urls, line
+}
+
+// reportPost takes a report from the form.
+func (s *Server) reportPost(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(unwrapWriter(w), r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		p := s.newReportPage(pageLanguage(r, ""), reportForm{})
+		p.Problem = p.T["form_errors"]
+		s.render(w, http.StatusBadRequest, "report.html", p)
+		return
+	}
+	pf := r.PostForm
+	f := reportForm{URLs: pf.Get("urls"), Category: pf.Get("category"), Minor: pf.Get("minor"),
+		Description: pf.Get("description"), Email: strings.TrimSpace(pf.Get("email")), Consent: pf.Get("consent") == "yes"}
+	lang := pageLanguage(r, "")
+	p := s.newReportPage(lang, f)
+	if !s.reportFormTokenOK(pf.Get("csrf")) || !sameOrigin(r) {
+		p.Problem = p.T["err_csrf"]
+		s.render(w, http.StatusForbidden, "report.html", p)
+		return
+	}
+	known := false
+	for _, c := range reportCategories {
+		known = known || c.Code == f.Category
+	}
+	if !known {
+		p.Errors["category"] = p.T["err_category"]
+	}
+	if f.Email != "" && !f.Consent {
+		p.Errors["email"] = p.T["err_consent"]
+	}
+	urls, lines := splitURLs(f.URLs)
+	rep := undox.Report{URLs: urls, Category: f.Category, Description: f.Description, IsMinor: f.Minor == "yes",
+		ReporterEmail: f.Email, Language: lang, Consent: f.Consent}
+	if _, err := intake.Validate(rep); err != nil {
+		s.fieldErrors(p, err, lines)
+	}
+	if len(p.Errors) > 0 {
+		p.Problem = p.T["form_errors"]
+		s.render(w, http.StatusBadRequest, "report.html", p)
+		return
+	}
+	if s.limiter != nil && !s.limiter.allow(clientKey(r, s.TrustedProxies)) {
+		w.Header().Set("Retry-After", "60")
+		p.Problem = p.T["err_rate"]
+		s.render(w, http.StatusTooManyRequests, "report.html", p)
+		return
+	}
+	rcpt, err := s.Intake.Submit(r.Context(), undox.Public, intake.Submission{Report: rep})
+	switch {
+	case err == nil:
+		done := s.newReportPage(lang, reportForm{})
+		done.CSRF = ""
+		done.Receipt = &rcpt
+		s.render(w, http.StatusOK, "report.html", done)
+	case undox.ErrorCode(err) == undox.EINVALID:
+		s.fieldErrors(p, err, lines)
+		p.Problem = p.T["form_errors"]
+		s.render(w, http.StatusBadRequest, "report.html", p)
+	default:
+		s.log.Error("report form", "err", err)
+		p.Problem = p.T["err_internal"]
+		s.render(w, http.StatusInternalServerError, "report.html", p)
+	}
+}
+
+// fieldErrors puts intake's errors next to the form's fields, in the
+// page's language.
+func (s *Server) fieldErrors(p *reportPage, err error, lines []int) {
+	var urlErrs []string
+	fields := undox.ErrorFields(err)
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return urlIndex(keys[i]) < urlIndex(keys[j]) })
+	for _, k := range keys {
+		msg := fields[k]
+		switch {
+		case k == "urls" && len(lines) == 0:
+			p.Errors["urls"] = p.T["err_urls_missing"]
+		case k == "urls":
+			p.Errors["urls"] = fmt.Sprintf(p.T["err_urls_many"], intake.MaxURLsPerReport)
+		case strings.HasPrefix(k, "urls["):
+			n := urlIndex(k)
+			line := n + 1
+			if n >= 0 && n < len(lines) {
+				line = lines[n]
+			}
+			key := "err_url_line"
+			if strings.Contains(msg, "private network") {
+				key = "err_url_private"
+			}
+			urlErrs = append(urlErrs, fmt.Sprintf(p.T[key], line))
+		case k == "category":
+			p.Errors["category"] = p.T["err_category"]
+		case k == "description":
+			p.Errors["description"] = p.T["err_description"]
+		case k == "reporter_email":
+			p.Errors["email"] = p.T["err_email"]
+		default:
+			p.Errors["form"] = msg
+		}
+	}
+	if len(urlErrs) > 0 && p.Errors["urls"] == "" {
+		p.Errors["urls"] = strings.Join(urlErrs, " ")
+	}
+}
+
+// urlIndex is i of "urls[i]", -1 for other fields.
+func urlIndex(field string) int {
+	v, ok := strings.CutPrefix(field, "urls[")
+	if !ok {
+		return -1
+	}
+	n, err := strconv.Atoi(strings.TrimSuffix(v, "]"))
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+// The status page.
+
+type statusItem struct {
+	URL, Stage string
+}
+
+type statusEntry struct {
+	When, Text string
+}
+
+type statusPageData struct {
+	Lang, Other string
+	T           map[string]string
+	QuickExit   string
+	Help        HelpLinks
+	Token       string
+	CSRF        string
+	Ref         string
+	Received    string
+	Items       []statusItem
+	Timeline    []statusEntry
+	Next        string
+	CanWithdraw bool
+	Done        string
+	Problem     string
+	Gone        bool
+}
+
+var amsterdam = func() *time.Location {
+	if l, err := time.LoadLocation("Europe/Amsterdam"); err == nil {
+		return l
+	}
+	return time.UTC
+}()
+
+var dutchMonths = [...]string{"januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+	"september", "oktober", "november", "december"}
+
+// formatDate writes a time as people read it in the language.
+func formatDate(lang string, t time.Time) string {
+	t = t.In(amsterdam)
+	if lang == "en" {
+		return t.Format("2 January 2006, 15:04")
+	}
+	return fmt.Sprintf("%d %s %d, %s", t.Day(), dutchMonths[t.Month()-1], t.Year(), t.Format("15:04"))
+}
+
+// stages say in plain words what an item's state means, in nl and en.
+var stages = map[undox.ItemStatus][2]string{
+	undox.ItemNew:         {"We hebben deze link ontvangen en bekijken hem binnenkort.", "We received this link and will look at it soon."},
+	undox.ItemCaptured:    {"We controleren deze link.", "We are checking this link."},
+	undox.ItemUnreachable: {"We controleren deze link.", "We are checking this link."},
+	undox.ItemConfirmed:   {"We hebben de link bekeken. We vragen de partij die hem online houdt om hem weg te halen.", "We checked it. We will ask the company that hosts it to take it down."},
+	undox.ItemNotified:    {"We hebben gevraagd de inhoud weg te halen en wachten op antwoord.", "We asked the company that hosts it to take it down. We are waiting for them."},
+	undox.ItemEscalated:   {"Er werd niet op tijd gereageerd. We hebben anderen gevraagd de inhoud weg te halen.", "The company did not act in time. We have asked others who can take it down."},
+	undox.ItemRemoved:     {"De inhoud is offline. We blijven controleren of dat zo blijft.", "It is offline. We keep checking that it stays offline."},
+	undox.ItemReappeared:  {"De inhoud stond weer online. We hebben opnieuw gevraagd hem weg te halen.", "It came back online. We have asked again for it to be taken down."},
+	undox.ItemReferred:    {"We hebben dit doorgegeven aan de instantie die over dit soort inhoud gaat.", "We passed this on to the authority that handles this kind of content."},
+	undox.ItemRejected:    {"We hebben de link bekeken, maar konden er niets mee doen.", "We looked at it and could not act on it."},
+	undox.ItemClosed:      {"We zijn klaar met deze link.", "We have finished with this link."},
+}
+
+func stage(lang string, st undox.ItemStatus) string {
+	i := 0
+	if lang == "en" {
+		i = 1
+	}
+	if v, ok := stages[st]; ok {
+		return v[i]
+	}
+	return string(st)
+}
+
+// statusPortal is the private status page behind the status link.
+func (s *Server) statusPortal(w http.ResponseWriter, r *http.Request) {
+	s.showStatus(w, r, http.StatusOK, "", "")
+}
+
+func (s *Server) showStatus(w http.ResponseWriter, r *http.Request, code int, done, problem string) {
+	c, err := s.victimCase(r)
+	lang := pageLanguage(r, "")
+	if err == nil && r.URL.Query().Get("lang") == "" {
+		lang = c.Language
+		if lang != "nl" && lang != "en" {
+			lang = "nl"
+		}
+	}
+	p := statusPageData{Lang: lang, Other: otherLanguage(lang), T: tr(lang), QuickExit: s.quickExit(), Help: s.HelpLinks}
+	if err != nil {
+		p.Gone = true
+		code = http.StatusNotFound
+		if undox.ErrorCode(err) != undox.ENOTFOUND {
+			s.log.Error("status page", "err", err)
+			code, p.Gone, p.Problem = http.StatusInternalServerError, false, p.T["status_error"]
+		}
+		s.render(w, code, "status.html", p)
+		return
+	}
+	p.Token = r.PathValue("token")
+	p.CSRF = s.statusFormToken(p.Token)
+	p.Ref, p.Received = c.Ref, formatDate(lang, c.CreatedAt)
+	p.Done, p.Problem = p.T[done], p.T[problem]
+	for _, it := range c.Items {
+		p.Items = append(p.Items, statusItem{URL: it.URL, Stage: stage(lang, it.Status)})
+	}
+	p.Timeline = append(p.Timeline, statusEntry{When: formatDate(lang, c.CreatedAt), Text: p.T["timeline_start"]})
+	entries, err := s.Store.Timeline(r.Context(), c.Ref)
+	if err != nil {
+		s.log.Error("status page timeline", "err", err)
+	}
+	for _, e := range entries {
+		text := e.Text
+		// In the other language when the victim switched; a closing's
+		// text depends on whether the case or an item closed, so it stays.
+		if t := sqlstore.TimelineText(lang, e.Milestone); lang != e.Language && t != "" && e.Milestone != sqlstore.MilestoneClosed {
+			text = t
+		}
+		p.Timeline = append(p.Timeline, statusEntry{When: formatDate(lang, e.CreatedAt), Text: text})
+	}
+	switch c.Status {
+	case undox.CaseWithdrawn, undox.CaseErased:
+		p.Next = p.T["next_withdrawn"]
+	case undox.CaseClosed:
+		p.Next = p.T["next_closed"]
+	default:
+		p.Next = p.T["next_open"]
+	}
+	p.CanWithdraw = c.Status != undox.CaseWithdrawn && c.Status != undox.CaseErased
+	s.render(w, code, "status.html", p)
+}
+
+// withdrawPost withdraws the case from the status page's form.
+func (s *Server) withdrawPost(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(unwrapWriter(w), r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		s.showStatus(w, r, http.StatusBadRequest, "", "err_withdraw")
+		return
+	}
+	token := r.PathValue("token")
+	c, err := s.victimCase(r)
+	if err != nil {
+		s.showStatus(w, r, http.StatusOK, "", "")
+		return
+	}
+	if !hmac.Equal([]byte(r.PostForm.Get("csrf")), []byte(s.statusFormToken(token))) || !sameOrigin(r) {
+		s.showStatus(w, r, http.StatusForbidden, "", "err_csrf")
+		return
+	}
+	if r.PostForm.Get("confirm") != "yes" {
+		s.showStatus(w, r, http.StatusBadRequest, "", "err_withdraw")
+		return
+	}
+	_, err = s.Store.CaseEvent(r.Context(), undox.Public, c.Ref, undox.ActionWithdraw, "")
+	switch {
+	case err == nil:
+		s.showStatus(w, r, http.StatusOK, "withdraw_done", "")
+	case undox.ErrorCode(err) == undox.ETRANSITION:
+		s.showStatus(w, r, http.StatusConflict, "", "err_withdraw_now")
+	default:
+		s.log.Error("withdrawing from the status page", "err", err)
+		s.showStatus(w, r, http.StatusInternalServerError, "", "status_error")
+	}
+}
