@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/undox/undox"
-	"github.com/undox/undox/capture/extract"
 	"github.com/undox/undox/capture/fetch"
 )
 
@@ -46,12 +45,7 @@ func (s *Service) Check(ctx context.Context, itemID int64, full bool, requestedB
 	if t.ReferralOnly || len(t.Cases) == 0 {
 		return nil, nil
 	}
-	var tk *taken
-	if full {
-		tk = s.take(ctx, t.Item.URL, requestedBy)
-	} else {
-		tk = s.glance(ctx, t.Item.URL, requestedBy)
-	}
+	tk := s.take(ctx, t.Item.URL, requestedBy, full)
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
@@ -85,36 +79,6 @@ func (s *Service) Check(ctx context.Context, itemID int64, full bool, requestedB
 		}
 	}
 	return c, nil
-}
-
-// glance fetches the page and extracts its text, without its images or a
-// screenshot.
-func (s *Service) glance(ctx context.Context, url, requestedBy string) *taken {
-	res, err := s.cfg.Fetcher.Fetch(ctx, url)
-	tk := &taken{err: err}
-	tk.facts = Facts{Result: res, Vantage: s.cfg.Vantage, RequestedBy: requestedBy, Images: []ImageFact{},
-		Screenshot: &ScreenshotFact{Error: "not taken: a re-check that fetched the page alone"}}
-	if err != nil {
-		tk.facts.Error = failure(err)
-	}
-	if res == nil {
-		return tk
-	}
-	if res.Status != 0 {
-		tk.headers = headerBytes(res)
-		tk.body = res.Body
-	}
-	text := res.Text
-	if res.MediaType == "text/html" || res.MediaType == "application/xhtml+xml" {
-		if page, perr := extract.HTML([]byte(res.Text), res.FinalURL); perr == nil {
-			tk.facts.Title, text, tk.facts.Links = page.Title, page.Text, len(page.Links)
-		}
-	}
-	if text != "" {
-		tk.text = []byte(text)
-	}
-	res.Body, res.Text = nil, ""
-	return tk
 }
 
 // KeepCheck keeps a check as evidence: a capture for every case that

@@ -167,7 +167,7 @@ func (s *Service) Item(ctx context.Context, job undox.CaptureJob) error {
 	if requestedBy == "" {
 		requestedBy = undox.System.Label()
 	}
-	tk := s.take(ctx, t.Item.URL, requestedBy)
+	tk := s.take(ctx, t.Item.URL, requestedBy, true)
 	if ctx.Err() != nil {
 		// Stopped (shutdown, job timeout): what was seen is incomplete
 		// and says nothing about the page. The job runs again.
@@ -257,11 +257,16 @@ func retryable(code string) bool {
 	return true
 }
 
-// take fetches the page, its images and a screenshot once.
-func (s *Service) take(ctx context.Context, url, requestedBy string) *taken {
+// take fetches the page once and extracts its text; full takes its images
+// and a screenshot too (a re-check that will not be kept fetches the page
+// alone).
+func (s *Service) take(ctx context.Context, url, requestedBy string, full bool) *taken {
 	res, err := s.cfg.Fetcher.Fetch(ctx, url)
 	tk := &taken{err: err}
 	tk.facts = Facts{Result: res, Vantage: s.cfg.Vantage, RequestedBy: requestedBy, Images: []ImageFact{}}
+	if !full {
+		tk.facts.Screenshot = &ScreenshotFact{Error: "not taken: a re-check that fetched the page alone"}
+	}
 	if err != nil {
 		tk.facts.Error = failure(err)
 	}
@@ -276,7 +281,7 @@ func (s *Service) take(ctx context.Context, url, requestedBy string) *taken {
 	if res.MediaType == "text/html" || res.MediaType == "application/xhtml+xml" {
 		if page, perr := extract.HTML([]byte(res.Text), res.FinalURL); perr == nil {
 			tk.facts.Title, text, tk.facts.Links = page.Title, page.Text, len(page.Links)
-			if err == nil || fetch.CodeOf(err) == fetch.TooLarge {
+			if full && (err == nil || fetch.CodeOf(err) == fetch.TooLarge) {
 				s.images(ctx, tk, page.Images)
 			}
 		}
@@ -284,9 +289,11 @@ func (s *Service) take(ctx context.Context, url, requestedBy string) *taken {
 	if text != "" {
 		tk.text = []byte(text)
 	}
-	if err == nil || fetch.CodeOf(err) == fetch.TooLarge {
+	switch {
+	case !full: // said above
+	case err == nil || fetch.CodeOf(err) == fetch.TooLarge:
 		tk.facts.Screenshot = s.shoot(ctx, url, tk)
-	} else {
+	default:
 		tk.facts.Screenshot = &ScreenshotFact{Error: "not taken: the page could not be fetched"}
 	}
 	res.Body, res.Text = nil, "" // kept as files, not in the facts

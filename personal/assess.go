@@ -26,7 +26,7 @@ const (
 )
 
 // Kinds lists every identifier kind.
-var Kinds = []string{KindName, KindAddress, KindPostcode, KindPhone, KindEmail, KindHandle, KindSchool, KindIDNumber, KindBirthDate}
+var Kinds = undox.IdentifierKinds()
 
 // A Match is an identifier of a protected person found in a text by the
 // watch matcher.

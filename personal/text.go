@@ -221,10 +221,6 @@ func hasSuffixFold(s string, i int, p string) bool {
 	return i-len(p) >= 0 && i <= len(s) && hasPrefixFold(s, i-len(p), p)
 }
 
-// equalFold reports whether w equals the lower-case ASCII word p, ignoring
-// the case of w.
-func equalFold(w, p string) bool { return len(w) == len(p) && hasPrefixFold(w, 0, p) }
-
 // lineWindowBefore returns the start of a window of at most n bytes before
 // i that does not cross a line break.
 func lineWindowBefore(s string, i, n int) int {
@@ -235,17 +231,6 @@ func lineWindowBefore(s string, i, n int) int {
 		}
 	}
 	return j
-}
-
-// containsFold reports whether the lower-case ASCII word w occurs in
-// s[from:to], ignoring case.
-func containsFold(s string, from, to int, w string) bool {
-	for k := from; k+len(w) <= to; k++ {
-		if toLower(s[k]) == w[0] && hasPrefixFold(s, k, w) {
-			return true
-		}
-	}
-	return false
 }
 
 // wordFoldBefore reports whether one of the lower-case words ws occurs as

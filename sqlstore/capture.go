@@ -191,6 +191,23 @@ func CaptureAuditDetail(c *undox.Capture) string {
 	return sb.String()
 }
 
+// fetchableTx fails unless the item exists and may be fetched: referral-only
+// content never is, whoever asks.
+func (s *Store) fetchableTx(ctx context.Context, tx *sql.Tx, itemID int64) error {
+	var category, status string
+	err := tx.QueryRowContext(ctx, `SELECT category, status FROM items WHERE id = $1`, itemID).Scan(&category, &status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound("item")
+	}
+	if err != nil {
+		return err
+	}
+	if cat, _ := undox.LookupCategory(category); cat.ReferralOnly || status == string(undox.ItemReferred) {
+		return undox.Errorf(undox.EFORBIDDEN, "referral-only content is never fetched")
+	}
+	return nil
+}
+
 // RequestCapture queues a new capture of an item at a staff member's
 // request.
 func (s *Store) RequestCapture(ctx context.Context, actor undox.Actor, itemID int64) error {
@@ -198,16 +215,8 @@ func (s *Store) RequestCapture(ctx context.Context, actor undox.Actor, itemID in
 		return err
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		var category, status string
-		err := tx.QueryRowContext(ctx, `SELECT category, status FROM items WHERE id = $1`, itemID).Scan(&category, &status)
-		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("item")
-		}
-		if err != nil {
+		if err := s.fetchableTx(ctx, tx, itemID); err != nil {
 			return err
-		}
-		if cat, _ := undox.LookupCategory(category); cat.ReferralOnly || status == string(undox.ItemReferred) {
-			return undox.Errorf(undox.EFORBIDDEN, "referral-only content is never fetched")
 		}
 		if err := s.audit(ctx, tx, actor, "item.capture.request", "item", strconv.FormatInt(itemID, 10), ""); err != nil {
 			return err

@@ -74,23 +74,10 @@ type Ladder struct {
 // EscalationCandidates returns the items that the ladder may move:
 // notified or escalated, with a notice that went out.
 func (s *Store) EscalationCandidates(ctx context.Context, limit int) ([]int64, error) {
-	rows, err := s.db.SQL.QueryContext(ctx, `SELECT i.id FROM items i
+	return queryIDs(ctx, s.db.SQL, `SELECT i.id FROM items i
         WHERE i.status IN ('notified', 'escalated')
           AND EXISTS (SELECT 1 FROM notices n WHERE n.item_id = i.id AND n.sent_at IS NOT NULL)
         ORDER BY i.id LIMIT $1`, limitOr(limit, 1000))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
 }
 
 // LoadLadder returns an item's ladder (undox itself; not audited as a read).

@@ -311,16 +311,8 @@ func (s *Store) RequestRecheck(ctx context.Context, actor undox.Actor, itemID in
 		return err
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		var category, status string
-		err := tx.QueryRowContext(ctx, `SELECT category, status FROM items WHERE id = $1`, itemID).Scan(&category, &status)
-		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("item")
-		}
-		if err != nil {
+		if err := s.fetchableTx(ctx, tx, itemID); err != nil {
 			return err
-		}
-		if cat, _ := undox.LookupCategory(category); cat.ReferralOnly || status == string(undox.ItemReferred) {
-			return undox.Errorf(undox.EFORBIDDEN, "referral-only content is never fetched")
 		}
 		if err := s.audit(ctx, tx, actor, "item.recheck.request", "item", strconv.FormatInt(itemID, 10), "reason="+undox.RecheckStaff); err != nil {
 			return err

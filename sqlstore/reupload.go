@@ -186,19 +186,27 @@ func (s *Store) ConfirmReupload(ctx context.Context, r *Reupload) (*undox.Item, 
 	return it, n, nil
 }
 
-// ReuploadCandidates returns captured items of open cases that have an
-// item confirmed before, scanned and traced: the ones FindReupload may
-// find to be re-uploads, ready to be notified.
-func (s *Store) ReuploadCandidates(ctx context.Context, limit int) ([]int64, error) {
-	rows, err := s.db.SQL.QueryContext(ctx, `SELECT DISTINCT i.id FROM items i
+// reuploadCandidates is the FROM and WHERE of items that FindReupload may
+// find to be re-uploads: captured items of open cases that have an item
+// confirmed before, scanned and traced.
+const reuploadCandidates = ` FROM items i
         JOIN case_items ci ON ci.item_id = i.id
         JOIN cases c ON c.id = ci.case_id AND c.status = 'open'
         JOIN case_items co ON co.case_id = ci.case_id AND co.item_id <> i.id
         WHERE i.status = 'captured'
           AND EXISTS (SELECT 1 FROM scans sc WHERE sc.item_id = i.id)
           AND EXISTS (SELECT 1 FROM traces t WHERE t.item_id = i.id)
-          AND EXISTS (SELECT 1 FROM item_events e WHERE e.item_id = co.item_id AND e.event = 'confirm')
-        ORDER BY i.id LIMIT $1`, limitOr(limit, 200))
+          AND EXISTS (SELECT 1 FROM item_events e WHERE e.item_id = co.item_id AND e.event = 'confirm')`
+
+// ReuploadCandidates returns the items that FindReupload may find to be
+// re-uploads, ready to be notified.
+func (s *Store) ReuploadCandidates(ctx context.Context, limit int) ([]int64, error) {
+	return queryIDs(ctx, s.db.SQL, `SELECT DISTINCT i.id`+reuploadCandidates+` ORDER BY i.id LIMIT $1`, limitOr(limit, 200))
+}
+
+// queryIDs runs a query of one int64 column.
+func queryIDs(ctx context.Context, q querier, query string, args ...any) ([]int64, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

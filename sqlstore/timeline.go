@@ -15,74 +15,21 @@ import (
 	"database/sql"
 	"errors"
 	"strconv"
-	"time"
 
 	"github.com/undox/undox"
 )
-
-// Timeline milestones.
-const (
-	MilestoneNotified  = "notified"
-	MilestoneEscalated = "escalated"
-	MilestoneRemoved   = "removed"
-	MilestoneClosed    = "closed"
-)
-
-// TimelineEntry is one entry of a case's timeline, as the victim reads it.
-type TimelineEntry struct {
-	ID        int64     `json:"id"`
-	Milestone string    `json:"milestone"`
-	Language  string    `json:"language"`
-	Text      string    `json:"text"`
-	CreatedAt time.Time `json:"created_at"`
-}
-
-// timelineTexts are the entries' texts: plain language, and nothing that
-// names the person, the page or the intermediary.
-var timelineTexts = map[string]map[string]string{
-	"nl": {
-		MilestoneNotified:  "We hebben de partij die een gemelde pagina online houdt gevraagd de inhoud te verwijderen.",
-		MilestoneEscalated: "Er is niet op tijd gereageerd op ons verzoek. We zijn een stap verder gegaan en hebben ons tot een volgende partij gewend.",
-		MilestoneRemoved:   "Een gemelde pagina is offline gehaald. We blijven controleren of de inhoud niet terugkomt.",
-		MilestoneClosed:    "Een gemelde pagina is afgehandeld.",
-		"case_closed":      "Uw melding is afgehandeld. Dank u voor uw melding.",
-	},
-	"en": {
-		MilestoneNotified:  "We asked the party that keeps a reported page online to remove the content.",
-		MilestoneEscalated: "Our request was not acted on in time. We took the next step and turned to another party.",
-		MilestoneRemoved:   "A reported page has been taken offline. We keep checking that the content does not come back.",
-		MilestoneClosed:    "A reported page has been dealt with.",
-		"case_closed":      "Your report has been dealt with. Thank you for reporting.",
-	},
-}
-
-func timelineLanguage(lang string) string {
-	if lang == "en" {
-		return "en"
-	}
-	if _, ok := timelineTexts[lang]; ok {
-		return lang
-	}
-	return "en"
-}
-
-// TimelineText returns the text of a milestone in a language ("nl" or
-// "en"; any other is English).
-func TimelineText(lang, milestone string) string {
-	return timelineTexts[timelineLanguage(lang)][milestone]
-}
 
 // milestoneOf maps an item's step to a milestone ("" for none).
 func milestoneOf(ev, from, to string) string {
 	switch {
 	case to == string(undox.ItemNotified) && from != string(undox.ItemNotified) && from != string(undox.ItemEscalated):
-		return MilestoneNotified
+		return undox.MilestoneNotified
 	case to == string(undox.ItemEscalated) && from != string(undox.ItemEscalated):
-		return MilestoneEscalated
+		return undox.MilestoneEscalated
 	case to == string(undox.ItemRemoved) && from != string(undox.ItemRemoved):
-		return MilestoneRemoved
+		return undox.MilestoneRemoved
 	case to == string(undox.ItemClosed) && from != string(undox.ItemClosed):
-		return MilestoneClosed
+		return undox.MilestoneClosed
 	}
 	return ""
 }
@@ -151,7 +98,7 @@ func (s *Store) UpdateTimelines(ctx context.Context) (int, error) {
 			return err
 		}
 		for _, c := range cs {
-			n, err := s.addMilestone(ctx, tx, c.id, 0, MilestoneClosed, "case_closed", "case/closed/"+strconv.FormatInt(c.at, 10))
+			n, err := s.addMilestone(ctx, tx, c.id, 0, undox.MilestoneClosed, "case_closed", "case/closed/"+strconv.FormatInt(c.at, 10))
 			if err != nil {
 				return err
 			}
@@ -211,7 +158,7 @@ func (s *Store) addMilestone(ctx context.Context, tx *sql.Tx, caseID, itemID int
 	if status == string(undox.CaseErased) || status == string(undox.CaseWithdrawn) {
 		return 0, nil
 	}
-	lang = timelineLanguage(lang)
+	lang = undox.TimelineLanguage(lang)
 	mail := "none"
 	if consent && len(email) > 0 {
 		mail = "pending"
@@ -222,7 +169,7 @@ func (s *Store) addMilestone(ctx context.Context, tx *sql.Tx, caseID, itemID int
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO case_timeline (case_id, item_id, milestone, language, text, source, email, created_at)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (case_id, source) DO NOTHING`,
-		caseID, item, milestone, lang, timelineTexts[lang][textKey], source, mail, micros(s.now()))
+		caseID, item, milestone, lang, undox.TimelineText(lang, textKey), source, mail, micros(s.now()))
 	if err != nil {
 		return 0, err
 	}
@@ -234,17 +181,17 @@ func (s *Store) addMilestone(ctx context.Context, tx *sql.Tx, caseID, itemID int
 
 // Timeline returns a case's timeline, oldest first: what the victim's
 // status page shows. It holds no personal data.
-func (s *Store) Timeline(ctx context.Context, caseRef string) ([]TimelineEntry, error) {
+func (s *Store) Timeline(ctx context.Context, caseRef string) ([]undox.TimelineEntry, error) {
 	rows, err := s.db.SQL.QueryContext(ctx, `SELECT t.id, t.milestone, t.language, t.text, t.created_at
         FROM case_timeline t JOIN cases c ON c.id = t.case_id WHERE c.ref = $1 ORDER BY t.id`, caseRef)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []TimelineEntry{}
+	out := []undox.TimelineEntry{}
 	for rows.Next() {
 		var (
-			e  TimelineEntry
+			e  undox.TimelineEntry
 			at int64
 		)
 		if err := rows.Scan(&e.ID, &e.Milestone, &e.Language, &e.Text, &at); err != nil {

@@ -55,14 +55,9 @@ func (s *Store) SaveTrace(ctx context.Context, itemID int64, hostKey string, ans
 		// A captured and scanned item of an open case that has another,
 		// confirmed item may be a re-upload: decide now, not at the
 		// next sweep.
+		// (The trace inserted above counts as the item's trace.)
 		var candidate int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM items i
-            JOIN case_items ci ON ci.item_id = i.id
-            JOIN cases c ON c.id = ci.case_id AND c.status = 'open'
-            JOIN case_items co ON co.case_id = ci.case_id AND co.item_id <> i.id
-            WHERE i.id = $1 AND i.status = 'captured'
-              AND EXISTS (SELECT 1 FROM scans sc WHERE sc.item_id = i.id)
-              AND EXISTS (SELECT 1 FROM item_events e WHERE e.item_id = co.item_id AND e.event = 'confirm')`, itemID).Scan(&candidate); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT count(*)`+reuploadCandidates+` AND i.id = $1`, itemID).Scan(&candidate); err != nil {
 			return err
 		}
 		if candidate > 0 {

@@ -219,48 +219,6 @@ func (s *Service) renderReminder(ctx context.Context, id int64) error {
 	return err
 }
 
-// input builds a notice's input as Render does.
-func (s *Service) input(ctx context.Context, t Target, token, messageID string, at time.Time) (notice.Input, error) {
-	st := s.cfg.Store
-	cp, err := st.LatestCheckpoint(ctx)
-	if err != nil {
-		return notice.Input{}, err
-	}
-	if cp == nil {
-		return notice.Input{}, undox.Errorf(undox.EUNAVAILABLE, "no signed audit checkpoint yet: a notice carries the latest one")
-	}
-	in := notice.Input{
-		Role:      t.Role,
-		Recipient: notice.Recipient{Organisation: t.Organisation, Email: t.Email, Language: t.Language, Country: t.Country},
-		URLs:      []string{t.Item.URL},
-		Category:  t.Item.Category,
-		Minor:     t.Item.IsMinor,
-		Notifier:  s.cfg.Notifier, TrustedFlagger: s.cfg.TrustedFlagger,
-		OnlinePlatform: t.Role == undox.RolePlatform,
-		ResponseURL:    strings.TrimSuffix(s.cfg.PublicURL, "/") + "/respond/" + token,
-		Checkpoint:     cp.Note,
-		Automatic:      t.Automatic,
-		MessageID:      messageID,
-		SentAt:         at,
-		Forward:        t.Role == undox.RoleCDN,
-	}
-	if rules := s.cfg.Policy.For(t.Item.Category, t.Item.IsMinor); !rules.ReferralOnly && rules.DeadlineHours > 0 {
-		in.Deadline = rules.Deadline(at)
-	}
-	caps, err := st.ItemCaptures(ctx, undox.System, t.Item.ID)
-	if err != nil {
-		return notice.Input{}, err
-	}
-	for i := len(caps) - 1; i >= 0; i-- {
-		c := caps[i]
-		if c.BodySHA256 != "" || c.ScreenshotSHA256 != "" {
-			in.Evidence = []notice.EvidenceRef{{URL: t.Item.URL, CapturedAt: c.FetchedAt, PageSHA256: c.BodySHA256, ScreenshotSHA256: c.ScreenshotSHA256}}
-			break
-		}
-	}
-	return in, nil
-}
-
 // Escalate walks the ladder of every item notified and not removed, and
 // returns how many steps it recorded. An item's failure does not stop the
 // others'; the errors are returned together.

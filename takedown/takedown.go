@@ -131,18 +131,6 @@ func Register(s *Service) func(*river.Workers) {
 	}
 }
 
-type sendWorker struct {
-	river.WorkerDefaults[undox.SendNoticeJob]
-	s *Service
-}
-
-func (w *sendWorker) Work(ctx context.Context, j *river.Job[undox.SendNoticeJob]) error {
-	if w.s == nil {
-		return river.JobCancel(errors.New("notices are not sent by this process"))
-	}
-	return w.s.Send(ctx, j.Args.NoticeID, j.Attempt >= j.MaxAttempts)
-}
-
 // Target is whom a notice goes to, and what it is about.
 type Target struct {
 	Role, Organisation, Email, Language, Country string
@@ -153,13 +141,24 @@ type Target struct {
 // Render renders the notice for t, dated at, with the response link's
 // token and the Message-ID.
 func (s *Service) Render(ctx context.Context, t Target, token, messageID string, at time.Time) (*notice.Notice, error) {
-	st := s.cfg.Store
-	cp, err := st.LatestCheckpoint(ctx)
+	in, err := s.input(ctx, t, token, messageID, at)
 	if err != nil {
 		return nil, err
 	}
+	return notice.Render(in, s.cfg.Templates)
+}
+
+// input builds a notice's input: the recipient, the URL, the notifier, the
+// latest signed checkpoint, the deadline from the policy and the hashes of
+// the latest capture that has the page (never its payload).
+func (s *Service) input(ctx context.Context, t Target, token, messageID string, at time.Time) (notice.Input, error) {
+	st := s.cfg.Store
+	cp, err := st.LatestCheckpoint(ctx)
+	if err != nil {
+		return notice.Input{}, err
+	}
 	if cp == nil {
-		return nil, undox.Errorf(undox.EUNAVAILABLE, "no signed audit checkpoint yet: a notice carries the latest one")
+		return notice.Input{}, undox.Errorf(undox.EUNAVAILABLE, "no signed audit checkpoint yet: a notice carries the latest one")
 	}
 	in := notice.Input{
 		Role:      t.Role,
@@ -181,9 +180,9 @@ func (s *Service) Render(ctx context.Context, t Target, token, messageID string,
 	}
 	caps, err := st.ItemCaptures(ctx, undox.System, t.Item.ID)
 	if err != nil {
-		return nil, err
+		return notice.Input{}, err
 	}
-	// The latest capture that has the page: its hashes, never the payload.
+	// The latest capture that has the page.
 	for i := len(caps) - 1; i >= 0; i-- {
 		c := caps[i]
 		if c.BodySHA256 != "" || c.ScreenshotSHA256 != "" {
@@ -191,7 +190,7 @@ func (s *Service) Render(ctx context.Context, t Target, token, messageID string,
 			break
 		}
 	}
-	return notice.Render(in, s.cfg.Templates)
+	return in, nil
 }
 
 // Send works one send_notice job: see the package documentation. last

@@ -14,7 +14,6 @@ import (
 	"github.com/undox/undox"
 	"github.com/undox/undox/blob"
 	"github.com/undox/undox/dbtest"
-	"github.com/undox/undox/sqlstore"
 )
 
 // Each milestone gets a plain entry on the timeline of an nl case, in
@@ -39,7 +38,7 @@ func TestVictimTimeline(t *testing.T) {
 		tl, err := f.store.Timeline(f.ctx, it.caseRef)
 		require.NoError(t, err)
 		require.Len(t, tl, 1)
-		require.Equal(t, sqlstore.MilestoneNotified, tl[0].Milestone)
+		require.Equal(t, undox.MilestoneNotified, tl[0].Milestone)
 		require.Equal(t, "nl", tl[0].Language)
 		require.Contains(t, tl[0].Text, "gevraagd de inhoud te verwijderen")
 		en, err := f.store.Timeline(f.ctx, quiet.caseRef)

@@ -489,18 +489,6 @@ func roles(a *Answer) []string {
 	return out
 }
 
-// recipient returns the first recipient with role.
-func recipient(t testing.TB, a *Answer, role string) Recipient {
-	t.Helper()
-	for _, r := range a.Recipients {
-		if r.Role == role {
-			return r
-		}
-	}
-	t.Fatalf("no %s among the recipients %v", role, roles(a))
-	return Recipient{}
-}
-
 func errorsOf(a *Answer) map[string]string {
 	out := map[string]string{}
 	for _, e := range a.Errors {

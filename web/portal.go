@@ -21,7 +21,6 @@ import (
 
 	"github.com/undox/undox"
 	"github.com/undox/undox/intake"
-	"github.com/undox/undox/sqlstore"
 )
 
 // DefaultQuickExitURL is where the quick exit leaves for when
@@ -549,7 +548,7 @@ func (s *Server) showStatus(w http.ResponseWriter, r *http.Request, code int, do
 		text := e.Text
 		// In the other language when the victim switched; a closing's
 		// text depends on whether the case or an item closed, so it stays.
-		if t := sqlstore.TimelineText(lang, e.Milestone); lang != e.Language && t != "" && e.Milestone != sqlstore.MilestoneClosed {
+		if t := undox.TimelineText(lang, e.Milestone); lang != e.Language && t != "" && e.Milestone != undox.MilestoneClosed {
 			text = t
 		}
 		p.Timeline = append(p.Timeline, statusEntry{When: formatDate(lang, e.CreatedAt), Text: text})

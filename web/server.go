@@ -23,7 +23,6 @@ import (
 	"github.com/undox/undox/blob"
 	"github.com/undox/undox/intake"
 	"github.com/undox/undox/job"
-	"github.com/undox/undox/sqlstore"
 )
 
 // Store is what the web layer needs from storage.
@@ -51,7 +50,7 @@ type Store interface {
 	ResponseByToken(ctx context.Context, tokenHash []byte, r undox.NoticeResponse) (*undox.Notice, error)
 	ResponseFormKey() []byte
 	// Timeline is a case's timeline for the victim's status page.
-	Timeline(ctx context.Context, caseRef string) ([]sqlstore.TimelineEntry, error)
+	Timeline(ctx context.Context, caseRef string) ([]undox.TimelineEntry, error)
 }
 
 // Jobs lists jobs that fail.

@@ -67,10 +67,9 @@ func workers(tb testing.TB) int {
 
 // Every URL i has its own host, registrable domain, address and AS, so
 // that a cold trace of a batch makes every lookup, as the baseline does.
-func host(i int) string        { return fmt.Sprintf("www.site%06d.example", i) }
-func registrable(i int) string { return fmt.Sprintf("site%06d.example", i) }
-func pageURL(i int) string     { return "https://" + host(i) + "/page/" + strconv.Itoa(i) }
-func asNumber(i int) uint32    { return 4200000000 + uint32(i) } // private-use 32-bit AS numbers
+func host(i int) string     { return fmt.Sprintf("www.site%06d.example", i) }
+func pageURL(i int) string  { return "https://" + host(i) + "/page/" + strconv.Itoa(i) }
+func asNumber(i int) uint32 { return 4200000000 + uint32(i) } // private-use 32-bit AS numbers
 func address(i int) netip.Addr { // 127.1.0.0 and up: loopback only
 	return netip.AddrFrom4([4]byte{127, 1 + byte(i>>16), byte(i >> 8), byte(i)})
 }

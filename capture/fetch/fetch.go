@@ -317,11 +317,6 @@ func WithProxy(proxyURL string) Option {
 	return func(o *options) { o.proxy = &proxyURL }
 }
 
-// WithUserAgent overrides Config.UserAgent for one fetch.
-func WithUserAgent(ua string) Option {
-	return func(o *options) { o.userAgent = ua }
-}
-
 // Result is what a fetch saw: the evidence. Fetch always returns one, with as
 // much as was seen before any error.
 type Result struct {

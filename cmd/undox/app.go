@@ -47,6 +47,23 @@ type app struct {
 	shooter     *screenshot.Shooter
 }
 
+// open finishes the configuration (data folder, keys from the
+// environment), makes the logger and opens undox: what every command that
+// works on undox's data does after parsing its flags.
+func (c *config) open(ctx context.Context, env []string, stderr io.Writer, withJobs bool) (*app, error) {
+	if err := c.finish(env); err != nil {
+		return nil, err
+	}
+	log, err := c.logger(stderr)
+	if err != nil {
+		return nil, err
+	}
+	return open(ctx, c, log, withJobs)
+}
+
+// blobDir is the evidence store's folder in the data folder.
+func (c *config) blobDir() string { return filepath.Join(c.data, "blobs") }
+
 // open opens the database, applies migrations (undox's and River's) and
 // wires the store, the audit log and, with jobs, the queue.
 func open(ctx context.Context, c *config, log *slog.Logger, withJobs bool) (*app, error) {
@@ -166,7 +183,7 @@ func (a *app) captureService(c *config) (*capture.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	if a.blobs, err = blob.NewDir(filepath.Join(c.data, "blobs")); err != nil {
+	if a.blobs, err = blob.NewDir(c.blobDir()); err != nil {
 		return nil, fmt.Errorf("evidence store: %w", err)
 	}
 	if a.shooter, err = c.fetch.shooter(page, a.log); err != nil {
@@ -307,18 +324,12 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer, wi
 	if !withWeb && !sqlstore.IsPostgres(c.database) {
 		return usageError("undox worker needs PostgreSQL (--database postgres://…): on SQLite, undox serve runs the workers itself")
 	}
-	if err := c.finish(env); err != nil {
-		return err
-	}
-	log, err := c.logger(stderr)
-	if err != nil {
-		return err
-	}
-	a, err := open(ctx, c, log, true)
+	a, err := c.open(ctx, env, stderr, true)
 	if err != nil {
 		return err
 	}
 	defer a.close()
+	log := a.log
 
 	var srv *http.Server
 	errc := make(chan error, 1)
@@ -402,14 +413,7 @@ func withApp(ctx context.Context, name string, args, env []string, stderr io.Wri
 			return err
 		}
 	}
-	if err := c.finish(env); err != nil {
-		return err
-	}
-	log, err := c.logger(stderr)
-	if err != nil {
-		return err
-	}
-	a, err := open(ctx, c, log, false)
+	a, err := c.open(ctx, env, stderr, false)
 	if err != nil {
 		return err
 	}

@@ -38,23 +38,16 @@ func exportCase(ctx context.Context, args, env []string, stdout, stderr io.Write
 	if err := undox.CheckRef(ref); err != nil {
 		return usageError(undox.ErrorMessage(err))
 	}
-	if err := c.finish(env); err != nil {
-		return err
-	}
-	log, err := c.logger(stderr)
-	if err != nil {
-		return err
-	}
-	a, err := open(ctx, c, log, false)
+	a, err := c.open(ctx, env, stderr, false)
 	if err != nil {
 		return err
 	}
 	defer a.close()
-	blobs, err := blob.NewDir(filepath.Join(c.data, "blobs"))
+	blobs, err := blob.NewDir(c.blobDir())
 	if err != nil {
 		return err
 	}
-	b, err := a.bundle(ctx, blobs, ref)
+	b, err := takedown.CaseBundle(ctx, a.store, a.audit, blobs, a.verifierKey, cliActor, ref)
 	if err != nil {
 		return err
 	}
@@ -76,11 +69,6 @@ func countFiles(b *evidence.Bundle) int {
 		n += len(c.Files)
 	}
 	return n
-}
-
-// bundle gathers a case's evidence (see takedown.CaseBundle).
-func (a *app) bundle(ctx context.Context, blobs blob.Store, ref string) (*evidence.Bundle, error) {
-	return takedown.CaseBundle(ctx, a.store, a.audit, blobs, a.verifierKey, cliActor, ref)
 }
 
 // writeBundle writes the bundle to a temporary file beside path and moves

@@ -178,14 +178,7 @@ func scanCmd(ctx context.Context, args, env []string, stdin io.Reader, stdout, s
 			sc.Matcher = plainMatcher{ix: ix, ids: ids}
 		}
 	} else {
-		if err := c.finish(env); err != nil {
-			return err
-		}
-		log, err := c.logger(stderr)
-		if err != nil {
-			return err
-		}
-		a, err := open(ctx, c, log, false)
+		a, err := c.open(ctx, env, stderr, false)
 		if err != nil {
 			return err
 		}

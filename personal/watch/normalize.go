@@ -25,7 +25,7 @@ const (
 )
 
 // Kinds lists the identifier kinds, in the order of their codes in an index.
-var Kinds = []string{KindName, KindAddress, KindPostcode, KindPhone, KindEmail, KindHandle, KindSchool, KindIDNumber, KindBirthDate}
+var Kinds = undox.IdentifierKinds()
 
 func kindCode(kind string) (uint8, bool) {
 	for i, k := range Kinds {
