@@ -413,7 +413,70 @@ func (s *Store) stepItemTx(ctx context.Context, tx *sql.Tx, actor undox.Actor, i
 	if _, err := tx.ExecContext(ctx, `UPDATE item_events SET reason = $1 WHERE id = $2`, sealed, evID); err != nil {
 		return err
 	}
-	return s.audit(ctx, tx, actor, "item."+string(ev), "item", strconv.FormatInt(id, 10), from+"->"+string(to))
+	if err := s.audit(ctx, tx, actor, "item."+string(ev), "item", strconv.FormatInt(id, 10), from+"->"+string(to)); err != nil {
+		return err
+	}
+	switch {
+	case (to == undox.ItemRemoved || to == undox.ItemClosed) && !undox.ItemStatus(from).Terminal():
+		return s.settleCasesTx(ctx, tx, id, true)
+	case !to.Terminal() && undox.ItemStatus(from).Terminal():
+		return s.settleCasesTx(ctx, tx, id, false)
+	}
+	return nil
+}
+
+// settleCasesTx follows an item's removal or closing, or its coming
+// back, on its cases: an open case whose every item is now handled
+// (removed, closed, rejected or referred) closes; a closed case whose
+// item needs work again (content that came back) reopens. Rejecting or
+// referring the last item leaves the case to an analyst. undox does both itself,
+// audited as the system's.
+func (s *Store) settleCasesTx(ctx context.Context, tx *sql.Tx, itemID int64, handled bool) error {
+	from, ev, q := undox.CaseOpen, undox.ActionClose, `SELECT c.id, c.ref FROM case_items ci JOIN cases c ON c.id = ci.case_id
+        WHERE ci.item_id = $1 AND c.status = 'open'
+          AND NOT EXISTS (SELECT 1 FROM case_items co JOIN items o ON o.id = co.item_id
+              WHERE co.case_id = c.id AND o.status NOT IN ('removed', 'closed', 'rejected', 'referred'))`
+	if !handled {
+		from, ev, q = undox.CaseClosed, undox.ActionReopen, `SELECT c.id, c.ref FROM case_items ci JOIN cases c ON c.id = ci.case_id
+        WHERE ci.item_id = $1 AND c.status = 'closed'`
+	}
+	to, err := undox.CaseStep(from, ev)
+	if err != nil {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, q, itemID)
+	if err != nil {
+		return err
+	}
+	type caseRow struct {
+		id  int64
+		ref string
+	}
+	var cases []caseRow
+	for rows.Next() {
+		var c caseRow
+		if err := rows.Scan(&c.id, &c.ref); err != nil {
+			rows.Close()
+			return err
+		}
+		cases = append(cases, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	now := micros(s.now())
+	for _, c := range cases {
+		if _, err := tx.ExecContext(ctx, `UPDATE cases SET status = $1, updated_at = $2, status_at = $2 WHERE id = $3 AND status = $4`,
+			string(to), now, c.id, string(from)); err != nil {
+			return err
+		}
+		detail := string(from) + "->" + string(to) + " item=" + strconv.FormatInt(itemID, 10) + " automatic"
+		if err := s.audit(ctx, tx, undox.System, "case."+string(ev), "case", c.ref, detail); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ItemHistory returns the steps an item went through, oldest first.

@@ -75,8 +75,22 @@ func TestVictimTimeline(t *testing.T) {
 		require.NoError(t, err)
 		_, err = f.store.ObserveItem(f.ctx, it.id, undox.ObserveGone, "", nil)
 		require.NoError(t, err)
-		_, err = f.store.CaseEvent(f.ctx, supervisor, it.caseRef, undox.ActionClose, "done")
+		// Its only page removed, the case closes by itself.
+		c, err := f.store.Case(f.ctx, supervisor, it.caseRef)
 		require.NoError(t, err)
+		require.Equal(t, undox.CaseClosed, c.Status)
+		entries, err := f.store.AuditEntries(f.ctx, "case", it.caseRef)
+		require.NoError(t, err)
+		var closing []undox.AuditEntry
+		for _, e := range entries {
+			if e.Action == "case.close" {
+				closing = append(closing, e)
+			}
+		}
+		require.Len(t, closing, 1)
+		require.Equal(t, "system", closing[0].Actor)
+		require.Contains(t, closing[0].Detail, "open->closed item=")
+		require.Contains(t, closing[0].Detail, "automatic")
 		added, err = f.svc.UpdateTimelines(f.ctx)
 		require.NoError(t, err)
 		require.Equal(t, 3, added)
@@ -91,6 +105,13 @@ func TestVictimTimeline(t *testing.T) {
 		require.Contains(t, tl[2].Text, "offline gehaald")
 		require.Contains(t, tl[3].Text, "Uw melding is afgehandeld")
 		require.Len(t, f.be.messages(), before+4)
+
+		// The content comes back: the case reopens by itself.
+		_, err = f.store.ObserveItem(f.ctx, it.id, undox.ObserveBack, "", nil)
+		require.NoError(t, err)
+		c, err = f.store.Case(f.ctx, supervisor, it.caseRef)
+		require.NoError(t, err)
+		require.Equal(t, undox.CaseOpen, c.Status)
 	})
 }
 
