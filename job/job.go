@@ -290,3 +290,20 @@ func Counts(ctx context.Context, db *sqlstore.DB) (map[[2]string]float64, error)
 }
 
 var errNoAuthority = errors.New("job: no competent authority configured")
+
+// RescueOrphans makes the jobs that a killed process left running
+// available again, at once rather than after RescueStuckJobsAfter. Only
+// for SQLite, where one process (undox serve, holding the data folder's
+// lock) works the queue: a job running when it starts has no worker. It
+// returns how many it rescued.
+func RescueOrphans(ctx context.Context, store *sqlstore.Store) (int64, error) {
+	db := store.DB()
+	if db.Dialect != sqlstore.SQLite {
+		return 0, errors.New("job: orphans are rescued at start on SQLite only; PostgreSQL's workers rescue stuck jobs")
+	}
+	res, err := db.SQL.ExecContext(ctx, `UPDATE river_job SET state = 'available' WHERE state = 'running'`)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}

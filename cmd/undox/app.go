@@ -324,12 +324,29 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer, wi
 	if !withWeb && !sqlstore.IsPostgres(c.database) {
 		return usageError("undox worker needs PostgreSQL (--database postgres://…): on SQLite, undox serve runs the workers itself")
 	}
+	if !sqlstore.IsPostgres(c.database) {
+		release, err := lockData(c.data)
+		if err != nil {
+			return err
+		}
+		defer release()
+	}
 	a, err := c.open(ctx, env, stderr, true)
 	if err != nil {
 		return err
 	}
 	defer a.close()
 	log := a.log
+	if a.db.Dialect == sqlstore.SQLite {
+		// A job left running by a killed process has no worker now.
+		n, err := job.RescueOrphans(ctx, a.store)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			log.Warn("jobs left running by a stopped process are run again", "jobs", n)
+		}
+	}
 
 	var srv *http.Server
 	errc := make(chan error, 1)
@@ -371,7 +388,7 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer, wi
 	} else {
 		fmt.Fprintf(stdout, "undox %s worker started (database: %s)\n", version(), a.db.Dialect)
 	}
-	if err := a.queue.Start(ctx); err != nil {
+	if err := a.queue.Start(ctx); err != nil && ctx.Err() == nil {
 		return err
 	}
 	select {

@@ -28,10 +28,10 @@ type process struct {
 	URL string
 }
 
-func startProcess(t *testing.T, data, database string) *process {
+func startProcess(t *testing.T, data, database string, extra ...string) *process {
 	t.Helper()
-	args := []string{"serve", "--data", data, "--addr", "127.0.0.1:0", "--reports-per-minute", "0", "--log-level", "warn",
-		"--dns-server", testDNS().Addr, "--screenshots", "off"}
+	args := append([]string{"serve", "--data", data, "--addr", "127.0.0.1:0", "--reports-per-minute", "0", "--log-level", "warn",
+		"--dns-server", testDNS().Addr, "--screenshots", "off"}, extra...)
 	if database != "" {
 		args = append(args, "--database", database)
 	}
@@ -206,4 +206,16 @@ func TestKillNineLosesNoReport(t *testing.T) {
 			require.Equal(t, 1, n, "case %d is queued for triage once", id)
 		}
 	})
+}
+
+// TestOneServePerDataFolder: on SQLite one undox serve works the queue; a
+// second one on the same data folder is refused with a clear error, and
+// can start once the first has stopped.
+func TestOneServePerDataFolder(t *testing.T) {
+	data := t.TempDir()
+	in := startServe(t, data, "")
+	err := run(context.Background(), []string{"serve", "--data", data, "--addr", "127.0.0.1:0"}, nil, io.Discard, io.Discard)
+	require.ErrorContains(t, err, "another undox serve is using the data folder")
+	in.Stop(t)
+	startServe(t, data, "").Stop(t)
 }

@@ -19,11 +19,29 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// mailbox is an SMTP server on loopback that keeps what it is sent.
+// mailbox is an SMTP server on loopback that keeps what it is sent. With
+// hold set to "rcpt" or "data", its first session stops there (for
+// "data", after it has the whole message, before it answers) and signals
+// held, until release is closed: a test kills undox meanwhile.
 type mailbox struct {
 	mu   sync.Mutex
 	msgs []string
 	to   []string
+
+	hold     string
+	held     chan struct{}
+	release  chan struct{}
+	holdOnce sync.Once
+}
+
+func (m *mailbox) stop(stage string) {
+	if m.hold != stage {
+		return
+	}
+	m.holdOnce.Do(func() {
+		close(m.held)
+		<-m.release
+	})
 }
 
 func (m *mailbox) NewSession(*smtp.Conn) (smtp.Session, error) { return &mailSession{m: m}, nil }
@@ -42,6 +60,7 @@ type mailSession struct {
 func (s *mailSession) Mail(string, *smtp.MailOptions) error { return nil }
 func (s *mailSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 	s.to = append(s.to, to)
+	s.m.stop("rcpt")
 	return nil
 }
 func (s *mailSession) Data(r io.Reader) error {
@@ -53,13 +72,25 @@ func (s *mailSession) Data(r io.Reader) error {
 	s.m.msgs = append(s.m.msgs, string(b))
 	s.m.to = append(s.m.to, s.to...)
 	s.m.mu.Unlock()
+	s.m.stop("data")
 	return nil
 }
 func (s *mailSession) Reset()        { s.to = nil }
 func (s *mailSession) Logout() error { return nil }
 
 func startMailbox(t *testing.T) (*mailbox, string) {
-	m := &mailbox{}
+	return startHoldingMailbox(t, "")
+}
+
+func startHoldingMailbox(t *testing.T, hold string) (*mailbox, string) {
+	m := &mailbox{hold: hold, held: make(chan struct{}), release: make(chan struct{})}
+	t.Cleanup(func() {
+		select {
+		case <-m.release:
+		default:
+			close(m.release)
+		}
+	})
 	s := smtp.NewServer(m)
 	s.Domain = "localhost"
 	s.ErrorLog = log.New(io.Discard, "", 0)
