@@ -140,15 +140,15 @@ func New(ctx context.Context, store *sqlstore.Store, log *audit.Log, cfg Config)
 	}
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(cfg.CheckpointEvery),
-			func() (river.JobArgs, *river.InsertOpts) { return CheckpointJob{}, nil },
+			func() (river.JobArgs, *river.InsertOpts) { return CheckpointJob{}, OneAtATime() },
 			&river.PeriodicJobOpts{ID: "audit_checkpoint", RunOnStart: true}),
 		river.NewPeriodicJob(river.PeriodicInterval(cfg.MaintenanceEvery),
-			func() (river.JobArgs, *river.InsertOpts) { return MaintenanceJob{}, nil },
+			func() (river.JobArgs, *river.InsertOpts) { return MaintenanceJob{}, OneAtATime() },
 			&river.PeriodicJobOpts{ID: "maintenance", RunOnStart: true}),
 	}
 	if cfg.Capture != nil {
 		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(cfg.DispatchEvery),
-			func() (river.JobArgs, *river.InsertOpts) { return DispatchJob{}, nil },
+			func() (river.JobArgs, *river.InsertOpts) { return DispatchJob{}, OneAtATime() },
 			&river.PeriodicJobOpts{ID: "capture_dispatch", RunOnStart: true}))
 	}
 	client, err := river.NewClient(driver(db, q.pool), &river.Config{
@@ -182,6 +182,13 @@ func (q *Queue) EnqueueTx(ctx context.Context, tx *sql.Tx, jobs ...interface{ Ki
 // waiting are the states of a job not yet done.
 var waiting = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
 	rivertype.JobStateRetryable, rivertype.JobStateScheduled}
+
+// OneAtATime are the insert options of a periodic job that must not run
+// twice at once: a run that takes longer than its period (a slow SMTP
+// server) is not joined by the next, which would do the same work again.
+func OneAtATime() *river.InsertOpts {
+	return &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: waiting}}
+}
 
 // insertOpts are the queue's settings per kind of job.
 func insertOpts(j interface{ Kind() string }) *river.InsertOpts {

@@ -46,6 +46,7 @@ import (
 	"github.com/undox/undox/audit"
 	"github.com/undox/undox/blob"
 	"github.com/undox/undox/evidence"
+	"github.com/undox/undox/job"
 	"github.com/undox/undox/mail"
 	"github.com/undox/undox/notice"
 	"github.com/undox/undox/policy"
@@ -112,7 +113,7 @@ func AddPeriodicJobs(c *river.Client[*sql.Tx], every time.Duration) {
 	for _, j := range []river.JobArgs{EscalateJob{}, MailboxJob{}, TimelineJob{}} {
 		args := j
 		c.PeriodicJobs().Add(river.NewPeriodicJob(river.PeriodicInterval(every),
-			func() (river.JobArgs, *river.InsertOpts) { return args, nil },
+			func() (river.JobArgs, *river.InsertOpts) { return args, job.OneAtATime() },
 			&river.PeriodicJobOpts{ID: args.Kind(), RunOnStart: true}))
 	}
 }

@@ -170,8 +170,9 @@ func open(ctx context.Context, c *config, log *slog.Logger, withJobs bool) (*app
 		}
 		a.store.SetQueue(a.queue)
 		// The escalation ladder, the replies mailbox and the victims'
-		// timeline, every minute: the store's clock decides what is due.
-		takedown.AddPeriodicJobs(a.queue.Client, time.Minute)
+		// timeline, every --takedown-every: the store's clock decides
+		// what is due.
+		takedown.AddPeriodicJobs(a.queue.Client, c.takedown.every)
 	}
 	return a, nil
 }

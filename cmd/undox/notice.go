@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/undox/undox"
 	"github.com/undox/undox/mail"
@@ -24,17 +25,19 @@ type takedownOptions struct {
 	policyFile     string
 	notifierName   string
 	trustedFlagger string
+	every          time.Duration
 }
 
 // takedownFlags registers the takedown options.
 func takedownFlags(fs *flag.FlagSet, c *config) {
 	o := &c.takedown
 	fs.StringVar(&o.smtpURL, "smtp", "", "SMTP server that notices go through: smtp://user:pass@host:port (STARTTLS) or smtps://… (UNDOX_SMTP_URL)")
-	fs.StringVar(&o.imapURL, "imap", "", "IMAP mailbox that replies and bounces to notices arrive in, read every minute: imap://user:pass@host:port/MAILBOX (STARTTLS) or imaps://… (UNDOX_IMAP_URL)")
+	fs.StringVar(&o.imapURL, "imap", "", "IMAP mailbox that replies and bounces to notices arrive in, read every --takedown-every: imap://user:pass@host:port/MAILBOX (STARTTLS) or imaps://… (UNDOX_IMAP_URL)")
 	fs.StringVar(&o.mailFrom, "mail-from", "", "address notices come from; replies and bounces come back to it, tagged per notice (UNDOX_MAIL_FROM)")
 	fs.StringVar(&o.policyFile, "policy", "", "takedown policy file (default: the built-in policy; see undox policy default) (UNDOX_POLICY)")
 	fs.StringVar(&o.notifierName, "notifier-name", "", "the hotline's name as notices give it (UNDOX_NOTIFIER_NAME)")
 	fs.StringVar(&o.trustedFlagger, "trusted-flagger", "", "the hotline's trusted-flagger designation under DSA art. 22 (UNDOX_TRUSTED_FLAGGER)")
+	fs.DurationVar(&o.every, "takedown-every", time.Minute, "how often the escalation ladder, the replies mailbox and the victims' timelines are looked at (UNDOX_TAKEDOWN_EVERY)")
 }
 
 // takedownService wires the takedown procedure from c.
