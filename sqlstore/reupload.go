@@ -72,7 +72,12 @@ func latestPersons(ctx context.Context, q querier, itemID int64) (map[string]boo
 // analyst (it went through "confirm"), and both are on the same
 // registrable domain. It returns nil when the item is none.
 func (s *Store) FindReupload(ctx context.Context, itemID int64) (*Reupload, error) {
-	q := s.db.SQL
+	return s.findReupload(ctx, s.db.SQL, itemID, `SELECT case_id FROM case_items WHERE item_id = $1`)
+}
+
+// findReupload is FindReupload over the cases that caseIDs (a query of
+// the item's id as $1) selects.
+func (s *Store) findReupload(ctx context.Context, q querier, itemID int64, caseIDs string) (*Reupload, error) {
 	it, err := s.item(ctx, q, itemID)
 	if err != nil {
 		return nil, err
@@ -85,11 +90,10 @@ func (s *Store) FindReupload(ctx context.Context, itemID int64) (*Reupload, erro
 		return nil, err
 	}
 	domain := registrable(it.Host)
-	rows, err := q.QueryContext(ctx, `SELECT DISTINCT c.ref, o.id, o.host FROM case_items ci
-        JOIN cases c ON c.id = ci.case_id AND c.status = 'open' AND c.data_key IS NOT NULL
-        JOIN case_items co ON co.case_id = ci.case_id AND co.item_id <> ci.item_id
+	rows, err := q.QueryContext(ctx, `SELECT DISTINCT c.ref, o.id, o.host FROM cases c
+        JOIN case_items co ON co.case_id = c.id AND co.item_id <> $1
         JOIN items o ON o.id = co.item_id
-        WHERE ci.item_id = $1
+        WHERE c.id IN (`+caseIDs+`) AND c.status = 'open' AND c.data_key IS NOT NULL
           AND EXISTS (SELECT 1 FROM item_events e WHERE e.item_id = o.id AND e.event = 'confirm')
         ORDER BY o.id`, itemID)
 	if err != nil {
@@ -128,6 +132,36 @@ func (s *Store) FindReupload(ctx context.Context, itemID int64) (*Reupload, erro
 		}
 	}
 	return nil, nil
+}
+
+// LinkReupload links an item to a case that the watch suggested it for
+// (a pending link suggestion) when the item is a re-upload of content
+// already confirmed for that case: the same protected person on the same
+// site, as FindReupload decides for linked items. The link is confirmed
+// by undox itself, audited as automatic. Anyone's report of a re-upload,
+// or the monitoring of a known doxing site, so reaches the victim's case
+// without waiting for an analyst. It returns nil when the item is no such
+// re-upload.
+func (s *Store) LinkReupload(ctx context.Context, itemID int64) (*Reupload, error) {
+	var out *Reupload
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		r, err := s.findReupload(ctx, tx, itemID, `SELECT case_id FROM link_suggestions WHERE item_id = $1 AND status = 'pending'`)
+		if err != nil || r == nil {
+			return err
+		}
+		var id int64
+		if err := tx.QueryRowContext(ctx, `SELECT l.id FROM link_suggestions l JOIN cases c ON c.id = l.case_id
+            WHERE l.item_id = $1 AND c.ref = $2 AND l.status = 'pending'`, itemID, r.CaseRef).Scan(&id); err != nil {
+			return err
+		}
+		note := fmt.Sprintf(" automatic=true re-upload of item %d (same protected person, same site %s)", r.ConfirmedItemID, r.Domain)
+		if _, err := s.decideLinkTx(ctx, tx, AutomaticActor, id, true, note); err != nil {
+			return err
+		}
+		out = r
+		return nil
+	})
+	return out, err
 }
 
 // ConfirmReupload confirms a re-upload without a human decision and
@@ -198,10 +232,31 @@ const reuploadCandidates = ` FROM items i
           AND EXISTS (SELECT 1 FROM traces t WHERE t.item_id = i.id)
           AND EXISTS (SELECT 1 FROM item_events e WHERE e.item_id = co.item_id AND e.event = 'confirm')`
 
-// ReuploadCandidates returns the items that FindReupload may find to be
-// re-uploads, ready to be notified.
+// suggestedCandidates is the FROM and WHERE of items that LinkReupload
+// may link: captured, scanned and traced items that the watch suggested
+// for an open case that has an item confirmed before.
+const suggestedCandidates = ` FROM items i
+        JOIN link_suggestions l ON l.item_id = i.id AND l.status = 'pending'
+        JOIN cases c ON c.id = l.case_id AND c.status = 'open'
+        JOIN case_items co ON co.case_id = c.id AND co.item_id <> i.id
+        WHERE i.status = 'captured'
+          AND EXISTS (SELECT 1 FROM scans sc WHERE sc.item_id = i.id)
+          AND EXISTS (SELECT 1 FROM traces t WHERE t.item_id = i.id)
+          AND EXISTS (SELECT 1 FROM item_events e WHERE e.item_id = co.item_id AND e.event = 'confirm')`
+
+// ReuploadCandidates returns the items that FindReupload or LinkReupload
+// may find to be re-uploads, ready to be notified.
 func (s *Store) ReuploadCandidates(ctx context.Context, limit int) ([]int64, error) {
-	return queryIDs(ctx, s.db.SQL, `SELECT DISTINCT i.id`+reuploadCandidates+` ORDER BY i.id LIMIT $1`, limitOr(limit, 200))
+	return queryIDs(ctx, s.db.SQL, `SELECT id FROM (SELECT i.id`+reuploadCandidates+` UNION SELECT i.id`+suggestedCandidates+
+		`) candidates ORDER BY id LIMIT $1`, limitOr(limit, 200))
+}
+
+// reuploadCandidate tells whether an item is one of ReuploadCandidates.
+func reuploadCandidate(ctx context.Context, q querier, itemID int64) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT (SELECT count(*)`+reuploadCandidates+` AND i.id = $1) + (SELECT count(*)`+
+		suggestedCandidates+` AND i.id = $1)`, itemID).Scan(&n)
+	return n > 0, err
 }
 
 // queryIDs runs a query of one int64 column.

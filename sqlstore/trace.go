@@ -56,11 +56,11 @@ func (s *Store) SaveTrace(ctx context.Context, itemID int64, hostKey string, ans
 		// confirmed item may be a re-upload: decide now, not at the
 		// next sweep.
 		// (The trace inserted above counts as the item's trace.)
-		var candidate int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*)`+reuploadCandidates+` AND i.id = $1`, itemID).Scan(&candidate); err != nil {
+		candidate, err := reuploadCandidate(ctx, tx, itemID)
+		if err != nil {
 			return err
 		}
-		if candidate > 0 {
+		if candidate {
 			if err := s.enqueue(ctx, tx, undox.ReuploadJob{ItemID: itemID}); err != nil {
 				return err
 			}

@@ -277,6 +277,18 @@ func (s *Store) DecideLink(ctx context.Context, actor undox.Actor, id int64, con
 	}
 	var out *undox.LinkSuggestion
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		out, err = s.decideLinkTx(ctx, tx, actor, id, confirm, "")
+		return err
+	})
+	return out, err
+}
+
+// decideLinkTx confirms or rejects a link suggestion within tx; note is
+// added to the audit entry's detail.
+func (s *Store) decideLinkTx(ctx context.Context, tx *sql.Tx, actor undox.Actor, id int64, confirm bool, note string) (*undox.LinkSuggestion, error) {
+	var out *undox.LinkSuggestion
+	err := func() error {
 		ls, err := s.links(ctx, tx, `WHERE l.id = $1`, id)
 		if err != nil {
 			return err
@@ -307,7 +319,7 @@ func (s *Store) DecideLink(ctx context.Context, actor undox.Actor, id int64, con
 			status, actor.Label(), now, id); err != nil {
 			return err
 		}
-		if err := s.audit(ctx, tx, actor, "link."+status, "case", l.CaseRef, "item="+strconv.FormatInt(l.ItemID, 10)); err != nil {
+		if err := s.audit(ctx, tx, actor, "link."+status, "case", l.CaseRef, "item="+strconv.FormatInt(l.ItemID, 10)+note); err != nil {
 			return err
 		}
 		ls, err = s.links(ctx, tx, `WHERE l.id = $1`, id)
@@ -315,7 +327,7 @@ func (s *Store) DecideLink(ctx context.Context, actor undox.Actor, id int64, con
 			out = ls[0]
 		}
 		return err
-	})
+	}()
 	return out, err
 }
 

@@ -35,8 +35,18 @@ func (s *Service) AutoNotifyReupload(ctx context.Context, itemID int64) (*undox.
 		return nil, nil
 	}
 	r, err := st.FindReupload(ctx, itemID)
-	if err != nil || r == nil {
+	if err != nil {
 		return nil, err
+	}
+	if r == nil {
+		// Reported in a case of its own, or found by monitoring: the
+		// watch suggested the victim's case; a re-upload is linked.
+		if r, err = st.LinkReupload(ctx, itemID); err != nil || r == nil {
+			return nil, err
+		}
+		if r, err = st.FindReupload(ctx, itemID); err != nil || r == nil {
+			return nil, err
+		}
 	}
 	_, n, err := st.ConfirmReupload(ctx, r)
 	if undox.ErrorCode(err) == undox.ECONFLICT || undox.ErrorCode(err) == undox.ETRANSITION {
