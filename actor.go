@@ -31,12 +31,15 @@ const (
 	PermReveal Permission = "evidence:reveal"
 	// PermContacts lets staff curate the contact book.
 	PermContacts Permission = "contacts:write"
+	// PermAdmin opens the admin pages: users and roles, policies,
+	// templates, categories. Admins only.
+	PermAdmin Permission = "admin:manage"
 )
 
 var rolePerms = map[Role][]Permission{
 	RoleAnalyst:    {PermReadCases, PermActItems, PermActCases, PermReadJobs, PermReveal, PermContacts},
 	RoleSupervisor: {PermReadCases, PermActItems, PermActCases, PermEraseCases, PermLegalHold, PermReadJobs, PermReadAudit, PermReveal, PermContacts},
-	RoleAdmin:      {PermReadCases, PermActItems, PermActCases, PermEraseCases, PermLegalHold, PermImport, PermReadJobs, PermReadAudit, PermReveal, PermContacts},
+	RoleAdmin:      {PermReadCases, PermActItems, PermActCases, PermEraseCases, PermLegalHold, PermImport, PermReadJobs, PermReadAudit, PermReveal, PermContacts, PermAdmin},
 	RolePartner:    {PermImport},
 	RoleAuditor:    {PermReadCases, PermReadJobs, PermReadAudit},
 }
@@ -59,12 +62,14 @@ func (r Role) Can(p Permission) bool {
 	return false
 }
 
-// Actor is who does something: a token (staff or partner), the public (a
-// reporter, identified by nothing), or undox itself. The audit log records
-// actors by this label only, never by personal data.
+// Actor is who does something: a token (staff or partner), a staff member
+// logged in to the pages (a user), the public (a reporter, identified by
+// nothing), or undox itself. The audit log records actors by this label
+// only, never by personal data such as an e-mail address.
 type Actor struct {
-	Kind    string // "token", "public", "system"
+	Kind    string // "token", "user", "public", "system"
 	TokenID int64
+	UserID  int64 // of a "user"
 	Name    string
 	Role    Role
 }
@@ -77,8 +82,11 @@ var Public = Actor{Kind: "public", Name: "reporter"}
 
 // Label is how the audit log names the actor.
 func (a Actor) Label() string {
-	if a.Kind == "token" {
+	switch a.Kind {
+	case "token":
 		return fmt.Sprintf("token:%d:%s", a.TokenID, a.Name)
+	case "user":
+		return fmt.Sprintf("user:%d:%s", a.UserID, a.Name)
 	}
 	return a.Kind
 }

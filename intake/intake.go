@@ -38,6 +38,9 @@ type Service struct {
 	// AllowPrivate accepts URLs on loopback and private addresses (tests
 	// and local development only); by default they are refused.
 	AllowPrivate bool
+	// Receipts e-mails reporters their status link (MailReceipt); nil
+	// sends none.
+	Receipts *ReceiptMail
 }
 
 // Submission is one report and where it comes from.
@@ -57,13 +60,8 @@ func (s *Service) Submit(ctx context.Context, actor undox.Actor, sub Submission)
 	if err != nil {
 		return undox.Receipt{}, err
 	}
-	if !s.AllowPrivate {
-		for i, u := range rep.URLs {
-			if internal(u) {
-				return undox.Receipt{}, undox.Invalid(fmt.Sprintf("urls[%d]", i),
-					"this URL points into a private network; report a page on the public internet")
-			}
-		}
+	if err := s.checkPublic(rep.URLs); err != nil {
+		return undox.Receipt{}, err
 	}
 	if sub.Partner == "" {
 		rep.ExternalRef = ""

@@ -203,7 +203,11 @@ func (s *Service) renderReminder(ctx context.Context, id int64) error {
 		in.FirstSentAt = orig.Notice.CreatedAt
 	}
 	in.OriginalMessageID = orig.Notice.MessageID
-	rn, err := notice.Render(in, s.cfg.Templates)
+	ts, err := s.templates(ctx)
+	if err != nil {
+		return err
+	}
+	rn, err := notice.Render(in, ts)
 	if err != nil {
 		var ue *undox.Error
 		if errors.As(err, &ue) && ue.Code == undox.EINVALID {

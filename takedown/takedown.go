@@ -76,6 +76,7 @@ type Service struct {
 	// sending) and "accepted" (before recording sent); an error stands
 	// for a crash there.
 	hook func(stage string) error
+	tmpl *templateCache
 }
 
 // New checks cfg and returns the service.
@@ -106,7 +107,7 @@ func New(cfg Config) (*Service, error) {
 	if u, err := url.Parse(cfg.PublicURL); cfg.PublicURL != "" && (err != nil || u.Scheme != "https" && u.Scheme != "http" || u.Host == "") {
 		return nil, fmt.Errorf("takedown: the public URL %q is not an http(s) URL", cfg.PublicURL)
 	}
-	return &Service{cfg: cfg}, nil
+	return &Service{cfg: cfg, tmpl: &templateCache{}}, nil
 }
 
 func domainOf(addr string) string {
@@ -145,7 +146,11 @@ func (s *Service) Render(ctx context.Context, t Target, token, messageID string,
 	if err != nil {
 		return nil, err
 	}
-	return notice.Render(in, s.cfg.Templates)
+	ts, err := s.templates(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return notice.Render(in, ts)
 }
 
 // input builds a notice's input: the recipient, the URL, the notifier, the

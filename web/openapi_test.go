@@ -1615,6 +1615,13 @@ func TestOpenAPIWalk(t *testing.T) {
 		}
 	})
 
+	t.Run("staff pages", func(t *testing.T) { walkStaff(t, e) }) // login_test.go
+
+	t.Run("victim portal: links, erasure", func(t *testing.T) { portalWalk(t, e, supervisor) }) // portal_test.go
+
+	t.Run("stats", func(t *testing.T) { walkStats(t, e, analyst, auditor, partner) }) // web/stats_test.go
+
+	t.Run("notice templates", func(t *testing.T) { walkNoticeTemplates(t, e, admin, analyst) }) // notice_template_test.go
 	assert.Empty(t, e.v.uncovered(), "operations of openapi.json that the walk never called")
 }
 
@@ -1651,8 +1658,9 @@ func TestOpenAPIPermissions(t *testing.T) {
 		"PUT /api/v1/cases/{ref}/hold": map[string]string{"reason": "test"},
 		"POST /api/v1/imports":         raw{"text/csv", []byte("nope\n")},
 		// No channel: refused by the server once the role may write.
-		"POST /api/v1/contacts":     map[string]any{"scope": "domain", "key": "x.example", "role": "host", "name": "n"},
-		"PUT /api/v1/contacts/{id}": map[string]any{"scope": "domain", "key": "x.example", "role": "host", "name": "n"},
+		"POST /api/v1/contacts":                      map[string]any{"scope": "domain", "key": "x.example", "role": "host", "name": "n"},
+		"PUT /api/v1/contacts/{id}":                  map[string]any{"scope": "domain", "key": "x.example", "role": "host", "name": "n"},
+		"PUT /api/v1/notice-templates/{lang}/{name}": map[string]any{"source": "Version: x\nSubject: s\n\nbody"},
 		// An unknown case.
 		"POST /api/v1/cases/{ref}/identifiers": map[string]any{"kind": "name", "value": "n"},
 		// An unknown item.

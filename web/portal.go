@@ -1,14 +1,17 @@
 package web
 
-// The victim portal: the public report form and the private status page,
-// rendered on the server in Dutch or English, without JavaScript. Every page
-// has a quick exit. Forms carry an anti-forgery token and must come from
-// this site.
+// The victim portal: the public report form (at /) and the private status
+// page, rendered on the server in Dutch or English, without JavaScript and
+// without inline style. Every page has a quick exit. Forms carry an
+// anti-forgery token and must come from this site. From the status page the
+// reporter adds links to the case, asks for its data to be erased (GDPR
+// art. 17) or withdraws it.
 
 import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	_ "embed"
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
@@ -116,8 +119,10 @@ var messages = map[string][2]string{ // [nl, en]
 	"done_title":       {"Uw melding is ontvangen", "Your report was received"},
 	"done_ref":         {"Uw kenmerk", "Your reference"},
 	"done_link":        {"Uw persoonlijke link", "Your private link"},
-	"done_save":        {"Bewaar deze link nu. U ziet hem maar één keer en wij kunnen hem niet opnieuw tonen. Met de link volgt u uw melding, voegt u niets toe aan andere meldingen en kunt u de melding intrekken. Deel hem niet met anderen.", "Save this link now. It is shown only once and we cannot show it again. With it you follow your report and can withdraw it. Do not share it with anyone."},
+	"done_save":        {"Bewaar deze link nu. U ziet hem maar één keer en wij kunnen hem niet opnieuw tonen. Met de link volgt u uw melding, voegt u links toe en kunt u de melding intrekken. Deel hem niet met anderen.", "Save this link now. It is shown only once and we cannot show it again. With it you follow your report, add links and can withdraw it. Do not share it with anyone."},
 	"done_no_mail":     {"We sturen deze link niet per e-mail.", "We do not send this link by e-mail."},
+	"done_mailed":      {"We hebben deze link ook naar uw e-mailadres gestuurd. Ziet u de e-mail niet? Kijk dan bij uw ongewenste e-mail.", "We also sent this link to your e-mail address. If you do not see the e-mail, look in your spam folder."},
+	"done_mail_failed": {"Het lukte niet om deze link te e-mailen. Bewaar hem daarom nu.", "We could not e-mail this link. Please save it now."},
 	"done_open":        {"Open uw statuspagina", "Open your status page"},
 	"help_title":       {"Hulp", "Help"},
 	"help_talk":        {"Praten met iemand kan helpen. U kunt ook aangifte doen bij de politie; dat hoeft niet om hier te melden.", "Talking to someone can help. You can also report it to the police; you do not have to in order to report here."},
@@ -133,7 +138,21 @@ var messages = map[string][2]string{ // [nl, en]
 	"next_open":        {"We bekijken elke link, meestal binnen twee werkdagen. Breekt een pagina de regels, dan vragen we de partij die hem online houdt om hem weg te halen. Die krijgt daar een paar dagen voor; reageert ze niet, dan gaan we naar een volgende partij. U hoeft niets te doen.", "We look at every link, usually within two working days. If a page breaks the rules, we ask whoever keeps it online to take it down. They get a few days for that; if they do not act, we turn to the next party. You do not have to do anything."},
 	"next_closed":      {"We zijn klaar met deze melding. Komt de inhoud terug, meld het dan opnieuw.", "We have finished with this report. If the content comes back, please report it again."},
 	"next_withdrawn":   {"U heeft de melding ingetrokken. We wissen uw gegevens; alleen wat de wet ons verplicht te bewaren houden we.", "You withdrew the report. We are erasing your data; we keep only what the law requires us to keep."},
-	"add_urls_missing": {"Wilt u meer links melden? Doe dan een nieuwe melding.", "Want to report more links? Please make a new report."},
+	"add_title":        {"Meer links melden", "Report more links"},
+	"add_label":        {"Nieuwe links bij deze melding (één per regel)", "New links for this report (one per line)"},
+	"add_button":       {"Links toevoegen", "Add the links"},
+	"add_done":         {"We hebben de links aan uw melding toegevoegd. We bekijken ze zoals de andere.", "We added the links to your report. We will look at them like the others."},
+	"add_none":         {"Deze links stonden al in uw melding.", "These links were already in your report."},
+	"add_closed":       {"Deze melding is afgesloten. Wilt u meer links melden? Doe dan een nieuwe melding.", "This report is closed. Want to report more links? Please make a new report."},
+	"err_add_now":      {"Aan deze melding kunnen nu geen links worden toegevoegd. Doe een nieuwe melding.", "Links cannot be added to this report now. Please make a new report."},
+	"erase_title":      {"Uw gegevens laten wissen", "Have your data erased"},
+	"erase_text":       {"U kunt ons vragen alle gegevens van deze melding te wissen: uw e-mailadres, wat u ons vertelde en wat we van de pagina's bewaarden. Daarna kunnen we niets meer voor deze melding doen. We wissen binnen een maand; alleen wat de wet ons verplicht te bewaren houden we.", "You can ask us to erase all data of this report: your e-mail address, what you told us and what we kept of the pages. After that we can no longer do anything for this report. We erase within one month; we keep only what the law requires us to keep."},
+	"erase_confirm":    {"Ik wil dat de gegevens van deze melding worden gewist.", "I want the data of this report to be erased."},
+	"erase_button":     {"Vragen om te wissen", "Ask for erasure"},
+	"erase_requested":  {"U heeft op %s gevraagd de gegevens van deze melding te wissen. Dat doen we uiterlijk op %s.", "On %s you asked us to erase the data of this report. We will do so by %s at the latest."},
+	"erase_done":       {"We hebben uw verzoek ontvangen.", "We received your request."},
+	"erase_again":      {"U had dit al gevraagd; uw eerdere verzoek geldt.", "You had asked for this already; your earlier request stands."},
+	"err_erase":        {"Vink het vakje aan om te vragen de gegevens te wissen.", "Tick the box to ask for the data to be erased."},
 	"withdraw_title":   {"Melding intrekken", "Withdraw the report"},
 	"withdraw_text":    {"Als u de melding intrekt, stoppen we en wissen we uw gegevens (behalve wat de wet ons verplicht te bewaren). Dit kan niet ongedaan worden gemaakt.", "If you withdraw the report, we stop and erase your data (except what the law requires us to keep). This cannot be undone."},
 	"withdraw_confirm": {"Ik wil deze melding intrekken.", "I want to withdraw this report."},
@@ -145,6 +164,42 @@ var messages = map[string][2]string{ // [nl, en]
 	"gone_text":        {"De link is misschien niet goed gekopieerd, of de melding is afgesloten en gewist. Hulp nodig? Doe een nieuwe melding.", "The link may not have been copied correctly, or the report was closed and erased. Need help? Make a new report."},
 	"new_report":       {"Nieuwe melding", "New report"},
 	"status_error":     {"Er ging bij ons iets mis. Probeer het later opnieuw.", "Something went wrong on our side. Please try again later."},
+
+	// The staff pages: login, the layout, the placeholders (login.go, session.go).
+	"login_title":           {"Inloggen", "Log in"},
+	"login_intro":           {"Voor medewerkers van het meldpunt. Log in met uw e-mailadres, uw wachtwoord en de code uit uw authenticator-app.", "For the hotline's staff. Log in with your e-mail address, your password and the code from your authenticator app."},
+	"login_email":           {"E-mailadres", "E-mail address"},
+	"login_password":        {"Wachtwoord", "Password"},
+	"login_code":            {"Code (6 cijfers)", "Code (6 digits)"},
+	"login_code_hint":       {"De code die uw authenticator-app nu toont.", "The code your authenticator app shows now."},
+	"login_submit":          {"Inloggen", "Log in"},
+	"login_err_failed":      {"Inloggen is niet gelukt. Controleer uw e-mailadres, wachtwoord en code en probeer het opnieuw.", "Login failed. Check your e-mail address, password and code and try again."},
+	"login_err_throttled":   {"Te veel mislukte pogingen om in te loggen. Probeer het over %d minuten opnieuw.", "Too many failed login attempts. Please try again in %d minutes."},
+	"login_err_cross_site":  {"Dit verzoek kwam niet van deze website en is geweigerd.", "This request did not come from this website and was refused."},
+	"login_err_internal":    {"Er ging bij ons iets mis. Probeer het later opnieuw.", "Something went wrong on our side. Please try again later."},
+	"login_err_forbidden":   {"Uw rol geeft geen toegang tot deze pagina.", "Your role does not give access to this page."},
+	"login_forbidden_title": {"Geen toegang", "No access"},
+	"login_skip":            {"Naar de inhoud", "Skip to content"},
+	"login_nav_label":       {"Hoofdmenu", "Main menu"},
+	"login_nav_queue":       {"Werkvoorraad", "Work queue"},
+	"login_nav_dashboard":   {"Overzicht", "Dashboard"},
+	"login_nav_admin":       {"Beheer", "Admin"},
+	"login_logout":          {"Uitloggen", "Log out"},
+	"login_queue_title":     {"Werkvoorraad", "Work queue"},
+	"login_queue_soon":      {"Hier komen de meldingen die op behandeling wachten, de belangrijkste eerst.", "The reports waiting to be handled will be listed here, the most urgent first."},
+	"login_admin_title":     {"Beheer", "Admin"},
+	"login_admin_users":     {"Medewerkers", "Staff"},
+	"login_admin_name":      {"Naam", "Name"},
+	"login_admin_role":      {"Rol", "Role"},
+	"login_admin_state":     {"Status", "State"},
+	"login_admin_active":    {"Actief", "Active"},
+	"login_admin_disabled":  {"Uitgeschakeld", "Disabled"},
+	"login_admin_no_totp":   {"Tweede factor niet ingesteld", "Second factor not enrolled"},
+	"login_admin_cli":       {"Accounts maakt u met undox user add op de server.", "Accounts are made with undox user add on the server."},
+	"login_role_analyst":    {"analist", "analyst"},
+	"login_role_supervisor": {"supervisor", "supervisor"},
+	"login_role_admin":      {"beheerder", "admin"},
+	"login_role_auditor":    {"auditor", "auditor"},
 }
 
 // tr returns the portal's strings in a language.
@@ -189,6 +244,8 @@ type reportForm struct {
 }
 
 type reportPage struct {
+	// Here is the page's path, which the language switch links to.
+	Here        string
 	Lang, Other string
 	T           map[string]string
 	QuickExit   string
@@ -200,6 +257,8 @@ type reportPage struct {
 	Errors      map[string]string
 	Problem     string
 	Receipt     *undox.Receipt
+	// Mail says whether the status link was e-mailed too.
+	Mail string
 }
 
 func (s *Server) quickExit() string {
@@ -252,9 +311,25 @@ func (s *Server) statusFormToken(token string) string {
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
+// victimCSP is the victim pages' Content Security Policy: no script and no
+// inline style at all (their style is /assets/victim.css).
+const victimCSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+//go:embed static/victim.css
+var victimCSS []byte
+
+// victimStyle serves the victim pages' style sheet. Like the pages, it is
+// not cached: a browser's cache should not show that undox was visited.
+func (s *Server) victimStyle(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(victimCSS)
+}
+
 // victimHeaders are the headers of every victim page.
 func victimHeaders(w http.ResponseWriter) {
 	h := w.Header()
+	h.Set("Content-Security-Policy", victimCSP)
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Robots-Tag", "noindex, nofollow")
 	// Forms post to this site: let the browser send Origin. Links
@@ -276,7 +351,7 @@ func (s *Server) newReportPage(lang string, f reportForm) *reportPage {
 	if lang == "en" {
 		i = 1
 	}
-	p := &reportPage{Lang: lang, Other: otherLanguage(lang), T: tr(lang), QuickExit: s.quickExit(), Help: s.HelpLinks,
+	p := &reportPage{Here: "/", Lang: lang, Other: otherLanguage(lang), T: tr(lang), QuickExit: s.quickExit(), Help: s.HelpLinks,
 		CSRF: s.reportFormToken(), Form: f, Errors: map[string]string{}}
 	for _, c := range reportCategories {
 		p.Categories = append(p.Categories, choice{c.Code, c.Name[i], f.Category == c.Code})
@@ -301,6 +376,16 @@ func otherLanguage(lang string) string {
 // reportGet shows the report form.
 func (s *Server) reportGet(w http.ResponseWriter, r *http.Request) {
 	s.render(w, http.StatusOK, "report.html", s.newReportPage(pageLanguage(r, ""), reportForm{}))
+}
+
+// reportMoved sends the form's old address, /report, to / (a post to
+// /report is still taken).
+func (s *Server) reportMoved(w http.ResponseWriter, r *http.Request) {
+	target := "/"
+	if q := r.URL.RawQuery; q != "" {
+		target += "?" + q
+	}
+	http.Redirect(w, r, target, http.StatusPermanentRedirect)
 }
 
 // splitURLs reads the textarea: one URL a line, blank lines skipped. line
@@ -347,7 +432,7 @@ func (s *Server) reportPost(w http.ResponseWriter, r *http.Request) {
 	rep := undox.Report{URLs: urls, Category: f.Category, Description: f.Description, IsMinor: f.Minor == "yes",
 		ReporterEmail: f.Email, Language: lang, Consent: f.Consent}
 	if _, err := intake.Validate(rep); err != nil {
-		s.fieldErrors(p, err, lines)
+		fieldErrors(p.T, p.Errors, err, lines)
 	}
 	if len(p.Errors) > 0 {
 		p.Problem = p.T["form_errors"]
@@ -366,9 +451,21 @@ func (s *Server) reportPost(w http.ResponseWriter, r *http.Request) {
 		done := s.newReportPage(lang, reportForm{})
 		done.CSRF = ""
 		done.Receipt = &rcpt
+		// The link is e-mailed when an address and consent were given
+		// and undox can send e-mail.
+		done.Mail = done.T["done_no_mail"]
+		if f.Email != "" && f.Consent && s.Intake.Receipts != nil {
+			done.Mail = done.T["done_mailed"]
+			if !s.Intake.MailReceipt(r.Context(), rep, rcpt) {
+				// The mail server's error is not logged: it may name the
+				// address.
+				s.log.Warn("a receipt could not be e-mailed", "case", rcpt.CaseRef)
+				done.Mail = done.T["done_mail_failed"]
+			}
+		}
 		s.render(w, http.StatusOK, "report.html", done)
 	case undox.ErrorCode(err) == undox.EINVALID:
-		s.fieldErrors(p, err, lines)
+		fieldErrors(p.T, p.Errors, err, lines)
 		p.Problem = p.T["form_errors"]
 		s.render(w, http.StatusBadRequest, "report.html", p)
 	default:
@@ -378,9 +475,9 @@ func (s *Server) reportPost(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// fieldErrors puts intake's errors next to the form's fields, in the
-// page's language.
-func (s *Server) fieldErrors(p *reportPage, err error, lines []int) {
+// fieldErrors puts intake's errors next to the form's fields (errs by
+// field), in the page's language (t). lines maps each URL to its line.
+func fieldErrors(t, errs map[string]string, err error, lines []int) {
 	var urlErrs []string
 	fields := undox.ErrorFields(err)
 	keys := make([]string, 0, len(fields))
@@ -392,9 +489,9 @@ func (s *Server) fieldErrors(p *reportPage, err error, lines []int) {
 		msg := fields[k]
 		switch {
 		case k == "urls" && len(lines) == 0:
-			p.Errors["urls"] = p.T["err_urls_missing"]
+			errs["urls"] = t["err_urls_missing"]
 		case k == "urls":
-			p.Errors["urls"] = fmt.Sprintf(p.T["err_urls_many"], intake.MaxURLsPerReport)
+			errs["urls"] = fmt.Sprintf(t["err_urls_many"], intake.MaxURLsPerReport)
 		case strings.HasPrefix(k, "urls["):
 			n := urlIndex(k)
 			line := n + 1
@@ -405,19 +502,19 @@ func (s *Server) fieldErrors(p *reportPage, err error, lines []int) {
 			if strings.Contains(msg, "private network") {
 				key = "err_url_private"
 			}
-			urlErrs = append(urlErrs, fmt.Sprintf(p.T[key], line))
+			urlErrs = append(urlErrs, fmt.Sprintf(t[key], line))
 		case k == "category":
-			p.Errors["category"] = p.T["err_category"]
+			errs["category"] = t["err_category"]
 		case k == "description":
-			p.Errors["description"] = p.T["err_description"]
+			errs["description"] = t["err_description"]
 		case k == "reporter_email":
-			p.Errors["email"] = p.T["err_email"]
+			errs["email"] = t["err_email"]
 		default:
-			p.Errors["form"] = msg
+			errs["form"] = msg
 		}
 	}
-	if len(urlErrs) > 0 && p.Errors["urls"] == "" {
-		p.Errors["urls"] = strings.Join(urlErrs, " ")
+	if len(urlErrs) > 0 && errs["urls"] == "" {
+		errs["urls"] = strings.Join(urlErrs, " ")
 	}
 }
 
@@ -445,6 +542,7 @@ type statusEntry struct {
 }
 
 type statusPageData struct {
+	Here        string
 	Lang, Other string
 	T           map[string]string
 	QuickExit   string
@@ -460,6 +558,23 @@ type statusPageData struct {
 	Done        string
 	Problem     string
 	Gone        bool
+	// CanAdd offers the form that adds links (an open case); Closed says
+	// to make a new report instead. AddURLs and AddError are what was
+	// typed into it and what is wrong with it.
+	CanAdd, Closed    bool
+	AddURLs, AddError string
+	// Erasure tells of the reporter's erasure request; CanErase offers
+	// the form that makes one.
+	Erasure  string
+	CanErase bool
+}
+
+// addForm is what was typed into the status page's form that adds links,
+// and what intake found wrong with it (err, with each URL's line).
+type addForm struct {
+	urls  string
+	err   error
+	lines []int
 }
 
 var amsterdam = func() *time.Location {
@@ -471,6 +586,15 @@ var amsterdam = func() *time.Location {
 
 var dutchMonths = [...]string{"januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
 	"september", "oktober", "november", "december"}
+
+// formatDay writes a day as people read it in the language.
+func formatDay(lang string, t time.Time) string {
+	t = t.In(amsterdam)
+	if lang == "en" {
+		return t.Format("2 January 2006")
+	}
+	return fmt.Sprintf("%d %s %d", t.Day(), dutchMonths[t.Month()-1], t.Year())
+}
 
 // formatDate writes a time as people read it in the language.
 func formatDate(lang string, t time.Time) string {
@@ -513,6 +637,12 @@ func (s *Server) statusPortal(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) showStatus(w http.ResponseWriter, r *http.Request, code int, done, problem string) {
+	s.showStatusForm(w, r, code, done, problem, addForm{})
+}
+
+// showStatusForm shows the status page with a message (done) or a problem
+// (keys of messages), and the form that adds links as it was sent.
+func (s *Server) showStatusForm(w http.ResponseWriter, r *http.Request, code int, done, problem string, add addForm) {
 	c, err := s.victimCase(r)
 	lang := pageLanguage(r, "")
 	if err == nil && r.URL.Query().Get("lang") == "" {
@@ -521,7 +651,7 @@ func (s *Server) showStatus(w http.ResponseWriter, r *http.Request, code int, do
 			lang = "nl"
 		}
 	}
-	p := statusPageData{Lang: lang, Other: otherLanguage(lang), T: tr(lang), QuickExit: s.quickExit(), Help: s.HelpLinks}
+	p := statusPageData{Here: intake.StatusPath(r.PathValue("token")), Lang: lang, Other: otherLanguage(lang), T: tr(lang), QuickExit: s.quickExit(), Help: s.HelpLinks}
 	if err != nil {
 		p.Gone = true
 		code = http.StatusNotFound
@@ -562,31 +692,159 @@ func (s *Server) showStatus(w http.ResponseWriter, r *http.Request, code int, do
 		p.Next = p.T["next_open"]
 	}
 	p.CanWithdraw = c.Status != undox.CaseWithdrawn && c.Status != undox.CaseErased
+	p.CanAdd, p.Closed = c.Status == undox.CaseOpen, c.Status == undox.CaseClosed
+	p.AddURLs = add.urls
+	if add.err != nil {
+		errs := map[string]string{}
+		fieldErrors(p.T, errs, add.err, add.lines)
+		p.AddError = errs["urls"]
+		if p.AddError == "" {
+			p.AddError = p.T["form_errors"]
+		}
+	}
+	// A withdrawn case is erased at once by retention: no request needed.
+	p.CanErase = c.Status == undox.CaseOpen || c.Status == undox.CaseClosed
+	switch er, err := s.Store.ErasureRequestOf(r.Context(), c.Ref); {
+	case err == nil:
+		p.CanErase = false
+		p.Erasure = fmt.Sprintf(p.T["erase_requested"], formatDay(lang, er.RequestedAt), formatDay(lang, er.Deadline))
+	case undox.ErrorCode(err) != undox.ENOTFOUND:
+		s.log.Error("status page erasure request", "err", err)
+		p.CanErase = false
+	}
 	s.render(w, code, "status.html", p)
+}
+
+// statusForm reads a form of the status page: it answers (and returns
+// false) when the link names no case or the form was forged.
+func (s *Server) statusForm(w http.ResponseWriter, r *http.Request) (*undox.Case, bool) {
+	r.Body = http.MaxBytesReader(unwrapWriter(w), r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		s.showStatus(w, r, http.StatusBadRequest, "", "form_errors")
+		return nil, false
+	}
+	c, err := s.victimCase(r)
+	if err != nil {
+		s.showStatus(w, r, http.StatusOK, "", "") // the page says the link does not work
+		return nil, false
+	}
+	if !hmac.Equal([]byte(r.PostForm.Get("csrf")), []byte(s.statusFormToken(r.PathValue("token")))) || !sameOrigin(r) {
+		s.showStatusForm(w, r, http.StatusForbidden, "", "err_csrf", addForm{urls: r.PostForm.Get("urls")})
+		return nil, false
+	}
+	return c, true
+}
+
+// addURLsPost adds links to the case from the status page's form, checked
+// as the report form's are; on errors the form keeps what was typed.
+func (s *Server) addURLsPost(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.statusForm(w, r)
+	if !ok {
+		return
+	}
+	form := addForm{urls: r.PostForm.Get("urls")}
+	urls, lines := splitURLs(form.urls)
+	if _, err := intake.Validate(undox.Report{URLs: urls}); err != nil {
+		form.err, form.lines = err, lines
+		s.showStatusForm(w, r, http.StatusBadRequest, "", "form_errors", form)
+		return
+	}
+	if s.limiter != nil && !s.limiter.allow(clientKey(r, s.TrustedProxies)) {
+		w.Header().Set("Retry-After", "60")
+		s.showStatusForm(w, r, http.StatusTooManyRequests, "", "err_rate", form)
+		return
+	}
+	n, err := s.Intake.AddURLs(r.Context(), undox.Public, c.Ref, urls)
+	switch {
+	case err == nil && n == 0:
+		s.showStatus(w, r, http.StatusOK, "add_none", "")
+	case err == nil:
+		s.showStatus(w, r, http.StatusOK, "add_done", "")
+	case undox.ErrorCode(err) == undox.EINVALID:
+		form.err, form.lines = err, lines
+		s.showStatusForm(w, r, http.StatusBadRequest, "", "form_errors", form)
+	case undox.ErrorCode(err) == undox.ETRANSITION:
+		s.showStatus(w, r, http.StatusConflict, "", "err_add_now")
+	default:
+		s.log.Error("adding links from the status page", "err", err)
+		s.showStatusForm(w, r, http.StatusInternalServerError, "", "status_error", form)
+	}
+}
+
+// addURLsAPI adds links to the case of a status link: the JSON
+// equivalent of the status page's form.
+func (s *Server) addURLsAPI(w http.ResponseWriter, r *http.Request) {
+	c, err := s.victimCase(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if s.limiter != nil && !s.limiter.allow(clientKey(r, s.TrustedProxies)) {
+		w.Header().Set("Retry-After", "60")
+		s.fail(w, r, undox.Errorf(undox.ERATELIMIT, "too many requests from this address; try again in a minute"))
+		return
+	}
+	if _, err := requireContentType(r, "application/json"); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	body, err := readBody(w, r, MaxReportBytes)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in struct {
+		URLs []string `json:"urls"`
+	}
+	if err := decodeJSON(body, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if _, err := s.Intake.AddURLs(r.Context(), undox.Public, c.Ref, in.URLs); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if c, err = s.victimCase(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toVictimView(c))
+}
+
+// erasurePost queues the reporter's request that the case's data be
+// erased; asking again shows the first request.
+func (s *Server) erasurePost(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.statusForm(w, r)
+	if !ok {
+		return
+	}
+	if r.PostForm.Get("confirm") != "yes" {
+		s.showStatus(w, r, http.StatusBadRequest, "", "err_erase")
+		return
+	}
+	_, created, err := s.Store.RequestErasure(r.Context(), undox.Public, c.Ref)
+	switch {
+	case err == nil && created:
+		s.showStatus(w, r, http.StatusOK, "erase_done", "")
+	case err == nil:
+		s.showStatus(w, r, http.StatusOK, "erase_again", "")
+	default:
+		s.log.Error("an erasure request from the status page", "err", err)
+		s.showStatus(w, r, http.StatusInternalServerError, "", "status_error")
+	}
 }
 
 // withdrawPost withdraws the case from the status page's form.
 func (s *Server) withdrawPost(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(unwrapWriter(w), r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		s.showStatus(w, r, http.StatusBadRequest, "", "err_withdraw")
-		return
-	}
-	token := r.PathValue("token")
-	c, err := s.victimCase(r)
-	if err != nil {
-		s.showStatus(w, r, http.StatusOK, "", "")
-		return
-	}
-	if !hmac.Equal([]byte(r.PostForm.Get("csrf")), []byte(s.statusFormToken(token))) || !sameOrigin(r) {
-		s.showStatus(w, r, http.StatusForbidden, "", "err_csrf")
+	c, ok := s.statusForm(w, r)
+	if !ok {
 		return
 	}
 	if r.PostForm.Get("confirm") != "yes" {
 		s.showStatus(w, r, http.StatusBadRequest, "", "err_withdraw")
 		return
 	}
-	_, err = s.Store.CaseEvent(r.Context(), undox.Public, c.Ref, undox.ActionWithdraw, "")
+	_, err := s.Store.CaseEvent(r.Context(), undox.Public, c.Ref, undox.ActionWithdraw, "")
 	switch {
 	case err == nil:
 		s.showStatus(w, r, http.StatusOK, "withdraw_done", "")

@@ -1,16 +1,25 @@
 package web_test
 
 import (
+	"fmt"
 	"io"
+	"log"
+	"net"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/emersion/go-smtp"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/undox/undox"
+	"github.com/undox/undox/intake"
+	"github.com/undox/undox/mail"
 	"github.com/undox/undox/web"
 )
 
@@ -59,8 +68,16 @@ func (p *portal) do(method, path string, form url.Values, hdr ...string) page {
 	// Every victim page: no script, the quick exit, the security headers.
 	require.NotContains(p.t, strings.ToLower(pg.body), "<script", path)
 	require.Contains(p.t, pg.body, `class="exit" href="`+web.DefaultQuickExitURL+`" rel="noreferrer"`, path)
-	require.Contains(p.t, resp.Header.Get("Content-Security-Policy"), "default-src 'none'", path)
-	require.NotContains(p.t, resp.Header.Get("Content-Security-Policy"), "script-src", path)
+	csp := resp.Header.Get("Content-Security-Policy")
+	require.Contains(p.t, csp, "default-src 'none'", path)
+	require.NotContains(p.t, csp, "script-src", path)
+	// No inline style either: the style sheet comes from this site.
+	require.NotContains(p.t, csp, "unsafe-inline", path)
+	require.Contains(p.t, csp, "style-src 'self';", path)
+	require.NotContains(p.t, strings.ToLower(pg.body), "<style", path)
+	require.NotRegexp(p.t, `(?i)\sstyle=`, pg.body, path)
+	require.NotRegexp(p.t, `(?i)\son[a-z]+=`, pg.body, path)
+	require.Contains(p.t, pg.body, `<link rel="stylesheet" href="/assets/victim.css">`, path)
 	require.Equal(p.t, "nosniff", resp.Header.Get("X-Content-Type-Options"), path)
 	require.Equal(p.t, "DENY", resp.Header.Get("X-Frame-Options"), path)
 	require.Equal(p.t, "no-store", resp.Header.Get("Cache-Control"), path)
@@ -82,12 +99,13 @@ func csrfOf(t *testing.T, pg page) string {
 func TestPortalReportFormLanguages(t *testing.T) {
 	_, p := newPortal(t, nil)
 
-	nl := p.do("GET", "/report", nil)
+	nl := p.do("GET", "/", nil)
 	require.Equal(t, 200, nl.status)
 	require.Contains(t, nl.body, `<html lang="nl">`)
 	require.Contains(t, nl.body, "Meld een pagina")
 	require.Contains(t, nl.body, "Snel weg")
-	require.Contains(t, nl.body, `href="?lang=en"`)
+	require.Contains(t, nl.body, `href="/?lang=en"`)
+	require.Contains(t, nl.body, `<form method="post" action="/" novalidate>`)
 	require.Contains(t, nl.body, `<textarea id="urls" name="urls"`)
 	require.Contains(t, nl.body, `name="category" value="doxing"`)
 	require.Contains(t, nl.body, `name="minor" value="yes"`)
@@ -95,18 +113,18 @@ func TestPortalReportFormLanguages(t *testing.T) {
 	require.Contains(t, nl.body, `name="consent" value="yes"`)
 	csrfOf(t, nl)
 
-	en := p.do("GET", "/report?lang=en", nil)
+	en := p.do("GET", "/?lang=en", nil)
 	require.Contains(t, en.body, `<html lang="en">`)
 	require.Contains(t, en.body, "Report a page")
 	require.Contains(t, en.body, "Quick exit")
-	require.Contains(t, en.body, `href="?lang=nl"`)
+	require.Contains(t, en.body, `href="/?lang=nl"`)
 
 	// The browser's language, when the link names none.
-	byHeader := p.do("GET", "/report", nil, "Accept-Language", "en-GB,en;q=0.9,nl;q=0.5")
+	byHeader := p.do("GET", "/", nil, "Accept-Language", "en-GB,en;q=0.9,nl;q=0.5")
 	require.Contains(t, byHeader.body, `<html lang="en">`)
-	byHeader = p.do("GET", "/report", nil, "Accept-Language", "de-DE,nl;q=0.8,en;q=0.7")
+	byHeader = p.do("GET", "/", nil, "Accept-Language", "de-DE,nl;q=0.8,en;q=0.7")
 	require.Contains(t, byHeader.body, `<html lang="nl">`)
-	byHeader = p.do("GET", "/report", nil, "Accept-Language", "fr")
+	byHeader = p.do("GET", "/", nil, "Accept-Language", "fr")
 	require.Contains(t, byHeader.body, `<html lang="nl">`)
 }
 
@@ -115,7 +133,7 @@ func TestPortalHelpLinksAndQuickExitConfigured(t *testing.T) {
 		c.QuickExitURL = "https://neutral.example/"
 		c.HelpLinks = web.HelpLinks{VictimSupport: "https://support.example/", PoliceReport: "https://police.example/report"}
 	})
-	resp, err := e.srv.Client().Get(e.srv.URL + "/report?lang=en")
+	resp, err := e.srv.Client().Get(e.srv.URL + "/?lang=en")
 	require.NoError(t, err)
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
@@ -128,7 +146,7 @@ func TestPortalRefusesForgedPosts(t *testing.T) {
 	e, p := newPortal(t, nil)
 	good := url.Values{"urls": {"https://forged.example/p/1"}, "minor": {"no"}, "lang": {"en"}}
 
-	r := p.do("POST", "/report", good)
+	r := p.do("POST", "/", good)
 	require.Equal(t, http.StatusForbidden, r.status)
 	require.Contains(t, r.body, "https://forged.example/p/1", "what was typed is kept")
 
@@ -136,14 +154,14 @@ func TestPortalRefusesForgedPosts(t *testing.T) {
 	for k, v := range good {
 		bad[k] = v
 	}
-	require.Equal(t, http.StatusForbidden, p.do("POST", "/report", bad).status)
+	require.Equal(t, http.StatusForbidden, p.do("POST", "/", bad).status)
 
-	form := p.do("GET", "/report", nil)
+	form := p.do("GET", "/", nil)
 	withToken := url.Values{"csrf": {csrfOf(t, form)}}
 	for k, v := range good {
 		withToken[k] = v
 	}
-	require.Equal(t, http.StatusForbidden, p.do("POST", "/report", withToken, "Origin", "https://evil.example").status)
+	require.Equal(t, http.StatusForbidden, p.do("POST", "/", withToken, "Origin", "https://evil.example").status)
 
 	cases, err := e.store.Cases(e.ctx, undox.System, undox.CaseFilter{Query: "forged.example", Limit: 10})
 	require.NoError(t, err)
@@ -152,8 +170,8 @@ func TestPortalRefusesForgedPosts(t *testing.T) {
 
 func TestPortalBadInputKeepsTheForm(t *testing.T) {
 	_, p := newPortal(t, nil)
-	csrf := csrfOf(t, p.do("GET", "/report?lang=en", nil))
-	r := p.do("POST", "/report", url.Values{"csrf": {csrf}, "lang": {"en"},
+	csrf := csrfOf(t, p.do("GET", "/?lang=en", nil))
+	r := p.do("POST", "/", url.Values{"csrf": {csrf}, "lang": {"en"},
 		"urls":     {"https://kept.example/a\nnot a url at all"},
 		"category": {"harassment"}, "minor": {"yes"}, "description": {"<b>kept</b> text"},
 		"email": {"victim@example.com"}, "consent": {"yes"}})
@@ -168,8 +186,8 @@ func TestPortalBadInputKeepsTheForm(t *testing.T) {
 	require.NotContains(t, r.body, "/status/", "no case was made")
 
 	// Dutch, with no URL and an e-mail without consent.
-	csrf = csrfOf(t, p.do("GET", "/report", nil))
-	r = p.do("POST", "/report", url.Values{"csrf": {csrf}, "urls": {"  \n "}, "email": {"iemand@example.nl"}})
+	csrf = csrfOf(t, p.do("GET", "/", nil))
+	r = p.do("POST", "/", url.Values{"csrf": {csrf}, "urls": {"  \n "}, "email": {"iemand@example.nl"}})
 	require.Equal(t, http.StatusBadRequest, r.status)
 	require.Contains(t, r.body, "Vul minstens één link in.")
 	require.Contains(t, r.body, "Vink het vakje aan als u berichten wilt")
@@ -178,8 +196,8 @@ func TestPortalBadInputKeepsTheForm(t *testing.T) {
 
 func TestPortalReportCreatesCase(t *testing.T) {
 	e, p := newPortal(t, nil)
-	csrf := csrfOf(t, p.do("GET", "/report?lang=en", nil))
-	r := p.do("POST", "/report", url.Values{"csrf": {csrf}, "lang": {"en"},
+	csrf := csrfOf(t, p.do("GET", "/?lang=en", nil))
+	r := p.do("POST", "/", url.Values{"csrf": {csrf}, "lang": {"en"},
 		"urls":     {"https://social.example/u/victim/status/1\n\nhttps://paste.example/abc"},
 		"category": {"doxing"}, "minor": {"yes"}, "email": {"victim@example.com"}, "consent": {"yes"}})
 	require.Equal(t, http.StatusOK, r.status, r.body)
@@ -189,7 +207,7 @@ func TestPortalReportCreatesCase(t *testing.T) {
 	link := regexp.MustCompile(`href="(` + regexp.QuoteMeta(e.srv.URL) + `/status/[A-Za-z0-9_-]+)"`).FindStringSubmatch(r.body)
 	require.NotNil(t, link, r.body)
 	require.Contains(t, r.body, "Save this link now")
-	require.Contains(t, r.body, "We do not send this link by e-mail.", "undox does not mail the link yet: it must not say so")
+	require.Contains(t, r.body, "We do not send this link by e-mail.", "no mail server is configured: the page must not say it was sent")
 	require.NotContains(t, r.body, `name="csrf"`, "the receipt page has no form")
 
 	c, err := e.store.Case(e.ctx, undox.System, ref[1])
@@ -212,8 +230,8 @@ func TestPortalReportCreatesCase(t *testing.T) {
 func TestPortalRateLimit(t *testing.T) {
 	_, p := newPortal(t, func(c *web.Config) { c.ReportsPerMinute, c.ReportBurst = 1, 1 })
 	send := func() page {
-		csrf := csrfOf(t, p.do("GET", "/report", nil))
-		return p.do("POST", "/report", url.Values{"csrf": {csrf}, "urls": {"https://limit.example/p"}})
+		csrf := csrfOf(t, p.do("GET", "/", nil))
+		return p.do("POST", "/", url.Values{"csrf": {csrf}, "urls": {"https://limit.example/p"}})
 	}
 	require.Equal(t, http.StatusOK, send().status)
 	r := send()
@@ -223,8 +241,8 @@ func TestPortalRateLimit(t *testing.T) {
 
 func TestPortalStatusPage(t *testing.T) {
 	e, p := newPortal(t, nil)
-	csrf := csrfOf(t, p.do("GET", "/report", nil))
-	r := p.do("POST", "/report", url.Values{"csrf": {csrf}, "urls": {"https://social.example/u/x/status/9"}})
+	csrf := csrfOf(t, p.do("GET", "/", nil))
+	r := p.do("POST", "/", url.Values{"csrf": {csrf}, "urls": {"https://social.example/u/x/status/9"}})
 	require.Equal(t, http.StatusOK, r.status, r.body)
 	ref := regexp.MustCompile(`<strong>(UDX-[0-9A-Z-]+)</strong>`).FindStringSubmatch(r.body)[1]
 	path := strings.TrimPrefix(regexp.MustCompile(`href="(` + regexp.QuoteMeta(e.srv.URL) + `/status/[A-Za-z0-9_-]+)"`).FindStringSubmatch(r.body)[1], e.srv.URL)
@@ -270,4 +288,393 @@ func TestPortalStatusPage(t *testing.T) {
 	require.Contains(t, gone.body, "Deze link werkt niet")
 	require.Equal(t, http.StatusNotFound, p.do("POST", "/status/"+strings.Repeat("A", 43)+"/withdraw",
 		url.Values{"confirm": {"yes"}, "csrf": {token}}).status)
+}
+
+// reportOn files a report through the form and returns its case reference
+// and the path of its status page.
+func reportOn(t *testing.T, e *env, p *portal, form url.Values) (string, string) {
+	t.Helper()
+	f := url.Values{"csrf": {csrfOf(t, p.do("GET", "/", nil))}}
+	for k, v := range form {
+		f[k] = v
+	}
+	r := p.do("POST", "/", f)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	ref := regexp.MustCompile(`<strong>(UDX-[0-9A-Z-]+)</strong>`).FindStringSubmatch(r.body)
+	require.NotNil(t, ref, r.body)
+	link := regexp.MustCompile(`href="(` + regexp.QuoteMeta(e.srv.URL) + `/status/[A-Za-z0-9_-]+)"`).FindStringSubmatch(r.body)
+	require.NotNil(t, link, r.body)
+	return ref[1], strings.TrimPrefix(link[1], e.srv.URL)
+}
+
+func TestPortalReportFormAtRoot(t *testing.T) {
+	e, p := newPortal(t, nil)
+	hc := p.hc
+
+	// The old address sends browsers to /, keeping the language.
+	resp, err := hc.Get(e.srv.URL + "/report?lang=en")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusPermanentRedirect, resp.StatusCode)
+	require.Equal(t, "/?lang=en", resp.Header.Get("Location"))
+	// A form loaded from the old address still posts there.
+	csrf := csrfOf(t, p.do("GET", "/", nil))
+	r := p.do("POST", "/report", url.Values{"csrf": {csrf}, "urls": {"https://old.example/form"}})
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	require.Contains(t, r.body, "Uw melding is ontvangen")
+
+	// Only the exact root is the form: other paths are not found.
+	resp, err = hc.Get(e.srv.URL + "/no-such-page")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusNotFound, resp.StatusCode)
+	require.Equal(t, "application/problem+json", resp.Header.Get("Content-Type"))
+
+	// The style sheet, not cached like the pages.
+	resp, err = hc.Get(e.srv.URL + "/assets/victim.css")
+	require.NoError(t, err)
+	css, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, "text/css; charset=utf-8", resp.Header.Get("Content-Type"))
+	require.Equal(t, "no-store", resp.Header.Get("Cache-Control"))
+	require.Contains(t, string(css), ".exit{")
+}
+
+// smtpBackend is a loopback SMTP server that keeps what it receives.
+type smtpBackend struct {
+	mu     sync.Mutex
+	msgs   []smtpMessage
+	refuse string // a recipient refused with 550
+}
+
+type smtpMessage struct {
+	to   []string
+	data string
+}
+
+func (b *smtpBackend) NewSession(*smtp.Conn) (smtp.Session, error) { return &smtpSession{b: b}, nil }
+
+func (b *smtpBackend) received() []smtpMessage {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]smtpMessage(nil), b.msgs...)
+}
+
+type smtpSession struct {
+	b  *smtpBackend
+	to []string
+}
+
+func (s *smtpSession) Mail(string, *smtp.MailOptions) error { return nil }
+func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if to == s.b.refuse {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
+	}
+	s.to = append(s.to, to)
+	return nil
+}
+func (s *smtpSession) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	s.b.mu.Lock()
+	s.b.msgs = append(s.b.msgs, smtpMessage{to: s.to, data: string(b)})
+	s.b.mu.Unlock()
+	return nil
+}
+func (s *smtpSession) Reset()        { s.to = nil }
+func (s *smtpSession) Logout() error { return nil }
+
+func startSMTP(t *testing.T, be *smtpBackend) string {
+	t.Helper()
+	srv := smtp.NewServer(be)
+	srv.Domain = "localhost"
+	srv.ErrorLog = log.New(io.Discard, "", 0)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	return l.Addr().String()
+}
+
+func TestPortalReceiptIsMailed(t *testing.T) {
+	be := &smtpBackend{refuse: "refused@example.com"}
+	addr := startSMTP(t, be)
+	sender, err := mail.NewSender(mail.Config{URL: "smtp://" + addr, From: "meldpunt@hotline.example"})
+	require.NoError(t, err)
+	e, p := newPortal(t, func(c *web.Config) {
+		c.Intake.Receipts = &intake.ReceiptMail{Sender: sender, From: "meldpunt@hotline.example"}
+	})
+
+	csrf := csrfOf(t, p.do("GET", "/?lang=en", nil))
+	r := p.do("POST", "/", url.Values{"csrf": {csrf}, "lang": {"en"}, "urls": {"https://social.example/u/victim/9"},
+		"email": {"victim@example.com"}, "consent": {"yes"}, "description": {"Jan Jansen, Dorpsstraat 1"}})
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	require.Contains(t, r.body, "We also sent this link to your e-mail address.")
+	ref := regexp.MustCompile(`<strong>(UDX-[0-9A-Z-]+)</strong>`).FindStringSubmatch(r.body)[1]
+	link := regexp.MustCompile(`href="(` + regexp.QuoteMeta(e.srv.URL) + `/status/[A-Za-z0-9_-]+)"`).FindStringSubmatch(r.body)[1]
+
+	msgs := be.received()
+	require.Len(t, msgs, 1)
+	require.Equal(t, []string{"victim@example.com"}, msgs[0].to)
+	m := msgs[0].data
+	require.Contains(t, m, "Subject: Your personal link\r\n", "a neutral subject")
+	require.Contains(t, m, "\r\n"+link+"\r\n", "the private link")
+	for _, personal := range []string{ref, "social.example", "Jansen", "Dorpsstraat"} {
+		require.NotContains(t, m, personal, "the e-mail names nothing but the link")
+	}
+	entries, err := e.store.AuditEntries(e.ctx, "case", ref)
+	require.NoError(t, err)
+	var details []string
+	for _, en := range entries {
+		if en.Action == "case.receipt.email" {
+			details = append(details, en.Detail)
+		}
+	}
+	require.Equal(t, []string{"email=sent"}, details)
+
+	// A refused address: the page says so, and the link is still shown.
+	csrf = csrfOf(t, p.do("GET", "/", nil))
+	r = p.do("POST", "/", url.Values{"csrf": {csrf}, "urls": {"https://social.example/u/victim/10"},
+		"email": {"refused@example.com"}, "consent": {"yes"}})
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	require.Contains(t, r.body, "Het lukte niet om deze link te e-mailen.")
+	require.Contains(t, r.body, "/status/")
+	require.Len(t, be.received(), 1)
+
+	// No address, no e-mail.
+	ref, _ = reportOn(t, e, p, url.Values{"urls": {"https://social.example/u/victim/11"}})
+	require.Len(t, be.received(), 1)
+	require.NotContains(t, e.actions(t, "case", ref), "case.receipt.email")
+}
+
+// actions returns the audit actions of an object.
+func (e *env) actions(t *testing.T, objType, objID string) []string {
+	t.Helper()
+	entries, err := e.store.AuditEntries(e.ctx, objType, objID)
+	require.NoError(t, err)
+	var out []string
+	for _, en := range entries {
+		out = append(out, en.Action)
+	}
+	return out
+}
+
+func TestPortalAddURLs(t *testing.T) {
+	e, p := newPortal(t, nil)
+	ref, path := reportOn(t, e, p, url.Values{"urls": {"https://add.example/first"}, "lang": {"en"}})
+	st := p.do("GET", path, nil)
+	require.Contains(t, st.body, `<form method="post" action="`+path+`/urls?lang=en" novalidate>`)
+	csrf := csrfOf(t, st)
+	items := func(ref string) []string {
+		c, err := e.store.Case(e.ctx, undox.System, ref)
+		require.NoError(t, err)
+		var out []string
+		for _, it := range c.Items {
+			out = append(out, it.URL)
+		}
+		return out
+	}
+
+	// Errors beside the field, everything typed kept, nothing added.
+	typed := "https://add.example/second\nnot a url at all"
+	r := p.do("POST", path+"/urls?lang=en", url.Values{"csrf": {csrf}, "urls": {typed}})
+	require.Equal(t, http.StatusBadRequest, r.status)
+	require.Contains(t, r.body, `<p class="error" id="urls-error">Line 2: this is not a working web address`)
+	require.Contains(t, r.body, typed+"</textarea>")
+	require.Contains(t, r.body, `aria-invalid="true"`)
+	r = p.do("POST", path+"/urls?lang=en", url.Values{"csrf": {csrf}, "urls": {"https://add.example/x\nhttp://192.168.1.1/router"}})
+	require.Equal(t, http.StatusBadRequest, r.status)
+	require.Contains(t, r.body, "Line 2: this address is not on the public internet.")
+	r = p.do("POST", path+"/urls", url.Values{"csrf": {csrf}, "urls": {" \n "}})
+	require.Equal(t, http.StatusBadRequest, r.status)
+	require.Contains(t, r.body, "Give at least one link.", "in the case's language without ?lang")
+	require.Equal(t, []string{"https://add.example/first"}, items(ref))
+
+	// Forged posts are refused, with what was typed kept.
+	r = p.do("POST", path+"/urls?lang=en", url.Values{"urls": {"https://add.example/forged"}})
+	require.Equal(t, http.StatusForbidden, r.status)
+	require.Contains(t, r.body, "https://add.example/forged</textarea>")
+	r = p.do("POST", path+"/urls?lang=en", url.Values{"csrf": {csrf}, "urls": {"https://add.example/forged"}}, "Origin", "https://evil.example")
+	require.Equal(t, http.StatusForbidden, r.status)
+	require.Equal(t, []string{"https://add.example/first"}, items(ref))
+
+	// Added, normalized, and waiting for capture as a report's items do.
+	r = p.do("POST", path+"/urls?lang=en", url.Values{"csrf": {csrf}, "urls": {"https://add.example/second\n\nHTTPS://Add.Example/third#top"}})
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	require.Contains(t, r.body, "We added the links to your report.")
+	require.Contains(t, r.body, `<span class="url">https://add.example/third</span>`)
+	require.NotContains(t, r.body, "https://add.example/second\n", "the form is empty again")
+	require.Equal(t, []string{"https://add.example/first", "https://add.example/second", "https://add.example/third"}, items(ref))
+	var waiting int
+	require.NoError(t, e.store.DB().SQL.QueryRowContext(e.ctx,
+		`SELECT count(*) FROM items WHERE dispatched = 0 AND url IN ('https://add.example/second', 'https://add.example/third')`).Scan(&waiting))
+	require.Equal(t, 2, waiting)
+	require.Contains(t, e.actions(t, "case", ref), "case.items.add")
+	r = p.do("POST", path+"/urls?lang=en", url.Values{"csrf": {csrf}, "urls": {"https://add.example/third"}})
+	require.Equal(t, http.StatusOK, r.status)
+	require.Contains(t, r.body, "These links were already in your report.")
+
+	// Another case's link adds only to that case, and only with its own
+	// form token.
+	other, otherPath := reportOn(t, e, p, url.Values{"urls": {"https://add.example/other"}})
+	r = p.do("POST", otherPath+"/urls", url.Values{"csrf": {csrf}, "urls": {"https://add.example/sneaky"}})
+	require.Equal(t, http.StatusForbidden, r.status, "the form token of one link does not work for another")
+	r = p.do("POST", otherPath+"/urls", url.Values{"csrf": {csrfOf(t, p.do("GET", otherPath, nil))}, "urls": {"https://add.example/theirs"}})
+	require.Equal(t, http.StatusOK, r.status)
+	require.Equal(t, []string{"https://add.example/other", "https://add.example/theirs"}, items(other))
+	require.Len(t, items(ref), 3)
+	r = p.do("POST", "/status/"+strings.Repeat("A", 43)+"/urls", url.Values{"csrf": {csrf}, "urls": {"https://add.example/x"}})
+	require.Equal(t, http.StatusNotFound, r.status)
+
+	// The JSON equivalent.
+	tok := strings.TrimPrefix(path, "/status/")
+	var v statusView
+	e.api.do(t, "POST", "/api/v1/status/"+tok+"/urls", map[string]any{"urls": []string{"https://add.example/api"}}).ok(t, 200, &v)
+	require.Equal(t, ref, v.Case)
+	require.Len(t, v.Items, 4)
+	pr := e.api.do(t, "POST", "/api/v1/status/"+tok+"/urls", map[string]any{"urls": []string{"nope"}}).problem(t, 400, undox.EINVALID)
+	require.Contains(t, pr.Errors, "urls[0]")
+
+	// A closed case takes no more links: a new report is the way.
+	_, err := e.store.CaseEvent(e.ctx, undox.System, ref, undox.ActionClose, "handled")
+	require.NoError(t, err)
+	st = p.do("GET", path+"?lang=en", nil)
+	require.NotContains(t, st.body, "/urls?")
+	require.Contains(t, st.body, "This report is closed.")
+	r = p.do("POST", path+"/urls?lang=en", url.Values{"csrf": {csrf}, "urls": {"https://add.example/late"}})
+	require.Equal(t, http.StatusConflict, r.status)
+	require.Contains(t, r.body, "Links cannot be added to this report now.")
+	e.api.do(t, "POST", "/api/v1/status/"+tok+"/urls", map[string]any{"urls": []string{"https://add.example/late"}}).
+		problem(t, 409, undox.ETRANSITION)
+	require.Len(t, items(ref), 4)
+}
+
+func TestPortalErasureRequest(t *testing.T) {
+	e, p := newPortal(t, nil)
+	supervisor := e.token(t, "sue", undox.RoleSupervisor)
+	analyst := e.token(t, "ana", undox.RoleAnalyst)
+	ref, path := reportOn(t, e, p, url.Values{"urls": {"https://erase.example/1"}, "email": {"me@example.com"}, "consent": {"yes"}})
+	st := p.do("GET", path+"?lang=en", nil)
+	require.Contains(t, st.body, `action="`+path+`/erasure?lang=en"`)
+	csrf := csrfOf(t, st)
+
+	r := p.do("POST", path+"/erasure?lang=en", url.Values{"csrf": {csrf}})
+	require.Equal(t, http.StatusBadRequest, r.status)
+	require.Contains(t, r.body, "Tick the box to ask for the data to be erased.")
+	require.Equal(t, http.StatusForbidden, p.do("POST", path+"/erasure", url.Values{"confirm": {"yes"}}).status)
+	_, err := e.store.ErasureRequestOf(e.ctx, ref)
+	require.Equal(t, undox.ENOTFOUND, undox.ErrorCode(err))
+
+	r = p.do("POST", path+"/erasure?lang=en", url.Values{"csrf": {csrf}, "confirm": {"yes"}})
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	require.Contains(t, r.body, "We received your request.")
+	req, err := e.store.ErasureRequestOf(e.ctx, ref)
+	require.NoError(t, err)
+	require.Equal(t, undox.ErasureDeadline(req.RequestedAt), req.Deadline)
+	ams, err := time.LoadLocation("Europe/Amsterdam")
+	require.NoError(t, err)
+	day := func(t time.Time) string { return t.In(ams).Format("2 January 2006") }
+	require.Contains(t, r.body, `<p class="note">On `+day(req.RequestedAt)+` you asked us to erase the data of this report. We will do so by `+
+		day(req.Deadline)+` at the latest.</p>`)
+	require.NotContains(t, r.body, "/erasure?", "no second request is offered")
+	nl := p.do("GET", path, nil)
+	require.Contains(t, nl.body, "gevraagd de gegevens van deze melding te wissen")
+
+	// Asking again shows the first request.
+	r = p.do("POST", path+"/erasure?lang=en", url.Values{"csrf": {csrf}, "confirm": {"yes"}})
+	require.Equal(t, http.StatusOK, r.status)
+	require.Contains(t, r.body, "You had asked for this already")
+	again, err := e.store.ErasureRequestOf(e.ctx, ref)
+	require.NoError(t, err)
+	require.Equal(t, req, again)
+	entries, err := e.store.AuditEntries(e.ctx, "case", ref)
+	require.NoError(t, err)
+	n := 0
+	for _, en := range entries {
+		if en.Action == "case.erasure.request" {
+			n++
+			require.Equal(t, "public", en.Actor)
+		}
+	}
+	require.Equal(t, 1, n)
+
+	// Admins see it in the queue and erase the case.
+	var list struct {
+		Requests []undox.ErasureRequest `json:"erasure_requests"`
+		Next     *string                `json:"next"`
+	}
+	e.api.do(t, "GET", "/api/v1/erasure-requests?status=pending", nil, bearer(supervisor)).ok(t, 200, &list)
+	require.Len(t, list.Requests, 1)
+	require.Equal(t, ref, list.Requests[0].CaseRef)
+	require.False(t, list.Requests[0].Overdue)
+	require.Nil(t, list.Next)
+	e.api.do(t, "GET", "/api/v1/erasure-requests", nil, bearer(analyst)).problem(t, 403, undox.EFORBIDDEN)
+	e.api.do(t, "GET", "/api/v1/erasure-requests?status=later", nil, bearer(supervisor), nonconforming()).problem(t, 400, undox.EINVALID)
+	var done undox.ErasureRequest
+	e.api.do(t, "POST", fmt.Sprintf("/api/v1/erasure-requests/%d/done", req.ID), nil, bearer(supervisor)).ok(t, 200, &done)
+	require.Equal(t, undox.ErasureDone, done.Status)
+	require.Equal(t, undox.CaseErased, done.CaseStatus)
+	c, err := e.store.Case(e.ctx, undox.System, ref)
+	require.NoError(t, err)
+	require.Equal(t, undox.CaseErased, c.Status)
+	require.Empty(t, c.ReporterEmail)
+	e.api.do(t, "GET", "/api/v1/erasure-requests?status=pending", nil, bearer(supervisor)).ok(t, 200, &list)
+	require.Empty(t, list.Requests)
+	gone := p.do("GET", path, nil)
+	require.Equal(t, http.StatusNotFound, gone.status)
+}
+
+// portalWalk sends the victim portal's requests (and the erasure queue's)
+// through the validating client, so that the walk of the API covers them.
+func portalWalk(t *testing.T, e *env, supervisor string) {
+	api := e.api
+	form := func(v url.Values) raw { return raw{"application/x-www-form-urlencoded", []byte(v.Encode())} }
+	csrfRE := regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+	r := api.do(t, "GET", "/", nil)
+	r.ok(t, 200, nil)
+	r = api.do(t, "POST", "/", form(url.Values{"csrf": {csrfRE.FindStringSubmatch(string(r.body))[1]}, "urls": {"https://walk.example/p/1"}}))
+	r.ok(t, 200, nil)
+	link := regexp.MustCompile(`href="(` + regexp.QuoteMeta(e.srv.URL) + `/status/[^"]+)"`).FindStringSubmatch(string(r.body))
+	require.NotNil(t, link)
+	tok := tokenOf(t, e.srv.URL, link[1])
+	api.do(t, "GET", "/assets/victim.css", nil).ok(t, 200, nil)
+
+	r = api.do(t, "GET", "/status/"+tok, nil)
+	r.ok(t, 200, nil)
+	csrf := csrfRE.FindStringSubmatch(string(r.body))[1]
+	api.do(t, "POST", "/status/"+tok+"/urls?lang=en", form(url.Values{"csrf": {csrf}, "urls": {"not a url"}})).ok(t, 400, nil)
+	api.do(t, "POST", "/status/"+tok+"/urls?lang=en", form(url.Values{"csrf": {csrf}, "urls": {"https://walk.example/p/2"}})).ok(t, 200, nil)
+	var v statusView
+	api.do(t, "POST", "/api/v1/status/"+tok+"/urls", map[string]any{"urls": []string{"https://walk.example/p/3"}}).ok(t, 200, &v)
+	assert.Len(t, v.Items, 3)
+	api.do(t, "POST", "/api/v1/status/"+tok+"/urls", map[string]any{"urls": []string{}}, nonconforming()).problem(t, 400, undox.EINVALID)
+	api.do(t, "POST", "/api/v1/status/"+strings.Repeat("A", 43)+"/urls", map[string]any{"urls": []string{"https://walk.example/p/4"}}).
+		problem(t, 404, undox.ENOTFOUND)
+	api.do(t, "POST", "/status/"+tok+"/erasure", form(url.Values{"csrf": {csrf}})).ok(t, 400, nil)
+	api.do(t, "POST", "/status/"+tok+"/erasure", form(url.Values{"csrf": {csrf}, "confirm": {"yes"}})).ok(t, 200, nil)
+
+	var list struct {
+		Requests []undox.ErasureRequest `json:"erasure_requests"`
+	}
+	api.do(t, "GET", "/api/v1/erasure-requests?status=pending&limit=500", nil, bearer(supervisor)).ok(t, 200, &list)
+	var id int64
+	for _, er := range list.Requests {
+		if er.Status == undox.ErasurePending && er.CaseRef == v.Case {
+			id = er.ID
+		}
+	}
+	require.NotZero(t, id, "the request is in the queue")
+	var done undox.ErasureRequest
+	api.do(t, "POST", fmt.Sprintf("/api/v1/erasure-requests/%d/done", id), nil, bearer(supervisor)).ok(t, 200, &done)
+	assert.Equal(t, undox.ErasureDone, done.Status)
+	api.do(t, "POST", "/api/v1/erasure-requests/999999/done", nil, bearer(supervisor)).problem(t, 404, undox.ENOTFOUND)
+	api.do(t, "GET", "/status/"+tok, nil).ok(t, 404, nil)
+}
+
+func TestPortalWalkConformsToOpenAPI(t *testing.T) {
+	e := newEnv(t, nil)
+	portalWalk(t, e, e.token(t, "sue", undox.RoleSupervisor))
 }

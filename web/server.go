@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,6 +30,9 @@ import (
 type Store interface {
 	undox.CaseStore
 	undox.TokenStore
+	undox.StatsStore
+	undox.ErasureStore
+	undox.UserStore
 	ItemHistory(ctx context.Context, id int64) ([]undox.ItemStepRecord, error)
 	Referrals(ctx context.Context, itemID int64) ([]string, error)
 	AuditEntries(ctx context.Context, objType, objID string) ([]undox.AuditEntry, error)
@@ -46,6 +50,7 @@ type Store interface {
 	LinkSuggestions(ctx context.Context, actor undox.Actor, ref string) ([]*undox.LinkSuggestion, error)
 	DecideLink(ctx context.Context, actor undox.Actor, id int64, confirm bool) (*undox.LinkSuggestion, error)
 	undox.NoticeStore
+	undox.NoticeTemplateStore
 	NoticeByToken(ctx context.Context, tokenHash []byte) (*undox.Notice, error)
 	ResponseByToken(ctx context.Context, tokenHash []byte, r undox.NoticeResponse) (*undox.Notice, error)
 	ResponseFormKey() []byte
@@ -169,10 +174,21 @@ func (s *Server) table() []route {
 		{"GET", "/metrics", promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{})},
 		{"GET", "/status/{token}", http.HandlerFunc(s.statusPortal)},
 		{"POST", "/status/{token}/withdraw", http.HandlerFunc(s.withdrawPost)},
-		{"GET", "/report", http.HandlerFunc(s.reportGet)},
+		{"POST", "/status/{token}/urls", http.HandlerFunc(s.addURLsPost)},
+		{"POST", "/status/{token}/erasure", http.HandlerFunc(s.erasurePost)},
+		{"GET", "/{$}", http.HandlerFunc(s.reportGet)},
+		{"POST", "/{$}", http.HandlerFunc(s.reportPost)},
+		{"GET", "/report", http.HandlerFunc(s.reportMoved)},
 		{"POST", "/report", http.HandlerFunc(s.reportPost)},
+		{"GET", "/assets/victim.css", http.HandlerFunc(s.victimStyle)},
 		{"GET", "/respond/{token}", http.HandlerFunc(s.respondGet)},
 		{"POST", "/respond/{token}", http.HandlerFunc(s.respondPost)},
+		{"GET", "/login", http.HandlerFunc(s.loginGet)},
+		{"POST", "/login", http.HandlerFunc(s.loginPost)},
+		{"POST", "/logout", http.HandlerFunc(s.logoutPost)},
+		{"GET", "/queue", s.page(undox.PermReadCases, s.queuePage)},
+		{"GET", "/admin", s.page(undox.PermAdmin, s.adminPage)},
+		{"GET", "/assets/staff.css", http.HandlerFunc(s.staffStyle)},
 
 		{"GET", "/api/v1/openapi.json", http.HandlerFunc(s.openapi)},
 		{"GET", "/api/v1/categories", http.HandlerFunc(s.categories)},
@@ -181,6 +197,9 @@ func (s *Server) table() []route {
 		{"POST", "/api/v1/reports", http.HandlerFunc(s.createReport)},
 		{"GET", "/api/v1/status/{token}", http.HandlerFunc(s.status)},
 		{"POST", "/api/v1/status/{token}/withdraw", http.HandlerFunc(s.withdraw)},
+		{"POST", "/api/v1/status/{token}/urls", http.HandlerFunc(s.addURLsAPI)},
+		{"GET", "/api/v1/erasure-requests", staff(undox.PermEraseCases, s.listErasures)},
+		{"POST", "/api/v1/erasure-requests/{id}/done", staff(undox.PermEraseCases, s.completeErasure)},
 
 		{"GET", "/api/v1/cases", staff(undox.PermReadCases, s.listCases)},
 		{"GET", "/api/v1/cases/{ref}", staff(undox.PermReadCases, s.withRef(s.getCase))},
@@ -207,6 +226,11 @@ func (s *Server) table() []route {
 		{"POST", "/api/v1/items/{id}/confirm", staff(undox.PermActItems, s.confirmItem)},
 		{"GET", "/api/v1/items/{id}/notices", staff(undox.PermReadCases, s.itemNotices)},
 		{"POST", "/api/v1/notices/{id}/approve", staff(undox.PermActItems, s.approveNotice)},
+		{"GET", "/api/v1/notice-templates", staff(undox.PermReadCases, s.listNoticeTemplates)},
+		{"GET", "/api/v1/notice-templates/{lang}/{name}", staff(undox.PermReadCases, s.getNoticeTemplate)},
+		{"PUT", "/api/v1/notice-templates/{lang}/{name}", staff(undox.PermAdmin, s.putNoticeTemplate)},
+		{"DELETE", "/api/v1/notice-templates/{lang}/{name}", staff(undox.PermAdmin, s.revertNoticeTemplate)},
+		{"POST", "/api/v1/notice-template-versions/{id}/activate", staff(undox.PermAdmin, s.activateNoticeTemplate)},
 		{"GET", "/api/v1/contacts", staff(undox.PermReadCases, s.listContacts)},
 		{"POST", "/api/v1/contacts", staff(undox.PermContacts, s.createContact)},
 		{"PUT", "/api/v1/contacts/{id}", staff(undox.PermContacts, s.updateContact)},
@@ -216,6 +240,9 @@ func (s *Server) table() []route {
 		{"POST", "/api/v1/imports", staff(undox.PermImport, s.createImport)},
 		{"POST", "/api/v1/items/{id}/recheck", staff(undox.PermActItems, s.requestRecheck)},
 		{"GET", "/api/v1/items/{id}/checks", staff(undox.PermReadCases, s.itemChecks)},
+		{"GET", "/api/v1/stats/dashboard", staff(undox.PermReadCases, s.statsDashboard)},
+		{"GET", "/api/v1/stats/providers", staff(undox.PermReadCases, s.statsProviders)},
+		{"GET", "/api/v1/stats/charts/{chart}", staff(undox.PermReadCases, s.statsChart)},
 	}
 }
 
@@ -223,7 +250,7 @@ func (s *Server) table() []route {
 func (s *Server) Routes() []Route {
 	var out []Route
 	for _, r := range s.table() {
-		out = append(out, Route{r.Method, r.Path})
+		out = append(out, Route{r.Method, strings.TrimSuffix(r.Path, "{$}")}) // "/{$}" is the exact "/"
 	}
 	return out
 }

@@ -317,9 +317,13 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer, wi
 			}
 			return nil
 		})
+		portalFlags(fs, c)
 	}
 	jobFlags(fs, c)
 	if err := parse(fs, args, env); err != nil {
+		return err
+	}
+	if err := c.portal.check(); withWeb && err != nil {
 		return err
 	}
 	if !withWeb && !sqlstore.IsPostgres(c.database) {
@@ -363,7 +367,7 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer, wi
 		reg := prometheus.NewRegistry()
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 			&jobCollector{db: a.db, desc: prometheus.NewDesc("undox_jobs", "Jobs by kind and state.", []string{"kind", "state"}, nil)})
-		h, err := web.New(web.Config{
+		wc := web.Config{
 			Logger:           log,
 			Store:            a.store,
 			Intake:           &intake.Service{Store: a.store, PublicURL: c.publicURL, AllowPrivate: c.fetch.allowPrivate},
@@ -377,7 +381,12 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer, wi
 			MaxImportBytes:   c.maxImportBytes,
 			VerifierKey:      a.verifierKey,
 			Version:          version(),
-		})
+		}
+		err = c.webPortal(&wc) // the quick exit, help links and receipt e-mails
+		var h *web.Server
+		if err == nil {
+			h, err = web.New(wc)
+		}
 		if err != nil {
 			ln.Close()
 			return err

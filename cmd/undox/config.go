@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -13,6 +14,9 @@ import (
 	"time"
 
 	"github.com/undox/undox"
+	"github.com/undox/undox/intake"
+	"github.com/undox/undox/mail"
+	"github.com/undox/undox/web"
 )
 
 // Version is set at build time with -ldflags "-X main.Version=…".
@@ -75,6 +79,7 @@ type config struct {
 	fetch          fetchOptions
 	trace          traceOptions
 	takedown       takedownOptions
+	portal         portalOptions
 
 	role, name string
 }
@@ -104,6 +109,63 @@ func jobFlags(fs *flag.FlagSet, c *config) {
 	fetchFlags(fs, &c.fetch)
 	traceFlags(fs, &c.trace)
 	takedownFlags(fs, c)
+}
+
+// portalOptions are the victim portal's options.
+type portalOptions struct {
+	quickExitURL  string
+	victimSupport string
+	policeReport  string
+}
+
+// Defaults of the victim portal's help links, for the Netherlands.
+const (
+	defaultVictimSupport = "https://www.slachtofferhulp.nl/"
+	defaultPoliceReport  = "https://www.politie.nl/aangifte-of-melding-doen"
+)
+
+// portalFlags registers the victim portal's options (serve only).
+func portalFlags(fs *flag.FlagSet, c *config) {
+	o := &c.portal
+	fs.StringVar(&o.quickExitURL, "quick-exit-url", web.DefaultQuickExitURL, "the neutral page the victim pages' quick exit leaves for (UNDOX_QUICK_EXIT_URL)")
+	fs.StringVar(&o.victimSupport, "help-victim-support", defaultVictimSupport, "victim support the victim pages link to; empty for none (UNDOX_HELP_VICTIM_SUPPORT)")
+	fs.StringVar(&o.policeReport, "help-police-report", defaultPoliceReport, "where to report to the police, linked from the victim pages; empty for none (UNDOX_HELP_POLICE_REPORT)")
+}
+
+// check refuses portal links that are not absolute http(s) URLs:
+// they are put in the victim pages as they are.
+func (o *portalOptions) check() error {
+	for _, f := range []struct{ name, v string }{{"--quick-exit-url", o.quickExitURL},
+		{"--help-victim-support", o.victimSupport}, {"--help-police-report", o.policeReport}} {
+		if f.v == "" && f.name != "--quick-exit-url" {
+			continue
+		}
+		u, err := url.Parse(f.v)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return usageError(f.name + " must be an http(s) URL")
+		}
+	}
+	return nil
+}
+
+// webPortal puts the victim portal's options into the web server's
+// configuration: the quick exit, the help links and, when undox can send
+// e-mail (--smtp, --mail-from), the receipts that bring reporters their
+// status link.
+func (c *config) webPortal(wc *web.Config) error {
+	if err := c.portal.check(); err != nil {
+		return err
+	}
+	wc.QuickExitURL = c.portal.quickExitURL
+	wc.HelpLinks = web.HelpLinks{VictimSupport: c.portal.victimSupport, PoliceReport: c.portal.policeReport}
+	if o := &c.takedown; o.smtpURL != "" && o.mailFrom != "" && wc.Intake != nil {
+		s, err := mail.NewSender(mail.Config{URL: o.smtpURL, From: o.mailFrom})
+		if err != nil {
+			return usageError("--smtp: " + err.Error())
+		}
+		wc.Intake.Receipts = &intake.ReceiptMail{Sender: s, From: o.mailFrom}
+	}
+	return nil
 }
 
 // parse parses args, then fills every flag not given on the command line

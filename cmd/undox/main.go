@@ -52,6 +52,10 @@ Usage:
                      print the default takedown policy, or validate a policy file
   undox contacts add|list|remove
                      the contact book: abuse desks that take precedence over lookups
+  undox user add --email E --role ROLE [--name N]
+                     a staff account for the pages: prints its password and TOTP enrolment (also: user list, user disable)
+  undox stats providers [--year YYYY] [--format csv|json]
+                     providers ranked by ignored notices and time to removal: the yearly report on bad hosting
   undox audit verify check the audit log against its signed checkpoints
   undox audit checkpoint
                      integrate the audit log now and print the signed checkpoint
@@ -112,6 +116,10 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 		return policyCmd(ctx, rest, env, stdout, stderr)
 	case "contacts":
 		return contactsCmd(ctx, rest, env, stdout, stderr)
+	case "stats":
+		return statsCmd(ctx, rest, env, stdout, stderr)
+	case "user":
+		return userCmd(ctx, rest, env, os.Stdin, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "undox", version())
 		return nil

@@ -1,0 +1,403 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/undox/undox"
+	"github.com/undox/undox/secret"
+)
+
+// Staff accounts, sessions and failed logins (migration 009).
+
+var _ undox.UserStore = (*Store)(nil)
+
+// loginFailureMaxAge is how long failed logins are kept; throttling looks
+// back less far than this.
+const loginFailureMaxAge = 24 * time.Hour
+
+// sessionKeepAfterExpiry is how long a session that ended stays in the
+// table (for the audit trail's sake) before it is pruned.
+const sessionKeepAfterExpiry = 30 * 24 * time.Hour
+
+// totpKey seals TOTP secrets; it is derived from the master key and never
+// stored.
+func (s *Store) totpKey() []byte { return s.keys.Derive("staff-totp") }
+
+func totpContext(userID int64) string { return "user/" + strconv.FormatInt(userID, 10) + "/totp" }
+
+// throttleKey is the keyed hash under which a login's e-mail or client
+// address is counted: the table holds neither address.
+func (s *Store) throttleKey(kind, value string) []byte {
+	m := hmac.New(sha256.New, s.keys.Derive("login-throttle"))
+	m.Write([]byte(kind + "\x00" + value))
+	return m.Sum(nil)
+}
+
+const userColumns = `id, email, name, role, created_at, disabled_at, totp_secret IS NOT NULL`
+
+func scanUser(row interface{ Scan(...any) error }) (*undox.User, error) {
+	var (
+		u        undox.User
+		at       int64
+		disabled sql.NullInt64
+	)
+	if err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &at, &disabled, &u.TOTP); err != nil {
+		return nil, err
+	}
+	u.CreatedAt = fromMicros(at)
+	if disabled.Valid {
+		t := fromMicros(disabled.Int64)
+		u.DisabledAt = &t
+	}
+	return &u, nil
+}
+
+// CreateUser implements undox.UserStore.
+func (s *Store) CreateUser(ctx context.Context, actor undox.Actor, nu undox.NewUser) (*undox.User, error) {
+	if err := actor.Require(undox.PermAdmin); err != nil {
+		return nil, err
+	}
+	key, err := undox.NormalizeEmail("email", nu.Email)
+	if err != nil {
+		return nil, err
+	}
+	name, err := undox.CheckUserName(nu.Name)
+	if err != nil {
+		return nil, err
+	}
+	role, err := undox.ParseRole(string(nu.Role))
+	if err != nil {
+		return nil, err
+	}
+	if role == undox.RolePartner {
+		return nil, undox.Invalid("role", "partners are systems: give them an API token, not an account")
+	}
+	if nu.PasswordHash == "" {
+		return nil, undox.Invalid("password", "a password is required")
+	}
+	u := &undox.User{Email: strings.TrimSpace(nu.Email), Name: name, Role: role, CreatedAt: s.now().UTC(), TOTP: nu.TOTPSecret != ""}
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO users (email, email_key, name, role, password_hash, created_at)
+            VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, u.Email, key, u.Name, string(u.Role), nu.PasswordHash, micros(u.CreatedAt)).Scan(&u.ID)
+		if isUnique(err) {
+			return undox.Errorf(undox.ECONFLICT, "an account with this e-mail address exists")
+		}
+		if err != nil {
+			return err
+		}
+		if nu.TOTPSecret != "" {
+			if err := s.setTOTP(ctx, tx, u.ID, nu.TOTPSecret); err != nil {
+				return err
+			}
+		}
+		return s.audit(ctx, tx, actor, "user.create", "user", strconv.FormatInt(u.ID, 10),
+			fmt.Sprintf("role=%s totp=%t", u.Role, u.TOTP))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+func (s *Store) setTOTP(ctx context.Context, tx *sql.Tx, userID int64, totpSecret string) error {
+	sealed, err := secret.Seal(s.totpKey(), []byte(totpSecret), totpContext(userID))
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE users SET totp_secret = $1, totp_last_step = 0 WHERE id = $2`, sealed, userID)
+	return err
+}
+
+// SetTOTPSecret implements undox.UserStore.
+func (s *Store) SetTOTPSecret(ctx context.Context, actor undox.Actor, userID int64, totpSecret string) error {
+	if err := actor.Require(undox.PermAdmin); err != nil {
+		return err
+	}
+	if totpSecret == "" {
+		return undox.Invalid("totp_secret", "a TOTP secret is required")
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE id = $1`, userID).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return notFound("user")
+		}
+		if err := s.setTOTP(ctx, tx, userID, totpSecret); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, actor, "user.totp_enrol", "user", strconv.FormatInt(userID, 10), "")
+	})
+}
+
+// Users implements undox.UserStore.
+func (s *Store) Users(ctx context.Context, actor undox.Actor) ([]*undox.User, error) {
+	if err := actor.Require(undox.PermAdmin); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.SQL.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*undox.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// UserByEmail implements undox.UserStore.
+func (s *Store) UserByEmail(ctx context.Context, actor undox.Actor, email string) (*undox.User, error) {
+	if err := actor.Require(undox.PermAdmin); err != nil {
+		return nil, err
+	}
+	return s.userByEmail(ctx, s.db.SQL, email)
+}
+
+func (s *Store) userByEmail(ctx context.Context, q querier, email string) (*undox.User, error) {
+	key, err := undox.NormalizeEmail("email", email)
+	if err != nil {
+		return nil, notFound("user")
+	}
+	u, err := scanUser(q.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE email_key = $1`, key))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("user")
+	}
+	return u, err
+}
+
+// DisableUser implements undox.UserStore.
+func (s *Store) DisableUser(ctx context.Context, actor undox.Actor, email string) (*undox.User, error) {
+	if err := actor.Require(undox.PermAdmin); err != nil {
+		return nil, err
+	}
+	var u *undox.User
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if u, err = s.userByEmail(ctx, tx, email); err != nil {
+			return err
+		}
+		now := s.now().UTC()
+		if u.DisabledAt == nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE users SET disabled_at = $1 WHERE id = $2`, micros(now), u.ID); err != nil {
+				return err
+			}
+			u.DisabledAt = &now
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE user_sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL AND expires_at > $1`, micros(now), u.ID)
+		if err != nil {
+			return err
+		}
+		n, _ := res.RowsAffected()
+		return s.audit(ctx, tx, actor, "user.disable", "user", strconv.FormatInt(u.ID, 10), fmt.Sprintf("sessions_revoked=%d", n))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// UserCredentials implements undox.UserStore.
+func (s *Store) UserCredentials(ctx context.Context, email string) (*undox.User, *undox.Credentials, error) {
+	key, err := undox.NormalizeEmail("email", email)
+	if err != nil {
+		return nil, nil, notFound("user")
+	}
+	var (
+		c      undox.Credentials
+		sealed []byte
+	)
+	row := s.db.SQL.QueryRowContext(ctx, `SELECT `+userColumns+`, password_hash, totp_secret, totp_last_step FROM users WHERE email_key = $1`, key)
+	u, err := scanUser(scanFunc(func(dest ...any) error {
+		return row.Scan(append(dest, &c.PasswordHash, &sealed, &c.TOTPLastStep)...)
+	}))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, notFound("user")
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if sealed != nil {
+		plain, err := secret.Open(s.totpKey(), sealed, totpContext(u.ID))
+		if err != nil {
+			return nil, nil, fmt.Errorf("the TOTP secret of user %d: %w", u.ID, err)
+		}
+		c.TOTPSecret = string(plain)
+	}
+	return u, &c, nil
+}
+
+type scanFunc func(dest ...any) error
+
+func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
+
+// UseTOTPStep implements undox.UserStore.
+func (s *Store) UseTOTPStep(ctx context.Context, userID, step int64) error {
+	res, err := s.db.SQL.ExecContext(ctx, `UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1`, step, userID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return undox.Errorf(undox.ECONFLICT, "this code was used already")
+	}
+	return nil
+}
+
+// LoginFailures implements undox.UserStore.
+func (s *Store) LoginFailures(ctx context.Context, email, client string, since time.Time) (byEmail, byClient int, err error) {
+	emailKey := s.throttleKey("email", normalEmail(email))
+	clientKey := s.throttleKey("client", client)
+	err = s.db.SQL.QueryRowContext(ctx, `SELECT
+            (SELECT count(*) FROM login_failures WHERE email_key = $1 AND email_forgiven = 0 AND created_at >= $3),
+            (SELECT count(*) FROM login_failures WHERE client_key = $2 AND created_at >= $3)`,
+		emailKey, clientKey, micros(since)).Scan(&byEmail, &byClient)
+	return byEmail, byClient, err
+}
+
+// normalEmail is the form of an address that throttling counts by, also
+// for text that is no address.
+func normalEmail(email string) string {
+	if key, err := undox.NormalizeEmail("email", email); err == nil {
+		return key
+	}
+	return email
+}
+
+// RecordLoginFailure implements undox.UserStore.
+func (s *Store) RecordLoginFailure(ctx context.Context, a undox.LoginAttempt) error {
+	if a.OK {
+		return errors.New("sqlstore: RecordLoginFailure of a success")
+	}
+	now := s.now()
+	objID := "unknown"
+	if a.UserID != 0 {
+		objID = strconv.FormatInt(a.UserID, 10)
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		// A refused attempt does not count: a locked-out account frees
+		// itself once the failures that locked it age out.
+		if a.Reason != undox.LoginThrottled {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO login_failures (email_key, client_key, created_at) VALUES ($1, $2, $3)`,
+				s.throttleKey("email", normalEmail(a.Email)), s.throttleKey("client", a.Client), micros(now)); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE created_at < $1`, micros(now.Add(-loginFailureMaxAge))); err != nil {
+				return err
+			}
+		}
+		return s.audit(ctx, tx, undox.Public, "user.login_failed", "user", objID, "reason="+a.Reason)
+	})
+}
+
+// CreateSession implements undox.UserStore.
+func (s *Store) CreateSession(ctx context.Context, u *undox.User, tokenHash []byte, maxAge time.Duration) (*undox.Session, error) {
+	now := s.now().UTC()
+	ses := &undox.Session{UserID: u.ID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(maxAge)}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var disabled sql.NullInt64
+		if err := tx.QueryRowContext(ctx, `SELECT disabled_at FROM users WHERE id = $1`, u.ID).Scan(&disabled); errors.Is(err, sql.ErrNoRows) {
+			return notFound("user")
+		} else if err != nil {
+			return err
+		}
+		if disabled.Valid {
+			return undox.Errorf(undox.EUNAUTHORIZED, "the account is disabled")
+		}
+		if err := tx.QueryRowContext(ctx, `INSERT INTO user_sessions (user_id, token_hash, created_at, last_seen_at, expires_at)
+            VALUES ($1, $2, $3, $3, $4) RETURNING id`, u.ID, tokenHash, micros(now), micros(ses.ExpiresAt)).Scan(&ses.ID); err != nil {
+			return err
+		}
+		// The account's failures are forgiven; the client's stay, so that
+		// one's own account does not reset guessing at others.
+		if _, err := tx.ExecContext(ctx, `UPDATE login_failures SET email_forgiven = 1 WHERE email_key = $1 AND email_forgiven = 0`, s.throttleKey("email", normalEmail(u.Email))); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM user_sessions WHERE expires_at < $1`, micros(now.Add(-sessionKeepAfterExpiry))); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, undox.UserActor(u), "user.login", "user", strconv.FormatInt(u.ID, 10),
+			"session="+strconv.FormatInt(ses.ID, 10))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ses, nil
+}
+
+// sessionTouchEvery is how stale last_seen_at may get before a request
+// writes it again: a page and its parts need not each write.
+const sessionTouchEvery = time.Minute
+
+// SessionByHash implements undox.UserStore.
+func (s *Store) SessionByHash(ctx context.Context, tokenHash []byte, idle time.Duration) (*undox.Session, *undox.User, error) {
+	var (
+		ses                   undox.Session
+		created, seen, expire int64
+	)
+	row := s.db.SQL.QueryRowContext(ctx, `SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.expires_at,
+            u.id, u.email, u.name, u.role, u.created_at, u.disabled_at, u.totp_secret IS NOT NULL
+        FROM user_sessions s JOIN users u ON u.id = s.user_id
+        WHERE s.token_hash = $1 AND s.revoked_at IS NULL`, tokenHash)
+	u, err := scanUser(scanFunc(func(dest ...any) error {
+		return row.Scan(append([]any{&ses.ID, &ses.UserID, &created, &seen, &expire}, dest...)...)
+	}))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, undox.Errorf(undox.EUNAUTHORIZED, "no such session")
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	ses.CreatedAt, ses.LastSeenAt, ses.ExpiresAt = fromMicros(created), fromMicros(seen), fromMicros(expire)
+	now := s.now().UTC()
+	switch {
+	case u.Disabled():
+		return nil, nil, undox.Errorf(undox.EUNAUTHORIZED, "the account is disabled")
+	case !now.Before(ses.ExpiresAt):
+		return nil, nil, undox.Errorf(undox.EUNAUTHORIZED, "the session expired")
+	case idle > 0 && now.Sub(ses.LastSeenAt) > idle:
+		return nil, nil, undox.Errorf(undox.EUNAUTHORIZED, "the session was idle too long")
+	}
+	if now.Sub(ses.LastSeenAt) >= sessionTouchEvery {
+		if _, err := s.db.SQL.ExecContext(ctx, `UPDATE user_sessions SET last_seen_at = $1 WHERE id = $2 AND last_seen_at < $1`,
+			micros(now), ses.ID); err != nil {
+			return nil, nil, err
+		}
+		ses.LastSeenAt = now
+	}
+	return &ses, u, nil
+}
+
+// RevokeSession implements undox.UserStore.
+func (s *Store) RevokeSession(ctx context.Context, tokenHash []byte) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		row := tx.QueryRowContext(ctx, `SELECT s.id, u.id, u.email, u.name, u.role, u.created_at, u.disabled_at, u.totp_secret IS NOT NULL
+            FROM user_sessions s JOIN users u ON u.id = s.user_id
+            WHERE s.token_hash = $1 AND s.revoked_at IS NULL`, tokenHash)
+		var sid int64
+		u, err := scanUser(scanFunc(func(dest ...any) error { return row.Scan(append([]any{&sid}, dest...)...) }))
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE user_sessions SET revoked_at = $1 WHERE id = $2`, micros(s.now()), sid); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, undox.UserActor(u), "user.logout", "user", strconv.FormatInt(u.ID, 10), "session="+strconv.FormatInt(sid, 10))
+	})
+}

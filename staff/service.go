@@ -1,0 +1,213 @@
+package staff
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/undox/undox"
+	"github.com/undox/undox/secret"
+)
+
+// Defaults of a Service.
+const (
+	DefaultIdleTimeout = time.Hour
+	DefaultMaxAge      = 12 * time.Hour
+	DefaultWindow      = 15 * time.Minute
+	DefaultPerEmail    = 5
+	DefaultPerClient   = 20
+)
+
+// Limits throttle failed logins: once an account's e-mail address has
+// PerEmail failures within Window, or a client address PerClient, further
+// logins from it are refused until the failures age out of the window.
+type Limits struct {
+	Window    time.Duration
+	PerEmail  int
+	PerClient int
+}
+
+// Service logs staff in and out and finds their sessions.
+type Service struct {
+	Store undox.UserStore
+	// IdleTimeout ends a session left without requests; MaxAge ends
+	// every session, however busy. Zero: the defaults.
+	IdleTimeout time.Duration
+	MaxAge      time.Duration
+	Limits      Limits
+}
+
+func (s *Service) idle() time.Duration {
+	if s.IdleTimeout > 0 {
+		return s.IdleTimeout
+	}
+	return DefaultIdleTimeout
+}
+
+func (s *Service) maxAge() time.Duration {
+	if s.MaxAge > 0 {
+		return s.MaxAge
+	}
+	return DefaultMaxAge
+}
+
+func (s *Service) limits() Limits {
+	l := s.Limits
+	if l.Window <= 0 {
+		l.Window = DefaultWindow
+	}
+	if l.PerEmail <= 0 {
+		l.PerEmail = DefaultPerEmail
+	}
+	if l.PerClient <= 0 {
+		l.PerClient = DefaultPerClient
+	}
+	return l
+}
+
+// ErrLogin is the one answer to a failed login, whatever failed: it does
+// not tell whether the account exists.
+var ErrLogin = undox.Errorf(undox.EUNAUTHORIZED, "the e-mail address, the password or the code is wrong")
+
+// Throttled is the answer to a login refused for too many failures.
+type Throttled struct {
+	RetryAfter time.Duration
+}
+
+func (t *Throttled) Error() string {
+	return fmt.Sprintf("too many failed logins: try again in %d minutes", int(t.RetryAfter.Round(time.Minute)/time.Minute))
+}
+
+// Login is a successful login: the session and the token for the
+// browser's cookie (shown nowhere else; only its hash is stored).
+type Login struct {
+	Token   string
+	Session *undox.Session
+	User    *undox.User
+}
+
+// Login checks the password and the TOTP code of the account with the
+// e-mail address and starts a session. client is the client's address,
+// for throttling. A failure is ErrLogin, or *Throttled; every failure and
+// success is audited (never with the password or the code).
+func (s *Service) Login(ctx context.Context, email, password, code, client string) (*Login, error) {
+	lim := s.limits()
+	now := s.Store.Now()
+	byEmail, byClient, err := s.Store.LoginFailures(ctx, email, client, now.Add(-lim.Window))
+	if err != nil {
+		return nil, err
+	}
+	if byEmail >= lim.PerEmail || byClient >= lim.PerClient {
+		u, _, err := s.Store.UserCredentials(ctx, email)
+		var uid int64
+		if err == nil {
+			uid = u.ID
+		}
+		if err := s.Store.RecordLoginFailure(ctx, undox.LoginAttempt{Email: email, Client: client, UserID: uid, Reason: undox.LoginThrottled}); err != nil {
+			return nil, err
+		}
+		return nil, &Throttled{RetryAfter: lim.Window}
+	}
+	fail := func(uid int64, reason string) (*Login, error) {
+		if err := s.Store.RecordLoginFailure(ctx, undox.LoginAttempt{Email: email, Client: client, UserID: uid, Reason: reason}); err != nil {
+			return nil, err
+		}
+		return nil, ErrLogin
+	}
+	u, cred, err := s.Store.UserCredentials(ctx, email)
+	if undox.ErrorCode(err) == undox.ENOTFOUND {
+		VerifyPassword(dummyHash(), password) // as long as a wrong password takes
+		return fail(0, undox.LoginUnknown)
+	}
+	if err != nil {
+		return nil, err
+	}
+	ok, err := VerifyPassword(cred.PasswordHash, password)
+	if err != nil {
+		return nil, fmt.Errorf("the password hash of user %d: %w", u.ID, err)
+	}
+	switch {
+	case !ok:
+		return fail(u.ID, undox.LoginPassword)
+	case u.Disabled():
+		return fail(u.ID, undox.LoginDisabled)
+	case cred.TOTPSecret == "":
+		return fail(u.ID, undox.LoginNoTOTP)
+	}
+	step, err := VerifyCode(cred.TOTPSecret, code, now, cred.TOTPLastStep)
+	switch {
+	case errors.Is(err, ErrReplay):
+		return fail(u.ID, undox.LoginReplay)
+	case errors.Is(err, ErrBadCode):
+		return fail(u.ID, undox.LoginCode)
+	case err != nil:
+		return nil, err
+	}
+	// Two logins racing with one code: only one records its step.
+	if err := s.Store.UseTOTPStep(ctx, u.ID, step); undox.ErrorCode(err) == undox.ECONFLICT {
+		return fail(u.ID, undox.LoginReplay)
+	} else if err != nil {
+		return nil, err
+	}
+	token, err := secret.Token(32)
+	if err != nil {
+		return nil, err
+	}
+	ses, err := s.Store.CreateSession(ctx, u, secret.Hash(token), s.maxAge())
+	if err != nil {
+		return nil, err
+	}
+	return &Login{Token: token, Session: ses, User: u}, nil
+}
+
+// Session returns the live session of a browser's token and its user;
+// EUNAUTHORIZED when there is none (expired, idle, logged out, disabled).
+func (s *Service) Session(ctx context.Context, token string) (*undox.Session, *undox.User, error) {
+	if token == "" || len(token) > 100 {
+		return nil, nil, undox.Errorf(undox.EUNAUTHORIZED, "no session")
+	}
+	return s.Store.SessionByHash(ctx, secret.Hash(token), s.idle())
+}
+
+// Logout ends the session of a browser's token.
+func (s *Service) Logout(ctx context.Context, token string) error {
+	if token == "" || len(token) > 100 {
+		return nil
+	}
+	return s.Store.RevokeSession(ctx, secret.Hash(token))
+}
+
+// Account is a new account's record for the store, and the secrets to hand
+// its owner once.
+type Account struct {
+	NewUser    undox.NewUser
+	TOTPSecret string
+	// URI is the TOTP enrolment URI for an authenticator app.
+	URI string
+}
+
+// NewAccount hashes the password (which must pass CheckPassword) and makes
+// a TOTP secret for an account to be created.
+func NewAccount(email, name string, role undox.Role, password string) (*Account, error) {
+	if err := CheckPassword(password); err != nil {
+		return nil, err
+	}
+	key, err := undox.NormalizeEmail("email", email)
+	if err != nil {
+		return nil, err
+	}
+	hash, err := HashPassword(password)
+	if err != nil {
+		return nil, err
+	}
+	totp, err := NewTOTPSecret()
+	if err != nil {
+		return nil, err
+	}
+	return &Account{
+		NewUser:    undox.NewUser{Email: email, Name: name, Role: role, PasswordHash: hash, TOTPSecret: totp},
+		TOTPSecret: totp,
+		URI:        EnrolmentURI(key, totp),
+	}, nil
+}
