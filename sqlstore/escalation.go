@@ -26,12 +26,6 @@ const (
 	StepAbandoned = "abandoned" // its notice was bounced, failed or canceled: the ladder goes on
 )
 
-// Dossier states.
-const (
-	DossierAwaiting = "awaiting_approval" // generated; waits for staff (two of them for a four-eyes step)
-	DossierReady    = "ready"             // approved (or automatic): ready to send
-)
-
 // AutomaticActor is who approves what undox does without a human decision:
 // the audit log names it, so that every automatic action is marked.
 var AutomaticActor = undox.Actor{Kind: "automatic", Name: "undox"}
@@ -330,9 +324,9 @@ func (s *Store) RecordStep(ctx context.Context, in StepInput) (*LadderStep, *und
 }
 
 func (s *Store) insertDossier(ctx context.Context, tx *sql.Tx, in StepInput, d *DossierInput, now time.Time) (int64, error) {
-	status := DossierAwaiting
+	status := undox.DossierAwaiting
 	if in.Automatic {
-		status = DossierReady
+		status = undox.DossierReady
 	}
 	var caseID, sealed any
 	if d.CaseID != 0 {
@@ -397,45 +391,30 @@ func (s *Store) ResolveStep(ctx context.Context, stepID int64, outcome string, a
 	})
 }
 
-// Dossier is a generated dossier or delisting request.
-type Dossier struct {
-	ID              int64     `json:"id"`
-	ItemID          int64     `json:"item_id"`
-	Step            string    `json:"step"`
-	Kind            string    `json:"kind"`
-	Recipient       string    `json:"recipient"`
-	Country         string    `json:"country,omitempty"`
-	Status          string    `json:"status"`
-	Automatic       bool      `json:"automatic"`
-	FourEyes        bool      `json:"four_eyes"`
-	Text            string    `json:"text"`
-	HTML            string    `json:"html,omitempty"`
-	BundleSHA256    string    `json:"bundle_sha256,omitempty"`
-	BundleSize      int64     `json:"bundle_size,omitempty"`
-	FirstApprovedBy string    `json:"first_approved_by,omitempty"`
-	ApprovedBy      string    `json:"approved_by,omitempty"`
-	CreatedAt       time.Time `json:"created_at"`
-}
-
 const dossierColumns = `id, item_id, step_name, kind, recipient, country, status, automatic, four_eyes, text, html, bundle_sha256,
-    bundle_size, COALESCE(first_approved_by, ''), COALESCE(approved_by, ''), created_at`
+    bundle_size, COALESCE(first_approved_by, ''), COALESCE(approved_by, ''), COALESCE(sent_by, ''), sent_at, sent_reference, created_at`
 
-func scanDossier(sc interface{ Scan(...any) error }) (*Dossier, error) {
+func scanDossier(sc interface{ Scan(...any) error }) (*undox.Dossier, error) {
 	var (
-		d          Dossier
+		d          undox.Dossier
 		auto, four int64
 		created    int64
+		sent       sql.NullInt64
 	)
 	if err := sc.Scan(&d.ID, &d.ItemID, &d.Step, &d.Kind, &d.Recipient, &d.Country, &d.Status, &auto, &four, &d.Text, &d.HTML,
-		&d.BundleSHA256, &d.BundleSize, &d.FirstApprovedBy, &d.ApprovedBy, &created); err != nil {
+		&d.BundleSHA256, &d.BundleSize, &d.FirstApprovedBy, &d.ApprovedBy, &d.SentBy, &sent, &d.SentReference, &created); err != nil {
 		return nil, err
 	}
 	d.Automatic, d.FourEyes, d.CreatedAt = auto != 0, four != 0, fromMicros(created)
+	if sent.Valid {
+		t := fromMicros(sent.Int64)
+		d.SentAt = &t
+	}
 	return &d, nil
 }
 
 // Dossiers returns an item's dossiers and delisting requests, oldest first.
-func (s *Store) Dossiers(ctx context.Context, actor undox.Actor, itemID int64) ([]*Dossier, error) {
+func (s *Store) Dossiers(ctx context.Context, actor undox.Actor, itemID int64) ([]*undox.Dossier, error) {
 	if err := actor.Require(undox.PermReadCases); err != nil {
 		return nil, err
 	}
@@ -444,7 +423,7 @@ func (s *Store) Dossiers(ctx context.Context, actor undox.Actor, itemID int64) (
 		return nil, err
 	}
 	defer rows.Close()
-	out := []*Dossier{}
+	out := []*undox.Dossier{}
 	for rows.Next() {
 		d, err := scanDossier(rows)
 		if err != nil {
@@ -501,11 +480,11 @@ func (s *Store) DossierBundle(ctx context.Context, actor undox.Actor, id int64) 
 // ApproveDossier approves a dossier or delisting request for sending. A
 // four-eyes one needs two different staff members: the first approval is
 // recorded, the second by another makes it ready.
-func (s *Store) ApproveDossier(ctx context.Context, actor undox.Actor, id int64) (*Dossier, error) {
+func (s *Store) ApproveDossier(ctx context.Context, actor undox.Actor, id int64) (*undox.Dossier, error) {
 	if err := actor.Require(undox.PermActItems); err != nil {
 		return nil, err
 	}
-	var d *Dossier
+	var d *undox.Dossier
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		cur, err := scanDossier(tx.QueryRowContext(ctx, `SELECT `+dossierColumns+` FROM dossiers WHERE id = $1`, id))
 		if errors.Is(err, sql.ErrNoRows) {
@@ -514,7 +493,7 @@ func (s *Store) ApproveDossier(ctx context.Context, actor undox.Actor, id int64)
 		if err != nil {
 			return err
 		}
-		if cur.Status != DossierAwaiting {
+		if cur.Status != undox.DossierAwaiting {
 			return undox.Errorf(undox.ETRANSITION, "the dossier is %s, not awaiting approval", cur.Status)
 		}
 		now := micros(s.now())
@@ -528,13 +507,51 @@ func (s *Store) ApproveDossier(ctx context.Context, actor undox.Actor, id int64)
 			return undox.Errorf(undox.EFORBIDDEN, "a four-eyes step needs a second, different staff member")
 		default:
 			_, err = tx.ExecContext(ctx, `UPDATE dossiers SET approved_by = $1, status = $2, updated_at = $3 WHERE id = $4`,
-				me, DossierReady, now, id)
+				me, undox.DossierReady, now, id)
 			detail = "awaiting_approval->ready"
 		}
 		if err != nil {
 			return err
 		}
 		if err := s.audit(ctx, tx, actor, "dossier.approve", "dossier", strconv.FormatInt(id, 10), detail); err != nil {
+			return err
+		}
+		d, err = scanDossier(tx.QueryRowContext(ctx, `SELECT `+dossierColumns+` FROM dossiers WHERE id = $1`, id))
+		return err
+	})
+	return d, err
+}
+
+// MarkDossierSent records that staff sent a ready dossier through its
+// recipient's own channel, with what they noted (the recipient's case
+// number, a portal's receipt); audited.
+func (s *Store) MarkDossierSent(ctx context.Context, actor undox.Actor, id int64, reference string) (*undox.Dossier, error) {
+	if err := actor.Require(undox.PermActItems); err != nil {
+		return nil, err
+	}
+	reference, err := undox.CheckText("reference", reference, 500)
+	if err != nil {
+		return nil, err
+	}
+	var d *undox.Dossier
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		now := micros(s.now())
+		res, err := tx.ExecContext(ctx, `UPDATE dossiers SET status = $1, sent_by = $2, sent_at = $3, sent_reference = $4, updated_at = $3
+            WHERE id = $5 AND status = $6`, undox.DossierSent, actor.Label(), now, reference, id, undox.DossierReady)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			cur, err := scanDossier(tx.QueryRowContext(ctx, `SELECT `+dossierColumns+` FROM dossiers WHERE id = $1`, id))
+			if errors.Is(err, sql.ErrNoRows) {
+				return notFound("dossier")
+			}
+			if err != nil {
+				return err
+			}
+			return undox.Errorf(undox.ETRANSITION, "the dossier is %s: only a ready (approved) dossier can be sent", cur.Status)
+		}
+		if err := s.audit(ctx, tx, actor, "dossier.sent", "dossier", strconv.FormatInt(id, 10), "ready->sent"); err != nil {
 			return err
 		}
 		d, err = scanDossier(tx.QueryRowContext(ctx, `SELECT `+dossierColumns+` FROM dossiers WHERE id = $1`, id))

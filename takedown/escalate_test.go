@@ -29,6 +29,8 @@ const ladderAnswer = `{"url":"https://dox.example/p/ladder","recipients":[
  {"role":"registrar","organisation":"Example Hosting B.V.","email":"domains@hosting.example","notify":true,"source":"rdap"},
  {"role":"registry","organisation":"Example Registry","email":"abuse@registry.example","notify":true,"source":"rdap"}]}`
 
+var auditorActor = undox.Actor{Kind: "token", TokenID: 4, Name: "aud", Role: undox.RoleAuditor}
+
 var supervisor = undox.Actor{Kind: "token", TokenID: 3, Name: "sup", Role: undox.RoleSupervisor}
 
 // item is a reported, captured (with a stored page), traced item.
@@ -229,7 +231,7 @@ func TestEscalationLadder(t *testing.T) {
 		d := ds[0]
 		require.Equal(t, "regulator", d.Kind)
 		require.Equal(t, "ACM", d.Recipient, "the host is established in the Netherlands")
-		require.Equal(t, sqlstore.DossierAwaiting, d.Status, "a four-eyes step waits")
+		require.Equal(t, undox.DossierAwaiting, d.Status, "a four-eyes step waits")
 		require.False(t, d.Automatic)
 		require.Contains(t, d.Text, "https://dox.example/p/ladder")
 		require.Contains(t, d.Text, "Autoriteit Consument & Markt")
@@ -247,12 +249,23 @@ func TestEscalationLadder(t *testing.T) {
 		// Four eyes: the same analyst cannot approve twice.
 		d, err = f.store.ApproveDossier(f.ctx, analyst, d.ID)
 		require.NoError(t, err)
-		require.Equal(t, sqlstore.DossierAwaiting, d.Status)
+		require.Equal(t, undox.DossierAwaiting, d.Status)
 		_, err = f.store.ApproveDossier(f.ctx, analyst, d.ID)
 		require.Equal(t, undox.EFORBIDDEN, undox.ErrorCode(err))
 		d, err = f.store.ApproveDossier(f.ctx, supervisor, d.ID)
 		require.NoError(t, err)
-		require.Equal(t, sqlstore.DossierReady, d.Status)
+		require.Equal(t, undox.DossierReady, d.Status)
+		// Sent through ACM's own channel; staff record it, once.
+		_, err = f.store.MarkDossierSent(f.ctx, auditorActor, d.ID, "ACM-2026-0042")
+		require.Equal(t, undox.EFORBIDDEN, undox.ErrorCode(err))
+		d, err = f.store.MarkDossierSent(f.ctx, supervisor, d.ID, " ACM-2026-0042 ")
+		require.NoError(t, err)
+		require.Equal(t, undox.DossierSent, d.Status)
+		require.Equal(t, "ACM-2026-0042", d.SentReference)
+		require.Equal(t, supervisor.Label(), d.SentBy)
+		require.NotNil(t, d.SentAt)
+		_, err = f.store.MarkDossierSent(f.ctx, supervisor, d.ID, "again")
+		require.Equal(t, undox.ETRANSITION, undox.ErrorCode(err))
 
 		// The police (an order under art. 125p Sv), then delisting.
 		f.now = amsterdam(t, "2026-07-29 15:00")

@@ -1,23 +1,487 @@
 package web
 
-// The admin pages, for admins only. For now the list of staff accounts;
-// accounts are made with `undox user add`.
+// The admin pages, under /admin: staff accounts and their roles, the
+// takedown policy and the categories (read-only), the contact book, the
+// reporters' erasure requests and the notice templates. Admins only,
+// except the erasure queue, which every role that may erase cases works.
+// The store checks every permission again and audits every change.
+//
+// Forms post to the page's own paths (the page middleware refuses posts
+// from other sites) and answer with a redirect to the page, which says
+// what was done (?done=…); a form with errors is shown again with what was
+// typed and the problems beside the fields. Nothing needs JavaScript.
 
 import (
+	"cmp"
+	"fmt"
+	"html/template"
 	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/skip2/go-qrcode"
 
 	"github.com/undox/undox"
+	"github.com/undox/undox/staff"
 )
 
-func (s *Server) adminPage(w http.ResponseWriter, r *http.Request, a undox.Actor) {
+// maxAdminFormBytes bounds an admin form (a notice template is the
+// largest).
+const maxAdminFormBytes = 512 << 10
+
+// adminPage is what the admin pages show: the layout's parts, the admin
+// nav, and each page's own data.
+type adminPage struct {
+	*staffPage
+	// Sub is the admin nav's entry of the page; Nav the entries this
+	// role may open.
+	Sub string
+	Nav []adminNavEntry
+	// Done says what the last form did; Errors are the problems of the
+	// form shown, by field ("form" for the form as a whole).
+	Done   string
+	Errors map[string]string
+
+	// /admin/users
+	UserRows []userRow
+	Roles    []option
+	NewUser  userForm
+	Created  *createdUser
+
+	// /admin/policy
+	Policy *policyView
+
+	// /admin/categories
+	Categories []categoryRow
+
+	// /admin/contacts
+	Query    string
+	Contacts []contactRow
+	Contact  contactForm
+	Scopes   []option
+	CRoles   []option
+	Langs    []option
+	History  []contactVersionRow
+
+	// /admin/erasure
+	Pending     []erasureRow
+	Finished    []erasureRow
+	OverdueNote string
+
+	// /admin/templates
+	NoticeTemplates []ntRow
+	NoticeTemplate  *ntPage
+}
+
+type adminNavEntry struct {
+	Key, Href, Label string
+}
+
+// option is one choice of a select.
+type option struct {
+	Value, Label string
+	Selected     bool
+}
+
+// adminSections are the admin nav's entries, in order, with the
+// permission each needs.
+var adminSections = []struct {
+	key, href string
+	perm      undox.Permission
+}{
+	{"users", "/admin/users", undox.PermAdmin},
+	{"policy", "/admin/policy", undox.PermAdmin},
+	{"categories", "/admin/categories", undox.PermAdmin},
+	{"contacts", "/admin/contacts", undox.PermAdmin},
+	{"erasure", "/admin/erasure", undox.PermEraseCases},
+	{"templates", "/admin/templates", undox.PermAdmin},
+}
+
+// newAdminPage is an admin page of the actor, its nav at entry sub.
+func (s *Server) newAdminPage(w http.ResponseWriter, r *http.Request, a undox.Actor, sub string) *adminPage {
+	p := &adminPage{staffPage: s.newStaffPage(w, r, pageUser(a)), Sub: sub, Errors: map[string]string{}}
+	p.Section = "admin"
+	for _, sec := range adminSections {
+		if a.Role.Can(sec.perm) {
+			p.Nav = append(p.Nav, adminNavEntry{Key: sec.key, Href: sec.href, Label: p.T["admin_nav_"+sec.key]})
+		}
+	}
+	if r.Method != http.MethodGet {
+		// The answer to a form: the switch leads to the section's page.
+		href := "/admin"
+		for _, e := range p.Nav {
+			if e.Key == sub {
+				href = e.Href
+			}
+		}
+		p.SwitchURL = href + "?" + url.Values{"lang": {p.Other}}.Encode()
+	}
+	if d := r.URL.Query().Get("done"); d != "" && r.Method == http.MethodGet {
+		p.Done = p.T["admin_done_"+d] // unknown keys say nothing
+	}
+	return p
+}
+
+// renderPage writes a staff page whose data embeds a staffPage, with the
+// staff pages' headers (see renderStaff).
+func (s *Server) renderPage(w http.ResponseWriter, code int, name string, data any) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", staffCSP)
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Robots-Tag", "noindex, nofollow")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(code)
+	if err := s.pages.ExecuteTemplate(w, name, data); err != nil {
+		s.log.Error("rendering a staff page", "page", name, "err", err)
+	}
+}
+
+// seeOther sends the browser to an admin page after a form did its work;
+// done names what it did (a key admin_done_…).
+func seeOther(w http.ResponseWriter, r *http.Request, path, done string) {
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, path+"?"+url.Values{"done": {done}}.Encode(), http.StatusSeeOther)
+}
+
+// adminError shows what went wrong with a request that is not a form's
+// mistake: something not found, a conflict, or a fault of undox (logged).
+func (s *Server) adminError(w http.ResponseWriter, r *http.Request, a undox.Actor, err error) {
+	code := undox.ErrorCode(err)
+	status, ok := statusOf[code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	p := s.newAdminPage(w, r, a, "")
+	switch {
+	case status == http.StatusInternalServerError:
+		s.log.ErrorContext(r.Context(), "admin page", "method", r.Method, "path", r.URL.Path, "err", err)
+		p.Problem = p.T["login_err_internal"]
+	case status == http.StatusNotFound:
+		p.Problem = p.T["admin_err_not_found"]
+	case status == http.StatusForbidden:
+		p.Problem = p.T["login_err_forbidden"]
+	case status == http.StatusRequestEntityTooLarge:
+		p.Problem = p.T["admin_err_too_large"]
+	case status == http.StatusBadRequest:
+		p.Problem = p.T["admin_err_invalid"]
+	default:
+		p.Problem = p.T["admin_err_conflict"]
+	}
+	s.renderPage(w, status, "staff_admin_error.html", p)
+}
+
+// parseAdminForm reads a posted form, bounded.
+func parseAdminForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(unwrapWriter(w), r.Body, maxAdminFormBytes)
+	if err := r.ParseForm(); err != nil {
+		return undox.Errorf(undox.ETOOLARGE, "the form is too large or malformed")
+	}
+	return nil
+}
+
+// pathID is the path's {id}, ENOTFOUND when it is not one.
+func pathID(r *http.Request, what string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id < 1 {
+		return 0, undox.Errorf(undox.ENOTFOUND, "%s not found", what)
+	}
+	return id, nil
+}
+
+// yesNo is "yes" or "no" in the page's language.
+func yesNo(t map[string]string, v bool) string {
+	if v {
+		return t["yes"]
+	}
+	return t["no"]
+}
+
+// Staff accounts.
+
+// staffRoles are the roles of staff accounts, in the order offered.
+var staffRoles = []undox.Role{undox.RoleAnalyst, undox.RoleSupervisor, undox.RoleAdmin, undox.RoleAuditor}
+
+type userRow struct {
+	ID                int64
+	Name, Email, Role string
+	State             string
+	Self, Disabled    bool
+	Roles             []option
+	Created           string
+}
+
+// userForm is what was typed into the form that adds an account.
+type userForm struct {
+	Email, Name, Role string
+}
+
+// createdUser is an account just made: its password and TOTP enrolment,
+// shown once.
+type createdUser struct {
+	Name, Email, Role string
+	Password          string
+	URI, Secret       string
+	QR                template.HTML
+}
+
+func roleOptions(t map[string]string, selected string) []option {
+	var out []option
+	for _, r := range staffRoles {
+		out = append(out, option{Value: string(r), Label: roleName(t, r), Selected: string(r) == selected})
+	}
+	return out
+}
+
+func roleName(t map[string]string, r undox.Role) string {
+	if n := t["login_role_"+string(r)]; n != "" {
+		return n
+	}
+	return string(r)
+}
+
+// adminUsers is GET /admin and /admin/users: the staff accounts, with the
+// forms that add one, change a role and disable an account.
+func (s *Server) adminUsers(w http.ResponseWriter, r *http.Request, a undox.Actor) {
+	p := s.newAdminPage(w, r, a, "users")
+	p.NewUser.Role = string(undox.RoleAnalyst)
+	s.showUsers(w, r, a, p, http.StatusOK)
+}
+
+func (s *Server) showUsers(w http.ResponseWriter, r *http.Request, a undox.Actor, p *adminPage, code int) {
 	users, err := s.Store.Users(r.Context(), a)
 	if err != nil {
-		s.log.Error("admin page", "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
+		s.adminError(w, r, a, err)
 		return
 	}
-	p := s.newStaffPage(w, r, pageUser(a))
-	p.Section = "admin"
-	p.Users = users
-	s.renderStaff(w, http.StatusOK, "staff_admin.html", p)
+	for _, u := range users {
+		row := userRow{ID: u.ID, Name: u.Name, Email: u.Email, Role: roleName(p.T, u.Role), Self: u.ID == a.UserID,
+			Disabled: u.Disabled(), Roles: roleOptions(p.T, string(u.Role)), Created: formatDay(p.Lang, u.CreatedAt)}
+		switch {
+		case u.Disabled():
+			row.State = p.T["login_admin_disabled"]
+		case !u.TOTP:
+			row.State = p.T["login_admin_no_totp"]
+		default:
+			row.State = p.T["login_admin_active"]
+		}
+		p.UserRows = append(p.UserRows, row)
+	}
+	p.Roles = roleOptions(p.T, p.NewUser.Role)
+	s.renderPage(w, code, "staff_admin.html", p)
+}
+
+// adminAddUser is POST /admin/users: a new account with a generated
+// password and TOTP secret, which the answer shows once (as undox user add
+// prints them).
+func (s *Server) adminAddUser(w http.ResponseWriter, r *http.Request, a undox.Actor) {
+	if err := parseAdminForm(w, r); err != nil {
+		s.adminError(w, r, a, err)
+		return
+	}
+	p := s.newAdminPage(w, r, a, "users")
+	f := userForm{Email: strings.TrimSpace(r.PostForm.Get("email")), Name: strings.TrimSpace(r.PostForm.Get("name")),
+		Role: r.PostForm.Get("role")}
+	p.NewUser = f
+	if _, err := undox.NormalizeEmail("email", f.Email); err != nil {
+		p.Errors["email"] = p.T["admin_err_email"]
+	}
+	if f.Name == "" {
+		f.Name, _, _ = strings.Cut(f.Email, "@")
+	}
+	if _, err := undox.CheckUserName(f.Name); err != nil {
+		p.Errors["name"] = p.T["admin_err_user_name"]
+	}
+	role, err := undox.ParseRole(f.Role)
+	if err != nil || !slices.Contains(staffRoles, role) {
+		p.Errors["role"] = p.T["admin_err_role"]
+	}
+	if len(p.Errors) > 0 {
+		s.showUsers(w, r, a, p, http.StatusBadRequest)
+		return
+	}
+	password, err := staff.GeneratePassword()
+	if err != nil {
+		s.adminError(w, r, a, err)
+		return
+	}
+	acc, err := staff.NewAccount(f.Email, f.Name, role, password)
+	if err != nil {
+		s.adminError(w, r, a, err)
+		return
+	}
+	u, err := s.Store.CreateUser(r.Context(), a, acc.NewUser)
+	switch code := undox.ErrorCode(err); {
+	case err == nil:
+	case code == undox.ECONFLICT:
+		p.Errors["email"] = p.T["admin_err_email_taken"]
+		s.showUsers(w, r, a, p, http.StatusConflict)
+		return
+	case code == undox.EINVALID:
+		for field := range undox.ErrorFields(err) {
+			switch field {
+			case "email":
+				p.Errors["email"] = p.T["admin_err_email"]
+			case "name":
+				p.Errors["name"] = p.T["admin_err_user_name"]
+			case "role":
+				p.Errors["role"] = p.T["admin_err_role"]
+			default:
+				p.Errors["form"] = p.T["admin_err_invalid"]
+			}
+		}
+		if len(p.Errors) == 0 {
+			p.Errors["form"] = p.T["admin_err_invalid"]
+		}
+		s.showUsers(w, r, a, p, http.StatusBadRequest)
+		return
+	default:
+		s.adminError(w, r, a, err)
+		return
+	}
+	qr, err := qrSVG(acc.URI, p.T["admin_user_qr"])
+	if err != nil {
+		s.adminError(w, r, a, err)
+		return
+	}
+	p.Created = &createdUser{Name: u.Name, Email: u.Email, Role: roleName(p.T, u.Role), Password: password,
+		URI: acc.URI, Secret: acc.TOTPSecret, QR: qr}
+	p.NewUser = userForm{Role: string(undox.RoleAnalyst)}
+	s.showUsers(w, r, a, p, http.StatusOK)
+}
+
+// qrSVG draws text as a QR code in an inline SVG element: no image
+// request, no data: URI (the pages' policy allows neither), no style.
+func qrSVG(text, title string) (template.HTML, error) {
+	q, err := qrcode.New(text, qrcode.Medium)
+	if err != nil {
+		return "", err
+	}
+	bm := q.Bitmap() // with its quiet zone
+	var path strings.Builder
+	for y, row := range bm {
+		for x, dark := range row {
+			if dark {
+				fmt.Fprintf(&path, "M%d %dh1v1h-1z", x, y)
+			}
+		}
+	}
+	n := len(bm)
+	return template.HTML(fmt.Sprintf(`<svg class="qr" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" role="img" aria-label="%s" shape-rendering="crispEdges">`+
+		`<rect width="%d" height="%d" fill="#fff"/><path d="%s" fill="#000"/></svg>`,
+		n, n, template.HTMLEscapeString(title), n, n, path.String())), nil
+}
+
+// userOf finds an account by the path's {id}.
+func (s *Server) userOf(r *http.Request, a undox.Actor) (*undox.User, error) {
+	id, err := pathID(r, "user")
+	if err != nil {
+		return nil, err
+	}
+	users, err := s.Store.Users(r.Context(), a)
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range users {
+		if u.ID == id {
+			return u, nil
+		}
+	}
+	return nil, undox.Errorf(undox.ENOTFOUND, "user not found")
+}
+
+// adminSetRole is POST /admin/users/{id}/role. An admin does not change
+// their own role (another admin does), and the store keeps the last
+// enabled admin.
+func (s *Server) adminSetRole(w http.ResponseWriter, r *http.Request, a undox.Actor) {
+	if err := parseAdminForm(w, r); err != nil {
+		s.adminError(w, r, a, err)
+		return
+	}
+	u, err := s.userOf(r, a)
+	if err != nil {
+		s.adminError(w, r, a, err)
+		return
+	}
+	p := s.newAdminPage(w, r, a, "users")
+	p.NewUser.Role = string(undox.RoleAnalyst)
+	role, err := undox.ParseRole(r.PostForm.Get("role"))
+	switch {
+	case err != nil || !slices.Contains(staffRoles, role):
+		p.Errors["form"] = p.T["admin_err_role"]
+	case u.ID == a.UserID:
+		p.Errors["form"] = p.T["admin_err_self_role"]
+	}
+	if len(p.Errors) > 0 {
+		s.showUsers(w, r, a, p, http.StatusBadRequest)
+		return
+	}
+	_, err = s.Store.SetUserRole(r.Context(), a, u.ID, role)
+	switch {
+	case err == nil:
+		seeOther(w, r, "/admin/users", "role")
+	case undox.ErrorCode(err) == undox.ECONFLICT:
+		p.Errors["form"] = p.T["admin_err_last_admin"]
+		s.showUsers(w, r, a, p, http.StatusConflict)
+	default:
+		s.adminError(w, r, a, err)
+	}
+}
+
+// adminDisableUser is POST /admin/users/{id}/disable: the account can no
+// longer log in and its sessions end. An admin does not disable their own
+// account, so an enabled admin always remains.
+func (s *Server) adminDisableUser(w http.ResponseWriter, r *http.Request, a undox.Actor) {
+	if err := parseAdminForm(w, r); err != nil {
+		s.adminError(w, r, a, err)
+		return
+	}
+	u, err := s.userOf(r, a)
+	if err != nil {
+		s.adminError(w, r, a, err)
+		return
+	}
+	p := s.newAdminPage(w, r, a, "users")
+	p.NewUser.Role = string(undox.RoleAnalyst)
+	switch {
+	case u.ID == a.UserID:
+		p.Errors["form"] = p.T["admin_err_self_disable"]
+	case r.PostForm.Get("confirm") != "yes":
+		p.Errors["form"] = p.T["admin_err_confirm"]
+	}
+	if len(p.Errors) > 0 {
+		s.showUsers(w, r, a, p, http.StatusBadRequest)
+		return
+	}
+	if _, err := s.Store.DisableUser(r.Context(), a, u.Email); err != nil {
+		s.adminError(w, r, a, err)
+		return
+	}
+	seeOther(w, r, "/admin/users", "disabled")
+}
+
+// The categories.
+
+type categoryRow struct {
+	Code, Name, LegalBasis string
+	ReferralOnly           bool
+	Authority              string
+}
+
+// adminCategories is GET /admin/categories: the categories of content,
+// their legal basis and which are referral-only (read-only: they are
+// part of undox).
+func (s *Server) adminCategories(w http.ResponseWriter, r *http.Request, a undox.Actor) {
+	p := s.newAdminPage(w, r, a, "categories")
+	for _, c := range undox.Categories() {
+		row := categoryRow{Code: c.Code, Name: cmp.Or(p.T["admin_cat_"+c.Code], c.Name), LegalBasis: c.LegalBasis,
+			ReferralOnly: c.ReferralOnly}
+		if c.Authority != "" {
+			row.Authority = cmp.Or(p.T["admin_authority_"+c.Authority], c.Authority)
+		}
+		p.Categories = append(p.Categories, row)
+	}
+	s.renderPage(w, http.StatusOK, "staff_admin_categories.html", p)
 }

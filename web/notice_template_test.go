@@ -79,3 +79,26 @@ func walkNoticeTemplates(t *testing.T, e *env, admin, analyst string) {
 	assert.Equal(t, "default-1", got.Template.Version)
 	assert.Len(t, got.Versions, 2, "the versions stay")
 }
+
+// walkDossiers is the dossiers' and the staff timeline's part of
+// TestOpenAPIWalk (the ladder that generates dossiers is tested in
+// package takedown): an item without dossiers, unknown dossiers, a case's
+// timeline.
+func walkDossiers(t *testing.T, e *env, analyst, auditor string, itemID int64, ref string) {
+	api := e.api
+	var ds struct {
+		Dossiers []undox.Dossier `json:"dossiers"`
+	}
+	api.do(t, "GET", "/api/v1/items/"+strconv.FormatInt(itemID, 10)+"/dossiers", nil, bearer(auditor)).ok(t, 200, &ds)
+	assert.Empty(t, ds.Dossiers)
+	api.do(t, "GET", "/api/v1/items/99999999/dossiers", nil, bearer(auditor)).problem(t, 404, undox.ENOTFOUND)
+	api.do(t, "GET", "/api/v1/dossiers/99999999/bundle", nil, bearer(analyst)).problem(t, 404, undox.ENOTFOUND)
+	api.do(t, "POST", "/api/v1/dossiers/99999999/approve", nil, bearer(analyst)).problem(t, 404, undox.ENOTFOUND)
+	api.do(t, "POST", "/api/v1/dossiers/99999999/sent", map[string]any{"reference": "ACM-1"}, bearer(analyst)).problem(t, 404, undox.ENOTFOUND)
+	api.do(t, "POST", "/api/v1/dossiers/99999999/sent", map[string]any{"reference": "ACM-1"}, bearer(auditor)).problem(t, 403, undox.EFORBIDDEN)
+	var tl struct {
+		Timeline []undox.TimelineEntry `json:"timeline"`
+	}
+	api.do(t, "GET", "/api/v1/cases/"+ref+"/timeline", nil, bearer(auditor)).ok(t, 200, &tl)
+	api.do(t, "GET", "/api/v1/cases/UDX-0000-0000-0000/timeline", nil, bearer(auditor)).problem(t, 404, undox.ENOTFOUND)
+}

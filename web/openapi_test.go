@@ -1478,6 +1478,7 @@ func TestOpenAPIWalk(t *testing.T) {
 		assert.Contains(t, page, "The notice&#39;s text.")
 		assert.Contains(t, page, `<form method="post" action="/respond/`+token+`">`)
 		assert.NotContains(t, page, "<script")
+		api.do(t, "GET", "/assets/respond.css", nil).ok(t, 200, nil)
 		m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(page)
 		require.NotNil(t, m)
 		csrf := m[1]
@@ -1617,11 +1618,21 @@ func TestOpenAPIWalk(t *testing.T) {
 
 	t.Run("staff pages", func(t *testing.T) { walkStaff(t, e) }) // login_test.go
 
+	t.Run("dashboard and admin pages", func(t *testing.T) { walkAdmin(t, e) }) // admin_test.go
+
+	t.Run("console", func(t *testing.T) { walkConsole(t, e) }) // console_test.go
+
 	t.Run("victim portal: links, erasure", func(t *testing.T) { portalWalk(t, e, supervisor) }) // portal_test.go
 
 	t.Run("stats", func(t *testing.T) { walkStats(t, e, analyst, auditor, partner) }) // web/stats_test.go
 
 	t.Run("notice templates", func(t *testing.T) { walkNoticeTemplates(t, e, admin, analyst) }) // notice_template_test.go
+
+	t.Run("dossiers and timeline", func(t *testing.T) {
+		c, err := e.store.Case(context.Background(), undox.System, rcptA.CaseRef)
+		require.NoError(t, err)
+		walkDossiers(t, e, analyst, auditor, c.Items[0].ID, rcptA.CaseRef) // notice_template_test.go
+	})
 	assert.Empty(t, e.v.uncovered(), "operations of openapi.json that the walk never called")
 }
 
@@ -1661,6 +1672,7 @@ func TestOpenAPIPermissions(t *testing.T) {
 		"POST /api/v1/contacts":                      map[string]any{"scope": "domain", "key": "x.example", "role": "host", "name": "n"},
 		"PUT /api/v1/contacts/{id}":                  map[string]any{"scope": "domain", "key": "x.example", "role": "host", "name": "n"},
 		"PUT /api/v1/notice-templates/{lang}/{name}": map[string]any{"source": "Version: x\nSubject: s\n\nbody"},
+		"POST /api/v1/dossiers/{id}/sent":            map[string]any{"reference": "r"},
 		// An unknown case.
 		"POST /api/v1/cases/{ref}/identifiers": map[string]any{"kind": "name", "value": "n"},
 		// An unknown item.

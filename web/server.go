@@ -24,6 +24,7 @@ import (
 	"github.com/undox/undox/blob"
 	"github.com/undox/undox/intake"
 	"github.com/undox/undox/job"
+	"github.com/undox/undox/policy"
 )
 
 // Store is what the web layer needs from storage.
@@ -51,6 +52,7 @@ type Store interface {
 	DecideLink(ctx context.Context, actor undox.Actor, id int64, confirm bool) (*undox.LinkSuggestion, error)
 	undox.NoticeStore
 	undox.NoticeTemplateStore
+	undox.DossierStore
 	NoticeByToken(ctx context.Context, tokenHash []byte) (*undox.Notice, error)
 	ResponseByToken(ctx context.Context, tokenHash []byte, r undox.NoticeResponse) (*undox.Notice, error)
 	ResponseFormKey() []byte
@@ -94,6 +96,12 @@ type Config struct {
 	// HelpLinks are the help (victim support, police) the victim pages
 	// link to.
 	HelpLinks HelpLinks
+	// Policy is the takedown policy in force, which the admin pages
+	// show; nil is policy.Default().
+	Policy *policy.Policy
+	// FourEyes are the console's actions that wait for a second, different
+	// analyst's approval (undox.FourEyesActions).
+	FourEyes []string
 }
 
 // Server is undox's HTTP handler.
@@ -183,11 +191,38 @@ func (s *Server) table() []route {
 		{"GET", "/assets/victim.css", http.HandlerFunc(s.victimStyle)},
 		{"GET", "/respond/{token}", http.HandlerFunc(s.respondGet)},
 		{"POST", "/respond/{token}", http.HandlerFunc(s.respondPost)},
+		{"GET", "/assets/respond.css", http.HandlerFunc(s.respondStyle)},
 		{"GET", "/login", http.HandlerFunc(s.loginGet)},
 		{"POST", "/login", http.HandlerFunc(s.loginPost)},
 		{"POST", "/logout", http.HandlerFunc(s.logoutPost)},
 		{"GET", "/queue", s.page(undox.PermReadCases, s.queuePage)},
-		{"GET", "/admin", s.page(undox.PermAdmin, s.adminPage)},
+		{"POST", "/queue/bulk", s.page(undox.PermActItems, s.bulkPost)},
+		{"GET", "/queue/bulk/{id}", s.page(undox.PermReadCases, s.bulkPage)},
+		{"GET", "/cases/{ref}", s.page(undox.PermReadCases, s.casePage)},
+		{"POST", "/cases/{ref}", s.page(undox.PermReadCases, s.casePost)},
+		{"GET", "/cases/{ref}/files/{capture}/{sha256}", s.page(undox.PermReadCases, s.caseFile)},
+		{"GET", "/assets/htmx.min.js", http.HandlerFunc(s.htmxScript)},
+		{"GET", "/dashboard", s.page(undox.PermReadCases, s.dashboard)},
+		{"GET", "/dashboard/charts/{chart}", s.page(undox.PermReadCases, s.statsChart)},
+		{"GET", "/admin", s.page(undox.PermAdmin, s.adminUsers)},
+		{"GET", "/admin/users", s.page(undox.PermAdmin, s.adminUsers)},
+		{"POST", "/admin/users", s.page(undox.PermAdmin, s.adminAddUser)},
+		{"POST", "/admin/users/{id}/role", s.page(undox.PermAdmin, s.adminSetRole)},
+		{"POST", "/admin/users/{id}/disable", s.page(undox.PermAdmin, s.adminDisableUser)},
+		{"GET", "/admin/policy", s.page(undox.PermAdmin, s.adminPolicy)},
+		{"GET", "/admin/categories", s.page(undox.PermAdmin, s.adminCategories)},
+		{"GET", "/admin/contacts", s.page(undox.PermAdmin, s.adminContacts)},
+		{"POST", "/admin/contacts", s.page(undox.PermAdmin, s.adminAddContact)},
+		{"GET", "/admin/contacts/{id}", s.page(undox.PermAdmin, s.adminContact)},
+		{"POST", "/admin/contacts/{id}", s.page(undox.PermAdmin, s.adminSaveContact)},
+		{"POST", "/admin/contacts/{id}/delete", s.page(undox.PermAdmin, s.adminRemoveContact)},
+		{"GET", "/admin/erasure", s.page(undox.PermEraseCases, s.adminErasure)},
+		{"POST", "/admin/erasure/{id}/erase", s.page(undox.PermEraseCases, s.adminErase)},
+		{"GET", "/admin/templates", s.page(undox.PermAdmin, s.adminTemplates)},
+		{"GET", "/admin/templates/{lang}/{name}", s.page(undox.PermAdmin, s.adminTemplate)},
+		{"POST", "/admin/templates/{lang}/{name}", s.page(undox.PermAdmin, s.adminSaveTemplate)},
+		{"POST", "/admin/templates/{lang}/{name}/activate", s.page(undox.PermAdmin, s.adminActivateTemplate)},
+		{"POST", "/admin/templates/{lang}/{name}/default", s.page(undox.PermAdmin, s.adminDefaultTemplate)},
 		{"GET", "/assets/staff.css", http.HandlerFunc(s.staffStyle)},
 
 		{"GET", "/api/v1/openapi.json", http.HandlerFunc(s.openapi)},
@@ -226,6 +261,11 @@ func (s *Server) table() []route {
 		{"POST", "/api/v1/items/{id}/confirm", staff(undox.PermActItems, s.confirmItem)},
 		{"GET", "/api/v1/items/{id}/notices", staff(undox.PermReadCases, s.itemNotices)},
 		{"POST", "/api/v1/notices/{id}/approve", staff(undox.PermActItems, s.approveNotice)},
+		{"GET", "/api/v1/items/{id}/dossiers", staff(undox.PermReadCases, s.itemDossiers)},
+		{"GET", "/api/v1/dossiers/{id}/bundle", staff(undox.PermReadCases, s.dossierBundle)},
+		{"POST", "/api/v1/dossiers/{id}/approve", staff(undox.PermActItems, s.approveDossier)},
+		{"POST", "/api/v1/dossiers/{id}/sent", staff(undox.PermActItems, s.dossierSent)},
+		{"GET", "/api/v1/cases/{ref}/timeline", staff(undox.PermReadCases, s.withRef(s.caseTimeline))},
 		{"GET", "/api/v1/notice-templates", staff(undox.PermReadCases, s.listNoticeTemplates)},
 		{"GET", "/api/v1/notice-templates/{lang}/{name}", staff(undox.PermReadCases, s.getNoticeTemplate)},
 		{"PUT", "/api/v1/notice-templates/{lang}/{name}", staff(undox.PermAdmin, s.putNoticeTemplate)},

@@ -1,13 +1,18 @@
 package web
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	_ "embed"
 	"encoding/base64"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/undox/undox"
 	"github.com/undox/undox/secret"
@@ -90,6 +95,14 @@ func (s *Server) itemNotices(w http.ResponseWriter, r *http.Request, a undox.Act
 // follow links, so GET only shows the notice and a form; only the form's
 // POST records an answer, with an anti-forgery token bound to the link and
 // a same-origin check.
+//
+// The page says what the notice is about — the URL, the category and its
+// legal basis, the kinds of personal data the page exposes, whether a
+// minor is concerned — and never the data itself, the victim or the case.
+// It is in Dutch and English (Accept-Language, else the notice's
+// language, else English; ?lang switches), and it has the victim pages'
+// strict Content-Security-Policy: no script, its style from
+// /assets/respond.css.
 
 func responseToken(r *http.Request) (string, bool) {
 	t := r.PathValue("token")
@@ -117,60 +130,246 @@ func sameOrigin(r *http.Request) bool {
 	return err == nil && u.Host != "" && strings.EqualFold(u.Host, r.Host)
 }
 
-type respondPage struct {
-	Notice    *undox.Notice
-	Token     string
-	FormToken string
-	Done      string
-	Error     string
-	Kind      string
-	Until     string
-	Detail    string
-	Other     string
-	Gone      bool
+//go:embed static/respond.css
+var respondCSS []byte
+
+// respondStyle serves the response page's style sheet.
+func (s *Server) respondStyle(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(respondCSS)
 }
 
-func (s *Server) renderRespond(w http.ResponseWriter, code int, p respondPage) {
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Robots-Tag", "noindex, nofollow")
-	// The form posts to its own page: let the browser send Origin.
-	w.Header().Set("Referrer-Policy", "same-origin")
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+// respondLanguage is the response page's language: ?lang, the posted
+// form's lang, Accept-Language when it names Dutch or English, else the
+// notice's language, else English (abuse desks abroad read English).
+func respondLanguage(r *http.Request, noticeLang string) string {
+	if l := r.URL.Query().Get("lang"); l == "nl" || l == "en" {
+		return l
+	}
+	if r.Method == http.MethodPost && r.PostForm != nil {
+		if l := r.PostForm.Get("lang"); l == "nl" || l == "en" {
+			return l
+		}
+	}
+	best, bestQ := "", 0.0
+	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		q := 1.0
+		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			if f, err := strconv.ParseFloat(v, 64); err == nil {
+				q = f
+			}
+		}
+		primary, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
+		if (primary == "nl" || primary == "en") && q > bestQ {
+			best, bestQ = primary, q
+		}
+	}
+	if best != "" {
+		return best
+	}
+	if noticeLang == "nl" {
+		return "nl"
+	}
+	return "en"
+}
+
+// respondForm is the answer as typed, kept through a re-render.
+type respondForm struct {
+	Kind, Until, Detail, OtherParty string
+}
+
+// respondAbout is what the notice is about, as the page shows it.
+type respondAbout struct {
+	Recipient            string
+	URLs                 []string
+	Category, LegalBasis string
+	// Exposed names the kinds of personal data the page shows; never a
+	// value.
+	Exposed        []string
+	Minor          bool
+	Sent, Deadline string
+}
+
+// respondAnswer is an answer to the notice, as the page lists it.
+type respondAnswer struct {
+	Kind, When, Source, Until, OtherParty, Detail string
+}
+
+type respondPage struct {
+	// Here is the page's path, which the language switch links to.
+	Here        string
+	Lang, Other string
+	T           map[string]string
+	// Gone: the link opens no notice (unknown, expired, unreadable).
+	Gone             bool
+	Token, FormToken string
+	Notice           *undox.Notice
+	About            respondAbout
+	Answers          []respondAnswer
+	// Done is the answer just recorded, DoneNext what happens now.
+	Done     *respondAnswer
+	DoneNext string
+	Problem  string
+	Errors   map[string]string
+	Form     respondForm
+}
+
+func (s *Server) newRespondPage(r *http.Request, n *undox.Notice, token string) *respondPage {
+	noticeLang := ""
+	if n != nil {
+		noticeLang = n.Language
+	}
+	lang := respondLanguage(r, noticeLang)
+	p := &respondPage{Here: r.URL.Path, Lang: lang, Other: otherLanguage(lang), T: tr(lang), Errors: map[string]string{}}
+	if n == nil {
+		p.Gone = true
+		return p
+	}
+	p.Notice, p.Token, p.FormToken = n, token, s.formToken(token)
+	return p
+}
+
+// respondPDGroups name the finding types of package personal (the scan
+// summary's kinds) as the response page groups them.
+var respondPDGroups = map[string]string{
+	"address": "address", "postcode": "address",
+	"phone": "phone", "email": "email",
+	"bsn": "id_number", "id_document": "id_number", "id_number": "id_number",
+	"iban": "financial", "payment_card": "financial",
+	"birth_date": "birth_date", "age": "birth_date",
+	"licence_plate": "licence_plate", "ip": "ip",
+	"social_handle": "social", "social_url": "social", "handle": "social",
+}
+
+// respondPDOrder is the order the groups are listed in.
+var respondPDOrder = []string{"address", "phone", "email", "id_number", "financial", "birth_date", "licence_plate",
+	"social", "ip", "other", "images"}
+
+// exposedKinds names the kinds of personal data of a scan summary (kinds
+// by count) and a category, in the page's language.
+func exposedKinds(t map[string]string, kinds map[string]int, category string) []string {
+	has := map[string]bool{}
+	for k, n := range kinds {
+		if n <= 0 {
+			continue
+		}
+		g, ok := respondPDGroups[k]
+		if !ok {
+			g = "other"
+		}
+		has[g] = true
+	}
+	if category == undox.CategoryIntimateImages || category == undox.CategorySextortion || category == undox.CategoryCSAM {
+		has["images"] = true
+	}
+	var out []string
+	for _, g := range respondPDOrder {
+		if has[g] {
+			out = append(out, t["respond_pd_"+g])
+		}
+	}
+	return out
+}
+
+// respondAbout reads what the notice is about. The recipient is no staff
+// member: the page reads the item as undox itself, and both reads enter
+// the audit log.
+func (s *Server) respondAbout(ctx context.Context, n *undox.Notice, lang string, t map[string]string) (respondAbout, error) {
+	a := respondAbout{Recipient: n.Recipient}
+	if n.SentAt != nil {
+		a.Sent = respondTime(lang, *n.SentAt)
+	}
+	if n.Deadline != nil {
+		a.Deadline = respondTime(lang, *n.Deadline)
+	}
+	it, err := s.Store.Item(ctx, undox.System, n.ItemID)
+	if err != nil {
+		return a, err
+	}
+	a.URLs = []string{it.URL}
+	cat := undox.EffectiveCategory(it.Category, it.IsMinor)
+	a.Category, a.LegalBasis, a.Minor = t["respond_cat_"+cat.Code], cat.LegalBasis, it.IsMinor
+	if a.Category == "" {
+		a.Category = cat.Name
+	}
+	caps, err := s.Store.ItemCaptures(ctx, undox.System, n.ItemID)
+	if err != nil {
+		return a, err
+	}
+	// The kinds of the latest scan; its findings (the values) stay unread.
+	var sum struct {
+		Kinds map[string]int `json:"kinds"`
+	}
+	for i := len(caps) - 1; i >= 0; i-- {
+		if sc := caps[i].Scan; sc != nil && len(sc.Summary) > 0 {
+			if err := json.Unmarshal(sc.Summary, &sum); err != nil {
+				return a, fmt.Errorf("reading a scan summary: %w", err)
+			}
+			break
+		}
+	}
+	a.Exposed = exposedKinds(t, sum.Kinds, cat.Code)
+	return a, nil
+}
+
+// respondTime writes a time with its zone: recipients abroad read the page.
+func respondTime(lang string, t time.Time) string {
+	return formatDate(lang, t) + " " + t.In(amsterdam).Format("MST")
+}
+
+// respondAnswerOf is an answer as the page lists it: what the recipient
+// typed on this page is shown (as text); an e-mail reply only by its kind.
+func respondAnswerOf(lang string, t map[string]string, r undox.NoticeResponse) respondAnswer {
+	a := respondAnswer{Kind: t["respond_kind_"+r.Kind], When: respondTime(lang, r.CreatedAt), Source: t["respond_answer_email"]}
+	if a.Kind == "" {
+		a.Kind = r.Kind
+	}
+	if r.Until != "" {
+		day := r.Until
+		if d, err := time.ParseInLocation("2006-01-02", r.Until, amsterdam); err == nil {
+			day = formatDay(lang, d)
+		}
+		a.Until = fmt.Sprintf(t["respond_answer_until"], day)
+	}
+	if r.Source == "web" {
+		a.Source = t["respond_answer_web"]
+		if r.OtherParty != "" {
+			a.OtherParty = fmt.Sprintf(t["respond_answer_other"], r.OtherParty)
+		}
+		a.Detail = r.Detail
+	}
+	return a
+}
+
+// showRespond writes the response page with the victim pages' headers
+// (their strict Content-Security-Policy among them).
+func (s *Server) showRespond(w http.ResponseWriter, r *http.Request, code int, p *respondPage) {
+	if !p.Gone {
+		about, err := s.respondAbout(r.Context(), p.Notice, p.Lang, p.T)
+		if err != nil {
+			s.log.Error("response page", "notice", p.Notice.ID, "err", err)
+			code, p.Gone, p.Problem = http.StatusInternalServerError, true, p.T["respond_err_internal"]
+		}
+		p.About = about
+		for _, a := range p.Notice.Responses {
+			p.Answers = append(p.Answers, respondAnswerOf(p.Lang, p.T, a))
+		}
+	}
+	victimHeaders(w)
 	w.WriteHeader(code)
 	if err := s.pages.ExecuteTemplate(w, "respond.html", p); err != nil {
 		s.log.Error("rendering the response page", "err", err)
 	}
 }
 
-func (s *Server) respondGet(w http.ResponseWriter, r *http.Request) {
-	token, ok := responseToken(r)
-	var n *undox.Notice
-	err := undox.Error{Code: undox.ENOTFOUND}
-	var ferr error = &err
-	if ok {
-		n, ferr = s.Store.NoticeByToken(r.Context(), secret.Hash(token))
-	}
-	switch {
-	case ferr == nil:
-		s.renderRespond(w, http.StatusOK, respondPage{Notice: n, Token: token, FormToken: s.formToken(token)})
-	case undox.ErrorCode(ferr) == undox.ENOTFOUND:
-		s.renderRespond(w, http.StatusNotFound, respondPage{Gone: true})
-	default:
-		s.log.Error("response page", "err", ferr)
-		s.renderRespond(w, http.StatusInternalServerError, respondPage{Gone: true})
-	}
-}
-
-func (s *Server) respondPost(w http.ResponseWriter, r *http.Request) {
+// respondNotice finds the notice of the link, or shows why not.
+func (s *Server) respondNotice(w http.ResponseWriter, r *http.Request) (*undox.Notice, string, bool) {
 	token, ok := responseToken(r)
 	if !ok {
-		s.renderRespond(w, http.StatusNotFound, respondPage{Gone: true})
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		s.renderRespond(w, http.StatusBadRequest, respondPage{Gone: true, Error: "The form could not be read."})
-		return
+		s.showRespond(w, r, http.StatusNotFound, s.newRespondPage(r, nil, ""))
+		return nil, "", false
 	}
 	n, err := s.Store.NoticeByToken(r.Context(), secret.Hash(token))
 	if err != nil {
@@ -179,33 +378,77 @@ func (s *Server) respondPost(w http.ResponseWriter, r *http.Request) {
 			s.log.Error("response page", "err", err)
 			code = http.StatusInternalServerError
 		}
-		s.renderRespond(w, code, respondPage{Gone: true})
+		s.showRespond(w, r, code, s.newRespondPage(r, nil, ""))
+		return nil, "", false
+	}
+	return n, token, true
+}
+
+func (s *Server) respondGet(w http.ResponseWriter, r *http.Request) {
+	if n, token, ok := s.respondNotice(w, r); ok {
+		s.showRespond(w, r, http.StatusOK, s.newRespondPage(r, n, token))
+	}
+}
+
+// respondFields are the keys of the messages for the fields of an answer.
+var respondFields = map[string]string{
+	"kind": "respond_err_kind", "until": "respond_err_until", "detail": "respond_err_detail", "other_party": "respond_err_other",
+}
+
+func (s *Server) respondPost(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		p := s.newRespondPage(r, nil, "")
+		p.Problem = p.T["respond_err_form"]
+		s.showRespond(w, r, http.StatusBadRequest, p)
 		return
 	}
-	page := respondPage{Notice: n, Token: token, FormToken: s.formToken(token),
-		Kind: r.PostForm.Get("kind"), Until: r.PostForm.Get("until"), Detail: r.PostForm.Get("detail"), Other: r.PostForm.Get("other_party")}
-	if !hmac.Equal([]byte(r.PostForm.Get("csrf")), []byte(page.FormToken)) || !sameOrigin(r) {
-		page.Error = "This answer was not sent from this page. Please use the form below."
-		s.renderRespond(w, http.StatusForbidden, page)
+	n, token, ok := s.respondNotice(w, r)
+	if !ok {
 		return
 	}
-	resp := undox.NoticeResponse{Kind: page.Kind, Until: page.Until, Detail: page.Detail, OtherParty: page.Other}
-	n, err = s.Store.ResponseByToken(r.Context(), secret.Hash(token), resp)
+	p := s.newRespondPage(r, n, token)
+	p.Form = respondForm{Kind: r.PostForm.Get("kind"), Until: r.PostForm.Get("until"), Detail: r.PostForm.Get("detail"),
+		OtherParty: r.PostForm.Get("other_party")}
+	if !hmac.Equal([]byte(r.PostForm.Get("csrf")), []byte(p.FormToken)) || !sameOrigin(r) {
+		p.Problem = p.T["respond_err_csrf"]
+		s.showRespond(w, r, http.StatusForbidden, p)
+		return
+	}
+	resp := undox.NoticeResponse{Kind: p.Form.Kind, Until: p.Form.Until, Detail: p.Form.Detail, OtherParty: p.Form.OtherParty}
+	n, err := s.Store.ResponseByToken(r.Context(), secret.Hash(token), resp)
 	switch {
 	case err == nil:
-		page.Notice, page.Done = n, page.Kind
-		s.renderRespond(w, http.StatusOK, page)
+		p.Notice = n
+		if k := len(n.Responses); k > 0 {
+			done := respondAnswerOf(p.Lang, p.T, n.Responses[k-1])
+			p.Done = &done
+		}
+		p.DoneNext = p.T["respond_done_other"]
+		if resp.Kind == undox.ResponseRemoved {
+			p.DoneNext = p.T["respond_done_removed"]
+		}
+		p.Form = respondForm{}
+		s.showRespond(w, r, http.StatusOK, p)
 	case undox.ErrorCode(err) == undox.EINVALID:
-		page.Error = undox.ErrorMessage(err)
-		s.renderRespond(w, http.StatusBadRequest, page)
+		p.Problem = p.T["respond_err_invalid"]
+		for field := range undox.ErrorFields(err) {
+			key, ok := respondFields[field]
+			if !ok {
+				key = "respond_err_kind"
+				field = "kind"
+			}
+			p.Errors[field] = p.T[key]
+		}
+		s.showRespond(w, r, http.StatusBadRequest, p)
 	case undox.ErrorCode(err) == undox.ENOTFOUND:
-		s.renderRespond(w, http.StatusNotFound, respondPage{Gone: true})
+		s.showRespond(w, r, http.StatusNotFound, s.newRespondPage(r, nil, ""))
 	case undox.ErrorCode(err) == undox.ETRANSITION:
-		page.Error = "This notice cannot be answered now. Please try again later or reply by e-mail."
-		s.renderRespond(w, http.StatusConflict, page)
+		p.Problem = p.T["respond_err_now"]
+		s.showRespond(w, r, http.StatusConflict, p)
 	default:
 		s.log.Error("recording a response", "err", err)
-		page.Error = "Your answer could not be recorded. Please try again later."
-		s.renderRespond(w, http.StatusInternalServerError, page)
+		p.Problem = p.T["respond_err_internal"]
+		s.showRespond(w, r, http.StatusInternalServerError, p)
 	}
 }

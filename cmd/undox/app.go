@@ -336,6 +336,20 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer, wi
 		}
 		defer release()
 	}
+	// Listen first: links in notices and receipts name the address
+	// really listened on (with --addr …:0 too) unless --public-url says
+	// otherwise.
+	var ln net.Listener
+	if withWeb {
+		var err error
+		if ln, err = net.Listen("tcp", c.addr); err != nil {
+			return err
+		}
+		defer ln.Close()
+		if c.publicURL == "" {
+			c.publicURL = "http://" + ln.Addr().String()
+		}
+	}
 	a, err := c.open(ctx, env, stderr, true)
 	if err != nil {
 		return err
@@ -356,14 +370,7 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer, wi
 	var srv *http.Server
 	errc := make(chan error, 1)
 	if withWeb {
-		ln, err := net.Listen("tcp", c.addr)
-		if err != nil {
-			return err
-		}
 		url := "http://" + ln.Addr().String()
-		if c.publicURL == "" {
-			c.publicURL = url
-		}
 		reg := prometheus.NewRegistry()
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 			&jobCollector{db: a.db, desc: prometheus.NewDesc("undox_jobs", "Jobs by kind and state.", []string{"kind", "state"}, nil)})
@@ -381,6 +388,7 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer, wi
 			MaxImportBytes:   c.maxImportBytes,
 			VerifierKey:      a.verifierKey,
 			Version:          version(),
+			Policy:           a.store.Policy(), // the --policy that takedownService loaded, for the admin pages
 		}
 		err = c.webPortal(&wc) // the quick exit, help links and receipt e-mails
 		var h *web.Server

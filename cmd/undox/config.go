@@ -116,6 +116,7 @@ type portalOptions struct {
 	quickExitURL  string
 	victimSupport string
 	policeReport  string
+	fourEyes      []string // the console's actions that need a second analyst
 }
 
 // Defaults of the victim portal's help links, for the Netherlands.
@@ -130,6 +131,10 @@ func portalFlags(fs *flag.FlagSet, c *config) {
 	fs.StringVar(&o.quickExitURL, "quick-exit-url", web.DefaultQuickExitURL, "the neutral page the victim pages' quick exit leaves for (UNDOX_QUICK_EXIT_URL)")
 	fs.StringVar(&o.victimSupport, "help-victim-support", defaultVictimSupport, "victim support the victim pages link to; empty for none (UNDOX_HELP_VICTIM_SUPPORT)")
 	fs.StringVar(&o.policeReport, "help-police-report", defaultPoliceReport, "where to report to the police, linked from the victim pages; empty for none (UNDOX_HELP_POLICE_REPORT)")
+	fs.Func("four-eyes", "the console's actions that a second, different analyst must approve, comma-separated: confirm, reject, escalate, close, approve (UNDOX_FOUR_EYES)", func(v string) error {
+		o.fourEyes = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' })
+		return web.CheckFourEyes(o.fourEyes)
+	})
 }
 
 // check refuses portal links that are not absolute http(s) URLs:
@@ -158,6 +163,7 @@ func (c *config) webPortal(wc *web.Config) error {
 	}
 	wc.QuickExitURL = c.portal.quickExitURL
 	wc.HelpLinks = web.HelpLinks{VictimSupport: c.portal.victimSupport, PoliceReport: c.portal.policeReport}
+	wc.FourEyes = c.portal.fourEyes
 	if o := &c.takedown; o.smtpURL != "" && o.mailFrom != "" && wc.Intake != nil {
 		s, err := mail.NewSender(mail.Config{URL: o.smtpURL, From: o.mailFrom})
 		if err != nil {

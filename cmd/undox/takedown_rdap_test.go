@@ -172,6 +172,7 @@ func TestTakedownRDAPRepliesAndTimeline(t *testing.T) {
 		"good faith",                 // (d) the statement of good faith
 		"ACM/UIT/000001",             // the trusted flagger's designation (art. 22)
 		"16(5)",                      // the decision owed to the notifier
+		in.URL + "/respond/",         // the private response link, on the address undox listens on
 	} {
 		require.Contains(t, text, want)
 	}

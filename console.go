@@ -1,0 +1,152 @@
+package undox
+
+import (
+	"context"
+	"strconv"
+	"time"
+)
+
+// The analysts' console: the work queue with its filters, actions that
+// the configuration marks as four-eyes (they wait for a second, different
+// analyst), and bulk actions over many items.
+
+// Four-eyes actions: what a first analyst's request may ask for.
+const (
+	FourEyesConfirm  = "confirm"  // confirm an item (and prepare its notice)
+	FourEyesReject   = "reject"   // reject an item
+	FourEyesEscalate = "escalate" // escalate an item
+	FourEyesClose    = "close"    // close an item or a case
+	FourEyesApprove  = "approve"  // approve a prepared notice
+)
+
+// FourEyesActions lists the actions that can be made four-eyes.
+func FourEyesActions() []string {
+	return []string{FourEyesConfirm, FourEyesReject, FourEyesEscalate, FourEyesClose, FourEyesApprove}
+}
+
+// States of a pending action.
+const (
+	PendingOpen     = "pending"  // waits for a second analyst
+	PendingApproved = "approved" // a second analyst approved it, and it was done
+	PendingDeclined = "declined" // a second analyst declined it
+	PendingCanceled = "canceled" // the analyst who asked withdrew it
+)
+
+// PendingAction is a four-eyes action that one analyst asked for and
+// that waits for a second, different one. Approving it does it, as the
+// approver, in the same transaction.
+type PendingAction struct {
+	ID     int64  `json:"id"`
+	Action string `json:"action"` // one of FourEyesActions
+	// Object is what the action applies to: "item", "notice" or "case";
+	// ObjectID its id (a case's reference).
+	Object   string `json:"object"`
+	ObjectID string `json:"object_id"`
+	// CaseRef is the case the request was made from.
+	CaseRef     string     `json:"case"`
+	Reason      string     `json:"reason,omitempty"`
+	RequestedBy string     `json:"requested_by"` // actor label
+	Status      string     `json:"status"`
+	DecidedBy   string     `json:"decided_by,omitempty"`
+	CreatedAt   time.Time  `json:"created_at"`
+	DecidedAt   *time.Time `json:"decided_at,omitempty"`
+	// Mine tells the reader that they asked for it themselves (so they
+	// cannot approve it); set by the store for the actor that lists.
+	Mine bool `json:"mine"`
+}
+
+// PendingFilter selects pending actions: of a case, in a state (all when
+// empty), newest last, at most Limit.
+type PendingFilter struct {
+	CaseRef string
+	Status  string
+	Limit   int
+}
+
+// QueueFilter selects the work queue: by status, host, category, minor,
+// and a search in the URL or a case reference; After continues after a
+// position of a previous page.
+type QueueFilter struct {
+	Status   string
+	Host     string
+	Category string
+	Minor    *bool
+	Query    string
+	After    *QueuePosition
+	Limit    int
+}
+
+// Bulk actions: what one bulk job may do to each of its items.
+const (
+	BulkConfirm = "confirm"
+	BulkReject  = "reject"
+	BulkClose   = "close"
+)
+
+// MaxBulkItems bounds one bulk job.
+const MaxBulkItems = 500
+
+// States of an item of a bulk job.
+const (
+	BulkItemWaiting   = "waiting"   // not done yet
+	BulkItemDone      = "done"      // the action was done
+	BulkItemRequested = "requested" // a four-eyes request was made for it
+	BulkItemFailed    = "failed"    // the action was refused (Error says why)
+)
+
+// BulkJob is one bulk action over many items, done one item at a time;
+// Done and Failed count the items finished so far.
+type BulkJob struct {
+	ID         int64      `json:"id"`
+	Action     string     `json:"action"`
+	CreatedBy  string     `json:"created_by"`
+	Total      int        `json:"total"`
+	Done       int        `json:"done"`
+	Failed     int        `json:"failed"`
+	CreatedAt  time.Time  `json:"created_at"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
+	Items      []BulkItem `json:"items"`
+}
+
+// BulkItem is one item of a bulk job and its outcome; Error is an error
+// code of this package.
+type BulkItem struct {
+	ItemID int64  `json:"item_id"`
+	Status string `json:"status"`
+	Error  string `json:"error,omitempty"`
+}
+
+// ConsoleStore is what the console needs of storage beyond the case
+// store: the filtered queue, four-eyes requests, bulk jobs and the editing
+// of a prepared notice's recipient.
+type ConsoleStore interface {
+	// QueueItems is the work queue (as Items with Queue set orders it),
+	// filtered; each item carries the references of its cases.
+	QueueItems(ctx context.Context, actor Actor, f QueueFilter) ([]*Item, error)
+	RequestAction(ctx context.Context, actor Actor, pa PendingAction) (*PendingAction, error)
+	PendingActions(ctx context.Context, actor Actor, f PendingFilter) ([]*PendingAction, error)
+	// ApproveAction approves a pending action of another analyst and does
+	// it, in one transaction.
+	ApproveAction(ctx context.Context, actor Actor, id int64) (*PendingAction, error)
+	// DeclineAction declines another analyst's pending action, or
+	// withdraws one's own.
+	DeclineAction(ctx context.Context, actor Actor, id int64) (*PendingAction, error)
+	CreateBulkJob(ctx context.Context, actor Actor, action string, itemIDs []int64) (*BulkJob, error)
+	BulkJob(ctx context.Context, actor Actor, id int64) (*BulkJob, error)
+	// RecordBulkItem records the outcome of one item of a bulk job.
+	RecordBulkItem(ctx context.Context, jobID, itemID int64, status, errCode string) error
+	// EditNotice changes the recipient of a notice that is still prepared.
+	EditNotice(ctx context.Context, actor Actor, id int64, organisation, address string) (*Notice, error)
+}
+
+// Key names the actor as a person or system, whatever its display name:
+// two actors with the same key are the same analyst (for four-eyes).
+func (a Actor) Key() string {
+	switch a.Kind {
+	case "token":
+		return "token:" + strconv.FormatInt(a.TokenID, 10)
+	case "user":
+		return "user:" + strconv.FormatInt(a.UserID, 10)
+	}
+	return a.Kind
+}

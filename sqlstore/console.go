@@ -1,0 +1,625 @@
+package sqlstore
+
+// The analysts' console: the filtered work queue, four-eyes actions that
+// wait for a second analyst, bulk jobs and the editing of a prepared
+// notice's recipient.
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/mail"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/undox/undox"
+)
+
+var _ undox.ConsoleStore = (*Store)(nil)
+
+// QueueItems implements undox.ConsoleStore: the work queue in the order of
+// Items with Queue set (priority, severity, then the oldest first),
+// filtered, each item with its cases' references. Like Items, listing is
+// not audited: it shows no personal field.
+func (s *Store) QueueItems(ctx context.Context, actor undox.Actor, f undox.QueueFilter) ([]*undox.Item, error) {
+	if err := actor.Require(undox.PermReadCases); err != nil {
+		return nil, err
+	}
+	var (
+		where []string
+		args  []any
+	)
+	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	if f.Status != "" {
+		where = append(where, "i.status = "+arg(f.Status))
+	}
+	if f.Host != "" {
+		where = append(where, "i.host = "+arg(strings.ToLower(f.Host)))
+	}
+	if f.Category != "" {
+		where = append(where, "i.category = "+arg(f.Category))
+	}
+	if f.Minor != nil {
+		where = append(where, "i.is_minor = "+arg(*f.Minor))
+	}
+	if f.Query != "" {
+		p := "%" + likeEscaper.Replace(strings.ToLower(f.Query)) + "%"
+		where = append(where, "(LOWER(i.url) LIKE "+arg(p)+" ESCAPE '\\' OR EXISTS (SELECT 1 FROM case_items ci JOIN cases c ON c.id = ci.case_id WHERE ci.item_id = i.id AND LOWER(c.ref) LIKE "+arg(p)+" ESCAPE '\\'))")
+	}
+	if p := f.After; p != nil {
+		pr, sv, id := arg(p.Priority), arg(p.Severity), arg(p.ID)
+		where = append(where, "(i.priority < "+pr+" OR i.priority = "+pr+" AND i.severity < "+sv+
+			" OR i.priority = "+pr+" AND i.severity = "+sv+" AND i.id > "+id+")")
+	}
+	q := ""
+	if len(where) > 0 {
+		q = "WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY i.priority DESC, i.severity DESC, i.id ASC LIMIT " + arg(limit(f.Limit))
+	items, err := s.queryItems(ctx, s.db.SQL, q, args...)
+	if err != nil || len(items) == 0 {
+		return items, err
+	}
+	byID := map[int64]*undox.Item{}
+	ids := make([]any, len(items))
+	for i, it := range items {
+		byID[it.ID], ids[i] = it, it.ID
+	}
+	type link struct {
+		item, caseID int64
+		ref          string
+	}
+	var links []link
+	err = s.selectIn(ctx, s.db.SQL, `SELECT ci.item_id, c.id, c.ref FROM case_items ci JOIN cases c ON c.id = ci.case_id WHERE ci.item_id IN `, ids,
+		func(rows *sql.Rows) error {
+			var l link
+			if err := rows.Scan(&l.item, &l.caseID, &l.ref); err != nil {
+				return err
+			}
+			links = append(links, l)
+			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(links, func(a, b link) int { return cmp.Compare(a.caseID, b.caseID) })
+	for _, l := range links {
+		byID[l.item].Cases = append(byID[l.item].Cases, l.ref)
+	}
+	return items, nil
+}
+
+// fourEyesTarget says what object an action applies to and the permission
+// it needs.
+func fourEyesTarget(action, object string) (undox.Permission, error) {
+	switch {
+	case object == "item" && (action == undox.FourEyesConfirm || action == undox.FourEyesReject ||
+		action == undox.FourEyesEscalate || action == undox.FourEyesClose):
+		return undox.PermActItems, nil
+	case object == "notice" && action == undox.FourEyesApprove:
+		return undox.PermActItems, nil
+	case object == "case" && action == undox.FourEyesClose:
+		return undox.PermActCases, nil
+	}
+	return "", undox.Invalid("action", "%q is not a four-eyes action on a %s", action, object)
+}
+
+func pendingReasonContext(id int64) string {
+	return "pending_action/" + strconv.FormatInt(id, 10) + "/reason"
+}
+
+// checkPossible refuses, early, a request for an object that is not of
+// the case, or for a step that the object's lifecycle does not allow now.
+func (s *Store) checkPossible(ctx context.Context, q querier, pa *undox.PendingAction) error {
+	var (
+		caseID int64
+		from   string
+	)
+	err := q.QueryRowContext(ctx, `SELECT id, status FROM cases WHERE ref = $1`, pa.CaseRef).Scan(&caseID, &from)
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound("case")
+	}
+	if err != nil {
+		return err
+	}
+	ofCase := func(itemID int64, what string) error {
+		var n int
+		if err := q.QueryRowContext(ctx, `SELECT count(*) FROM case_items WHERE case_id = $1 AND item_id = $2`, caseID, itemID).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return notFound(what)
+		}
+		return nil
+	}
+	switch pa.Object {
+	case "item":
+		id, err := strconv.ParseInt(pa.ObjectID, 10, 64)
+		if err != nil {
+			return notFound("item")
+		}
+		it, err := s.item(ctx, q, id)
+		if err != nil {
+			return err
+		}
+		if err := ofCase(id, "item"); err != nil {
+			return err
+		}
+		_, err = undox.ItemStep(it.Status, undox.Event(pa.Action), false)
+		return err
+	case "notice":
+		id, err := strconv.ParseInt(pa.ObjectID, 10, 64)
+		if err != nil {
+			return notFound("notice")
+		}
+		n, err := s.notice(ctx, q, id)
+		if err != nil {
+			return err
+		}
+		if err := ofCase(n.ItemID, "notice"); err != nil {
+			return err
+		}
+		_, err = undox.NoticeStep(n.Status, undox.NoticeApprove, false)
+		return err
+	default:
+		if pa.ObjectID != pa.CaseRef {
+			return notFound("case")
+		}
+		_, err = undox.CaseStep(undox.CaseStatus(from), undox.ActionClose)
+		return err
+	}
+}
+
+// RequestAction implements undox.ConsoleStore: a four-eyes action is
+// recorded to wait for a second analyst; nothing changes yet.
+func (s *Store) RequestAction(ctx context.Context, actor undox.Actor, pa undox.PendingAction) (*undox.PendingAction, error) {
+	perm, err := fourEyesTarget(pa.Action, pa.Object)
+	if err != nil {
+		return nil, err
+	}
+	if err := actor.Require(perm); err != nil {
+		return nil, err
+	}
+	if actor.Kind != "user" && actor.Kind != "token" {
+		return nil, undox.Errorf(undox.EFORBIDDEN, "only staff ask for four-eyes actions")
+	}
+	if pa.Reason, err = undox.CheckText("reason", pa.Reason, 2000); err != nil {
+		return nil, err
+	}
+	if pa.Action == undox.FourEyesReject && pa.Reason == "" {
+		return nil, undox.Invalid("reason", "a rejection needs a reason")
+	}
+	out := &undox.PendingAction{Action: pa.Action, Object: pa.Object, ObjectID: pa.ObjectID, CaseRef: pa.CaseRef,
+		Reason: pa.Reason, RequestedBy: actor.Label(), Status: undox.PendingOpen, CreatedAt: s.now().UTC(), Mine: true}
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.checkPossible(ctx, tx, out); err != nil {
+			return err
+		}
+		err := tx.QueryRowContext(ctx, `INSERT INTO pending_actions (action, object_type, object_id, case_ref, requested_by,
+                requester_key, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+			out.Action, out.Object, out.ObjectID, out.CaseRef, out.RequestedBy, actor.Key(), out.Status, micros(out.CreatedAt)).Scan(&out.ID)
+		if isUnique(err) {
+			return undox.Errorf(undox.ECONFLICT, "this %s already waits for a second analyst", out.Action)
+		}
+		if err != nil {
+			return err
+		}
+		sealed, err := s.sealNote(out.Reason, pendingReasonContext(out.ID))
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE pending_actions SET reason_enc = $1 WHERE id = $2`, sealed, out.ID); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, actor, "action.request", out.Object, out.ObjectID,
+			fmt.Sprintf("action=%s pending=%d case=%s", out.Action, out.ID, out.CaseRef))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+const pendingColumns = `id, action, object_type, object_id, case_ref, reason_enc, requested_by, requester_key, status,
+    COALESCE(decided_by, ''), created_at, decided_at`
+
+func (s *Store) scanPending(sc interface{ Scan(...any) error }) (*undox.PendingAction, string, error) {
+	var (
+		pa      undox.PendingAction
+		reason  []byte
+		key     string
+		created int64
+		decided sql.NullInt64
+	)
+	if err := sc.Scan(&pa.ID, &pa.Action, &pa.Object, &pa.ObjectID, &pa.CaseRef, &reason, &pa.RequestedBy, &key, &pa.Status,
+		&pa.DecidedBy, &created, &decided); err != nil {
+		return nil, "", err
+	}
+	var err error
+	if pa.Reason, err = s.openNote(reason, pendingReasonContext(pa.ID)); err != nil {
+		return nil, "", err
+	}
+	pa.CreatedAt = fromMicros(created)
+	if decided.Valid {
+		t := fromMicros(decided.Int64)
+		pa.DecidedAt = &t
+	}
+	return &pa, key, nil
+}
+
+// PendingActions implements undox.ConsoleStore.
+func (s *Store) PendingActions(ctx context.Context, actor undox.Actor, f undox.PendingFilter) ([]*undox.PendingAction, error) {
+	if err := actor.Require(undox.PermReadCases); err != nil {
+		return nil, err
+	}
+	var (
+		where []string
+		args  []any
+	)
+	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	if f.CaseRef != "" {
+		where = append(where, "case_ref = "+arg(f.CaseRef))
+	}
+	if f.Status != "" {
+		where = append(where, "status = "+arg(f.Status))
+	}
+	q := `SELECT ` + pendingColumns + ` FROM pending_actions`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY id LIMIT " + arg(limit(f.Limit))
+	rows, err := s.db.SQL.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*undox.PendingAction
+	for rows.Next() {
+		pa, key, err := s.scanPending(rows)
+		if err != nil {
+			return nil, err
+		}
+		pa.Mine = key == actor.Key()
+		out = append(out, pa)
+	}
+	return out, rows.Err()
+}
+
+// decide moves a waiting action to its decision within tx, and returns it
+// with its requester's key.
+func (s *Store) decide(ctx context.Context, tx *sql.Tx, actor undox.Actor, id int64, to string) (*undox.PendingAction, error) {
+	pa, key, err := s.scanPending(tx.QueryRowContext(ctx, `SELECT `+pendingColumns+` FROM pending_actions WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("pending action")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if pa.Status != undox.PendingOpen {
+		return nil, undox.Errorf(undox.ETRANSITION, "this request was %s already", pa.Status)
+	}
+	mine := key == actor.Key()
+	switch {
+	case to == undox.PendingApproved && mine:
+		return nil, undox.Errorf(undox.EFORBIDDEN, "four-eyes: a second, different analyst must approve this %s", pa.Action)
+	case to == undox.PendingCanceled && !mine:
+		to = undox.PendingDeclined
+	case to == undox.PendingDeclined && mine:
+		to = undox.PendingCanceled
+	}
+	now := s.now().UTC()
+	res, err := tx.ExecContext(ctx, `UPDATE pending_actions SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND status = $5`,
+		to, actor.Label(), micros(now), id, undox.PendingOpen)
+	if err != nil {
+		return nil, err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return nil, undox.Errorf(undox.ECONFLICT, "the request changed meanwhile; try again")
+	}
+	pa.Status, pa.DecidedBy, pa.DecidedAt, pa.Mine = to, actor.Label(), &now, mine
+	return pa, nil
+}
+
+// ApproveAction implements undox.ConsoleStore: a second, different
+// analyst approves the request and it is done, as theirs, in the same
+// transaction (with its own audit entry and the jobs it causes). When the
+// step is no longer possible nothing changes and the request waits on.
+func (s *Store) ApproveAction(ctx context.Context, actor undox.Actor, id int64) (*undox.PendingAction, error) {
+	if err := actor.Require(undox.PermActItems); err != nil {
+		return nil, err
+	}
+	var pa *undox.PendingAction
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if pa, err = s.decide(ctx, tx, actor, id, undox.PendingApproved); err != nil {
+			return err
+		}
+		perm, err := fourEyesTarget(pa.Action, pa.Object)
+		if err != nil {
+			return err
+		}
+		if err := actor.Require(perm); err != nil {
+			return err
+		}
+		if err := s.audit(ctx, tx, actor, "action.approve", pa.Object, pa.ObjectID,
+			fmt.Sprintf("action=%s pending=%d requested_by=%s", pa.Action, pa.ID, pa.RequestedBy)); err != nil {
+			return err
+		}
+		return s.performTx(ctx, tx, actor, pa)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return pa, nil
+}
+
+// performTx does an approved action within tx, as the store's own methods
+// do it.
+func (s *Store) performTx(ctx context.Context, tx *sql.Tx, actor undox.Actor, pa *undox.PendingAction) error {
+	switch pa.Object {
+	case "item":
+		id, err := strconv.ParseInt(pa.ObjectID, 10, 64)
+		if err != nil {
+			return notFound("item")
+		}
+		if err := s.stepItemTx(ctx, tx, actor, id, undox.Event(pa.Action), pa.Reason, false); err != nil {
+			return err
+		}
+		if pa.Action == undox.FourEyesConfirm {
+			_, err = s.prepareNoticeTx(ctx, tx, actor, id, 0, -1)
+		}
+		return err
+	case "notice":
+		id, err := strconv.ParseInt(pa.ObjectID, 10, 64)
+		if err != nil {
+			return notFound("notice")
+		}
+		if _, err := s.stepNoticeTx(ctx, tx, actor, id, undox.NoticeApprove, "", false,
+			`approved_by = $3, approved_at = $4`, actor.Label(), micros(s.now())); err != nil {
+			return err
+		}
+		return s.enqueue(ctx, tx, undox.SendNoticeJob{NoticeID: id})
+	case "case":
+		return s.closeCaseTx(ctx, tx, actor, pa.ObjectID)
+	}
+	return undox.Invalid("object", "unknown object %q", pa.Object)
+}
+
+// closeCaseTx closes a case within tx, as CaseEvent does.
+func (s *Store) closeCaseTx(ctx context.Context, tx *sql.Tx, actor undox.Actor, ref string) error {
+	var (
+		id   int64
+		from string
+	)
+	err := tx.QueryRowContext(ctx, `SELECT id, status FROM cases WHERE ref = $1`, ref).Scan(&id, &from)
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound("case")
+	}
+	if err != nil {
+		return err
+	}
+	to, err := undox.CaseStep(undox.CaseStatus(from), undox.ActionClose)
+	if err != nil {
+		return err
+	}
+	now := micros(s.now())
+	res, err := tx.ExecContext(ctx, `UPDATE cases SET status = $1, updated_at = $2, status_at = $2 WHERE id = $3 AND status = $4`,
+		string(to), now, id, from)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return undox.Errorf(undox.ECONFLICT, "the case changed meanwhile; try again")
+	}
+	return s.audit(ctx, tx, actor, "case.close", "case", ref, from+"->"+string(to))
+}
+
+// DeclineAction implements undox.ConsoleStore: another analyst declines
+// the request, or the one who asked withdraws it.
+func (s *Store) DeclineAction(ctx context.Context, actor undox.Actor, id int64) (*undox.PendingAction, error) {
+	if err := actor.Require(undox.PermActItems); err != nil {
+		return nil, err
+	}
+	var pa *undox.PendingAction
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if pa, err = s.decide(ctx, tx, actor, id, undox.PendingDeclined); err != nil {
+			return err
+		}
+		action := "action.decline"
+		if pa.Status == undox.PendingCanceled {
+			action = "action.cancel"
+		}
+		return s.audit(ctx, tx, actor, action, pa.Object, pa.ObjectID, fmt.Sprintf("action=%s pending=%d", pa.Action, pa.ID))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return pa, nil
+}
+
+// CreateBulkJob implements undox.ConsoleStore: a job over the items, in
+// the order given (each once), all waiting.
+func (s *Store) CreateBulkJob(ctx context.Context, actor undox.Actor, action string, itemIDs []int64) (*undox.BulkJob, error) {
+	if err := actor.Require(undox.PermActItems); err != nil {
+		return nil, err
+	}
+	if action != undox.BulkConfirm && action != undox.BulkReject && action != undox.BulkClose {
+		return nil, undox.Invalid("action", "a bulk action is confirm, reject or close")
+	}
+	var ids []int64
+	seen := map[int64]bool{}
+	for _, id := range itemIDs {
+		if id > 0 && !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, undox.Invalid("items", "choose at least one item")
+	}
+	if len(ids) > undox.MaxBulkItems {
+		return nil, undox.Invalid("items", "at most %d items at once", undox.MaxBulkItems)
+	}
+	j := &undox.BulkJob{Action: action, CreatedBy: actor.Label(), Total: len(ids), CreatedAt: s.now().UTC()}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		vals := make([]any, len(ids))
+		for i, id := range ids {
+			vals[i] = id
+		}
+		found := 0
+		if err := s.selectIn(ctx, tx, `SELECT id FROM items WHERE id IN `, vals, func(*sql.Rows) error { found++; return nil }); err != nil {
+			return err
+		}
+		if found != len(ids) {
+			return notFound("item")
+		}
+		if err := tx.QueryRowContext(ctx, `INSERT INTO bulk_jobs (action, created_by, total, created_at) VALUES ($1, $2, $3, $4) RETURNING id`,
+			action, j.CreatedBy, j.Total, micros(j.CreatedAt)).Scan(&j.ID); err != nil {
+			return err
+		}
+		j.Items = make([]undox.BulkItem, len(ids))
+		for i, id := range ids {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO bulk_job_items (job_id, seq, item_id, status) VALUES ($1, $2, $3, $4)`,
+				j.ID, i, id, undox.BulkItemWaiting); err != nil {
+				return err
+			}
+			j.Items[i] = undox.BulkItem{ItemID: id, Status: undox.BulkItemWaiting}
+		}
+		return s.audit(ctx, tx, actor, "bulk.create", "bulk", strconv.FormatInt(j.ID, 10), fmt.Sprintf("action=%s items=%d", action, j.Total))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return j, nil
+}
+
+// BulkJob implements undox.ConsoleStore: a job with its items in order.
+func (s *Store) BulkJob(ctx context.Context, actor undox.Actor, id int64) (*undox.BulkJob, error) {
+	if err := actor.Require(undox.PermReadCases); err != nil {
+		return nil, err
+	}
+	var (
+		j                 undox.BulkJob
+		created           int64
+		finished          sql.NullInt64
+		total, done, fail int64
+	)
+	err := s.db.SQL.QueryRowContext(ctx, `SELECT id, action, created_by, total, done, failed, created_at, finished_at FROM bulk_jobs WHERE id = $1`, id).
+		Scan(&j.ID, &j.Action, &j.CreatedBy, &total, &done, &fail, &created, &finished)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("bulk job")
+	}
+	if err != nil {
+		return nil, err
+	}
+	j.Total, j.Done, j.Failed = int(total), int(done), int(fail)
+	j.CreatedAt = fromMicros(created)
+	if finished.Valid {
+		t := fromMicros(finished.Int64)
+		j.FinishedAt = &t
+	}
+	rows, err := s.db.SQL.QueryContext(ctx, `SELECT item_id, status, error FROM bulk_job_items WHERE job_id = $1 ORDER BY seq`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	j.Items = []undox.BulkItem{}
+	for rows.Next() {
+		var it undox.BulkItem
+		if err := rows.Scan(&it.ItemID, &it.Status, &it.Error); err != nil {
+			return nil, err
+		}
+		j.Items = append(j.Items, it)
+	}
+	return &j, rows.Err()
+}
+
+// RecordBulkItem implements undox.ConsoleStore: an item's outcome, once;
+// the job is finished when its last item is. The action itself was
+// audited by the method that did it.
+func (s *Store) RecordBulkItem(ctx context.Context, jobID, itemID int64, status, errCode string) error {
+	col := "done"
+	switch status {
+	case undox.BulkItemDone, undox.BulkItemRequested:
+	case undox.BulkItemFailed:
+		col = "failed"
+	default:
+		return undox.Invalid("status", "unknown outcome %q", status)
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE bulk_job_items SET status = $1, error = $2 WHERE job_id = $3 AND item_id = $4 AND status = $5`,
+			status, errCode, jobID, itemID, undox.BulkItemWaiting)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return undox.Errorf(undox.ECONFLICT, "item %d of bulk job %d is not waiting", itemID, jobID)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE bulk_jobs SET `+col+` = `+col+` + 1 WHERE id = $1`, jobID); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE bulk_jobs SET finished_at = $1 WHERE id = $2 AND done + failed = total AND finished_at IS NULL`,
+			micros(s.now()), jobID)
+		return err
+	})
+}
+
+// EditNotice implements undox.ConsoleStore: the organisation and e-mail
+// address of a notice that is still prepared (not yet approved) change;
+// the audit log names the fields, not their values.
+func (s *Store) EditNotice(ctx context.Context, actor undox.Actor, id int64, organisation, address string) (*undox.Notice, error) {
+	if err := actor.Require(undox.PermActItems); err != nil {
+		return nil, err
+	}
+	fields := map[string]string{}
+	var err error
+	if organisation, err = undox.CheckText("organisation", strings.TrimSpace(organisation), 200); err != nil || organisation == "" {
+		fields["organisation"] = "the organisation's name is required (at most 200 characters)"
+	}
+	address = strings.TrimSpace(address)
+	if a, err := mail.ParseAddress(address); err != nil || a.Name != "" || a.Address != address {
+		fields["address"] = "not an e-mail address"
+	}
+	if len(fields) > 0 {
+		return nil, &undox.Error{Code: undox.EINVALID, Message: "the recipient has errors", Fields: fields}
+	}
+	var n *undox.Notice
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		old, err := s.notice(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if old.Status != undox.NoticePrepared || old.Channel != undox.ChannelEmail {
+			return undox.Errorf(undox.ETRANSITION, "only a prepared e-mail notice can be changed; this one is %s", old.Status)
+		}
+		var changed []string
+		if old.Recipient != organisation {
+			changed = append(changed, "organisation")
+		}
+		if old.Address != address {
+			changed = append(changed, "address")
+		}
+		if len(changed) == 0 {
+			n = old
+			return nil
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE notices SET organisation = $1, address = $2, updated_at = $3 WHERE id = $4 AND status = $5`,
+			organisation, address, micros(s.now()), id, string(undox.NoticePrepared))
+		if err != nil {
+			return err
+		}
+		if c, _ := res.RowsAffected(); c != 1 {
+			return undox.Errorf(undox.ECONFLICT, "the notice changed meanwhile; try again")
+		}
+		if err := s.audit(ctx, tx, actor, "notice.edit", "notice", strconv.FormatInt(id, 10), "changed="+strings.Join(changed, ",")); err != nil {
+			return err
+		}
+		n, err = s.notice(ctx, tx, id)
+		return err
+	})
+	return n, err
+}

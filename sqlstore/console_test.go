@@ -1,0 +1,361 @@
+package sqlstore_test
+
+import (
+	"bytes"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/undox/undox"
+	"github.com/undox/undox/dbtest"
+)
+
+// A second analyst, for four-eyes.
+var analyst2 = undox.Actor{Kind: "user", UserID: 7, Name: "ana", Role: undox.RoleAnalyst}
+
+func auditActions(t *testing.T, e *env, objType, objID string) []string {
+	t.Helper()
+	entries, err := e.store.AuditEntries(e.ctx, objType, objID)
+	require.NoError(t, err)
+	var out []string
+	for _, en := range entries {
+		out = append(out, en.Action+" "+en.Actor)
+	}
+	return out
+}
+
+// The console's queue: the work queue's order, filtered by status, host,
+// category and minor, searched by URL or case reference, a page at a time,
+// each item with its cases.
+func TestQueueItems(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
+		e := setup(t, b)
+		adult, _ := e.create(t, report{urls: []string{"https://dox.example/adult"}, category: undox.CategoryDoxing})
+		minor, _ := e.create(t, report{urls: []string{"https://dox.example/minor", "https://other.example/x"}, category: undox.CategoryDoxing, minor: true})
+		harass, _ := e.create(t, report{urls: []string{"https://forum.example/t/1"}, category: undox.CategoryHarassment})
+		// A second case reports the adult page too.
+		again, _ := e.create(t, report{urls: []string{"https://dox.example/adult"}, category: undox.CategoryDoxing})
+
+		urls := func(items []*undox.Item) []string {
+			var out []string
+			for _, it := range items {
+				out = append(out, it.URL)
+			}
+			return out
+		}
+		all, err := e.store.QueueItems(e.ctx, auditor, undox.QueueFilter{})
+		require.NoError(t, err)
+		// Minors first, then by category, then the oldest first.
+		require.Equal(t, []string{"https://dox.example/minor", "https://other.example/x", "https://dox.example/adult", "https://forum.example/t/1"}, urls(all))
+		require.Equal(t, []string{adult.CaseRef, again.CaseRef}, all[2].Cases)
+		require.Equal(t, []string{minor.CaseRef}, all[0].Cases)
+
+		// The same order as the store's own queue.
+		items, err := e.store.Items(e.ctx, auditor, undox.ItemFilter{Queue: true})
+		require.NoError(t, err)
+		require.Equal(t, urls(items), urls(all))
+
+		yes, no := true, false
+		for _, c := range []struct {
+			f    undox.QueueFilter
+			want []string
+		}{
+			{undox.QueueFilter{Minor: &yes}, []string{"https://dox.example/minor", "https://other.example/x"}},
+			{undox.QueueFilter{Minor: &no}, []string{"https://dox.example/adult", "https://forum.example/t/1"}},
+			{undox.QueueFilter{Host: "DOX.example"}, []string{"https://dox.example/minor", "https://dox.example/adult"}},
+			{undox.QueueFilter{Category: undox.CategoryHarassment}, []string{"https://forum.example/t/1"}},
+			{undox.QueueFilter{Query: "T/1"}, []string{"https://forum.example/t/1"}},
+			{undox.QueueFilter{Query: strings.ToLower(harass.CaseRef)}, []string{"https://forum.example/t/1"}},
+			{undox.QueueFilter{Query: again.CaseRef}, []string{"https://dox.example/adult"}},
+			{undox.QueueFilter{Query: "100%_"}, nil},
+			{undox.QueueFilter{Status: "captured"}, nil},
+			{undox.QueueFilter{Status: "new", Host: "other.example"}, []string{"https://other.example/x"}},
+		} {
+			got, err := e.store.QueueItems(e.ctx, analyst, c.f)
+			require.NoError(t, err)
+			require.Equal(t, c.want, urls(got), "%+v", c.f)
+		}
+
+		// Page by page, nothing twice, nothing left out.
+		var paged []string
+		var after *undox.QueuePosition
+		for range 10 {
+			page, err := e.store.QueueItems(e.ctx, analyst, undox.QueueFilter{After: after, Limit: 3})
+			require.NoError(t, err)
+			paged = append(paged, urls(page)...)
+			if len(page) < 3 {
+				break
+			}
+			last := page[len(page)-1]
+			after = &undox.QueuePosition{Priority: last.Priority, Severity: last.Severity, ID: last.ID}
+		}
+		require.Equal(t, urls(all), paged)
+
+		_, err = e.store.QueueItems(e.ctx, partnerA, undox.QueueFilter{})
+		requireCode(t, undox.EFORBIDDEN, err, "partners do not read the queue")
+	})
+}
+
+// tracedCase makes a case with one captured, traced item.
+func (e *env) tracedCase(t *testing.T, u string) (string, *undox.Item) {
+	t.Helper()
+	r, _ := e.create(t, report{urls: []string{u}, category: undox.CategoryDoxing})
+	it := e.get(t, r.CaseRef).Items[0]
+	_, err := e.store.ObserveItem(e.ctx, it.ID, undox.ObserveCaptured, "", nil)
+	require.NoError(t, err)
+	_, err = e.store.SaveTrace(e.ctx, it.ID, "net:EXAMPLE", []byte(takedownTrace))
+	require.NoError(t, err)
+	return r.CaseRef, it
+}
+
+// Four-eyes: the first analyst's request changes nothing; only a second,
+// different analyst can approve it, which does it as theirs; every step is
+// audited and the reason is sealed.
+func TestFourEyes(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
+		e := setupTakedown(t, b)
+		ref, it := e.tracedCase(t, "https://dox.example/p/1")
+		id := strconv.FormatInt(it.ID, 10)
+		confirm := undox.PendingAction{Action: undox.FourEyesConfirm, Object: "item", ObjectID: id, CaseRef: ref, Reason: "shows Syntha's home address"}
+
+		_, err := e.store.RequestAction(e.ctx, auditor, confirm)
+		requireCode(t, undox.EFORBIDDEN, err, "auditors read only")
+		bad := confirm
+		bad.Action = "erase"
+		_, err = e.store.RequestAction(e.ctx, analyst, bad)
+		requireCode(t, undox.EINVALID, err, "not a four-eyes action")
+		bad = confirm
+		bad.Action, bad.Reason = undox.FourEyesReject, ""
+		_, err = e.store.RequestAction(e.ctx, analyst, bad)
+		requireCode(t, undox.EINVALID, err, "a rejection needs a reason")
+		bad = confirm
+		bad.Action = undox.FourEyesEscalate
+		_, err = e.store.RequestAction(e.ctx, analyst, bad)
+		requireCode(t, undox.ETRANSITION, err, "a captured item cannot be escalated")
+		bad = confirm
+		bad.ObjectID = "999999"
+		_, err = e.store.RequestAction(e.ctx, analyst, bad)
+		requireCode(t, undox.ENOTFOUND, err, "no such item")
+
+		pa, err := e.store.RequestAction(e.ctx, analyst, confirm)
+		require.NoError(t, err)
+		require.Equal(t, undox.PendingOpen, pa.Status)
+		require.Equal(t, "token:2:ana", pa.RequestedBy)
+		require.Equal(t, undox.ItemCaptured, e.get(t, ref).Items[0].Status, "nothing changes before the second analyst")
+		_, err = e.store.RequestAction(e.ctx, analyst2, confirm)
+		requireCode(t, undox.ECONFLICT, err, "one request waits at a time")
+		var sealed []byte
+		require.NoError(t, e.db.SQL.QueryRowContext(e.ctx, `SELECT reason_enc FROM pending_actions WHERE id = $1`, pa.ID).Scan(&sealed))
+		require.NotEmpty(t, sealed)
+		require.False(t, bytes.Contains(sealed, []byte("Syntha")), "the reason is sealed")
+
+		list, err := e.store.PendingActions(e.ctx, analyst, undox.PendingFilter{CaseRef: ref, Status: undox.PendingOpen})
+		require.NoError(t, err)
+		require.Len(t, list, 1)
+		require.True(t, list[0].Mine)
+		require.Equal(t, "shows Syntha's home address", list[0].Reason)
+		list, err = e.store.PendingActions(e.ctx, analyst2, undox.PendingFilter{})
+		require.NoError(t, err)
+		require.Len(t, list, 1)
+		require.False(t, list[0].Mine)
+		list, err = e.store.PendingActions(e.ctx, analyst, undox.PendingFilter{CaseRef: "UX-0000000000"})
+		require.NoError(t, err)
+		require.Empty(t, list)
+
+		// The same analyst cannot approve, not under another name either.
+		_, err = e.store.ApproveAction(e.ctx, analyst, pa.ID)
+		requireCode(t, undox.EFORBIDDEN, err, "four-eyes")
+		renamed := analyst
+		renamed.Name = "someone else"
+		_, err = e.store.ApproveAction(e.ctx, renamed, pa.ID)
+		requireCode(t, undox.EFORBIDDEN, err, "four-eyes by identity, not by name")
+		_, err = e.store.ApproveAction(e.ctx, auditor, pa.ID)
+		requireCode(t, undox.EFORBIDDEN, err, "auditors read only")
+		_, err = e.store.ApproveAction(e.ctx, analyst2, 999999)
+		requireCode(t, undox.ENOTFOUND, err, "no such request")
+
+		done, err := e.store.ApproveAction(e.ctx, analyst2, pa.ID)
+		require.NoError(t, err)
+		require.Equal(t, undox.PendingApproved, done.Status)
+		require.Equal(t, "user:7:ana", done.DecidedBy)
+		require.NotNil(t, done.DecidedAt)
+		c := e.get(t, ref)
+		require.Equal(t, undox.ItemConfirmed, c.Items[0].Status)
+		require.Len(t, c.Items[0].Notices, 1, "the confirmation prepared the notice")
+		_, err = e.store.ApproveAction(e.ctx, analyst2, pa.ID)
+		requireCode(t, undox.ETRANSITION, err, "approved once")
+		acts := auditActions(t, e, "item", id)
+		require.Equal(t, []string{"action.request token:2:ana", "action.approve user:7:ana", "item.confirm user:7:ana"},
+			acts[len(acts)-3:])
+		hist, err := e.store.ItemHistory(e.ctx, it.ID)
+		require.NoError(t, err)
+		last := hist[len(hist)-1]
+		require.Equal(t, "confirm", last.Event)
+		require.Equal(t, "user:7:ana", last.Actor)
+		require.Equal(t, "shows Syntha's home address", last.Reason)
+
+		// The notice's approval, four-eyes too: the send job is queued
+		// with it.
+		nid := strconv.FormatInt(c.Items[0].Notices[0].ID, 10)
+		approve := undox.PendingAction{Action: undox.FourEyesApprove, Object: "notice", ObjectID: nid, CaseRef: ref}
+		pa, err = e.store.RequestAction(e.ctx, analyst2, approve)
+		require.NoError(t, err)
+		require.Zero(t, e.sendJobs(t))
+		_, err = e.store.ApproveAction(e.ctx, analyst, pa.ID)
+		require.NoError(t, err)
+		require.Equal(t, 1, e.sendJobs(t))
+		ns, err := e.store.Notices(e.ctx, analyst, it.ID)
+		require.NoError(t, err)
+		require.Equal(t, undox.NoticeApproved, ns[0].Status)
+		require.Equal(t, "token:2:ana", ns[0].ApprovedBy)
+
+		// Declined by another, withdrawn by oneself; neither does anything.
+		closeCase := undox.PendingAction{Action: undox.FourEyesClose, Object: "case", ObjectID: ref, CaseRef: ref}
+		pa, err = e.store.RequestAction(e.ctx, analyst, closeCase)
+		require.NoError(t, err)
+		pa, err = e.store.DeclineAction(e.ctx, analyst2, pa.ID)
+		require.NoError(t, err)
+		require.Equal(t, undox.PendingDeclined, pa.Status)
+		_, err = e.store.ApproveAction(e.ctx, analyst2, pa.ID)
+		requireCode(t, undox.ETRANSITION, err, "a declined request is over")
+		pa, err = e.store.RequestAction(e.ctx, analyst, closeCase)
+		require.NoError(t, err, "a new request after the decline")
+		pa, err = e.store.DeclineAction(e.ctx, analyst, pa.ID)
+		require.NoError(t, err)
+		require.Equal(t, undox.PendingCanceled, pa.Status)
+		require.Equal(t, undox.CaseOpen, e.get(t, ref).Status)
+		pa, err = e.store.RequestAction(e.ctx, analyst, closeCase)
+		require.NoError(t, err)
+		_, err = e.store.ApproveAction(e.ctx, analyst2, pa.ID)
+		require.NoError(t, err)
+		require.Equal(t, undox.CaseClosed, e.get(t, ref).Status)
+		acts = auditActions(t, e, "case", ref)
+		require.Contains(t, acts, "action.decline user:7:ana")
+		require.Contains(t, acts, "action.cancel token:2:ana")
+		require.Contains(t, acts, "case.close user:7:ana")
+
+		// A step no longer possible when approved: nothing changes, the
+		// request waits on.
+		ref2, it2 := e.tracedCase(t, "https://dox.example/p/2")
+		rej := undox.PendingAction{Action: undox.FourEyesReject, Object: "item", ObjectID: strconv.FormatInt(it2.ID, 10), CaseRef: ref2, Reason: "not doxing"}
+		pa, err = e.store.RequestAction(e.ctx, analyst, rej)
+		require.NoError(t, err)
+		_, _, err = e.store.ConfirmItem(e.ctx, analyst2, it2.ID, "")
+		require.NoError(t, err)
+		_, err = e.store.ApproveAction(e.ctx, analyst2, pa.ID)
+		requireCode(t, undox.ETRANSITION, err, "the item was confirmed meanwhile")
+		list, err = e.store.PendingActions(e.ctx, analyst, undox.PendingFilter{CaseRef: ref2})
+		require.NoError(t, err)
+		require.Equal(t, undox.PendingOpen, list[0].Status)
+	})
+}
+
+// Bulk jobs: their items in order, each recorded once, finished with the
+// last; only staff who act create them.
+func TestBulkJobs(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
+		e := setup(t, b)
+		var ids []int64
+		for i := range 3 {
+			r, _ := e.create(t, report{urls: []string{"https://dox.example/bulk/" + strconv.Itoa(i)}})
+			ids = append(ids, e.get(t, r.CaseRef).Items[0].ID)
+		}
+		_, err := e.store.CreateBulkJob(e.ctx, auditor, undox.BulkConfirm, ids)
+		requireCode(t, undox.EFORBIDDEN, err, "auditors read only")
+		_, err = e.store.CreateBulkJob(e.ctx, analyst, "erase", ids)
+		requireCode(t, undox.EINVALID, err, "not a bulk action")
+		_, err = e.store.CreateBulkJob(e.ctx, analyst, undox.BulkConfirm, nil)
+		requireCode(t, undox.EINVALID, err, "no items")
+		_, err = e.store.CreateBulkJob(e.ctx, analyst, undox.BulkConfirm, []int64{ids[0], 999999})
+		requireCode(t, undox.ENOTFOUND, err, "an unknown item")
+
+		j, err := e.store.CreateBulkJob(e.ctx, analyst, undox.BulkClose, []int64{ids[2], ids[0], ids[2], ids[1]})
+		require.NoError(t, err)
+		require.Equal(t, 3, j.Total, "each item once")
+		got, err := e.store.BulkJob(e.ctx, auditor, j.ID)
+		require.NoError(t, err)
+		require.Equal(t, []undox.BulkItem{{ItemID: ids[2], Status: "waiting"}, {ItemID: ids[0], Status: "waiting"}, {ItemID: ids[1], Status: "waiting"}}, got.Items)
+		require.Equal(t, "token:2:ana", got.CreatedBy)
+		require.Nil(t, got.FinishedAt)
+
+		require.NoError(t, e.store.RecordBulkItem(e.ctx, j.ID, ids[2], undox.BulkItemDone, ""))
+		requireCode(t, undox.ECONFLICT, e.store.RecordBulkItem(e.ctx, j.ID, ids[2], undox.BulkItemDone, ""), "recorded once")
+		requireCode(t, undox.EINVALID, e.store.RecordBulkItem(e.ctx, j.ID, ids[0], "maybe", ""), "an unknown outcome")
+		require.NoError(t, e.store.RecordBulkItem(e.ctx, j.ID, ids[0], undox.BulkItemFailed, undox.ETRANSITION))
+		got, err = e.store.BulkJob(e.ctx, analyst, j.ID)
+		require.NoError(t, err)
+		require.Equal(t, 1, got.Done)
+		require.Equal(t, 1, got.Failed)
+		require.Nil(t, got.FinishedAt)
+		require.NoError(t, e.store.RecordBulkItem(e.ctx, j.ID, ids[1], undox.BulkItemRequested, ""))
+		got, err = e.store.BulkJob(e.ctx, analyst, j.ID)
+		require.NoError(t, err)
+		require.Equal(t, 2, got.Done)
+		require.NotNil(t, got.FinishedAt)
+		require.Equal(t, undox.BulkItem{ItemID: ids[0], Status: "failed", Error: undox.ETRANSITION}, got.Items[1])
+
+		_, err = e.store.BulkJob(e.ctx, analyst, 999999)
+		requireCode(t, undox.ENOTFOUND, err, "no such job")
+		require.Equal(t, []string{"bulk.create token:2:ana"}, auditActions(t, e, "bulk", strconv.FormatInt(j.ID, 10)))
+	})
+}
+
+// A prepared notice's recipient can be changed until it is approved; the
+// audit log names the fields, not the values.
+func TestEditNotice(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
+		e := setupTakedown(t, b)
+		_, it := e.tracedCase(t, "https://dox.example/p/1")
+		_, n, err := e.store.ConfirmItem(e.ctx, analyst, it.ID, "")
+		require.NoError(t, err)
+
+		_, err = e.store.EditNotice(e.ctx, auditor, n.ID, "Other B.V.", "abuse@other.example")
+		requireCode(t, undox.EFORBIDDEN, err, "auditors read only")
+		_, err = e.store.EditNotice(e.ctx, analyst, n.ID, "", "not an address")
+		require.Equal(t, undox.EINVALID, undox.ErrorCode(err))
+		require.Equal(t, []string{"address", "organisation"}, sortedFields(err))
+		_, err = e.store.EditNotice(e.ctx, analyst, n.ID, "Other B.V.", "Abuse <abuse@other.example>")
+		requireCode(t, undox.EINVALID, err, "an address only")
+		_, err = e.store.EditNotice(e.ctx, analyst, 999999, "Other B.V.", "abuse@other.example")
+		requireCode(t, undox.ENOTFOUND, err, "no such notice")
+
+		got, err := e.store.EditNotice(e.ctx, analyst, n.ID, " Other B.V. ", "abuse@other.example")
+		require.NoError(t, err)
+		require.Equal(t, "Other B.V.", got.Recipient)
+		require.Equal(t, "abuse@other.example", got.Address)
+		require.Equal(t, undox.NoticePrepared, got.Status)
+		require.Equal(t, n.Role, got.Role)
+		_, err = e.store.EditNotice(e.ctx, analyst, n.ID, "Other B.V.", "abuse@other.example")
+		require.NoError(t, err, "no change is no error")
+		entries, err := e.store.AuditEntries(e.ctx, "notice", strconv.FormatInt(n.ID, 10))
+		require.NoError(t, err)
+		var edits []string
+		for _, en := range entries {
+			if en.Action == "notice.edit" {
+				edits = append(edits, en.Detail)
+				require.NotContains(t, en.Detail, "other.example")
+			}
+		}
+		require.Equal(t, []string{"changed=organisation,address"}, edits)
+
+		_, err = e.store.ApproveNotice(e.ctx, analyst, n.ID)
+		require.NoError(t, err)
+		_, err = e.store.EditNotice(e.ctx, analyst, n.ID, "Third B.V.", "abuse@third.example")
+		requireCode(t, undox.ETRANSITION, err, "an approved notice is not changed")
+		o, err := e.store.OutboundNotice(e.ctx, n.ID)
+		require.NoError(t, err)
+		require.Equal(t, "abuse@other.example", o.Notice.Address, "the send job sends to the changed address")
+	})
+}
+
+func sortedFields(err error) []string {
+	var out []string
+	for k := range undox.ErrorFields(err) {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
