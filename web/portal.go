@@ -135,6 +135,7 @@ var messages = map[string][2]string{ // [nl, en]
 	"status_timeline":  {"Wat we deden", "What we did"},
 	"timeline_start":   {"We hebben uw melding ontvangen.", "We received your report."},
 	"status_next":      {"Wat er nu gebeurt", "What happens next"},
+	"status_deadline":  {"We hebben gevraagd de inhoud uiterlijk %s weg te halen. Gebeurt dat niet, dan gaan we een stap verder.", "We asked for it to be taken down by %s. If that does not happen, we take the next step."},
 	"next_open":        {"We bekijken elke link, meestal binnen twee werkdagen. Breekt een pagina de regels, dan vragen we de partij die hem online houdt om hem weg te halen. Die krijgt daar een paar dagen voor; reageert ze niet, dan gaan we naar een volgende partij. U hoeft niets te doen.", "We look at every link, usually within two working days. If a page breaks the rules, we ask whoever keeps it online to take it down. They get a few days for that; if they do not act, we turn to the next party. You do not have to do anything."},
 	"next_closed":      {"We zijn klaar met deze melding. Komt de inhoud terug, meld het dan opnieuw.", "We have finished with this report. If the content comes back, please report it again."},
 	"next_withdrawn":   {"U heeft de melding ingetrokken. We wissen uw gegevens; alleen wat de wet ons verplicht te bewaren houden we.", "You withdrew the report. We are erasing your data; we keep only what the law requires us to keep."},
@@ -535,6 +536,28 @@ func urlIndex(field string) int {
 
 type statusItem struct {
 	URL, Stage string
+	// Expect says, where undox knows it, by when the next step is due.
+	Expect string
+}
+
+// expectation says by when the next step for an item is due, as far as
+// undox knows: the deadline it asked the intermediary to meet.
+func expectation(t map[string]string, lang string, it *undox.Item) string {
+	switch it.Status {
+	case undox.ItemNotified, undox.ItemEscalated, undox.ItemReappeared:
+	default:
+		return ""
+	}
+	var due *time.Time
+	for _, n := range it.Notices {
+		if n.SentAt != nil && n.Deadline != nil && (due == nil || n.Deadline.After(*due)) {
+			due = n.Deadline
+		}
+	}
+	if due == nil {
+		return ""
+	}
+	return fmt.Sprintf(t["status_deadline"], formatDate(lang, *due))
 }
 
 type statusEntry struct {
@@ -667,7 +690,7 @@ func (s *Server) showStatusForm(w http.ResponseWriter, r *http.Request, code int
 	p.Ref, p.Received = c.Ref, formatDate(lang, c.CreatedAt)
 	p.Done, p.Problem = p.T[done], p.T[problem]
 	for _, it := range c.Items {
-		p.Items = append(p.Items, statusItem{URL: it.URL, Stage: stage(lang, it.Status)})
+		p.Items = append(p.Items, statusItem{URL: it.URL, Stage: stage(lang, it.Status), Expect: expectation(p.T, lang, it)})
 	}
 	p.Timeline = append(p.Timeline, statusEntry{When: formatDate(lang, c.CreatedAt), Text: p.T["timeline_start"]})
 	entries, err := s.Store.Timeline(r.Context(), c.Ref)
