@@ -168,5 +168,8 @@ type NoticeStore interface {
 	// item's latest trace names nobody to notify).
 	ConfirmItem(ctx context.Context, actor Actor, itemID int64, reason string) (*Item, *Notice, error)
 	ApproveNotice(ctx context.Context, actor Actor, id int64) (*Notice, error)
+	// SubmitNotice records that staff submitted a manual notice (a web
+	// form or an API) themselves; a zero deadline is the policy's.
+	SubmitNotice(ctx context.Context, actor Actor, id int64, deadline time.Time) (*Notice, error)
 	Notices(ctx context.Context, actor Actor, itemID int64) ([]*Notice, error)
 }

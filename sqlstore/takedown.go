@@ -256,13 +256,31 @@ func (s *Store) ApproveNotice(ctx context.Context, actor undox.Actor, id int64) 
 }
 
 // SubmitNotice records that an analyst submitted a manual notice by its
-// web form or API: it counts as sent, and the item as notified.
+// web form or API: it counts as sent, and the item as notified. A zero
+// deadline is the policy's for the item, from now.
 func (s *Store) SubmitNotice(ctx context.Context, actor undox.Actor, id int64, deadline time.Time) (*undox.Notice, error) {
 	if err := actor.Require(undox.PermActItems); err != nil {
 		return nil, err
 	}
 	var n *undox.Notice
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if deadline.IsZero() {
+			var (
+				category string
+				minor    bool
+			)
+			err := tx.QueryRowContext(ctx, `SELECT i.category, i.is_minor FROM notices n JOIN items i ON i.id = n.item_id WHERE n.id = $1`, id).
+				Scan(&category, &minor)
+			if errors.Is(err, sql.ErrNoRows) {
+				return notFound("notice")
+			}
+			if err != nil {
+				return err
+			}
+			if r := s.rules(category, minor); !r.ReferralOnly && r.DeadlineHours > 0 {
+				deadline = r.Deadline(s.now())
+			}
+		}
 		if err := s.markSentTx(ctx, tx, actor, id, undox.NoticeSubmit, deadline, false); err != nil {
 			return err
 		}

@@ -206,9 +206,13 @@ func TestNoticeBounceMovesToNextRecipient(t *testing.T) {
 		require.Equal(t, undox.ResponseBounce, list[0].Responses[0].Kind)
 
 		// The analyst submits the form: the notice counts as sent.
-		sent, err := e.store.SubmitNotice(e.ctx, analyst, next.ID, e.clock.Now().Add(24*time.Hour))
+		_, err = e.store.SubmitNotice(e.ctx, undox.Actor{Kind: "token", Name: "aud", Role: undox.RoleAuditor}, next.ID, time.Time{})
+		requireCode(t, undox.EFORBIDDEN, err, "an auditor only reads")
+		sent, err := e.store.SubmitNotice(e.ctx, analyst, next.ID, time.Time{})
 		require.NoError(t, err)
 		require.Equal(t, undox.NoticeSent, sent.Status)
+		require.NotNil(t, sent.Deadline, "the policy's deadline, from now")
+		require.True(t, sent.Deadline.After(e.clock.Now()))
 		got, err := e.store.Item(e.ctx, analyst, it.ID)
 		require.NoError(t, err)
 		require.Equal(t, undox.ItemNotified, got.Status)

@@ -1433,6 +1433,34 @@ func TestOpenAPIWalk(t *testing.T) {
 		assert.Equal(t, undox.NoticeApproved, n.Status)
 		api.do(t, "POST", "/api/v1/notices/"+nid+"/approve", nil, bearer(analyst)).problem(t, 409, undox.ETRANSITION)
 		api.do(t, "POST", "/api/v1/notices/999999/approve", nil, bearer(analyst)).problem(t, 404, undox.ENOTFOUND)
+		// A host that takes notices only through its web form: an
+		// analyst task, recorded as submitted once done.
+		var manualRcpt undox.Receipt
+		api.do(t, "POST", "/api/v1/reports", map[string]any{"urls": []string{"https://formhost.example/notice"}, "category": "doxing"}).ok(t, 201, &manualRcpt)
+		var mc undox.Case
+		api.do(t, "GET", "/api/v1/cases/"+manualRcpt.CaseRef, nil, bearer(analyst)).ok(t, 200, &mc)
+		mid := mc.Items[0].ID
+		_, err = e.store.ObserveItem(e.ctx, mid, undox.ObserveCaptured, "", nil)
+		require.NoError(t, err)
+		_, err = e.store.SaveTrace(e.ctx, mid, "net:FORM", []byte(`{"recipients":[{"role":"host","organisation":"Form Hosting","web_form":"https://formhost.example/abuse","notify":true,"source":"rdap"}]}`))
+		require.NoError(t, err)
+		var manual struct {
+			Notice *undox.Notice `json:"notice"`
+		}
+		api.do(t, "POST", "/api/v1/items/"+strconv.FormatInt(mid, 10)+"/confirm", map[string]string{"reason": "doxes a home address"}, bearer(analyst)).ok(t, 200, &manual)
+		require.NotNil(t, manual.Notice)
+		require.Equal(t, undox.NoticeManual, manual.Notice.Status)
+		mnid := strconv.FormatInt(manual.Notice.ID, 10)
+		api.do(t, "POST", "/api/v1/notices/"+mnid+"/submitted", nil, bearer(auditor)).problem(t, 403, undox.EFORBIDDEN)
+		var mn undox.Notice
+		api.do(t, "POST", "/api/v1/notices/"+mnid+"/submitted", nil, bearer(analyst)).ok(t, 200, &mn)
+		assert.Equal(t, undox.NoticeSent, mn.Status)
+		assert.NotNil(t, mn.Deadline)
+		api.do(t, "POST", "/api/v1/notices/"+mnid+"/submitted", nil, bearer(analyst)).problem(t, 409, undox.ETRANSITION)
+		api.do(t, "POST", "/api/v1/notices/999999/submitted", nil, bearer(analyst)).problem(t, 404, undox.ENOTFOUND)
+		var mi undox.Item
+		api.do(t, "GET", "/api/v1/items/"+strconv.FormatInt(mid, 10), nil, bearer(analyst)).ok(t, 200, &mi)
+		assert.Equal(t, undox.ItemNotified, mi.Status)
 		// The case lists its items' notices.
 		var withNotices struct {
 			Items []struct {

@@ -261,6 +261,7 @@ func (s *Server) table() []route {
 		{"POST", "/api/v1/items/{id}/confirm", staff(undox.PermActItems, s.confirmItem)},
 		{"GET", "/api/v1/items/{id}/notices", staff(undox.PermReadCases, s.itemNotices)},
 		{"POST", "/api/v1/notices/{id}/approve", staff(undox.PermActItems, s.approveNotice)},
+		{"POST", "/api/v1/notices/{id}/submitted", staff(undox.PermActItems, s.submittedNotice)},
 		{"GET", "/api/v1/items/{id}/dossiers", staff(undox.PermReadCases, s.itemDossiers)},
 		{"GET", "/api/v1/dossiers/{id}/bundle", staff(undox.PermReadCases, s.dossierBundle)},
 		{"POST", "/api/v1/dossiers/{id}/approve", staff(undox.PermActItems, s.approveDossier)},

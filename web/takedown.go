@@ -77,6 +77,22 @@ func (s *Server) approveNotice(w http.ResponseWriter, r *http.Request, a undox.A
 	writeJSON(w, http.StatusAccepted, noticeView{n})
 }
 
+// submittedNotice records that staff submitted a manual notice through
+// the recipient's web form or API: it counts as sent, with the policy's
+// deadline from now.
+func (s *Server) submittedNotice(w http.ResponseWriter, r *http.Request, a undox.Actor) {
+	id, err := noticeID(r)
+	var n *undox.Notice
+	if err == nil {
+		n, err = s.Store.SubmitNotice(r.Context(), a, id, time.Time{})
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, noticeView{n})
+}
+
 // itemNotices lists an item's notices with their answers.
 func (s *Server) itemNotices(w http.ResponseWriter, r *http.Request, a undox.Actor) {
 	id, err := itemID(r)
