@@ -134,10 +134,13 @@ type CaseFilter struct {
 
 // ItemFilter selects and pages items.
 type ItemFilter struct {
-	Status string
-	Host   string
-	After  int64
-	Limit  int
+	Status   string
+	Host     string
+	Category string
+	Minor    *bool
+	Query    string // matches the URL or the reference of a case of the item
+	After    int64  // keyset cursor: items with ID < After (newest first); not with Queue
+	Limit    int
 	// Queue orders the items as the analysts' work queue: by priority
 	// (minors, referral-only content, category), then severity (the latest
 	// scan: whom the page doxes and how), then waiting time (oldest

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// The analysts' console: the work queue with its filters, actions that
+// The analysts' console: the work queue (see ItemFilter), actions that
 // the configuration marks as four-eyes (they wait for a second, different
 // analyst), and bulk actions over many items.
 
@@ -63,19 +63,6 @@ type PendingFilter struct {
 	Limit   int
 }
 
-// QueueFilter selects the work queue: by status, host, category, minor,
-// and a search in the URL or a case reference; After continues after a
-// position of a previous page.
-type QueueFilter struct {
-	Status   string
-	Host     string
-	Category string
-	Minor    *bool
-	Query    string
-	After    *QueuePosition
-	Limit    int
-}
-
 // Bulk actions: what one bulk job may do to each of its items.
 const (
 	BulkConfirm = "confirm"
@@ -120,9 +107,9 @@ type BulkItem struct {
 // store: the filtered queue, four-eyes requests, bulk jobs and the editing
 // of a prepared notice's recipient.
 type ConsoleStore interface {
-	// QueueItems is the work queue (as Items with Queue set orders it),
-	// filtered; each item carries the references of its cases.
-	QueueItems(ctx context.Context, actor Actor, f QueueFilter) ([]*Item, error)
+	// QueueItems is the work queue: Items with Queue set, each item with
+	// the references of its cases.
+	QueueItems(ctx context.Context, actor Actor, f ItemFilter) ([]*Item, error)
 	RequestAction(ctx context.Context, actor Actor, pa PendingAction) (*PendingAction, error)
 	PendingActions(ctx context.Context, actor Actor, f PendingFilter) ([]*PendingAction, error)
 	// ApproveAction approves a pending action of another analyst and does

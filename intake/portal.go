@@ -7,14 +7,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"mime"
 	"net/mail"
 	"strings"
 	"time"
 
 	"github.com/undox/undox"
 	undoxmail "github.com/undox/undox/mail"
-	"github.com/undox/undox/secret"
 )
 
 // ItemAdder links more URLs to an existing case (the SQL store does).
@@ -142,28 +140,5 @@ func ReceiptMessage(from, to, lang, statusURL string, at time.Time) ([]byte, str
 	if strings.ContainsAny(statusURL, "\r\n") || statusURL == "" {
 		return nil, "", fmt.Errorf("intake: a receipt needs the status link")
 	}
-	rnd, err := secret.Token(16)
-	if err != nil {
-		return nil, "", err
-	}
-	id := "<receipt-" + strings.ToLower(strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
-			return r
-		}
-		return -1
-	}, rnd)) + "@" + from[strings.LastIndexByte(from, '@')+1:] + ">"
-	var b strings.Builder
-	h := func(k, v string) { b.WriteString(k + ": " + v + "\r\n") }
-	h("From", from)
-	h("To", to)
-	h("Subject", mime.QEncoding.Encode("utf-8", t[0]))
-	h("Date", at.UTC().Format(time.RFC1123Z))
-	h("Message-ID", id)
-	h("MIME-Version", "1.0")
-	h("Content-Type", "text/plain; charset=utf-8")
-	h("Content-Transfer-Encoding", "8bit")
-	h("Auto-Submitted", "auto-generated")
-	b.WriteString("\r\n")
-	b.WriteString(strings.ReplaceAll(fmt.Sprintf(t[1], statusURL), "\n", "\r\n"))
-	return []byte(b.String()), id, nil
+	return undoxmail.AutoMessage("receipt", from, to, t[0], fmt.Sprintf(t[1], statusURL), at)
 }

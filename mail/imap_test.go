@@ -1,22 +1,19 @@
 package mail_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
-	"io"
-	"log"
 	"net"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 	"github.com/stretchr/testify/require"
 
 	"github.com/undox/undox/mail"
+	"github.com/undox/undox/mail/mailtest"
 )
 
 type imapOpts struct {
@@ -24,45 +21,24 @@ type imapOpts struct {
 	startTLS    bool // offer STARTTLS
 }
 
-// startIMAP runs go-imap's in-memory server on 127.0.0.1 with one user
-// ("replies", "secret") whose INBOX holds msgs, and returns its address.
+// startIMAP runs mailtest's IMAP server, with the test certificate,
+// whose INBOX holds msgs.
 func startIMAP(t *testing.T, o imapOpts, msgs ...string) (string, *imapmemserver.User) {
 	t.Helper()
-	mem := imapmemserver.New()
-	user := imapmemserver.NewUser("replies", "secret")
-	require.NoError(t, user.Create("INBOX", nil))
-	mem.AddUser(user)
-	for _, m := range msgs {
-		appendMessage(t, user, m)
-	}
 	cert, _ := testCert(t)
 	tlsCfg := &tls.Config{Certificates: []tls.Certificate{cert}}
-	opts := &imapserver.Options{
-		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return mem.NewSession(), nil, nil
-		},
-		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
-		InsecureAuth: true,
-		Logger:       log.New(io.Discard, "", 0),
-	}
+	var opts mailtest.IMAPOptions
 	if o.startTLS {
-		opts.TLSConfig = tlsCfg
+		opts.StartTLS = tlsCfg
 	}
-	srv := imapserver.New(opts)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
 	if o.implicitTLS {
-		l = tls.NewListener(l, tlsCfg)
+		opts.ImplicitTLS = tlsCfg
 	}
-	go func() { _ = srv.Serve(l) }()
-	t.Cleanup(func() { srv.Close() })
-	return l.Addr().String(), user
-}
-
-func appendMessage(t *testing.T, user *imapmemserver.User, msg string) {
-	t.Helper()
-	_, err := user.Append("INBOX", bytes.NewReader(crlf(msg)), &imap.AppendOptions{})
-	require.NoError(t, err)
+	addr, user := mailtest.StartIMAP(t, opts)
+	for _, m := range msgs {
+		mailtest.Deliver(t, user, m)
+	}
+	return addr, user
 }
 
 func TestFetchReplies(t *testing.T) {
@@ -109,7 +85,7 @@ func TestFetchReplies(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, rs)
 	// A new message arrives.
-	appendMessage(t, user, strings.Replace(outOfOffice, "undox-notice-43", "undox-notice-50", 1))
+	mailtest.Deliver(t, user, strings.Replace(outOfOffice, "undox-notice-43", "undox-notice-50", 1))
 	rs, err = mb.Fetch(ctx, 4)
 	require.NoError(t, err)
 	require.Len(t, rs, 1)

@@ -170,36 +170,29 @@ func (s *Store) Cases(ctx context.Context, actor undox.Actor, f undox.CaseFilter
 	if err := actor.Require(undox.PermReadCases); err != nil {
 		return nil, err
 	}
-	var (
-		where []string
-		args  []any
-	)
-	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	var w conds
 	if f.Status != "" {
-		where = append(where, "c.status = "+arg(f.Status))
+		w.add("c.status = ?", f.Status)
 	}
 	if f.Category != "" {
-		where = append(where, "(c.category = "+arg(f.Category)+" OR c.handling = "+arg(f.Category)+")")
+		w.add("(c.category = ? OR c.handling = ?)", f.Category, f.Category)
 	}
 	if f.Minor != nil {
-		where = append(where, "c.is_minor = "+arg(*f.Minor))
+		w.add("c.is_minor = ?", *f.Minor)
 	}
 	if f.Query != "" {
-		p := "%" + likeEscaper.Replace(strings.ToLower(f.Query)) + "%"
-		where = append(where, "(LOWER(c.ref) LIKE "+arg(p)+" ESCAPE '\\' OR EXISTS (SELECT 1 FROM case_items ci JOIN items i ON i.id = ci.item_id WHERE ci.case_id = c.id AND LOWER(i.url) LIKE "+arg(p)+" ESCAPE '\\'))")
+		p := containing(f.Query)
+		w.add(`(LOWER(c.ref) LIKE ? ESCAPE '\' OR EXISTS (SELECT 1 FROM case_items ci JOIN items i ON i.id = ci.item_id
+            WHERE ci.case_id = c.id AND LOWER(i.url) LIKE ? ESCAPE '\'))`, p, p)
 	}
 	if f.After > 0 {
-		where = append(where, "c.id < "+arg(f.After))
+		w.add("c.id < ?", f.After)
 	}
-	q := `SELECT ` + caseColumns + ` FROM cases c`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY c.id DESC LIMIT " + arg(limit(f.Limit))
+	q := `SELECT ` + caseColumns + ` FROM cases c` + w.String() + " ORDER BY c.id DESC LIMIT " + w.arg(limit(f.Limit))
 	var out []*undox.Case
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		out = nil
-		rows, err := tx.QueryContext(ctx, q, args...)
+		rows, err := tx.QueryContext(ctx, q, w.args...)
 		if err != nil {
 			return err
 		}
@@ -218,9 +211,6 @@ func (s *Store) Cases(ctx context.Context, actor undox.Actor, f undox.CaseFilter
 	})
 	return out, err
 }
-
-// likeEscaper makes a search term literal inside LIKE ... ESCAPE '\'.
-var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 func limit(n int) int {
 	if n <= 0 {
@@ -289,56 +279,80 @@ func (s *Store) item(ctx context.Context, q querier, id int64) (*undox.Item, err
 	if len(items) == 0 {
 		return nil, notFound("item")
 	}
-	it := items[0]
-	rows, err := q.QueryContext(ctx, `SELECT c.ref FROM case_items ci JOIN cases c ON c.id = ci.case_id WHERE ci.item_id = $1 ORDER BY c.id`, id)
-	if err != nil {
+	if err := s.addCaseRefs(ctx, q, items); err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var ref string
-		if err := rows.Scan(&ref); err != nil {
-			return nil, err
-		}
-		it.Cases = append(it.Cases, ref)
-	}
-	return it, rows.Err()
+	return items[0], nil
 }
 
-// Items implements undox.CaseStore.
+// Items implements undox.CaseStore. Listing is not audited: it shows no
+// personal field.
 func (s *Store) Items(ctx context.Context, actor undox.Actor, f undox.ItemFilter) ([]*undox.Item, error) {
 	if err := actor.Require(undox.PermReadCases); err != nil {
 		return nil, err
 	}
-	var (
-		where []string
-		args  []any
-	)
-	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	var w conds
 	if f.Status != "" {
-		where = append(where, "i.status = "+arg(f.Status))
+		w.add("i.status = ?", f.Status)
 	}
 	if f.Host != "" {
-		where = append(where, "i.host = "+arg(strings.ToLower(f.Host)))
+		w.add("i.host = ?", strings.ToLower(f.Host))
+	}
+	if f.Category != "" {
+		w.add("i.category = ?", f.Category)
+	}
+	if f.Minor != nil {
+		w.add("i.is_minor = ?", *f.Minor)
+	}
+	if f.Query != "" {
+		p := containing(f.Query)
+		w.add(`(LOWER(i.url) LIKE ? ESCAPE '\' OR EXISTS (SELECT 1 FROM case_items ci JOIN cases c ON c.id = ci.case_id
+            WHERE ci.item_id = i.id AND LOWER(c.ref) LIKE ? ESCAPE '\'))`, p, p)
 	}
 	if f.After > 0 && !f.Queue {
-		where = append(where, "i.id < "+arg(f.After))
+		w.add("i.id < ?", f.After)
 	}
 	if p := f.AfterQueue; f.Queue && p != nil {
-		pr, sv, id := arg(p.Priority), arg(p.Severity), arg(p.ID)
-		where = append(where, "(i.priority < "+pr+" OR i.priority = "+pr+" AND i.severity < "+sv+
-			" OR i.priority = "+pr+" AND i.severity = "+sv+" AND i.id > "+id+")")
+		w.add("(i.priority < ? OR i.priority = ? AND i.severity < ? OR i.priority = ? AND i.severity = ? AND i.id > ?)",
+			p.Priority, p.Priority, p.Severity, p.Priority, p.Severity, p.ID)
 	}
-	q := ""
-	if len(where) > 0 {
-		q = "WHERE " + strings.Join(where, " AND ")
-	}
+	order := " ORDER BY i.id DESC"
 	if f.Queue {
-		q += " ORDER BY i.priority DESC, i.severity DESC, i.id ASC LIMIT " + arg(limit(f.Limit))
-	} else {
-		q += " ORDER BY i.id DESC LIMIT " + arg(limit(f.Limit))
+		order = " ORDER BY i.priority DESC, i.severity DESC, i.id ASC"
 	}
-	return s.queryItems(ctx, s.db.SQL, q, args...)
+	return s.queryItems(ctx, s.db.SQL, w.String()+order+" LIMIT "+w.arg(limit(f.Limit)), w.args...)
+}
+
+// addCaseRefs sets the references of the items' cases, in the order of
+// the cases.
+func (s *Store) addCaseRefs(ctx context.Context, q querier, items []*undox.Item) error {
+	byID := map[int64]*undox.Item{}
+	ids := make([]any, len(items))
+	for i, it := range items {
+		byID[it.ID], ids[i] = it, it.ID
+	}
+	type link struct {
+		item, caseID int64
+		ref          string
+	}
+	var links []link
+	err := s.selectIn(ctx, q, `SELECT ci.item_id, c.id, c.ref FROM case_items ci JOIN cases c ON c.id = ci.case_id WHERE ci.item_id IN `, ids,
+		func(rows *sql.Rows) error {
+			var l link
+			if err := rows.Scan(&l.item, &l.caseID, &l.ref); err != nil {
+				return err
+			}
+			links = append(links, l)
+			return nil
+		})
+	if err != nil {
+		return err
+	}
+	slices.SortFunc(links, func(a, b link) int { return cmp.Compare(a.caseID, b.caseID) })
+	for _, l := range links {
+		byID[l.item].Cases = append(byID[l.item].Cases, l.ref)
+	}
+	return nil
 }
 
 // ItemEvent implements undox.CaseStore for actions requested by people.

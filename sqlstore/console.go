@@ -5,13 +5,11 @@ package sqlstore
 // notice's recipient.
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"net/mail"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -20,74 +18,16 @@ import (
 
 var _ undox.ConsoleStore = (*Store)(nil)
 
-// QueueItems implements undox.ConsoleStore: the work queue in the order of
-// Items with Queue set (priority, severity, then the oldest first),
-// filtered, each item with its cases' references. Like Items, listing is
-// not audited: it shows no personal field.
-func (s *Store) QueueItems(ctx context.Context, actor undox.Actor, f undox.QueueFilter) ([]*undox.Item, error) {
-	if err := actor.Require(undox.PermReadCases); err != nil {
-		return nil, err
-	}
-	var (
-		where []string
-		args  []any
-	)
-	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
-	if f.Status != "" {
-		where = append(where, "i.status = "+arg(f.Status))
-	}
-	if f.Host != "" {
-		where = append(where, "i.host = "+arg(strings.ToLower(f.Host)))
-	}
-	if f.Category != "" {
-		where = append(where, "i.category = "+arg(f.Category))
-	}
-	if f.Minor != nil {
-		where = append(where, "i.is_minor = "+arg(*f.Minor))
-	}
-	if f.Query != "" {
-		p := "%" + likeEscaper.Replace(strings.ToLower(f.Query)) + "%"
-		where = append(where, "(LOWER(i.url) LIKE "+arg(p)+" ESCAPE '\\' OR EXISTS (SELECT 1 FROM case_items ci JOIN cases c ON c.id = ci.case_id WHERE ci.item_id = i.id AND LOWER(c.ref) LIKE "+arg(p)+" ESCAPE '\\'))")
-	}
-	if p := f.After; p != nil {
-		pr, sv, id := arg(p.Priority), arg(p.Severity), arg(p.ID)
-		where = append(where, "(i.priority < "+pr+" OR i.priority = "+pr+" AND i.severity < "+sv+
-			" OR i.priority = "+pr+" AND i.severity = "+sv+" AND i.id > "+id+")")
-	}
-	q := ""
-	if len(where) > 0 {
-		q = "WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY i.priority DESC, i.severity DESC, i.id ASC LIMIT " + arg(limit(f.Limit))
-	items, err := s.queryItems(ctx, s.db.SQL, q, args...)
+// QueueItems implements undox.ConsoleStore: Items with Queue set, each
+// item with its cases' references.
+func (s *Store) QueueItems(ctx context.Context, actor undox.Actor, f undox.ItemFilter) ([]*undox.Item, error) {
+	f.Queue = true
+	items, err := s.Items(ctx, actor, f)
 	if err != nil || len(items) == 0 {
 		return items, err
 	}
-	byID := map[int64]*undox.Item{}
-	ids := make([]any, len(items))
-	for i, it := range items {
-		byID[it.ID], ids[i] = it, it.ID
-	}
-	type link struct {
-		item, caseID int64
-		ref          string
-	}
-	var links []link
-	err = s.selectIn(ctx, s.db.SQL, `SELECT ci.item_id, c.id, c.ref FROM case_items ci JOIN cases c ON c.id = ci.case_id WHERE ci.item_id IN `, ids,
-		func(rows *sql.Rows) error {
-			var l link
-			if err := rows.Scan(&l.item, &l.caseID, &l.ref); err != nil {
-				return err
-			}
-			links = append(links, l)
-			return nil
-		})
-	if err != nil {
+	if err := s.addCaseRefs(ctx, s.db.SQL, items); err != nil {
 		return nil, err
-	}
-	slices.SortFunc(links, func(a, b link) int { return cmp.Compare(a.caseID, b.caseID) })
-	for _, l := range links {
-		byID[l.item].Cases = append(byID[l.item].Cases, l.ref)
 	}
 	return items, nil
 }
@@ -255,23 +195,15 @@ func (s *Store) PendingActions(ctx context.Context, actor undox.Actor, f undox.P
 	if err := actor.Require(undox.PermReadCases); err != nil {
 		return nil, err
 	}
-	var (
-		where []string
-		args  []any
-	)
-	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	var w conds
 	if f.CaseRef != "" {
-		where = append(where, "case_ref = "+arg(f.CaseRef))
+		w.add("case_ref = ?", f.CaseRef)
 	}
 	if f.Status != "" {
-		where = append(where, "status = "+arg(f.Status))
+		w.add("status = ?", f.Status)
 	}
-	q := `SELECT ` + pendingColumns + ` FROM pending_actions`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY id LIMIT " + arg(limit(f.Limit))
-	rows, err := s.db.SQL.QueryContext(ctx, q, args...)
+	q := `SELECT ` + pendingColumns + ` FROM pending_actions` + w.String() + " ORDER BY id LIMIT " + w.arg(limit(f.Limit))
+	rows, err := s.db.SQL.QueryContext(ctx, q, w.args...)
 	if err != nil {
 		return nil, err
 	}

@@ -46,7 +46,7 @@ func TestQueueItems(t *testing.T) {
 			}
 			return out
 		}
-		all, err := e.store.QueueItems(e.ctx, auditor, undox.QueueFilter{})
+		all, err := e.store.QueueItems(e.ctx, auditor, undox.ItemFilter{})
 		require.NoError(t, err)
 		// Minors first, then by category, then the oldest first.
 		require.Equal(t, []string{"https://dox.example/minor", "https://other.example/x", "https://dox.example/adult", "https://forum.example/t/1"}, urls(all))
@@ -60,30 +60,34 @@ func TestQueueItems(t *testing.T) {
 
 		yes, no := true, false
 		for _, c := range []struct {
-			f    undox.QueueFilter
+			f    undox.ItemFilter
 			want []string
 		}{
-			{undox.QueueFilter{Minor: &yes}, []string{"https://dox.example/minor", "https://other.example/x"}},
-			{undox.QueueFilter{Minor: &no}, []string{"https://dox.example/adult", "https://forum.example/t/1"}},
-			{undox.QueueFilter{Host: "DOX.example"}, []string{"https://dox.example/minor", "https://dox.example/adult"}},
-			{undox.QueueFilter{Category: undox.CategoryHarassment}, []string{"https://forum.example/t/1"}},
-			{undox.QueueFilter{Query: "T/1"}, []string{"https://forum.example/t/1"}},
-			{undox.QueueFilter{Query: strings.ToLower(harass.CaseRef)}, []string{"https://forum.example/t/1"}},
-			{undox.QueueFilter{Query: again.CaseRef}, []string{"https://dox.example/adult"}},
-			{undox.QueueFilter{Query: "100%_"}, nil},
-			{undox.QueueFilter{Status: "captured"}, nil},
-			{undox.QueueFilter{Status: "new", Host: "other.example"}, []string{"https://other.example/x"}},
+			{undox.ItemFilter{Minor: &yes}, []string{"https://dox.example/minor", "https://other.example/x"}},
+			{undox.ItemFilter{Minor: &no}, []string{"https://dox.example/adult", "https://forum.example/t/1"}},
+			{undox.ItemFilter{Host: "DOX.example"}, []string{"https://dox.example/minor", "https://dox.example/adult"}},
+			{undox.ItemFilter{Category: undox.CategoryHarassment}, []string{"https://forum.example/t/1"}},
+			{undox.ItemFilter{Query: "T/1"}, []string{"https://forum.example/t/1"}},
+			{undox.ItemFilter{Query: strings.ToLower(harass.CaseRef)}, []string{"https://forum.example/t/1"}},
+			{undox.ItemFilter{Query: again.CaseRef}, []string{"https://dox.example/adult"}},
+			{undox.ItemFilter{Query: "100%_"}, nil},
+			{undox.ItemFilter{Status: "captured"}, nil},
+			{undox.ItemFilter{Status: "new", Host: "other.example"}, []string{"https://other.example/x"}},
 		} {
 			got, err := e.store.QueueItems(e.ctx, analyst, c.f)
 			require.NoError(t, err)
 			require.Equal(t, c.want, urls(got), "%+v", c.f)
+			// Items filters alike, the newest first.
+			got, err = e.store.Items(e.ctx, analyst, c.f)
+			require.NoError(t, err)
+			require.ElementsMatch(t, c.want, urls(got), "%+v", c.f)
 		}
 
 		// Page by page, nothing twice, nothing left out.
 		var paged []string
 		var after *undox.QueuePosition
 		for range 10 {
-			page, err := e.store.QueueItems(e.ctx, analyst, undox.QueueFilter{After: after, Limit: 3})
+			page, err := e.store.QueueItems(e.ctx, analyst, undox.ItemFilter{AfterQueue: after, Limit: 3})
 			require.NoError(t, err)
 			paged = append(paged, urls(page)...)
 			if len(page) < 3 {
@@ -94,12 +98,13 @@ func TestQueueItems(t *testing.T) {
 		}
 		require.Equal(t, urls(all), paged)
 
-		_, err = e.store.QueueItems(e.ctx, partnerA, undox.QueueFilter{})
+		_, err = e.store.QueueItems(e.ctx, partnerA, undox.ItemFilter{})
 		requireCode(t, undox.EFORBIDDEN, err, "partners do not read the queue")
 	})
 }
 
-// tracedCase makes a case with one captured, traced item.
+// tracedCase makes a case with one captured, traced item, and returns
+// its reference and the item.
 func (e *env) tracedCase(t *testing.T, u string) (string, *undox.Item) {
 	t.Helper()
 	r, _ := e.create(t, report{urls: []string{u}, category: undox.CategoryDoxing})

@@ -413,6 +413,15 @@ func scanDossier(sc interface{ Scan(...any) error }) (*undox.Dossier, error) {
 	return &d, nil
 }
 
+// dossier reads one dossier or delisting request.
+func dossier(ctx context.Context, q querier, id int64) (*undox.Dossier, error) {
+	d, err := scanDossier(q.QueryRowContext(ctx, `SELECT `+dossierColumns+` FROM dossiers WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("dossier")
+	}
+	return d, err
+}
+
 // Dossiers returns an item's dossiers and delisting requests, oldest first.
 func (s *Store) Dossiers(ctx context.Context, actor undox.Actor, itemID int64) ([]*undox.Dossier, error) {
 	if err := actor.Require(undox.PermReadCases); err != nil {
@@ -486,10 +495,7 @@ func (s *Store) ApproveDossier(ctx context.Context, actor undox.Actor, id int64)
 	}
 	var d *undox.Dossier
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		cur, err := scanDossier(tx.QueryRowContext(ctx, `SELECT `+dossierColumns+` FROM dossiers WHERE id = $1`, id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("dossier")
-		}
+		cur, err := dossier(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -516,7 +522,7 @@ func (s *Store) ApproveDossier(ctx context.Context, actor undox.Actor, id int64)
 		if err := s.audit(ctx, tx, actor, "dossier.approve", "dossier", strconv.FormatInt(id, 10), detail); err != nil {
 			return err
 		}
-		d, err = scanDossier(tx.QueryRowContext(ctx, `SELECT `+dossierColumns+` FROM dossiers WHERE id = $1`, id))
+		d, err = dossier(ctx, tx, id)
 		return err
 	})
 	return d, err
@@ -542,10 +548,7 @@ func (s *Store) MarkDossierSent(ctx context.Context, actor undox.Actor, id int64
 			return err
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
-			cur, err := scanDossier(tx.QueryRowContext(ctx, `SELECT `+dossierColumns+` FROM dossiers WHERE id = $1`, id))
-			if errors.Is(err, sql.ErrNoRows) {
-				return notFound("dossier")
-			}
+			cur, err := dossier(ctx, tx, id)
 			if err != nil {
 				return err
 			}
@@ -554,7 +557,7 @@ func (s *Store) MarkDossierSent(ctx context.Context, actor undox.Actor, id int64
 		if err := s.audit(ctx, tx, actor, "dossier.sent", "dossier", strconv.FormatInt(id, 10), "ready->sent"); err != nil {
 			return err
 		}
-		d, err = scanDossier(tx.QueryRowContext(ctx, `SELECT `+dossierColumns+` FROM dossiers WHERE id = $1`, id))
+		d, err = dossier(ctx, tx, id)
 		return err
 	})
 	return d, err

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"sync"
 	"testing"
 	"time"
 
@@ -28,25 +27,6 @@ var (
 	partnerB   = undox.Actor{Kind: "token", TokenID: 11, Name: "partner-b", Role: undox.RolePartner}
 )
 
-// clock is the store's clock in tests: it stands still unless moved.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-	return c.t
-}
-
 // env is one fresh store over one backend, with its job queue set (not
 // started: jobs are only inserted).
 type env struct {
@@ -58,13 +38,13 @@ type env struct {
 	store   *sqlstore.Store
 	queue   *job.Queue
 	log     *audit.Log
-	clock   *clock
+	clock   *dbtest.Clock
 }
 
 func setup(t *testing.T, b dbtest.Backend) *env {
 	t.Helper()
 	s := dbtest.NewStack(t, b)
-	clk := &clock{t: time.Now().UTC().Truncate(time.Microsecond)}
+	clk := dbtest.NewClock(time.Now().UTC().Truncate(time.Microsecond))
 	s.Store.SetClock(clk.Now)
 	q := s.Queue(t, job.Config{})
 	t.Cleanup(q.Close)
@@ -220,11 +200,5 @@ func requireCode(t *testing.T, code string, err error, what string) {
 // actions returns the audit actions recorded for an object, oldest first.
 func (e *env) actions(t *testing.T, objType, objID string) []string {
 	t.Helper()
-	entries, err := e.store.AuditEntries(e.ctx, objType, objID)
-	require.NoError(t, err)
-	var out []string
-	for _, en := range entries {
-		out = append(out, en.Action)
-	}
-	return out
+	return dbtest.AuditActions(t, e.store, objType, objID)
 }

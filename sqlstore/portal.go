@@ -237,26 +237,19 @@ func (s *Store) ErasureRequests(ctx context.Context, actor undox.Actor, f undox.
 	if err := actor.Require(undox.PermEraseCases); err != nil {
 		return nil, err
 	}
-	var (
-		where []string
-		args  []any
-	)
-	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	var w conds
 	if f.Status != "" {
-		where = append(where, "r.status = "+arg(string(f.Status)))
+		w.add("r.status = ?", string(f.Status))
 	}
 	if f.After > 0 {
-		where = append(where, "r.id < "+arg(f.After))
+		w.add("r.id < ?", f.After)
 	}
-	q := `SELECT ` + erasureColumns + ` FROM erasure_requests r JOIN cases c ON c.id = r.case_id`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY r.id DESC LIMIT " + arg(limit(f.Limit))
+	q := `SELECT ` + erasureColumns + ` FROM erasure_requests r JOIN cases c ON c.id = r.case_id` + w.String() +
+		" ORDER BY r.id DESC LIMIT " + w.arg(limit(f.Limit))
 	var out []*undox.ErasureRequest
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		out = nil
-		err := run(ctx, tx, q, args, func(rows *sql.Rows) error {
+		err := run(ctx, tx, q, w.args, func(rows *sql.Rows) error {
 			r, err := s.scanErasure(rows)
 			if err == nil {
 				out = append(out, r)

@@ -226,11 +226,7 @@ func (s *Store) ConfirmReupload(ctx context.Context, r *Reupload) (*undox.Item, 
 const reuploadCandidates = ` FROM items i
         JOIN case_items ci ON ci.item_id = i.id
         JOIN cases c ON c.id = ci.case_id AND c.status = 'open'
-        JOIN case_items co ON co.case_id = ci.case_id AND co.item_id <> i.id
-        WHERE i.status = 'captured'
-          AND EXISTS (SELECT 1 FROM scans sc WHERE sc.item_id = i.id)
-          AND EXISTS (SELECT 1 FROM traces t WHERE t.item_id = i.id)
-          AND EXISTS (SELECT 1 FROM item_events e WHERE e.item_id = co.item_id AND e.event = 'confirm')`
+        JOIN case_items co ON co.case_id = ci.case_id AND co.item_id <> i.id` + readyCandidate
 
 // suggestedCandidates is the FROM and WHERE of items that LinkReupload
 // may link: captured, scanned and traced items that the watch suggested
@@ -238,7 +234,11 @@ const reuploadCandidates = ` FROM items i
 const suggestedCandidates = ` FROM items i
         JOIN link_suggestions l ON l.item_id = i.id AND l.status = 'pending'
         JOIN cases c ON c.id = l.case_id AND c.status = 'open'
-        JOIN case_items co ON co.case_id = c.id AND co.item_id <> i.id
+        JOIN case_items co ON co.case_id = c.id AND co.item_id <> i.id` + readyCandidate
+
+// readyCandidate is the WHERE of both: the item i is captured, scanned
+// and traced, and the other item co of the case was confirmed.
+const readyCandidate = `
         WHERE i.status = 'captured'
           AND EXISTS (SELECT 1 FROM scans sc WHERE sc.item_id = i.id)
           AND EXISTS (SELECT 1 FROM traces t WHERE t.item_id = i.id)

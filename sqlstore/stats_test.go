@@ -35,9 +35,7 @@ var (
 
 // at sets the store's clock.
 func (e *env) at(t time.Time) {
-	e.clock.mu.Lock()
-	defer e.clock.mu.Unlock()
-	e.clock.t = t.UTC()
+	e.clock.Set(t.UTC())
 }
 
 // reportNew makes a case with one new item, reported now.

@@ -24,7 +24,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 func setupTakedown(t *testing.T, b dbtest.Backend) *env {
 	t.Helper()
 	s := dbtest.NewStack(t, b)
-	clk := &clock{t: time.Now().UTC().Truncate(time.Microsecond)}
+	clk := dbtest.NewClock(time.Now().UTC().Truncate(time.Microsecond))
 	s.Store.SetClock(clk.Now)
 	q := s.Queue(t, job.Config{Register: func(w *river.Workers) {
 		river.AddWorker(w, &nopSend{})
@@ -59,12 +59,7 @@ const takedownTrace = `{"url":"https://dox.example/p/1","recipients":[
 // capturedItem makes a case with one captured, traced item.
 func (e *env) capturedItem(t *testing.T, u string) *undox.Item {
 	t.Helper()
-	r, _ := e.create(t, report{urls: []string{u}, category: undox.CategoryDoxing})
-	it := e.get(t, r.CaseRef).Items[0]
-	_, err := e.store.ObserveItem(e.ctx, it.ID, undox.ObserveCaptured, "", nil)
-	require.NoError(t, err)
-	_, err = e.store.SaveTrace(e.ctx, it.ID, "net:EXAMPLE", []byte(takedownTrace))
-	require.NoError(t, err)
+	_, it := e.tracedCase(t, u)
 	return it
 }
 

@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -125,35 +124,18 @@ func TestEnrolmentURI(t *testing.T) {
 	require.Equal(t, "30", q.Get("period"))
 }
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 var admin = undox.Actor{Kind: "cli", Name: "operator", Role: undox.RoleAdmin}
 
 type fixture struct {
 	ctx   context.Context
 	store *sqlstore.Store
-	clock *clock
+	clock *dbtest.Clock
 	svc   *staff.Service
 }
 
 func newFixture(t *testing.T, b dbtest.Backend) *fixture {
 	s := dbtest.NewStack(t, b)
-	clk := &clock{t: time.Unix(1_800_000_000, 0).UTC()}
+	clk := dbtest.NewClock(time.Unix(1_800_000_000, 0).UTC())
 	s.Store.SetClock(clk.Now)
 	return &fixture{ctx: context.Background(), store: s.Store, clock: clk, svc: &staff.Service{Store: s.Store}}
 }

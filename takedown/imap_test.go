@@ -1,51 +1,16 @@
 package takedown
 
 import (
-	"bytes"
-	"io"
-	"log"
-	"net"
-	"strings"
 	"testing"
 
-	"github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapserver"
-	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 	"github.com/stretchr/testify/require"
 
 	"github.com/undox/undox"
 	"github.com/undox/undox/blob"
 	"github.com/undox/undox/dbtest"
 	"github.com/undox/undox/mail"
+	"github.com/undox/undox/mail/mailtest"
 )
-
-// startIMAP runs go-imap's in-memory server on loopback with one user.
-func startIMAP(t *testing.T) (string, *imapmemserver.User) {
-	t.Helper()
-	mem := imapmemserver.New()
-	user := imapmemserver.NewUser("replies", "secret")
-	require.NoError(t, user.Create("INBOX", nil))
-	mem.AddUser(user)
-	srv := imapserver.New(&imapserver.Options{
-		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return mem.NewSession(), nil, nil
-		},
-		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
-		InsecureAuth: true,
-		Logger:       log.New(io.Discard, "", 0),
-	})
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	go func() { _ = srv.Serve(l) }()
-	t.Cleanup(func() { srv.Close() })
-	return l.Addr().String(), user
-}
-
-func deliver(t *testing.T, user *imapmemserver.User, msg string) {
-	t.Helper()
-	_, err := user.Append("INBOX", bytes.NewReader([]byte(strings.ReplaceAll(msg, "\n", "\r\n"))), &imap.AppendOptions{})
-	require.NoError(t, err)
-}
 
 // Two hosts, each with the registrar as the next recipient.
 const imapAnswer = `{"url":"https://dox.example/p/x","recipients":[
@@ -100,7 +65,7 @@ func TestMailboxReplies(t *testing.T) {
 		f := setup(t, b)
 		blobs, err := blob.NewDir(t.TempDir())
 		require.NoError(t, err)
-		addr, user := startIMAP(t)
+		addr, user := mailtest.StartIMAP(t, mailtest.IMAPOptions{})
 		mb, err := mail.NewMailbox(mail.MailboxConfig{URL: "imap://replies:secret@" + addr + "/INBOX"})
 		require.NoError(t, err)
 		f.svc.SetMailbox(mb)
@@ -110,8 +75,8 @@ func TestMailboxReplies(t *testing.T) {
 		live := f.captured(t, blobs, undox.Report{URLs: []string{"https://dox.example/p/y"}}, imapAnswer2)
 		n2 := f.notify(t, live)
 
-		deliver(t, user, bounceFor(n1.MessageID))
-		deliver(t, user, `From: Jan <jan@live.example>
+		mailtest.Deliver(t, user, bounceFor(n1.MessageID))
+		mailtest.Deliver(t, user, `From: Jan <jan@live.example>
 To: notices@hotline.example
 Subject: Automatic reply: Notice of illegal content
 Auto-Submitted: auto-replied
@@ -121,7 +86,7 @@ Content-Type: text/plain
 
 I am out of the office until Monday.
 `)
-		deliver(t, user, `From: Abuse Desk <abuse@live.example>
+		mailtest.Deliver(t, user, `From: Abuse Desk <abuse@live.example>
 To: `+mail.TaggedAddress("notices@hotline.example", n2.ID)+`
 Subject: Re: Notice of illegal content
 Message-ID: <ticket-7@live.example>
@@ -129,7 +94,7 @@ Content-Type: text/plain; charset=utf-8
 
 We are looking into it.
 `)
-		deliver(t, user, "From: someone@else.example\nTo: notices@hotline.example\nSubject: hello\nMessage-ID: <x@else.example>\n\nUnrelated.\n")
+		mailtest.Deliver(t, user, "From: someone@else.example\nTo: notices@hotline.example\nSubject: hello\nMessage-ID: <x@else.example>\n\nUnrelated.\n")
 
 		res, err := f.svc.PollMailbox(f.ctx)
 		require.NoError(t, err)
@@ -166,7 +131,7 @@ We are looking into it.
 		res, err = f.svc.PollMailbox(f.ctx)
 		require.NoError(t, err)
 		require.Zero(t, res.Read)
-		deliver(t, user, `From: Abuse Desk <abuse@live.example>
+		mailtest.Deliver(t, user, `From: Abuse Desk <abuse@live.example>
 To: notices@hotline.example
 Subject: Re: Notice
 Message-ID: <ticket-8@live.example>

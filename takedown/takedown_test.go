@@ -6,11 +6,9 @@ import (
 	"encoding/base64"
 	"errors"
 	"io"
-	"log"
 	"log/slog"
 	"mime"
 	"mime/multipart"
-	"net"
 	netmail "net/mail"
 	"strings"
 	"sync"
@@ -25,6 +23,7 @@ import (
 	"github.com/undox/undox/intake"
 	"github.com/undox/undox/job"
 	"github.com/undox/undox/mail"
+	"github.com/undox/undox/mail/mailtest"
 	"github.com/undox/undox/notice"
 	"github.com/undox/undox/secret"
 	"github.com/undox/undox/sqlstore"
@@ -41,82 +40,38 @@ const traceAnswer = `{"url":"https://dox.example/p/1","recipients":[
 
 var analyst = undox.Actor{Kind: "token", TokenID: 2, Name: "ana", Role: undox.RoleAnalyst}
 
-// received is a message as the test server got it.
-type received struct {
-	From string
-	To   []string
-	Data []byte
-}
-
-// backend is an SMTP server that keeps messages in memory.
+// backend is the SMTP server of these tests: it refuses the recipients
+// in rcptErr, and with dropAfterData it keeps the whole message and closes
+// the connection before the final reply (the DATA window), this many
+// times.
 type backend struct {
-	mu      sync.Mutex
-	msgs    []received
-	rcptErr map[string]*smtp.SMTPError
-	// dropAfterData: read the whole message, keep it, and close the
-	// connection before the final reply (the DATA window), this many
-	// times.
+	box           mailtest.Mailbox
+	mu            sync.Mutex
+	rcptErr       map[string]*smtp.SMTPError
 	dropAfterData int
 }
 
-func (b *backend) messages() []received {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return append([]received(nil), b.msgs...)
-}
+func (b *backend) messages() []mailtest.Message { return b.box.Messages() }
 
-func (b *backend) NewSession(c *smtp.Conn) (smtp.Session, error) { return &session{b: b, c: c}, nil }
-
-type session struct {
-	b    *backend
-	c    *smtp.Conn
-	from string
-	to   []string
-}
-
-func (s *session) Mail(from string, _ *smtp.MailOptions) error { s.from = from; return nil }
-
-func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
-	if err := s.b.rcptErr[to]; err != nil {
-		return err
+func startSMTP(t *testing.T, b *backend) string {
+	b.box.Rcpt = func(to string) error {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		if err := b.rcptErr[to]; err != nil {
+			return err
+		}
+		return nil
 	}
-	s.to = append(s.to, to)
-	return nil
-}
-
-func (s *session) Data(r io.Reader) error {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return err
+	b.box.Data = func(mailtest.Message) error {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		if b.dropAfterData > 0 {
+			b.dropAfterData--
+			return mailtest.ErrDrop
+		}
+		return nil
 	}
-	s.b.mu.Lock()
-	s.b.msgs = append(s.b.msgs, received{From: s.from, To: s.to, Data: data})
-	drop := s.b.dropAfterData > 0
-	if drop {
-		s.b.dropAfterData--
-	}
-	s.b.mu.Unlock()
-	if drop {
-		s.c.Conn().Close()
-		return errors.New("dropped")
-	}
-	return nil
-}
-
-func (s *session) Reset()        { s.from, s.to = "", nil }
-func (s *session) Logout() error { return nil }
-
-func startSMTP(t *testing.T, be *backend) string {
-	t.Helper()
-	s := smtp.NewServer(be)
-	s.Domain = "localhost"
-	s.ErrorLog = log.New(io.Discard, "", 0)
-	s.ReadTimeout, s.WriteTimeout = 10*time.Second, 10*time.Second
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	go s.Serve(l)
-	t.Cleanup(func() { s.Close() })
-	return l.Addr().String()
+	return b.box.Start(t)
 }
 
 type fixture struct {

@@ -11,14 +11,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"mime"
-	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
 
 	"github.com/undox/undox/mail"
-	"github.com/undox/undox/secret"
 )
 
 // victimMailAttempts bounds the tries of one e-mail to a reporter.
@@ -93,34 +90,10 @@ func VictimMessage(from, to, lang string, at time.Time) ([]byte, string, error) 
 	if !ok {
 		t = victimTexts["en"]
 	}
-	rnd, err := secret.Token(16)
-	if err != nil {
-		return nil, "", err
-	}
-	domain := domainOf(from)
-	if domain == "" || domainOf(to) == "" {
+	if domainOf(from) == "" || domainOf(to) == "" {
 		return nil, "", fmt.Errorf("takedown: a reporter's update needs e-mail addresses")
 	}
-	id := "<update-" + strings.ToLower(strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
-			return r
-		}
-		return -1
-	}, rnd)) + "@" + domain + ">"
-	var b strings.Builder
-	h := func(k, v string) { b.WriteString(k + ": " + v + "\r\n") }
-	h("From", from)
-	h("To", to)
-	h("Subject", mime.QEncoding.Encode("utf-8", t[0]))
-	h("Date", at.UTC().Format(time.RFC1123Z))
-	h("Message-ID", id)
-	h("MIME-Version", "1.0")
-	h("Content-Type", "text/plain; charset=utf-8")
-	h("Content-Transfer-Encoding", "8bit")
-	h("Auto-Submitted", "auto-generated")
-	b.WriteString("\r\n")
-	b.WriteString(strings.ReplaceAll(t[1], "\n", "\r\n"))
-	return []byte(b.String()), id, nil
+	return mail.AutoMessage("update", from, to, t[0], t[1], at)
 }
 
 func mailEnvelope(from, to, messageID string) mail.Envelope {

@@ -124,21 +124,6 @@ func (s *Server) newAdminPage(w http.ResponseWriter, r *http.Request, a undox.Ac
 	return p
 }
 
-// renderPage writes a staff page whose data embeds a staffPage, with the
-// staff pages' headers (see renderStaff).
-func (s *Server) renderPage(w http.ResponseWriter, code int, name string, data any) {
-	h := w.Header()
-	h.Set("Content-Security-Policy", staffCSP)
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Robots-Tag", "noindex, nofollow")
-	h.Set("Referrer-Policy", "same-origin")
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(code)
-	if err := s.pages.ExecuteTemplate(w, name, data); err != nil {
-		s.log.Error("rendering a staff page", "page", name, "err", err)
-	}
-}
-
 // seeOther sends the browser to an admin page after a form did its work;
 // done names what it did (a key admin_done_…).
 func seeOther(w http.ResponseWriter, r *http.Request, path, done string) {
@@ -245,9 +230,15 @@ func roleName(t map[string]string, r undox.Role) string {
 // adminUsers is GET /admin and /admin/users: the staff accounts, with the
 // forms that add one, change a role and disable an account.
 func (s *Server) adminUsers(w http.ResponseWriter, r *http.Request, a undox.Actor) {
+	s.showUsers(w, r, a, s.usersPage(w, r, a), http.StatusOK)
+}
+
+// usersPage is the page of the staff accounts, its form for a new one
+// set to the analyst role.
+func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, a undox.Actor) *adminPage {
 	p := s.newAdminPage(w, r, a, "users")
 	p.NewUser.Role = string(undox.RoleAnalyst)
-	s.showUsers(w, r, a, p, http.StatusOK)
+	return p
 }
 
 func (s *Server) showUsers(w http.ResponseWriter, r *http.Request, a undox.Actor, p *adminPage, code int) {
@@ -374,39 +365,40 @@ func qrSVG(text, title string) (template.HTML, error) {
 		n, n, template.HTMLEscapeString(title), n, n, path.String())), nil
 }
 
-// userOf finds an account by the path's {id}.
-func (s *Server) userOf(r *http.Request, a undox.Actor) (*undox.User, error) {
-	id, err := pathID(r, "user")
-	if err != nil {
-		return nil, err
+// postedUser reads a form posted about the account of the path's {id}, and
+// returns the account and the page of accounts. It answers a problem
+// itself, and returns false.
+func (s *Server) postedUser(w http.ResponseWriter, r *http.Request, a undox.Actor) (*undox.User, *adminPage, bool) {
+	err := parseAdminForm(w, r)
+	var id int64
+	if err == nil {
+		id, err = pathID(r, "user")
 	}
-	users, err := s.Store.Users(r.Context(), a)
+	var users []*undox.User
+	if err == nil {
+		users, err = s.Store.Users(r.Context(), a)
+	}
 	if err != nil {
-		return nil, err
+		s.adminError(w, r, a, err)
+		return nil, nil, false
 	}
 	for _, u := range users {
 		if u.ID == id {
-			return u, nil
+			return u, s.usersPage(w, r, a), true
 		}
 	}
-	return nil, undox.Errorf(undox.ENOTFOUND, "user not found")
+	s.adminError(w, r, a, undox.Errorf(undox.ENOTFOUND, "user not found"))
+	return nil, nil, false
 }
 
 // adminSetRole is POST /admin/users/{id}/role. An admin does not change
 // their own role (another admin does), and the store keeps the last
 // enabled admin.
 func (s *Server) adminSetRole(w http.ResponseWriter, r *http.Request, a undox.Actor) {
-	if err := parseAdminForm(w, r); err != nil {
-		s.adminError(w, r, a, err)
+	u, p, ok := s.postedUser(w, r, a)
+	if !ok {
 		return
 	}
-	u, err := s.userOf(r, a)
-	if err != nil {
-		s.adminError(w, r, a, err)
-		return
-	}
-	p := s.newAdminPage(w, r, a, "users")
-	p.NewUser.Role = string(undox.RoleAnalyst)
 	role, err := undox.ParseRole(r.PostForm.Get("role"))
 	switch {
 	case err != nil || !slices.Contains(staffRoles, role):
@@ -434,17 +426,10 @@ func (s *Server) adminSetRole(w http.ResponseWriter, r *http.Request, a undox.Ac
 // longer log in and its sessions end. An admin does not disable their own
 // account, so an enabled admin always remains.
 func (s *Server) adminDisableUser(w http.ResponseWriter, r *http.Request, a undox.Actor) {
-	if err := parseAdminForm(w, r); err != nil {
-		s.adminError(w, r, a, err)
+	u, p, ok := s.postedUser(w, r, a)
+	if !ok {
 		return
 	}
-	u, err := s.userOf(r, a)
-	if err != nil {
-		s.adminError(w, r, a, err)
-		return
-	}
-	p := s.newAdminPage(w, r, a, "users")
-	p.NewUser.Role = string(undox.RoleAnalyst)
 	switch {
 	case u.ID == a.UserID:
 		p.Errors["form"] = p.T["admin_err_self_disable"]

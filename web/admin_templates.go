@@ -119,17 +119,27 @@ func (s *Server) ntPage(r *http.Request, a undox.Actor, p *adminPage) (*ntPage, 
 	return nt, nil
 }
 
-// adminSaveTemplate is POST /admin/templates/{lang}/{name}: the form's
-// text, checked, becomes the active version.
-func (s *Server) adminSaveTemplate(w http.ResponseWriter, r *http.Request, a undox.Actor) {
+// postedTemplate reads a form posted about the template of the path, and
+// returns its page. It answers a problem itself, and returns false.
+func (s *Server) postedTemplate(w http.ResponseWriter, r *http.Request, a undox.Actor) (*adminPage, *ntPage, bool) {
 	if err := parseAdminForm(w, r); err != nil {
 		s.adminError(w, r, a, err)
-		return
+		return nil, nil, false
 	}
 	p := s.newAdminPage(w, r, a, "templates")
 	nt, err := s.ntPage(r, a, p)
 	if err != nil {
 		s.adminError(w, r, a, err)
+		return nil, nil, false
+	}
+	return p, nt, true
+}
+
+// adminSaveTemplate is POST /admin/templates/{lang}/{name}: the form's
+// text, checked, becomes the active version.
+func (s *Server) adminSaveTemplate(w http.ResponseWriter, r *http.Request, a undox.Actor) {
+	p, nt, ok := s.postedTemplate(w, r, a)
+	if !ok {
 		return
 	}
 	src := r.PostForm.Get("source")
@@ -153,14 +163,8 @@ func (s *Server) adminSaveTemplate(w http.ResponseWriter, r *http.Request, a und
 // adminActivateTemplate is POST /admin/templates/{lang}/{name}/activate:
 // a saved version of this template (the form's version) applies again.
 func (s *Server) adminActivateTemplate(w http.ResponseWriter, r *http.Request, a undox.Actor) {
-	if err := parseAdminForm(w, r); err != nil {
-		s.adminError(w, r, a, err)
-		return
-	}
-	p := s.newAdminPage(w, r, a, "templates")
-	nt, err := s.ntPage(r, a, p)
-	if err != nil {
-		s.adminError(w, r, a, err)
+	_, nt, ok := s.postedTemplate(w, r, a)
+	if !ok {
 		return
 	}
 	id := strings.TrimSpace(r.PostForm.Get("version"))

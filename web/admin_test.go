@@ -3,7 +3,6 @@ package web_test
 import (
 	"html"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -538,31 +537,14 @@ func mustDefault(t *testing.T, lang, name string) string {
 // validator, for TestOpenAPIWalk: every operation, each answer checked
 // against the document.
 func walkAdmin(t *testing.T, e *env) {
-	jar, err := cookiejar.New(nil)
-	require.NoError(t, err)
-	c := &client{base: e.srv.URL, hc: &http.Client{Transport: e.v, Jar: jar, Timeout: time.Minute,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-	form := func(kv ...string) raw {
-		v := url.Values{"lang": {"en"}}
-		for i := 0; i+1 < len(kv); i += 2 {
-			v.Add(kv[i], kv[i+1])
-		}
-		return raw{"application/x-www-form-urlencoded", []byte(v.Encode())}
-	}
+	c, form := newWalker(t, e), walkForm
 	same := header("Origin", e.srv.URL)
-	pw, err := staff.GeneratePassword()
-	require.NoError(t, err)
-	acc, err := staff.NewAccount("walk-admin@hotline.example", "Walker", undox.RoleAdmin, pw)
-	require.NoError(t, err)
-	me, err := e.store.CreateUser(e.ctx, cli, acc.NewUser)
-	require.NoError(t, err)
-	code, err := staff.CodeAt(acc.TOTPSecret, e.store.Now())
-	require.NoError(t, err)
+	me := newAccount(t, e, "walk-admin@hotline.example", "Walker", undox.RoleAdmin)
 
 	c.do(t, "GET", "/dashboard", nil).ok(t, 303, nil)
 	c.do(t, "GET", "/dashboard/charts/open-items.svg", nil).ok(t, 303, nil)
 	c.do(t, "GET", "/admin/users", nil).ok(t, 303, nil)
-	c.do(t, "POST", "/login", form("email", acc.NewUser.Email, "password", pw, "code", code), same).ok(t, 303, nil)
+	c.do(t, "POST", "/login", walkLogin(t, e, me, me.Password), same).ok(t, 303, nil)
 
 	c.do(t, "GET", "/dashboard?lang=en&days=7", nil).ok(t, 200, nil)
 	c.do(t, "GET", "/dashboard/charts/open-items.svg?lang=nl&days=7&window=7", nil).ok(t, 200, nil)
@@ -580,7 +562,7 @@ func walkAdmin(t *testing.T, e *env) {
 	require.NoError(t, err)
 	uid := strconv.FormatInt(u.ID, 10)
 	c.do(t, "POST", "/admin/users/"+uid+"/role", form("role", "supervisor"), same).ok(t, 303, nil)
-	c.do(t, "POST", "/admin/users/"+strconv.FormatInt(me.ID, 10)+"/role", form("role", "analyst"), same).ok(t, 400, nil)
+	c.do(t, "POST", "/admin/users/"+strconv.FormatInt(me.User.ID, 10)+"/role", form("role", "analyst"), same).ok(t, 400, nil)
 	c.do(t, "POST", "/admin/users/999999/role", form("role", "analyst"), same).ok(t, 404, nil)
 	c.do(t, "POST", "/admin/users/"+uid+"/disable", form(), same).ok(t, 400, nil)
 	c.do(t, "POST", "/admin/users/"+uid+"/disable", form("confirm", "yes"), same).ok(t, 303, nil)

@@ -124,22 +124,42 @@ func jsonType(k reflect.Kind) string {
 	return "a number"
 }
 
-// createReport is the public intake: one report, one case.
-func (s *Server) createReport(w http.ResponseWriter, r *http.Request) {
-	if s.limiter != nil && !s.limiter.allow(clientKey(r, s.TrustedProxies)) {
-		w.Header().Set("Retry-After", "60")
-		s.fail(w, r, undox.Errorf(undox.ERATELIMIT, "too many reports from this address; try again in a minute"))
-		return
+// overLimit tells whether the client's address sent too many public
+// requests lately; the answer then says when to try again.
+func (s *Server) overLimit(w http.ResponseWriter, r *http.Request) bool {
+	if s.limiter == nil || s.limiter.allow(clientKey(r, s.TrustedProxies)) {
+		return false
 	}
-	if _, err := requireContentType(r, "application/json"); err != nil {
-		s.fail(w, r, err)
-		return
+	w.Header().Set("Retry-After", "60")
+	return true
+}
+
+// publicJSON reads a JSON request of the public (no account) into v,
+// within the rate limit of the client's address (what names the requests
+// when it refuses) and MaxReportBytes. It answers a problem itself and
+// returns false; else it returns the body.
+func (s *Server) publicJSON(w http.ResponseWriter, r *http.Request, what string, v any) ([]byte, bool) {
+	if s.overLimit(w, r) {
+		s.fail(w, r, undox.Errorf(undox.ERATELIMIT, "too many %s from this address; try again in a minute", what))
+		return nil, false
 	}
-	body, err := readBody(w, r, MaxReportBytes)
+	_, err := requireContentType(r, "application/json")
+	var body []byte
+	if err == nil {
+		body, err = readBody(w, r, MaxReportBytes)
+	}
+	if err == nil {
+		err = decodeJSON(body, v)
+	}
 	if err != nil {
 		s.fail(w, r, err)
-		return
+		return nil, false
 	}
+	return body, true
+}
+
+// createReport is the public intake: one report, one case.
+func (s *Server) createReport(w http.ResponseWriter, r *http.Request) {
 	// A public report has every field of undox.Report but external_ref,
 	// which only imports carry.
 	var in struct {
@@ -151,8 +171,8 @@ func (s *Server) createReport(w http.ResponseWriter, r *http.Request) {
 		Language      string   `json:"language"`
 		Consent       bool     `json:"consent"`
 	}
-	if err := decodeJSON(body, &in); err != nil {
-		s.fail(w, r, err)
+	body, ok := s.publicJSON(w, r, "reports", &in)
+	if !ok {
 		return
 	}
 	rep := undox.Report{URLs: in.URLs, Category: in.Category, Description: in.Description, IsMinor: in.IsMinor,
@@ -498,8 +518,7 @@ func (s *Server) listItems(w http.ResponseWriter, r *http.Request, a undox.Actor
 	if f.Queue {
 		var next *string
 		if len(items) == f.Limit {
-			last := items[len(items)-1]
-			c := base64.RawURLEncoding.EncodeToString([]byte(fmt.Sprintf("q:%d:%d:%d", last.Priority, last.Severity, last.ID)))
+			c := queueCursor(items[len(items)-1])
 			next = &c
 		}
 		if items == nil {

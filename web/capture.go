@@ -70,39 +70,62 @@ func (s *Server) captureFile(w http.ResponseWriter, r *http.Request, a undox.Act
 		return
 	}
 	defer rc.Close()
+	if err := serveCaptureFile(w, rc, c, file, reveal, apiDisposition); err != nil {
+		s.fail(w, r, undox.Errorf(undox.EINTERNAL, "the picture could not be blurred, so it is not shown"))
+	}
+}
+
+// captureDisposition picks the Content-Type and the Content-Disposition
+// ("" for none) of a capture file sent as name (no extension); blurred
+// says it is a picture blurred into a PNG.
+type captureDisposition func(file undox.CaptureFile, name string, blurred bool) (contentType, disposition string)
+
+// apiDisposition sends pictures and the text as themselves; the raw page
+// and its headers are a download, never a page.
+func apiDisposition(file undox.CaptureFile, name string, blurred bool) (string, string) {
+	switch {
+	case blurred:
+		return "image/png", ""
+	case file.Visual():
+		return file.MediaType, ""
+	case file.Kind == undox.FileText:
+		return "text/plain; charset=utf-8", ""
+	}
+	return "application/octet-stream", `attachment; filename="` + name + `.bin"`
+}
+
+// serveCaptureFile sends a capture file of c read from rc, never as a page
+// that a browser renders (a sandbox policy), a picture of a minor's case
+// blurred unless reveal; how picks its type and disposition. When a
+// picture cannot be blurred it sends nothing and returns the error.
+func serveCaptureFile(w http.ResponseWriter, rc io.Reader, c *undox.Capture, file undox.CaptureFile, reveal bool, how captureDisposition) error {
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
 	h.Set("X-Undox-SHA256", file.SHA256)
 	name := "capture-" + strconv.FormatInt(c.ID, 10) + "-" + file.Kind + "-" + file.SHA256[:12]
-	switch {
-	case file.Visual() && c.IsMinor && !reveal:
+	size := file.Size
+	blurred := file.Visual() && c.IsMinor && !reveal
+	if blurred {
 		data, err := io.ReadAll(io.LimitReader(rc, maxServedFile))
 		if err == nil {
 			data, err = extract.Blur(data)
 		}
 		if err != nil {
-			s.fail(w, r, undox.Errorf(undox.EINTERNAL, "the picture could not be blurred, so it is not shown"))
-			return
+			return err
 		}
-		h.Set("Content-Type", "image/png")
+		rc, size = bytes.NewReader(data), int64(len(data))
 		h.Set("X-Undox-Blurred", "true")
-		h.Set("Content-Length", strconv.Itoa(len(data)))
-		w.WriteHeader(http.StatusOK)
-		io.Copy(w, bytes.NewReader(data))
-		return
-	case file.Visual():
-		h.Set("Content-Type", file.MediaType)
-	case file.Kind == undox.FileText:
-		h.Set("Content-Type", "text/plain; charset=utf-8")
-	default:
-		// The raw page and its headers: a download, never a page.
-		h.Set("Content-Type", "application/octet-stream")
-		h.Set("Content-Disposition", `attachment; filename="`+name+`.bin"`)
 	}
-	h.Set("Content-Length", strconv.FormatInt(file.Size, 10))
+	contentType, disposition := how(file, name, blurred)
+	h.Set("Content-Type", contentType)
+	if disposition != "" {
+		h.Set("Content-Disposition", disposition)
+	}
+	h.Set("Content-Length", strconv.FormatInt(size, 10))
 	w.WriteHeader(http.StatusOK)
 	io.Copy(w, rc)
+	return nil
 }
 
 func (s *Server) itemTraces(w http.ResponseWriter, r *http.Request, a undox.Actor) {

@@ -31,7 +31,6 @@ import (
 
 	"github.com/undox/undox"
 	"github.com/undox/undox/blob"
-	"github.com/undox/undox/capture/extract"
 )
 
 // consoleMaxText bounds the extracted text shown on the case page; the rest
@@ -772,45 +771,26 @@ func (s *Server) caseFile(w http.ResponseWriter, r *http.Request, a undox.Actor)
 	}
 	defer rc.Close()
 	h := w.Header()
-	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cross-Origin-Resource-Policy", "same-origin")
-	h.Set("X-Undox-SHA256", file.SHA256)
-	name := "capture-" + strconv.FormatInt(c.ID, 10) + "-" + file.Kind + "-" + file.SHA256[:12]
-	inline := file.Visual() && consoleInlineImages[file.MediaType]
-	switch {
-	case file.Visual() && c.IsMinor && !reveal:
-		data, err := io.ReadAll(io.LimitReader(rc, maxServedFile))
-		if err == nil {
-			data, err = extract.Blur(data)
-		}
-		if err != nil {
-			http.Error(w, "the evidencePicture could not be blurred, so it is not shown", http.StatusInternalServerError)
-			return
-		}
-		h.Set("Content-Type", "image/png")
-		h.Set("Content-Disposition", `inline; filename="`+name+`-blurred.png"`)
-		h.Set("X-Undox-Blurred", "true")
-		h.Set("Content-Length", strconv.Itoa(len(data)))
-		w.WriteHeader(http.StatusOK)
-		w.Write(data)
-		return
-	case inline:
-		h.Set("Content-Type", file.MediaType)
-		h.Set("Content-Disposition", `inline; filename="`+name+`"`)
-	case file.Kind == undox.FileText:
-		h.Set("Content-Type", "text/plain; charset=utf-8")
-		h.Set("Content-Disposition", `attachment; filename="`+name+`.txt"`)
-	default:
-		// The raw page, its headers, a picture in another format: a
-		// download, never something the browser renders.
-		h.Set("Content-Type", "application/octet-stream")
-		h.Set("Content-Disposition", `attachment; filename="`+name+`.bin"`)
+	if err := serveCaptureFile(w, rc, c, file, reveal, consoleDisposition); err != nil {
+		http.Error(w, "the picture could not be blurred, so it is not shown", http.StatusInternalServerError)
 	}
-	h.Set("Content-Length", strconv.FormatInt(file.Size, 10))
-	w.WriteHeader(http.StatusOK)
-	io.Copy(w, rc)
+}
+
+// consoleDisposition shows pictures in raster formats inline (for an
+// <img>); everything else is a download, never something the browser
+// renders: the raw page, its headers, a picture in another format.
+func consoleDisposition(file undox.CaptureFile, name string, blurred bool) (string, string) {
+	switch {
+	case blurred:
+		return "image/png", `inline; filename="` + name + `-blurred.png"`
+	case file.Visual() && consoleInlineImages[file.MediaType]:
+		return file.MediaType, `inline; filename="` + name + `"`
+	case file.Kind == undox.FileText:
+		return "text/plain; charset=utf-8", `attachment; filename="` + name + `.txt"`
+	}
+	return "application/octet-stream", `attachment; filename="` + name + `.bin"`
 }
 
 // Actions.

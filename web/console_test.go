@@ -7,7 +7,6 @@ import (
 	"html"
 	"image"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -20,7 +19,6 @@ import (
 
 	"github.com/undox/undox"
 	"github.com/undox/undox/intake"
-	"github.com/undox/undox/staff"
 	"github.com/undox/undox/web"
 )
 
@@ -71,6 +69,16 @@ func (c *consoleSite) report(t *testing.T, rep undox.Report) (string, []*undox.I
 func (c *consoleSite) capture(t *testing.T, itemID int64, body, text string, findings []map[string]any, shot []byte) *undox.Capture {
 	t.Helper()
 	return storeCapture(t, c.e, c.clock.Now(), itemID, body, text, findings, shot)
+}
+
+// fileSHA is the SHA-256 of the capture's file of a kind.
+func fileSHA(cp *undox.Capture, kind string) string {
+	for _, f := range cp.Files {
+		if f.Kind == kind {
+			return f.SHA256
+		}
+	}
+	return ""
 }
 
 func storeCapture(t *testing.T, e *env, at time.Time, itemID int64, body, text string, findings []map[string]any, shot []byte) *undox.Capture {
@@ -291,15 +299,7 @@ func TestConsoleCasePage(t *testing.T) {
 	// The captured page is a download; the screenshot of a minor's case
 	// is blurred.
 	files := "/cases/" + ref + "/files/" + strconv.FormatInt(cp.ID, 10) + "/"
-	var bodySHA, shotSHA string
-	for _, f := range cp.Files {
-		switch f.Kind {
-		case undox.FileBody:
-			bodySHA = f.SHA256
-		case undox.FileScreenshot:
-			shotSHA = f.SHA256
-		}
-	}
+	bodySHA, shotSHA := fileSHA(cp, undox.FileBody), fileSHA(cp, undox.FileScreenshot)
 	require.Contains(t, p.body, `<a href="`+files+bodySHA+`" download>`)
 	require.Contains(t, p.body, `<img src="`+files+shotSHA+`" alt="Screenshot of the page"`)
 	dl := c.anaB.do("GET", files+bodySHA, nil)
@@ -592,26 +592,9 @@ func TestConsoleFourEyes(t *testing.T) {
 // TestOpenAPIWalk: every operation, each answer checked against the
 // document.
 func walkConsole(t *testing.T, e *env) {
-	jar, err := cookiejar.New(nil)
-	require.NoError(t, err)
-	c := &client{base: e.srv.URL, hc: &http.Client{Transport: e.v, Jar: jar, Timeout: time.Minute,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-	form := func(kv ...string) raw {
-		v := url.Values{"lang": {"en"}}
-		for i := 0; i+1 < len(kv); i += 2 {
-			v.Add(kv[i], kv[i+1])
-		}
-		return raw{"application/x-www-form-urlencoded", []byte(v.Encode())}
-	}
+	c, form := newWalker(t, e), walkForm
 	same := header("Origin", e.srv.URL)
-	pw, err := staff.GeneratePassword()
-	require.NoError(t, err)
-	acc, err := staff.NewAccount("walk-console@hotline.example", "Console", undox.RoleAnalyst, pw)
-	require.NoError(t, err)
-	_, err = e.store.CreateUser(e.ctx, cli, acc.NewUser)
-	require.NoError(t, err)
-	code, err := staff.CodeAt(acc.TOTPSecret, e.store.Now())
-	require.NoError(t, err)
+	me := newAccount(t, e, "walk-console@hotline.example", "Console", undox.RoleAnalyst)
 
 	in := &intake.Service{Store: e.store, PublicURL: e.srv.URL}
 	rcpt, err := in.Submit(e.ctx, undox.Public, intake.Submission{Report: undox.Report{URLs: []string{"https://dox.example/walk-console"},
@@ -622,15 +605,7 @@ func walkConsole(t *testing.T, e *env) {
 	id := strconv.FormatInt(cs.Items[0].ID, 10)
 	cp := storeCapture(t, e, time.Now(), cs.Items[0].ID, "<html></html>", "Bel 06 12 34 56 78", nil, testPNG(t))
 	files := "/cases/" + rcpt.CaseRef + "/files/" + strconv.FormatInt(cp.ID, 10) + "/"
-	var shot, body string
-	for _, f := range cp.Files {
-		switch f.Kind {
-		case undox.FileScreenshot:
-			shot = f.SHA256
-		case undox.FileBody:
-			body = f.SHA256
-		}
-	}
+	shot, body := fileSHA(cp, undox.FileScreenshot), fileSHA(cp, undox.FileBody)
 	casePath := "/cases/" + rcpt.CaseRef
 
 	c.do(t, "GET", "/assets/htmx.min.js", nil).ok(t, 200, nil)
@@ -641,7 +616,7 @@ func walkConsole(t *testing.T, e *env) {
 	c.do(t, "GET", "/queue/bulk/1", nil).ok(t, 303, nil)
 	c.do(t, "POST", "/queue/bulk", form("action", "close", "item", id), same).ok(t, 303, nil)
 	c.do(t, "POST", casePath, form("action", "close", "item", id), same).ok(t, 303, nil)
-	c.do(t, "POST", "/login", form("email", acc.NewUser.Email, "password", pw, "code", code), same).ok(t, 303, nil)
+	c.do(t, "POST", "/login", walkLogin(t, e, me, me.Password), same).ok(t, 303, nil)
 
 	c.do(t, "GET", "/queue?lang=en&q=walk&status=captured&category=doxing&minor=yes&host=dox.example", nil).ok(t, 200, nil)
 	c.do(t, "GET", "/queue?status=bogus", nil, nonconforming()).ok(t, 400, nil)

@@ -28,7 +28,7 @@ func (s *Server) loginGet(w http.ResponseWriter, r *http.Request) {
 	}
 	p := s.newStaffPage(w, r, nil)
 	p.Next = next
-	s.renderStaff(w, http.StatusOK, "login.html", p)
+	s.renderPage(w, http.StatusOK, "login.html", p)
 }
 
 // loginPost checks the e-mail address, the password and the code, and
@@ -41,12 +41,12 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 	p.Email = r.PostForm.Get("email")
 	if checkSameSite(r) != nil {
 		p.Problem = p.T["login_err_cross_site"]
-		s.renderStaff(w, http.StatusForbidden, "login.html", p)
+		s.renderPage(w, http.StatusForbidden, "login.html", p)
 		return
 	}
 	if parseErr != nil {
 		p.Problem = p.T["login_err_failed"]
-		s.renderStaff(w, http.StatusBadRequest, "login.html", p)
+		s.renderPage(w, http.StatusBadRequest, "login.html", p)
 		return
 	}
 	login, err := s.staffService().Login(r.Context(), p.Email, r.PostForm.Get("password"), r.PostForm.Get("code"),
@@ -59,15 +59,15 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, p.Next, http.StatusSeeOther)
 	case errors.Is(err, staff.ErrLogin):
 		p.Problem = p.T["login_err_failed"]
-		s.renderStaff(w, http.StatusUnauthorized, "login.html", p)
+		s.renderPage(w, http.StatusUnauthorized, "login.html", p)
 	case errors.As(err, &th):
 		w.Header().Set("Retry-After", strconv.Itoa(int(th.RetryAfter.Seconds())))
 		p.Problem = fmt.Sprintf(p.T["login_err_throttled"], int(th.RetryAfter.Minutes()))
-		s.renderStaff(w, http.StatusTooManyRequests, "login.html", p)
+		s.renderPage(w, http.StatusTooManyRequests, "login.html", p)
 	default:
 		s.log.Error("login", "err", err)
 		p.Problem = p.T["login_err_internal"]
-		s.renderStaff(w, http.StatusInternalServerError, "login.html", p)
+		s.renderPage(w, http.StatusInternalServerError, "login.html", p)
 	}
 }
 

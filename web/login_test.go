@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,35 +15,17 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/undox/undox"
+	"github.com/undox/undox/dbtest"
 	"github.com/undox/undox/staff"
 	"github.com/undox/undox/web"
 )
-
-// testClock is the store's clock in these tests: sessions expire and TOTP
-// codes change only when the test moves it.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // staffSite is undox with staff accounts, and a browser-like client per
 // staff member (a cookie jar, redirects not followed).
 type staffSite struct {
 	t     *testing.T
 	e     *env
-	clock *testClock
+	clock *dbtest.Clock
 }
 
 type staffAccount struct {
@@ -56,19 +37,26 @@ var cli = undox.Actor{Kind: "cli", Name: "operator", Role: undox.RoleAdmin}
 
 func newStaffSite(t *testing.T, configure func(*web.Config)) *staffSite {
 	e := newEnv(t, configure)
-	clk := &testClock{t: time.Unix(1_800_000_000, 0).UTC()}
+	clk := dbtest.NewClock(time.Unix(1_800_000_000, 0).UTC()) // sessions expire and TOTP codes change only when the test moves it
 	e.store.SetClock(clk.Now)
 	return &staffSite{t: t, e: e, clock: clk}
 }
 
 func (s *staffSite) account(email, name string, role undox.Role) *staffAccount {
 	s.t.Helper()
+	return newAccount(s.t, s.e, email, name, role)
+}
+
+// newAccount adds a staff account, with a generated password, to e's
+// store.
+func newAccount(t *testing.T, e *env, email, name string, role undox.Role) *staffAccount {
+	t.Helper()
 	pw, err := staff.GeneratePassword()
-	require.NoError(s.t, err)
+	require.NoError(t, err)
 	acc, err := staff.NewAccount(email, name, role, pw)
-	require.NoError(s.t, err)
-	u, err := s.e.store.CreateUser(s.e.ctx, cli, acc.NewUser)
-	require.NoError(s.t, err)
+	require.NoError(t, err)
+	u, err := e.store.CreateUser(e.ctx, cli, acc.NewUser)
+	require.NoError(t, err)
 	return &staffAccount{Email: email, Password: pw, Secret: acc.TOTPSecret, User: u}
 }
 
@@ -484,32 +472,43 @@ func init() {
 	openapi3filter.RegisterBodyDecoder("text/css", openapi3filter.PlainBodyDecoder)
 }
 
+// newWalker is a browser-like client for TestOpenAPIWalk: a cookie jar
+// of its own, redirects not followed, every answer checked against the
+// document.
+func newWalker(t *testing.T, e *env) *client {
+	jar, err := cookiejar.New(nil)
+	require.NoError(t, err)
+	return &client{base: e.srv.URL, hc: &http.Client{Transport: e.v, Jar: jar, Timeout: time.Minute,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+// walkForm is a form of names and values in pairs, in English.
+func walkForm(kv ...string) raw {
+	v := url.Values{"lang": {"en"}}
+	for i := 0; i+1 < len(kv); i += 2 {
+		v.Add(kv[i], kv[i+1])
+	}
+	return raw{"application/x-www-form-urlencoded", []byte(v.Encode())}
+}
+
+// walkLogin is the login form of the account with password and its TOTP
+// code now, and more names and values in pairs.
+func walkLogin(t *testing.T, e *env, a *staffAccount, password string, kv ...string) raw {
+	t.Helper()
+	code, err := staff.CodeAt(a.Secret, e.store.Now())
+	require.NoError(t, err)
+	return walkForm(append([]string{"email", a.Email, "password", password, "code", code}, kv...)...)
+}
+
 // walkStaff walks the staff pages through the OpenAPI validator, for
 // TestOpenAPIWalk: every status a browser meets, each answer checked
 // against the document.
 func walkStaff(t *testing.T, e *env) {
-	jar, err := cookiejar.New(nil)
-	require.NoError(t, err)
-	c := &client{base: e.srv.URL, hc: &http.Client{Transport: e.v, Jar: jar, Timeout: time.Minute,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-	form := func(v url.Values) raw { return raw{"application/x-www-form-urlencoded", []byte(v.Encode())} }
+	c := newWalker(t, e)
 	same := header("Origin", e.srv.URL)
-	newAccount := func(email string, role undox.Role) *staffAccount {
-		pw, err := staff.GeneratePassword()
-		require.NoError(t, err)
-		acc, err := staff.NewAccount(email, strings.Split(email, "@")[0], role, pw)
-		require.NoError(t, err)
-		u, err := e.store.CreateUser(e.ctx, cli, acc.NewUser)
-		require.NoError(t, err)
-		return &staffAccount{Email: email, Password: pw, Secret: acc.TOTPSecret, User: u}
-	}
-	loginForm := func(a *staffAccount, password string) raw {
-		code, err := staff.CodeAt(a.Secret, e.store.Now())
-		require.NoError(t, err)
-		return form(url.Values{"email": {a.Email}, "password": {password}, "code": {code}, "next": {"/queue"}, "lang": {"en"}})
-	}
-	ana := newAccount("walk-ana@hotline.example", undox.RoleAnalyst)
-	root := newAccount("walk-root@hotline.example", undox.RoleAdmin)
+	loginForm := func(a *staffAccount, password string) raw { return walkLogin(t, e, a, password, "next", "/queue") }
+	ana := newAccount(t, e, "walk-ana@hotline.example", "walk-ana", undox.RoleAnalyst)
+	root := newAccount(t, e, "walk-root@hotline.example", "walk-root", undox.RoleAdmin)
 
 	c.do(t, "GET", "/login?lang=en&next=%2Fqueue", nil).ok(t, 200, nil)
 	css := c.do(t, "GET", "/assets/staff.css", nil)

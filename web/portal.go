@@ -65,9 +65,19 @@ func pageLanguage(r *http.Request, fallback string) string {
 	return acceptLanguage(r.Header.Get("Accept-Language"))
 }
 
-// acceptLanguage picks nl or en by the Accept-Language header's weights.
+// acceptLanguage picks nl or en by the Accept-Language header's weights,
+// Dutch when it names neither.
 func acceptLanguage(h string) string {
-	best, bestQ := portalLanguages[0], -1.0
+	if l := preferredLanguage(h); l != "" {
+		return l
+	}
+	return portalLanguages[0]
+}
+
+// preferredLanguage is nl or en, whichever the Accept-Language header
+// weighs most, or "" when it names neither.
+func preferredLanguage(h string) string {
+	best, bestQ := "", 0.0
 	for _, part := range strings.Split(h, ",") {
 		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
 		q := 1.0
@@ -77,7 +87,7 @@ func acceptLanguage(h string) string {
 			}
 		}
 		primary, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
-		if (primary == "nl" || primary == "en") && q > bestQ && q > 0 {
+		if (primary == "nl" || primary == "en") && q > bestQ {
 			best, bestQ = primary, q
 		}
 	}
@@ -328,9 +338,13 @@ func (s *Server) victimStyle(w http.ResponseWriter, r *http.Request) {
 }
 
 // victimHeaders are the headers of every victim page.
-func victimHeaders(w http.ResponseWriter) {
+func victimHeaders(w http.ResponseWriter) { pageHeaders(w, victimCSP) }
+
+// pageHeaders are the headers of a victim's or a staff member's page,
+// under the content security policy csp: never cached nor indexed.
+func pageHeaders(w http.ResponseWriter, csp string) {
 	h := w.Header()
-	h.Set("Content-Security-Policy", victimCSP)
+	h.Set("Content-Security-Policy", csp)
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Robots-Tag", "noindex, nofollow")
 	// Forms post to this site: let the browser send Origin. Links
@@ -440,8 +454,7 @@ func (s *Server) reportPost(w http.ResponseWriter, r *http.Request) {
 		s.render(w, http.StatusBadRequest, "report.html", p)
 		return
 	}
-	if s.limiter != nil && !s.limiter.allow(clientKey(r, s.TrustedProxies)) {
-		w.Header().Set("Retry-After", "60")
+	if s.overLimit(w, r) {
 		p.Problem = p.T["err_rate"]
 		s.render(w, http.StatusTooManyRequests, "report.html", p)
 		return
@@ -772,8 +785,7 @@ func (s *Server) addURLsPost(w http.ResponseWriter, r *http.Request) {
 		s.showStatusForm(w, r, http.StatusBadRequest, "", "form_errors", form)
 		return
 	}
-	if s.limiter != nil && !s.limiter.allow(clientKey(r, s.TrustedProxies)) {
-		w.Header().Set("Retry-After", "60")
+	if s.overLimit(w, r) {
 		s.showStatusForm(w, r, http.StatusTooManyRequests, "", "err_rate", form)
 		return
 	}
@@ -802,25 +814,10 @@ func (s *Server) addURLsAPI(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if s.limiter != nil && !s.limiter.allow(clientKey(r, s.TrustedProxies)) {
-		w.Header().Set("Retry-After", "60")
-		s.fail(w, r, undox.Errorf(undox.ERATELIMIT, "too many requests from this address; try again in a minute"))
-		return
-	}
-	if _, err := requireContentType(r, "application/json"); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	body, err := readBody(w, r, MaxReportBytes)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	var in struct {
 		URLs []string `json:"urls"`
 	}
-	if err := decodeJSON(body, &in); err != nil {
-		s.fail(w, r, err)
+	if _, ok := s.publicJSON(w, r, "requests", &in); !ok {
 		return
 	}
 	if _, err := s.Intake.AddURLs(r.Context(), undox.Public, c.Ref, in.URLs); err != nil {

@@ -3,13 +3,10 @@ package web_test
 import (
 	"fmt"
 	"io"
-	"log"
-	"net"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,8 +15,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/undox/undox"
+	"github.com/undox/undox/dbtest"
 	"github.com/undox/undox/intake"
 	"github.com/undox/undox/mail"
+	"github.com/undox/undox/mail/mailtest"
 	"github.com/undox/undox/web"
 )
 
@@ -341,67 +340,14 @@ func TestPortalReportFormAtRoot(t *testing.T) {
 	require.Contains(t, string(css), ".exit{")
 }
 
-// smtpBackend is a loopback SMTP server that keeps what it receives.
-type smtpBackend struct {
-	mu     sync.Mutex
-	msgs   []smtpMessage
-	refuse string // a recipient refused with 550
-}
-
-type smtpMessage struct {
-	to   []string
-	data string
-}
-
-func (b *smtpBackend) NewSession(*smtp.Conn) (smtp.Session, error) { return &smtpSession{b: b}, nil }
-
-func (b *smtpBackend) received() []smtpMessage {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return append([]smtpMessage(nil), b.msgs...)
-}
-
-type smtpSession struct {
-	b  *smtpBackend
-	to []string
-}
-
-func (s *smtpSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	if to == s.b.refuse {
-		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
-	}
-	s.to = append(s.to, to)
-	return nil
-}
-func (s *smtpSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	s.b.mu.Lock()
-	s.b.msgs = append(s.b.msgs, smtpMessage{to: s.to, data: string(b)})
-	s.b.mu.Unlock()
-	return nil
-}
-func (s *smtpSession) Reset()        { s.to = nil }
-func (s *smtpSession) Logout() error { return nil }
-
-func startSMTP(t *testing.T, be *smtpBackend) string {
-	t.Helper()
-	srv := smtp.NewServer(be)
-	srv.Domain = "localhost"
-	srv.ErrorLog = log.New(io.Discard, "", 0)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	go srv.Serve(l)
-	t.Cleanup(func() { srv.Close() })
-	return l.Addr().String()
-}
-
 func TestPortalReceiptIsMailed(t *testing.T) {
-	be := &smtpBackend{refuse: "refused@example.com"}
-	addr := startSMTP(t, be)
+	be := &mailtest.Mailbox{Rcpt: func(to string) error {
+		if to == "refused@example.com" {
+			return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
+		}
+		return nil
+	}}
+	addr := be.Start(t)
 	sender, err := mail.NewSender(mail.Config{URL: "smtp://" + addr, From: "meldpunt@hotline.example"})
 	require.NoError(t, err)
 	e, p := newPortal(t, func(c *web.Config) {
@@ -416,10 +362,10 @@ func TestPortalReceiptIsMailed(t *testing.T) {
 	ref := regexp.MustCompile(`<strong>(UDX-[0-9A-Z-]+)</strong>`).FindStringSubmatch(r.body)[1]
 	link := regexp.MustCompile(`href="(` + regexp.QuoteMeta(e.srv.URL) + `/status/[A-Za-z0-9_-]+)"`).FindStringSubmatch(r.body)[1]
 
-	msgs := be.received()
+	msgs := be.Messages()
 	require.Len(t, msgs, 1)
-	require.Equal(t, []string{"victim@example.com"}, msgs[0].to)
-	m := msgs[0].data
+	require.Equal(t, []string{"victim@example.com"}, msgs[0].To)
+	m := string(msgs[0].Data)
 	require.Contains(t, m, "Subject: Your personal link\r\n", "a neutral subject")
 	require.Contains(t, m, "\r\n"+link+"\r\n", "the private link")
 	for _, personal := range []string{ref, "social.example", "Jansen", "Dorpsstraat"} {
@@ -442,24 +388,12 @@ func TestPortalReceiptIsMailed(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.status, r.body)
 	require.Contains(t, r.body, "Het lukte niet om deze link te e-mailen.")
 	require.Contains(t, r.body, "/status/")
-	require.Len(t, be.received(), 1)
+	require.Len(t, be.Messages(), 1)
 
 	// No address, no e-mail.
 	ref, _ = reportOn(t, e, p, url.Values{"urls": {"https://social.example/u/victim/11"}})
-	require.Len(t, be.received(), 1)
-	require.NotContains(t, e.actions(t, "case", ref), "case.receipt.email")
-}
-
-// actions returns the audit actions of an object.
-func (e *env) actions(t *testing.T, objType, objID string) []string {
-	t.Helper()
-	entries, err := e.store.AuditEntries(e.ctx, objType, objID)
-	require.NoError(t, err)
-	var out []string
-	for _, en := range entries {
-		out = append(out, en.Action)
-	}
-	return out
+	require.Len(t, be.Messages(), 1)
+	require.NotContains(t, dbtest.AuditActions(t, e.store, "case", ref), "case.receipt.email")
 }
 
 func TestPortalAddURLs(t *testing.T) {
@@ -512,7 +446,7 @@ func TestPortalAddURLs(t *testing.T) {
 	require.NoError(t, e.store.DB().SQL.QueryRowContext(e.ctx,
 		`SELECT count(*) FROM items WHERE dispatched = 0 AND url IN ('https://add.example/second', 'https://add.example/third')`).Scan(&waiting))
 	require.Equal(t, 2, waiting)
-	require.Contains(t, e.actions(t, "case", ref), "case.items.add")
+	require.Contains(t, dbtest.AuditActions(t, e.store, "case", ref), "case.items.add")
 	r = p.do("POST", path+"/urls?lang=en", url.Values{"csrf": {csrf}, "urls": {"https://add.example/third"}})
 	require.Equal(t, http.StatusOK, r.status)
 	require.Contains(t, r.body, "These links were already in your report.")

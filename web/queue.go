@@ -11,7 +11,6 @@ package web
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	_ "embed"
 	"encoding/base64"
@@ -57,8 +56,7 @@ func (s *Server) htmxScript(w http.ResponseWriter, r *http.Request) {
 // it).
 type consoleStore interface {
 	undox.ConsoleStore
-	RequestRecheck(ctx context.Context, actor undox.Actor, itemID int64) error
-	Checks(ctx context.Context, actor undox.Actor, itemID int64, limit int) ([]*undox.Check, error)
+	recheckStore
 }
 
 func (s *Server) console() (consoleStore, error) {
@@ -130,17 +128,8 @@ func (s *Server) newConsolePage(w http.ResponseWriter, r *http.Request, a undox.
 // renderConsole writes a console page with the staff pages' headers and
 // the console's policy.
 func (s *Server) renderConsole(w http.ResponseWriter, code int, name string, data any) {
-	h := w.Header()
-	h.Set("Content-Security-Policy", consoleCSP)
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Robots-Tag", "noindex, nofollow")
-	h.Set("Referrer-Policy", "same-origin")
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Vary", "HX-Request")
-	w.WriteHeader(code)
-	if err := s.pages.ExecuteTemplate(w, name, data); err != nil {
-		s.log.Error("rendering a console page", "page", name, "err", err)
-	}
+	w.Header().Set("Vary", "HX-Request")
+	s.renderStaffPage(w, code, consoleCSP, name, data)
 }
 
 // consoleError answers a page that could not be made: a plain page with
@@ -262,7 +251,7 @@ type consoleQueueRow struct {
 
 type queuePage struct {
 	*consolePage
-	Filter     undox.QueueFilter
+	Filter     undox.ItemFilter
 	Minor      string
 	Statuses   []choice
 	Categories []choice
@@ -278,8 +267,9 @@ type queuePage struct {
 	Error    string
 }
 
-// consoleQueueCursor is the position after the last item of a page.
-func consoleQueueCursor(it *undox.Item) string {
+// queueCursor is the position after the last item of a page of the work
+// queue (see parseQueueCursor).
+func queueCursor(it *undox.Item) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(fmt.Sprintf("q:%d:%d:%d", it.Priority, it.Severity, it.ID)))
 }
 
@@ -303,13 +293,13 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request, a undox.Actor
 		p.FourEyes[act] = s.fourEyes(act)
 	}
 	q := r.URL.Query()
-	f := undox.QueueFilter{Status: q.Get("status"), Category: q.Get("category"), Limit: 50}
+	f := undox.ItemFilter{Status: q.Get("status"), Category: q.Get("category"), Limit: 50}
 	f.Query, err = undox.CheckText("q", strings.TrimSpace(q.Get("q")), 200)
 	if err == nil {
 		f.Host, err = undox.CheckText("host", strings.TrimSpace(q.Get("host")), 253)
 	}
 	if err == nil {
-		f.After, err = parseQueueCursor(q.Get("after"))
+		f.AfterQueue, err = parseQueueCursor(q.Get("after"))
 	}
 	if err == nil && f.Status != "" && !knownState(undox.ItemTransitions(), f.Status) {
 		err = undox.Invalid("status", "unknown item status %q", f.Status)
@@ -360,10 +350,10 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request, a undox.Actor
 		for k, v := range keep {
 			next[k] = v
 		}
-		next.Set("after", consoleQueueCursor(items[len(items)-1]))
+		next.Set("after", queueCursor(items[len(items)-1]))
 		p.Next = "/queue?" + next.Encode()
 	}
-	if f.After != nil {
+	if f.AfterQueue != nil {
 		p.First = "/queue"
 		if len(keep) > 0 {
 			p.First += "?" + keep.Encode()

@@ -158,17 +158,18 @@ func (s *Server) newStaffPage(w http.ResponseWriter, r *http.Request, u *undox.U
 	return p
 }
 
-// renderStaff writes a staff page with the staff pages' headers.
-func (s *Server) renderStaff(w http.ResponseWriter, code int, name string, p *staffPage) {
-	h := w.Header()
-	h.Set("Content-Security-Policy", staffCSP)
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Robots-Tag", "noindex, nofollow")
-	// Forms post to this site: let the browser send Origin.
-	h.Set("Referrer-Policy", "same-origin")
-	h.Set("Content-Type", "text/html; charset=utf-8")
+// renderPage writes a staff page, whose data is or embeds a staffPage,
+// with the staff pages' headers.
+func (s *Server) renderPage(w http.ResponseWriter, code int, name string, data any) {
+	s.renderStaffPage(w, code, staffCSP, name, data)
+}
+
+// renderStaffPage writes a page of the staff's site under the content
+// security policy csp (see pageHeaders).
+func (s *Server) renderStaffPage(w http.ResponseWriter, code int, csp, name string, data any) {
+	pageHeaders(w, csp)
 	w.WriteHeader(code)
-	if err := s.pages.ExecuteTemplate(w, name, p); err != nil {
+	if err := s.pages.ExecuteTemplate(w, name, data); err != nil {
 		s.log.Error("rendering a staff page", "page", name, "err", err)
 	}
 }
@@ -177,7 +178,7 @@ func (s *Server) renderStaff(w http.ResponseWriter, code int, name string, p *st
 func (s *Server) forbidden(w http.ResponseWriter, r *http.Request, u *undox.User, msgKey string) {
 	p := s.newStaffPage(w, r, u)
 	p.Problem = p.T[msgKey]
-	s.renderStaff(w, http.StatusForbidden, "staff_forbidden.html", p)
+	s.renderPage(w, http.StatusForbidden, "staff_forbidden.html", p)
 }
 
 // errCrossSite is a state-changing request from another site.

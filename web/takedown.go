@@ -168,22 +168,8 @@ func respondLanguage(r *http.Request, noticeLang string) string {
 			return l
 		}
 	}
-	best, bestQ := "", 0.0
-	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
-		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		q := 1.0
-		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
-			if f, err := strconv.ParseFloat(v, 64); err == nil {
-				q = f
-			}
-		}
-		primary, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
-		if (primary == "nl" || primary == "en") && q > bestQ {
-			best, bestQ = primary, q
-		}
-	}
-	if best != "" {
-		return best
+	if l := preferredLanguage(r.Header.Get("Accept-Language")); l != "" {
+		return l
 	}
 	if noticeLang == "nl" {
 		return "nl"

@@ -201,10 +201,7 @@ func TestBrowser(t *testing.T) {
 	}
 	item := func(u string) string { return in.URL + "/api/v1/items/" + strconv.FormatInt(itemIDs[u], 10) }
 	for _, u := range pageURLs {
-		require.Eventually(t, func() bool {
-			_, it := call(t, "GET", item(u), api, nil)
-			return it["status"] == "captured" && it["traced_at"] != nil
-		}, 60*time.Second, 100*time.Millisecond, "%s captured and traced", u)
+		waitCapturedAndTraced(t, item(u), api)
 	}
 
 	// The analyst's account, as an admin would make it.
@@ -343,26 +340,7 @@ func TestBrowser(t *testing.T) {
 		mu.Lock()
 		gone["/t/1"] = true
 		mu.Unlock()
-		checks := func() int {
-			_, l := call(t, "GET", item(pageURLs[0])+"/checks", api, nil)
-			list, _ := l["checks"].([]any)
-			return len(list)
-		}
-		// "Check now" is one check while one waits or runs: press it
-		// until this one is done, twice.
-		before := checks()
-		for i := 1; i <= 2; i++ {
-			require.Eventually(t, func() bool {
-				code, body := call(t, "POST", item(pageURLs[0])+"/recheck", api, nil)
-				require.Equal(t, 202, code, body)
-				time.Sleep(200 * time.Millisecond)
-				return checks() >= before+i
-			}, 30*time.Second, 10*time.Millisecond, "check %d", i)
-		}
-		require.Eventually(t, func() bool {
-			_, it := call(t, "GET", item(pageURLs[0]), api, nil)
-			return it["status"] == "removed"
-		}, 30*time.Second, 100*time.Millisecond, "removed after two checks agree")
+		recheckUntilRemoved(t, item(pageURLs[0]), api)
 
 		resp := analyst.open(t, casePage)
 		require.EqualValues(t, 200, resp.Status)

@@ -56,18 +56,9 @@ func TestNoticeSurvivesKill(t *testing.T) {
 			code, body := call(t, "POST", p.URL+"/api/v1/contacts", analyst, map[string]any{"scope": "domain", "key": "killhost.test",
 				"role": "host", "name": "Voorbeeld Hosting", "email": "abuse@hosting.example", "language": "en"})
 			require.Equal(t, 201, code, body)
-			code, rcpt := call(t, "POST", p.URL+"/api/v1/reports", "", map[string]any{
+			_, item, n := reportConfirmed(t, p.URL, analyst, map[string]any{
 				"urls": []string{"http://killhost.test:" + port + "/t/" + tc.hold}, "category": "doxing"})
-			require.Equal(t, 201, code, rcpt)
-			_, c := call(t, "GET", p.URL+"/api/v1/cases/"+rcpt["case"].(string), analyst, nil)
-			item := p.URL + "/api/v1/items/" + strconv.FormatInt(int64(c["items"].([]any)[0].(map[string]any)["id"].(float64)), 10)
-			require.Eventually(t, func() bool {
-				_, it := call(t, "GET", item, analyst, nil)
-				return it["status"] == "captured" && it["traced_at"] != nil
-			}, 60*time.Second, 100*time.Millisecond, "captured and traced")
-			code, confirmed := call(t, "POST", item+"/confirm", analyst, map[string]any{"reason": "doxes a home address"})
-			require.Equal(t, 200, code, confirmed)
-			nid := strconv.FormatInt(int64(confirmed["notice"].(map[string]any)["id"].(float64)), 10)
+			nid := strconv.FormatInt(int64(n["id"].(float64)), 10)
 			itemPath := item[len(p.URL):]
 			notice := func(base string) map[string]any {
 				_, l := call(t, "GET", base+itemPath+"/notices", analyst, nil)

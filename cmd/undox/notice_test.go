@@ -34,27 +34,45 @@ type nopQueue struct{}
 
 func (nopQueue) EnqueueTx(context.Context, *sql.Tx, ...interface{ Kind() string }) error { return nil }
 
-func TestNoticePreview(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
+// openData opens the data folder dir as the commands do; the jobs that
+// the store asks for are not worked.
+func openData(t *testing.T, dir string) *app {
+	t.Helper()
 	c := &config{data: dir}
 	require.NoError(t, c.finish(nil))
-	a, err := open(ctx, c, slog.New(slog.DiscardHandler), false)
+	a, err := open(context.Background(), c, slog.New(slog.DiscardHandler), false)
 	require.NoError(t, err)
-	a.store.SetQueue(nopQueue{}) // the triage job is not worked here
+	a.store.SetQueue(nopQueue{})
+	return a
+}
+
+// tracedItem reports the page u and records that undox captured and
+// traced it, with the trace's answer; it returns the case's reference
+// and the item's id.
+func tracedItem(t *testing.T, a *app, u, answer string) (string, int64) {
+	t.Helper()
+	ctx := context.Background()
 	in := &intake.Service{Store: a.store, PublicURL: "https://undox.meldpunt.example"}
-	rc, err := in.Submit(ctx, undox.Public, intake.Submission{Report: undox.Report{URLs: []string{"https://dox.example/p/9"}, Category: undox.CategoryDoxing}})
+	rc, err := in.Submit(ctx, undox.Public, intake.Submission{Report: undox.Report{URLs: []string{u}, Category: undox.CategoryDoxing}})
 	require.NoError(t, err)
 	cs, err := a.store.Case(ctx, undox.System, rc.CaseRef)
 	require.NoError(t, err)
 	id := cs.Items[0].ID
 	_, err = a.store.ObserveItem(ctx, id, undox.ObserveCaptured, "", nil)
 	require.NoError(t, err)
-	_, err = a.store.SaveTrace(ctx, id, "net:EXAMPLE", []byte(`{"recipients":[
-	 {"role":"site","organisation":"Dox Site","email":"admin@dox.example","notify":false},
-	 {"role":"host","organisation":"Example Hosting B.V.","email":"abuse@hosting.example","language":"nl","notify":true}]}`))
+	_, err = a.store.SaveTrace(ctx, id, "net:EXAMPLE", []byte(answer))
 	require.NoError(t, err)
-	_, err = a.audit.Integrate(ctx, 0)
+	return rc.CaseRef, id
+}
+
+func TestNoticePreview(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	a := openData(t, dir)
+	ref, id := tracedItem(t, a, "https://dox.example/p/9", `{"recipients":[
+	 {"role":"site","organisation":"Dox Site","email":"admin@dox.example","notify":false},
+	 {"role":"host","organisation":"Example Hosting B.V.","email":"abuse@hosting.example","language":"nl","notify":true}]}`)
+	_, err := a.audit.Integrate(ctx, 0)
 	require.NoError(t, err)
 	a.close()
 
@@ -68,11 +86,10 @@ func TestNoticePreview(t *testing.T) {
 	require.Contains(t, out, "https://dox.example/p/9")
 	require.Contains(t, out, "Meldpunt Voorbeeld")
 	require.Contains(t, out, "ACM/UIT/000001")
-	require.NotContains(t, out, rc.CaseRef, "a notice never names the case")
+	require.NotContains(t, out, ref, "a notice never names the case")
 
 	// Nothing was stored or sent: the item is still only captured.
-	a, err = open(ctx, c, slog.New(slog.DiscardHandler), false)
-	require.NoError(t, err)
+	a = openData(t, dir)
 	it, err := a.store.Item(ctx, undox.System, id)
 	require.NoError(t, err)
 	require.Equal(t, undox.ItemCaptured, it.Status)

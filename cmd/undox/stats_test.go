@@ -1,23 +1,20 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/undox/undox"
-	"github.com/undox/undox/intake"
+	"github.com/undox/undox/dbtest"
 	"github.com/undox/undox/report"
 	"github.com/undox/undox/sqlstore"
 )
@@ -28,64 +25,33 @@ import (
 // runStats runs `undox stats ARGS…` through main's dispatch.
 func runStats(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	var out, errb bytes.Buffer
-	err := run(context.Background(), append([]string{"stats"}, args...), nil, &out, &errb)
-	if errb.Len() > 0 {
-		t.Logf("undox stats %s: %s", strings.Join(args, " "), errb.String())
-	}
-	return out.String(), err
-}
-
-// fixedClock is a store clock that moves only when told.
-type fixedClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fixedClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fixedClock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+	return runCmd(t, nil, append([]string{"stats"}, args...)...)
 }
 
 func TestStatsProviders(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	c := &config{data: dir}
-	require.NoError(t, c.finish(nil))
-	a, err := open(ctx, c, slog.New(slog.DiscardHandler), false)
-	require.NoError(t, err)
-	a.store.SetQueue(nopQueue{}) // jobs are not worked here
-	clock := &fixedClock{t: time.Date(2025, 6, 2, 10, 0, 0, 0, time.UTC)}
-	a.store.SetClock(clock.now)
-	in := &intake.Service{Store: a.store, PublicURL: "https://undox.meldpunt.example"}
+	a := openData(t, dir)
+	clock := dbtest.NewClock(time.Date(2025, 6, 2, 10, 0, 0, 0, time.UTC))
+	a.store.SetClock(clock.Now)
 
 	// Two pages, each on its own host: one takes it down in two hours,
 	// the other never answers.
 	notify := func(u, host string, asn int) int64 {
-		rc, err := in.Submit(ctx, undox.Public, intake.Submission{Report: undox.Report{URLs: []string{u}, Category: undox.CategoryDoxing}})
-		require.NoError(t, err)
-		cs, err := a.store.Case(ctx, undox.System, rc.CaseRef)
-		require.NoError(t, err)
-		id := cs.Items[0].ID
-		_, err = a.store.ObserveItem(ctx, id, undox.ObserveCaptured, "", nil)
-		require.NoError(t, err)
-		_, err = a.store.SaveTrace(ctx, id, "net:TEST", []byte(fmt.Sprintf(`{"addresses":[{"ip":"192.0.2.30","org":%q,"asn":%d,"cdn":false}],
-		 "recipients":[{"role":"host","organisation":%q,"email":"abuse@host.example","notify":true}]}`, host, asn, host)))
-		require.NoError(t, err)
+		_, id := tracedItem(t, a, u, fmt.Sprintf(`{"addresses":[{"ip":"192.0.2.30","org":%q,"asn":%d,"cdn":false}],
+		 "recipients":[{"role":"host","organisation":%q,"email":"abuse@host.example","notify":true}]}`, host, asn, host))
 		_, n, err := a.store.ConfirmItem(ctx, undox.System, id, "")
 		require.NoError(t, err)
 		_, err = a.store.ApproveNotice(ctx, undox.System, n.ID)
 		require.NoError(t, err)
 		require.NoError(t, a.store.MarkNoticeSending(ctx, n.ID))
-		require.NoError(t, a.store.MarkNoticeSent(ctx, n.ID, clock.now().Add(48*time.Hour)))
+		require.NoError(t, a.store.MarkNoticeSent(ctx, n.ID, clock.Now().Add(48*time.Hour)))
 		return id
 	}
 	fast := notify("https://dox.example/fast", "Example Hosting B.V.", 64500)
 	notify("https://dox.example/ignored", "Ignoring Host Ltd", 64501)
-	clock.add(2 * time.Hour)
-	_, err = a.store.SaveCheck(ctx, sqlstore.CheckResult{Job: undox.RecheckJob{ItemID: fast, Reason: undox.RecheckStaff},
+	clock.Advance(2 * time.Hour)
+	_, err := a.store.SaveCheck(ctx, sqlstore.CheckResult{Job: undox.RecheckJob{ItemID: fast, Reason: undox.RecheckStaff},
 		Outcome: undox.CheckGone, Absent: true, Observe: undox.ObserveGone})
 	require.NoError(t, err)
 	a.close()
@@ -131,8 +97,7 @@ func TestStatsProviders(t *testing.T) {
 	require.Equal(t, undox.EINVALID, undox.ErrorCode(err))
 
 	// The reads are in the audit log, as the command line's.
-	a, err = open(ctx, c, slog.New(slog.DiscardHandler), false)
-	require.NoError(t, err)
+	a = openData(t, dir)
 	defer a.close()
 	entries, err := a.store.AuditEntries(ctx, "stats", "providers")
 	require.NoError(t, err)

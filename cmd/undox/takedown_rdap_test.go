@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"encoding/base64"
 	"fmt"
 	"io"
-	"log"
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
@@ -20,36 +18,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapserver"
-	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 	"github.com/stretchr/testify/require"
 
+	"github.com/undox/undox/mail/mailtest"
 	"github.com/undox/undox/notice"
 )
-
-// startIMAP runs go-imap's in-memory server on loopback: the hotline's
-// replies mailbox.
-func startIMAP(t *testing.T) (string, *imapmemserver.User) {
-	t.Helper()
-	mem := imapmemserver.New()
-	user := imapmemserver.NewUser("replies", "secret")
-	require.NoError(t, user.Create("INBOX", nil))
-	mem.AddUser(user)
-	srv := imapserver.New(&imapserver.Options{
-		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return mem.NewSession(), nil, nil
-		},
-		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
-		InsecureAuth: true,
-		Logger:       log.New(io.Discard, "", 0),
-	})
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	go func() { _ = srv.Serve(l) }()
-	t.Cleanup(func() { srv.Close() })
-	return l.Addr().String(), user
-}
 
 // mimeParts walks an e-mail and returns the decoded body of each leaf
 // part by media type (text/plain, application/json…), in order.
@@ -118,7 +91,7 @@ func TestTakedownRDAPRepliesAndTimeline(t *testing.T) {
 		"/com/v1/domain/20c.com":  "verisign/domain-20c.com.json",
 	})
 	mb, smtpAddr := startMailbox(t)
-	imapAddr, replies := startIMAP(t)
+	imapAddr, replies := mailtest.StartIMAP(t, mailtest.IMAPOptions{})
 
 	in := startServe(t, t.TempDir(), "", "--allow-networks", "127.0.0.0/8", "--allow-any-port",
 		"--rdap-override", "127.0.0.10/32="+rdapSrv.URL+"/registry/,com="+rdapSrv.URL+"/com/v1/", "--rdap-rate", "-1",
@@ -128,23 +101,12 @@ func TestTakedownRDAPRepliesAndTimeline(t *testing.T) {
 	analyst := newToken(t, in, "analyst")
 
 	pageURL := "http://www.20c.com:" + port + "/t/1"
-	code, rcpt := call(t, "POST", in.URL+"/api/v1/reports", "", map[string]any{"urls": []string{pageURL}, "category": "doxing",
+	rcpt, item, n := reportConfirmed(t, in.URL, analyst, map[string]any{"urls": []string{pageURL}, "category": "doxing",
 		"language": "nl", "reporter_email": "ouder@mail.example", "consent": true})
-	require.Equal(t, 201, code, rcpt)
 	ref := rcpt["case"].(string)
 	statusURL := rcpt["status_url"].(string)
-	_, c := call(t, "GET", in.URL+"/api/v1/cases/"+ref, analyst, nil)
-	itemID := int64(c["items"].([]any)[0].(map[string]any)["id"].(float64))
-	item := in.URL + "/api/v1/items/" + strconv.FormatInt(itemID, 10)
-	require.Eventually(t, func() bool {
-		_, it := call(t, "GET", item, analyst, nil)
-		return it["status"] == "captured" && it["traced_at"] != nil
-	}, 60*time.Second, 100*time.Millisecond, "captured and traced")
 
 	// The trace found the host's abuse desk in the address's RDAP record.
-	code, confirmed := call(t, "POST", item+"/confirm", analyst, map[string]any{"reason": "doxes a home address"})
-	require.Equal(t, 200, code, confirmed)
-	n := confirmed["notice"].(map[string]any)
 	require.Equal(t, "abuse@microsoft.com", n["address"])
 	require.Equal(t, "host", n["role"])
 	nid := int64(n["id"].(float64))
@@ -205,8 +167,7 @@ func TestTakedownRDAPRepliesAndTimeline(t *testing.T) {
 	reply := "From: Abuse Desk <abuse@microsoft.com>\r\nTo: " + m.Header.Get("From") + "\r\nSubject: Re: " + m.Header.Get("Subject") +
 		"\r\nMessage-Id: <reply-1@abuse.example>\r\nIn-Reply-To: " + messageID + "\r\nDate: " + time.Now().UTC().Format(time.RFC1123Z) +
 		"\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nWe have removed the content.\r\n"
-	_, err = replies.Append("INBOX", bytes.NewReader([]byte(reply)), &imap.AppendOptions{})
-	require.NoError(t, err)
+	mailtest.Deliver(t, replies, reply)
 	require.Eventually(t, func() bool {
 		_, l := call(t, "GET", item+"/notices", analyst, nil)
 		for _, x := range l["notices"].([]any) {
@@ -219,25 +180,8 @@ func TestTakedownRDAPRepliesAndTimeline(t *testing.T) {
 
 	// The site removes the page; two checks agree; the case closes.
 	gone.Store(true)
-	checks := func() int {
-		_, l := call(t, "GET", item+"/checks", analyst, nil)
-		list, _ := l["checks"].([]any)
-		return len(list)
-	}
-	before := checks()
-	for i := 1; i <= 2; i++ {
-		require.Eventually(t, func() bool {
-			code, body = call(t, "POST", item+"/recheck", analyst, nil)
-			require.Equal(t, 202, code, body)
-			time.Sleep(200 * time.Millisecond)
-			return checks() >= before+i
-		}, 30*time.Second, 10*time.Millisecond, "check %d", i)
-	}
-	require.Eventually(t, func() bool {
-		_, it := call(t, "GET", item, analyst, nil)
-		return it["status"] == "removed"
-	}, 30*time.Second, 100*time.Millisecond, "removed after two checks agree")
-	_, c = call(t, "GET", in.URL+"/api/v1/cases/"+ref, analyst, nil)
+	recheckUntilRemoved(t, item, analyst)
+	_, c := call(t, "GET", in.URL+"/api/v1/cases/"+ref, analyst, nil)
 	require.Equal(t, "closed", c["status"])
 
 	// The victim's status page tells it in Dutch, and the victim, who

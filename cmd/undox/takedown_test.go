@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -15,75 +13,38 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
 	"github.com/stretchr/testify/require"
+
+	"github.com/undox/undox/mail/mailtest"
 )
 
-// mailbox is an SMTP server on loopback that keeps what it is sent. With
-// hold set to "rcpt" or "data", its first session stops there (for
-// "data", after it has the whole message, before it answers) and signals
-// held, until release is closed: a test kills undox meanwhile.
+// mailbox is mailtest's SMTP server. With hold set to "rcpt" or "data",
+// its first session stops there (for "data", after it has the whole
+// message, before it answers) and signals held, until release is closed:
+// a test kills undox meanwhile.
 type mailbox struct {
-	mu   sync.Mutex
-	msgs []string
-	to   []string
-
-	hold     string
+	box      mailtest.Mailbox
 	held     chan struct{}
 	release  chan struct{}
 	holdOnce sync.Once
 }
 
-func (m *mailbox) stop(stage string) {
-	if m.hold != stage {
-		return
-	}
-	m.holdOnce.Do(func() {
-		close(m.held)
-		<-m.release
-	})
-}
-
-func (m *mailbox) NewSession(*smtp.Conn) (smtp.Session, error) { return &mailSession{m: m}, nil }
-
+// received returns the messages so far, and the recipients of each in
+// turn.
 func (m *mailbox) received() ([]string, []string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return append([]string(nil), m.msgs...), append([]string(nil), m.to...)
-}
-
-type mailSession struct {
-	m  *mailbox
-	to []string
-}
-
-func (s *mailSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (s *mailSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	s.to = append(s.to, to)
-	s.m.stop("rcpt")
-	return nil
-}
-func (s *mailSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
+	var msgs, to []string
+	for _, msg := range m.box.Messages() {
+		msgs, to = append(msgs, string(msg.Data)), append(to, msg.To...)
 	}
-	s.m.mu.Lock()
-	s.m.msgs = append(s.m.msgs, string(b))
-	s.m.to = append(s.m.to, s.to...)
-	s.m.mu.Unlock()
-	s.m.stop("data")
-	return nil
+	return msgs, to
 }
-func (s *mailSession) Reset()        { s.to = nil }
-func (s *mailSession) Logout() error { return nil }
 
 func startMailbox(t *testing.T) (*mailbox, string) {
 	return startHoldingMailbox(t, "")
 }
 
 func startHoldingMailbox(t *testing.T, hold string) (*mailbox, string) {
-	m := &mailbox{hold: hold, held: make(chan struct{}), release: make(chan struct{})}
+	m := &mailbox{held: make(chan struct{}), release: make(chan struct{})}
 	t.Cleanup(func() {
 		select {
 		case <-m.release:
@@ -91,15 +52,75 @@ func startHoldingMailbox(t *testing.T, hold string) (*mailbox, string) {
 			close(m.release)
 		}
 	})
-	s := smtp.NewServer(m)
-	s.Domain = "localhost"
-	s.ErrorLog = log.New(io.Discard, "", 0)
-	s.ReadTimeout, s.WriteTimeout = 10*time.Second, 10*time.Second
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	go s.Serve(l)
-	t.Cleanup(func() { s.Close() })
-	return m, l.Addr().String()
+	stop := func(stage string) {
+		if stage == hold {
+			m.holdOnce.Do(func() {
+				close(m.held)
+				<-m.release
+			})
+		}
+	}
+	m.box.Rcpt = func(string) error { stop("rcpt"); return nil }
+	m.box.Data = func(mailtest.Message) error { stop("data"); return nil }
+	return m, m.box.Start(t)
+}
+
+// reportConfirmed reports a page to undox at base (report is the body of
+// the request), waits until its item is captured and traced, and
+// confirms it as the analyst with token. It returns the receipt, the
+// item's API address and the notice that the confirmation prepared.
+func reportConfirmed(t *testing.T, base, token string, report map[string]any) (map[string]any, string, map[string]any) {
+	t.Helper()
+	code, rcpt := call(t, "POST", base+"/api/v1/reports", "", report)
+	require.Equal(t, 201, code, rcpt)
+	_, c := call(t, "GET", base+"/api/v1/cases/"+rcpt["case"].(string), token, nil)
+	item := base + "/api/v1/items/" + strconv.FormatInt(int64(c["items"].([]any)[0].(map[string]any)["id"].(float64)), 10)
+	waitCapturedAndTraced(t, item, token)
+	code, confirmed := call(t, "POST", item+"/confirm", token, map[string]any{"reason": "doxes a home address"})
+	require.Equal(t, 200, code, confirmed)
+	return rcpt, item, confirmed["notice"].(map[string]any)
+}
+
+// waitCapturedAndTraced waits until undox has captured and traced the
+// item at its API address.
+func waitCapturedAndTraced(t *testing.T, item, token string) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		_, it := call(t, "GET", item, token, nil)
+		return it["status"] == "captured" && it["traced_at"] != nil
+	}, 60*time.Second, 100*time.Millisecond, "%s captured and traced", item)
+}
+
+// waitItemStatus waits until the item at its API address is in status.
+func waitItemStatus(t *testing.T, item, token, status string) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		_, it := call(t, "GET", item, token, nil)
+		return it["status"] == status
+	}, 30*time.Second, 100*time.Millisecond, "%s is %s", item, status)
+}
+
+// recheckUntilRemoved has the item at its API address, whose page is
+// gone, checked twice, and waits until two checks agree and it is removed.
+func recheckUntilRemoved(t *testing.T, item, token string) {
+	t.Helper()
+	checks := func() int {
+		_, l := call(t, "GET", item+"/checks", token, nil)
+		list, _ := l["checks"].([]any)
+		return len(list)
+	}
+	before := checks()
+	for i := 1; i <= 2; i++ {
+		// "Check now" is one check while one waits or runs: press it
+		// until this one is done.
+		require.Eventually(t, func() bool {
+			code, body := call(t, "POST", item+"/recheck", token, nil)
+			require.Equal(t, 202, code, body)
+			time.Sleep(200 * time.Millisecond)
+			return checks() >= before+i
+		}, 30*time.Second, 10*time.Millisecond, "check %d", i)
+	}
+	waitItemStatus(t, item, token, "removed")
 }
 
 // TestTakedownEndToEnd: a report goes through capture and trace; an
@@ -132,20 +153,8 @@ func TestTakedownEndToEnd(t *testing.T) {
 	require.Equal(t, 201, code, body)
 
 	pageURL := "http://doxhost.test:" + port + "/t/1"
-	code, rcpt := call(t, "POST", in.URL+"/api/v1/reports", "", map[string]any{"urls": []string{pageURL}, "category": "doxing"})
-	require.Equal(t, 201, code, rcpt)
+	rcpt, item, n := reportConfirmed(t, in.URL, analyst, map[string]any{"urls": []string{pageURL}, "category": "doxing"})
 	ref := rcpt["case"].(string)
-	_, c := call(t, "GET", in.URL+"/api/v1/cases/"+ref, analyst, nil)
-	itemID := int64(c["items"].([]any)[0].(map[string]any)["id"].(float64))
-	item := in.URL + "/api/v1/items/" + strconv.FormatInt(itemID, 10)
-	require.Eventually(t, func() bool {
-		_, it := call(t, "GET", item, analyst, nil)
-		return it["status"] == "captured" && it["traced_at"] != nil
-	}, 60*time.Second, 100*time.Millisecond, "captured and traced")
-
-	code, confirmed := call(t, "POST", item+"/confirm", analyst, map[string]any{"reason": "doxes a home address"})
-	require.Equal(t, 200, code, confirmed)
-	n := confirmed["notice"].(map[string]any)
 	require.Equal(t, "abuse@hosting.example", n["address"])
 	nid := strconv.FormatInt(int64(n["id"].(float64)), 10)
 	code, body = call(t, "POST", in.URL+"/api/v1/notices/"+nid+"/approve", analyst, nil)
@@ -159,34 +168,12 @@ func TestTakedownEndToEnd(t *testing.T) {
 	require.Contains(t, msg, "doxhost.test")
 	require.Contains(t, msg, "Meldpunt Voorbeeld")
 	require.NotContains(t, msg, ref, "a notice never names the case")
-	require.Eventually(t, func() bool {
-		_, it := call(t, "GET", item, analyst, nil)
-		return it["status"] == "notified"
-	}, 30*time.Second, 100*time.Millisecond)
+	waitItemStatus(t, item, analyst, "notified")
 
 	// The host removes the page; two checks agree.
 	gone.Store(true)
-	checks := func() int {
-		_, l := call(t, "GET", item+"/checks", analyst, nil)
-		list, _ := l["checks"].([]any)
-		return len(list)
-	}
-	before := checks()
-	for i := 1; i <= 2; i++ {
-		// "Check now" is one check while one waits or runs: press it
-		// until this one is done.
-		require.Eventually(t, func() bool {
-			code, body = call(t, "POST", item+"/recheck", analyst, nil)
-			require.Equal(t, 202, code, body)
-			time.Sleep(200 * time.Millisecond)
-			return checks() >= before+i
-		}, 30*time.Second, 10*time.Millisecond, "check %d", i)
-	}
-	require.Eventually(t, func() bool {
-		_, it := call(t, "GET", item, analyst, nil)
-		return it["status"] == "removed"
-	}, 30*time.Second, 100*time.Millisecond, "removed after two checks agree")
-	_, c = call(t, "GET", in.URL+"/api/v1/cases/"+ref, analyst, nil)
+	recheckUntilRemoved(t, item, analyst)
+	_, c := call(t, "GET", in.URL+"/api/v1/cases/"+ref, analyst, nil)
 	notices := c["items"].([]any)[0].(map[string]any)["notices"].([]any)
 	require.Equal(t, "sent", notices[0].(map[string]any)["status"])
 	require.True(t, strings.HasPrefix(notices[0].(map[string]any)["sent_at"].(string), time.Now().UTC().Format("2006")))
