@@ -108,7 +108,10 @@ type consoleNoticeRow struct {
 	*undox.Notice
 	StatusText, RoleText, Created, Sent, Deadline string
 	Overdue, CanApprove, CanEdit, FourEyes        bool
-	Responses                                     []consoleResponseRow
+	// CanSubmit: a manual notice (a web form or an API) whose text staff
+	// submit there themselves, then record here.
+	CanSubmit bool
+	Responses []consoleResponseRow
 }
 
 type consoleCheckRow struct {
@@ -523,6 +526,7 @@ func (s *Server) itemProcedure(r *http.Request, a undox.Actor, cs consoleStore, 
 		}
 		row.CanApprove = canAct && n.Status == undox.NoticePrepared
 		row.CanEdit = row.CanApprove && n.Channel == undox.ChannelEmail
+		row.CanSubmit = canAct && n.Status == undox.NoticeManual
 		for _, resp := range n.Responses {
 			kind := t["console_resp_"+resp.Kind]
 			if kind == "" {
@@ -898,6 +902,13 @@ func (s *Server) casePost(w http.ResponseWriter, r *http.Request, a undox.Actor)
 		}
 		_, err := s.Store.ApproveNotice(ctx, a, id)
 		done("console_done_approve_notice", anchor, err)
+	case "submitted_notice":
+		if !need(undox.PermActItems) {
+			return
+		}
+		id := formID("notice")
+		_, err := s.Store.SubmitNotice(ctx, a, id, time.Time{})
+		done("console_done_submitted_notice", "notice-"+strconv.FormatInt(id, 10), err)
 	case "edit_notice":
 		if !need(undox.PermActItems) {
 			return

@@ -649,3 +649,42 @@ func init() {
 	openapi3filter.RegisterBodyDecoder("text/javascript", openapi3filter.PlainBodyDecoder)
 	openapi3filter.RegisterBodyDecoder("image/png", openapi3filter.FileBodyDecoder)
 }
+
+// A host that takes notices only through its web form: the case page
+// offers to record that the analyst submitted it there, after which the
+// notice counts as sent with the policy's deadline.
+func TestConsoleManualNotice(t *testing.T) {
+	c := newConsole(t, nil)
+	ref, items := c.report(t, undox.Report{URLs: []string{"https://formhost.example/p/1"}, Category: undox.CategoryDoxing})
+	it := items[0]
+	_, err := c.e.store.ObserveItem(c.e.ctx, it.ID, undox.ObserveCaptured, "", nil)
+	require.NoError(t, err)
+	_, err = c.e.store.SaveTrace(c.e.ctx, it.ID, "net:FORM", []byte(`{"domain":"formhost.example",
+	 "recipients":[{"role":"host","organisation":"Form Hosting","web_form":"https://formhost.example/abuse","notify":true,"source":"rdap"}]}`))
+	require.NoError(t, err)
+	casePath := "/cases/" + ref
+	send := func(br *browser, action string, kv ...string) answer {
+		f := url.Values{"action": {action}, "lang": {"en"}}
+		for i := 0; i+1 < len(kv); i += 2 {
+			f.Set(kv[i], kv[i+1])
+		}
+		return br.send(casePath, f)
+	}
+	page := c.anaB.followConsole(t, send(c.anaB, "confirm", "item", strconv.FormatInt(it.ID, 10), "reason", "doxes a home address"))
+	ns, err := c.e.store.Notices(c.e.ctx, cli, it.ID)
+	require.NoError(t, err)
+	require.Len(t, ns, 1)
+	require.Equal(t, undox.NoticeManual, ns[0].Status)
+	nid := strconv.FormatInt(ns[0].ID, 10)
+	require.Contains(t, page.body, `value="submitted_notice">Submitted: record it</button>`)
+
+	require.Equal(t, http.StatusForbidden, send(c.audB, "submitted_notice", "notice", nid).status)
+	page = c.anaB.followConsole(t, send(c.anaB, "submitted_notice", "notice", nid))
+	require.Contains(t, page.body, "Recorded: the notice was submitted. Its deadline runs from now.")
+	require.NotContains(t, page.body, `value="submitted_notice"`, "recorded once")
+	ns, err = c.e.store.Notices(c.e.ctx, cli, it.ID)
+	require.NoError(t, err)
+	require.Equal(t, undox.NoticeSent, ns[0].Status)
+	require.NotNil(t, ns[0].Deadline)
+	require.Equal(t, undox.ItemNotified, c.item(t, it.ID).Status)
+}
