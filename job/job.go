@@ -47,7 +47,7 @@ type Config struct {
 	// other parts, which must not fetch anything).
 	Capture *capture.Service
 	// DispatchEvery is how often items waiting for capture are queued
-	// (default 1 s).
+	// (default 250 ms).
 	DispatchEvery time.Duration
 	// Trace traces captured and referred items; nil: items are not
 	// traced.
@@ -114,7 +114,7 @@ func New(ctx context.Context, store *sqlstore.Store, log *audit.Log, cfg Config)
 		cfg.MaintenanceEvery = 10 * time.Minute
 	}
 	if cfg.DispatchEvery <= 0 {
-		cfg.DispatchEvery = time.Second
+		cfg.DispatchEvery = 250 * time.Millisecond
 	}
 	db := store.DB()
 	q := &Queue{}
@@ -160,6 +160,14 @@ func New(ctx context.Context, store *sqlstore.Store, log *audit.Log, cfg Config)
 		// process (kill -9, power cut): run it again.
 		JobTimeout:           10 * time.Minute,
 		RescueStuckJobsAfter: 15 * time.Minute,
+		// A job inserted in a transaction (undox inserts every job with
+		// the change that causes it) wakes no worker on SQLite, and on
+		// PostgreSQL River sends at most one notification per queue
+		// every 100 ms: a job waited for the next poll, a second by
+		// default, at every step of an item's way (bench/takedown).
+		// Polling ten times a second costs one indexed query each time.
+		FetchCooldown:     20 * time.Millisecond,
+		FetchPollInterval: 100 * time.Millisecond,
 	})
 	if err != nil {
 		q.Close()
@@ -191,18 +199,25 @@ func OneAtATime() *river.InsertOpts {
 }
 
 // insertOpts are the queue's settings per kind of job.
+//
+// Priorities follow an item down the pipeline: River takes the jobs of a
+// higher priority (a lower number) first, so a notice that is ready goes
+// out before the next capture starts, and a burst of reports does not
+// hold every item until the last page of the burst was captured. Capture
+// 3, trace 2, the decision on a re-upload and the send 1 (River's
+// default, as every other job).
 func insertOpts(j interface{ Kind() string }) *river.InsertOpts {
 	switch j.(type) {
 	case undox.TraceJob:
 		// RDAP and WHOIS servers throttle: a trace that failed waits
 		// and tries again, a few times.
-		return &river.InsertOpts{MaxAttempts: 6}
+		return &river.InsertOpts{MaxAttempts: 6, Priority: 2}
 	case undox.CaptureJob:
 		// With River's backoff (attempt⁴ seconds), eight attempts span
 		// about an hour and a half: a site that is down for a while is
 		// still captured. The item says unreachable meanwhile. The same
 		// request is queued once while it waits.
-		return &river.InsertOpts{MaxAttempts: 8, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: waiting}}
+		return &river.InsertOpts{MaxAttempts: 8, Priority: 3, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: waiting}}
 	}
 	return nil
 }

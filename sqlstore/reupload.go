@@ -253,9 +253,11 @@ func (s *Store) ReuploadCandidates(ctx context.Context, limit int) ([]int64, err
 
 // reuploadCandidate tells whether an item is one of ReuploadCandidates.
 func reuploadCandidate(ctx context.Context, q querier, itemID int64) (bool, error) {
+	// EXISTS stops at the first confirmed item: a case with a thousand
+	// re-uploads linked is not counted through for each new one.
 	var n int
-	err := q.QueryRowContext(ctx, `SELECT (SELECT count(*)`+reuploadCandidates+` AND i.id = $1) + (SELECT count(*)`+
-		suggestedCandidates+` AND i.id = $1)`, itemID).Scan(&n)
+	err := q.QueryRowContext(ctx, `SELECT CASE WHEN EXISTS (SELECT 1`+reuploadCandidates+` AND i.id = $1)
+        OR EXISTS (SELECT 1`+suggestedCandidates+` AND i.id = $1) THEN 1 ELSE 0 END`, itemID).Scan(&n)
 	return n > 0, err
 }
 
