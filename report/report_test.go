@@ -127,13 +127,6 @@ func TestOpenItemsChart(t *testing.T) {
 	require.Contains(t, parseSVG(t, en).texts, "new", "a state without a name keeps its code")
 }
 
-// countAxisPaths counts the paths that are not bars: the background, the
-// grid and the axis (a bar is a filled closed path in the series' colour).
-func countAxisPaths(t *testing.T, b []byte) int {
-	t.Helper()
-	return strings.Count(string(b), "<path") - strings.Count(string(b), `fill="rgb(84,112,198)"`)
-}
-
 func TestReportsPerDayChart(t *testing.T) {
 	b, err := ReportsPerDay(dashboard, Text{Lang: "nl", Title: "Meldingen per dag"})
 	require.NoError(t, err)
