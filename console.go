@@ -103,6 +103,19 @@ type BulkItem struct {
 	Error  string `json:"error,omitempty"`
 }
 
+// BulkActionJob does a bulk job's items that still wait, one at a time,
+// as the analyst who created the job. It is queued with the job; who
+// acts, the reason and whether the action is four-eyes are stored with
+// the bulk job (the reason sealed), not in the job's arguments. A retried
+// or resumed job goes on where it stopped: each item is done and recorded
+// in one transaction, once.
+type BulkActionJob struct {
+	BulkID int64 `json:"bulk_id"`
+}
+
+// Kind names the job.
+func (BulkActionJob) Kind() string { return "bulk_action" }
+
 // ConsoleStore is what the console needs of storage beyond the case
 // store: the filtered queue, four-eyes requests, bulk jobs and the editing
 // of a prepared notice's recipient.
@@ -118,7 +131,11 @@ type ConsoleStore interface {
 	// DeclineAction declines another analyst's pending action, or
 	// withdraws one's own.
 	DeclineAction(ctx context.Context, actor Actor, id int64) (*PendingAction, error)
-	CreateBulkJob(ctx context.Context, actor Actor, action string, itemIDs []int64) (*BulkJob, error)
+	// CreateBulkJob creates a bulk job and queues its BulkActionJob in the
+	// same transaction. The reason goes with each item's step (required
+	// to reject); with fourEyes each item gets a request for a second
+	// analyst instead (the web configuration decides, at creation).
+	CreateBulkJob(ctx context.Context, actor Actor, action string, itemIDs []int64, reason string, fourEyes bool) (*BulkJob, error)
 	BulkJob(ctx context.Context, actor Actor, id int64) (*BulkJob, error)
 	// RecordBulkItem records the outcome of one item of a bulk job.
 	RecordBulkItem(ctx context.Context, jobID, itemID int64, status, errCode string) error

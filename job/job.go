@@ -135,6 +135,7 @@ func New(ctx context.Context, store *sqlstore.Store, log *audit.Log, cfg Config)
 	river.AddWorker(workers, &eraseBlobsWorker{blobs: cfg.Blobs})
 	river.AddWorker(workers, &checkpointWorker{log: log})
 	river.AddWorker(workers, &maintenanceWorker{store: store, retention: cfg.Retention, logger: cfg.Logger})
+	river.AddWorker(workers, &bulkWorker{store: store, logger: cfg.Logger})
 	if cfg.Register != nil {
 		cfg.Register(workers)
 	}

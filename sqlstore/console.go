@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/mail"
 	"strconv"
 	"strings"
@@ -116,6 +117,20 @@ func (s *Store) checkPossible(ctx context.Context, q querier, pa *undox.PendingA
 // RequestAction implements undox.ConsoleStore: a four-eyes action is
 // recorded to wait for a second analyst; nothing changes yet.
 func (s *Store) RequestAction(ctx context.Context, actor undox.Actor, pa undox.PendingAction) (*undox.PendingAction, error) {
+	var out *undox.PendingAction
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		out, err = s.requestActionTx(ctx, tx, actor, pa)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// requestActionTx records a four-eyes request within tx.
+func (s *Store) requestActionTx(ctx context.Context, tx *sql.Tx, actor undox.Actor, pa undox.PendingAction) (*undox.PendingAction, error) {
 	perm, err := fourEyesTarget(pa.Action, pa.Object)
 	if err != nil {
 		return nil, err
@@ -134,30 +149,27 @@ func (s *Store) RequestAction(ctx context.Context, actor undox.Actor, pa undox.P
 	}
 	out := &undox.PendingAction{Action: pa.Action, Object: pa.Object, ObjectID: pa.ObjectID, CaseRef: pa.CaseRef,
 		Reason: pa.Reason, RequestedBy: actor.Label(), Status: undox.PendingOpen, CreatedAt: s.now().UTC(), Mine: true}
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := s.checkPossible(ctx, tx, out); err != nil {
-			return err
-		}
-		err := tx.QueryRowContext(ctx, `INSERT INTO pending_actions (action, object_type, object_id, case_ref, requested_by,
-                requester_key, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-			out.Action, out.Object, out.ObjectID, out.CaseRef, out.RequestedBy, actor.Key(), out.Status, micros(out.CreatedAt)).Scan(&out.ID)
-		if isUnique(err) {
-			return undox.Errorf(undox.ECONFLICT, "this %s already waits for a second analyst", out.Action)
-		}
-		if err != nil {
-			return err
-		}
-		sealed, err := s.sealNote(out.Reason, pendingReasonContext(out.ID))
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE pending_actions SET reason_enc = $1 WHERE id = $2`, sealed, out.ID); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, actor, "action.request", out.Object, out.ObjectID,
-			fmt.Sprintf("action=%s pending=%d case=%s", out.Action, out.ID, out.CaseRef))
-	})
+	if err := s.checkPossible(ctx, tx, out); err != nil {
+		return nil, err
+	}
+	err = tx.QueryRowContext(ctx, `INSERT INTO pending_actions (action, object_type, object_id, case_ref, requested_by,
+            requester_key, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		out.Action, out.Object, out.ObjectID, out.CaseRef, out.RequestedBy, actor.Key(), out.Status, micros(out.CreatedAt)).Scan(&out.ID)
+	if isUnique(err) {
+		return nil, undox.Errorf(undox.ECONFLICT, "this %s already waits for a second analyst", out.Action)
+	}
 	if err != nil {
+		return nil, err
+	}
+	sealed, err := s.sealNote(out.Reason, pendingReasonContext(out.ID))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE pending_actions SET reason_enc = $1 WHERE id = $2`, sealed, out.ID); err != nil {
+		return nil, err
+	}
+	if err := s.audit(ctx, tx, actor, "action.request", out.Object, out.ObjectID,
+		fmt.Sprintf("action=%s pending=%d case=%s", out.Action, out.ID, out.CaseRef)); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -373,14 +385,32 @@ func (s *Store) DeclineAction(ctx context.Context, actor undox.Actor, id int64) 
 	return pa, nil
 }
 
+func bulkReasonContext(id int64) string { return "bulk_job/" + strconv.FormatInt(id, 10) + "/reason" }
+
 // CreateBulkJob implements undox.ConsoleStore: a job over the items, in
-// the order given (each once), all waiting.
-func (s *Store) CreateBulkJob(ctx context.Context, actor undox.Actor, action string, itemIDs []int64) (*undox.BulkJob, error) {
+// the order given (each once), all waiting, and its undox.BulkActionJob
+// queued in the same transaction. Who acts, the reason (sealed) and
+// fourEyes are stored with the job for the worker (see RunBulkJob).
+func (s *Store) CreateBulkJob(ctx context.Context, actor undox.Actor, action string, itemIDs []int64, reason string, fourEyes bool) (*undox.BulkJob, error) {
 	if err := actor.Require(undox.PermActItems); err != nil {
 		return nil, err
 	}
+	if actor.Kind != "user" && actor.Kind != "token" {
+		return nil, undox.Errorf(undox.EFORBIDDEN, "only staff create bulk jobs")
+	}
 	if action != undox.BulkConfirm && action != undox.BulkReject && action != undox.BulkClose {
 		return nil, undox.Invalid("action", "a bulk action is confirm, reject or close")
+	}
+	reason, err := undox.CheckText("reason", reason, 2000)
+	if err != nil {
+		return nil, err
+	}
+	if action == undox.BulkReject && reason == "" {
+		return nil, undox.Invalid("reason", "a rejection needs a reason")
+	}
+	actorID := actor.UserID
+	if actor.Kind == "token" {
+		actorID = actor.TokenID
 	}
 	var ids []int64
 	seen := map[int64]bool{}
@@ -397,7 +427,7 @@ func (s *Store) CreateBulkJob(ctx context.Context, actor undox.Actor, action str
 		return nil, undox.Invalid("items", "at most %d items at once", undox.MaxBulkItems)
 	}
 	j := &undox.BulkJob{Action: action, CreatedBy: actor.Label(), Total: len(ids), CreatedAt: s.now().UTC()}
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		vals := make([]any, len(ids))
 		for i, id := range ids {
 			vals[i] = id
@@ -409,8 +439,16 @@ func (s *Store) CreateBulkJob(ctx context.Context, actor undox.Actor, action str
 		if found != len(ids) {
 			return notFound("item")
 		}
-		if err := tx.QueryRowContext(ctx, `INSERT INTO bulk_jobs (action, created_by, total, created_at) VALUES ($1, $2, $3, $4) RETURNING id`,
-			action, j.CreatedBy, j.Total, micros(j.CreatedAt)).Scan(&j.ID); err != nil {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO bulk_jobs (action, created_by, total, created_at, actor_kind, actor_id,
+                actor_name, actor_role, four_eyes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+			action, j.CreatedBy, j.Total, micros(j.CreatedAt), actor.Kind, actorID, actor.Name, string(actor.Role), fourEyes).Scan(&j.ID); err != nil {
+			return err
+		}
+		sealed, err := s.sealNote(reason, bulkReasonContext(j.ID))
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE bulk_jobs SET reason_enc = $1 WHERE id = $2`, sealed, j.ID); err != nil {
 			return err
 		}
 		j.Items = make([]undox.BulkItem, len(ids))
@@ -421,7 +459,11 @@ func (s *Store) CreateBulkJob(ctx context.Context, actor undox.Actor, action str
 			}
 			j.Items[i] = undox.BulkItem{ItemID: id, Status: undox.BulkItemWaiting}
 		}
-		return s.audit(ctx, tx, actor, "bulk.create", "bulk", strconv.FormatInt(j.ID, 10), fmt.Sprintf("action=%s items=%d", action, j.Total))
+		if err := s.enqueue(ctx, tx, undox.BulkActionJob{BulkID: j.ID}); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, actor, "bulk.create", "bulk", strconv.FormatInt(j.ID, 10),
+			fmt.Sprintf("action=%s items=%d four_eyes=%t", action, j.Total, fourEyes))
 	})
 	if err != nil {
 		return nil, err
@@ -483,21 +525,149 @@ func (s *Store) RecordBulkItem(ctx context.Context, jobID, itemID int64, status,
 		return undox.Invalid("status", "unknown outcome %q", status)
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE bulk_job_items SET status = $1, error = $2 WHERE job_id = $3 AND item_id = $4 AND status = $5`,
-			status, errCode, jobID, itemID, undox.BulkItemWaiting)
+		return s.recordBulkItemTx(ctx, tx, jobID, itemID, status, errCode, col)
+	})
+}
+
+// errNotWaiting is recordBulkItemTx's refusal of an item recorded
+// already.
+var errNotWaiting = undox.Errorf(undox.ECONFLICT, "the item of the bulk job is not waiting")
+
+func (s *Store) recordBulkItemTx(ctx context.Context, tx *sql.Tx, jobID, itemID int64, status, errCode, col string) error {
+	res, err := tx.ExecContext(ctx, `UPDATE bulk_job_items SET status = $1, error = $2 WHERE job_id = $3 AND item_id = $4 AND status = $5`,
+		status, errCode, jobID, itemID, undox.BulkItemWaiting)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return errNotWaiting
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE bulk_jobs SET `+col+` = `+col+` + 1 WHERE id = $1`, jobID); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE bulk_jobs SET finished_at = $1 WHERE id = $2 AND done + failed = total AND finished_at IS NULL`,
+		micros(s.now()), jobID)
+	return err
+}
+
+// RunBulkJob does the items of a bulk job that still wait, in order, as
+// the analyst who created it (its actor, reason and four-eyes choice are
+// stored with the job): a four-eyes request for each, or the action
+// itself through the same steps as a single action, audited as the
+// analyst's. Each item's action and the record of its outcome are one
+// transaction, and an item is claimed (its record made) before its action
+// within it, so that a retried, resumed or concurrent run does each item
+// once and goes on where the other stopped. An action that is refused is
+// recorded as failed with its error code; an internal error is recorded
+// so too (and logged), unless ctx ended, in which case RunBulkJob returns
+// and the items left wait for the next run.
+func (s *Store) RunBulkJob(ctx context.Context, bulkID int64, log *slog.Logger) error {
+	var (
+		action, kind, name, role string
+		actorID                  int64
+		fourEyes                 bool
+		sealed                   []byte
+	)
+	err := s.db.SQL.QueryRowContext(ctx, `SELECT action, actor_kind, actor_id, actor_name, actor_role, four_eyes, reason_enc
+        FROM bulk_jobs WHERE id = $1`, bulkID).Scan(&action, &kind, &actorID, &name, &role, &fourEyes, &sealed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound("bulk job")
+	}
+	if err != nil {
+		return err
+	}
+	reason, err := s.openNote(sealed, bulkReasonContext(bulkID))
+	if err != nil {
+		return err
+	}
+	actor := undox.Actor{Kind: kind, Name: name, Role: undox.Role(role)}
+	switch kind {
+	case "user":
+		actor.UserID = actorID
+	case "token":
+		actor.TokenID = actorID
+	default:
+		return undox.Errorf(undox.EINVALID, "bulk job %d names no analyst to act as", bulkID)
+	}
+	rows, err := s.db.SQL.QueryContext(ctx, `SELECT item_id FROM bulk_job_items WHERE job_id = $1 AND status = $2 ORDER BY seq`,
+		bulkID, undox.BulkItemWaiting)
+	if err != nil {
+		return err
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	status := undox.BulkItemDone
+	if fourEyes {
+		status = undox.BulkItemRequested
+	}
+	for _, id := range ids {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		err := s.inTx(ctx, func(tx *sql.Tx) error {
+			if err := s.recordBulkItemTx(ctx, tx, bulkID, id, status, "", "done"); err != nil {
+				return err
+			}
+			return s.bulkItemTx(ctx, tx, actor, action, id, reason, fourEyes)
+		})
+		switch {
+		case err == nil || errors.Is(err, errNotWaiting):
+			continue
+		case ctx.Err() != nil:
+			return ctx.Err()
+		}
+		code := undox.ErrorCode(err)
+		if code == undox.EINTERNAL && log != nil {
+			log.Error("a bulk action failed", "job", bulkID, "item", id, "err", err)
+		}
+		err = s.inTx(ctx, func(tx *sql.Tx) error {
+			return s.recordBulkItemTx(ctx, tx, bulkID, id, undox.BulkItemFailed, code, "failed")
+		})
+		if err != nil && !errors.Is(err, errNotWaiting) {
+			return err
+		}
+	}
+	return nil
+}
+
+// bulkItemTx does a bulk job's action on one item within tx: at once, or
+// as a request for a second analyst when the action is four-eyes.
+func (s *Store) bulkItemTx(ctx context.Context, tx *sql.Tx, actor undox.Actor, action string, id int64, reason string, fourEyes bool) error {
+	if err := actor.Require(undox.PermActItems); err != nil {
+		return err
+	}
+	if fourEyes {
+		it, err := s.item(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return undox.Errorf(undox.ECONFLICT, "item %d of bulk job %d is not waiting", itemID, jobID)
+		if len(it.Cases) == 0 {
+			return undox.Errorf(undox.ENOTFOUND, "item %d has no case", id)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE bulk_jobs SET `+col+` = `+col+` + 1 WHERE id = $1`, jobID); err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE bulk_jobs SET finished_at = $1 WHERE id = $2 AND done + failed = total AND finished_at IS NULL`,
-			micros(s.now()), jobID)
+		_, err = s.requestActionTx(ctx, tx, actor, undox.PendingAction{Action: action, Object: "item",
+			ObjectID: strconv.FormatInt(id, 10), CaseRef: it.Cases[0], Reason: reason})
 		return err
-	})
+	}
+	if err := s.stepItemTx(ctx, tx, actor, id, undox.Event(action), reason, false); err != nil {
+		return err
+	}
+	if action == undox.BulkConfirm {
+		// As ConfirmItem: the confirmed item's notice is prepared.
+		_, err := s.prepareNoticeTx(ctx, tx, actor, id, 0, -1)
+		return err
+	}
+	return nil
 }
 
 // EditNotice implements undox.ConsoleStore: the organisation and e-mail

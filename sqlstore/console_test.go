@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"bytes"
+	"context"
 	"slices"
 	"strconv"
 	"strings"
@@ -268,16 +269,16 @@ func TestBulkJobs(t *testing.T) {
 			r, _ := e.create(t, report{urls: []string{"https://dox.example/bulk/" + strconv.Itoa(i)}})
 			ids = append(ids, e.get(t, r.CaseRef).Items[0].ID)
 		}
-		_, err := e.store.CreateBulkJob(e.ctx, auditor, undox.BulkConfirm, ids)
+		_, err := e.store.CreateBulkJob(e.ctx, auditor, undox.BulkConfirm, ids, "", false)
 		requireCode(t, undox.EFORBIDDEN, err, "auditors read only")
-		_, err = e.store.CreateBulkJob(e.ctx, analyst, "erase", ids)
+		_, err = e.store.CreateBulkJob(e.ctx, analyst, "erase", ids, "", false)
 		requireCode(t, undox.EINVALID, err, "not a bulk action")
-		_, err = e.store.CreateBulkJob(e.ctx, analyst, undox.BulkConfirm, nil)
+		_, err = e.store.CreateBulkJob(e.ctx, analyst, undox.BulkConfirm, nil, "", false)
 		requireCode(t, undox.EINVALID, err, "no items")
-		_, err = e.store.CreateBulkJob(e.ctx, analyst, undox.BulkConfirm, []int64{ids[0], 999999})
+		_, err = e.store.CreateBulkJob(e.ctx, analyst, undox.BulkConfirm, []int64{ids[0], 999999}, "", false)
 		requireCode(t, undox.ENOTFOUND, err, "an unknown item")
 
-		j, err := e.store.CreateBulkJob(e.ctx, analyst, undox.BulkClose, []int64{ids[2], ids[0], ids[2], ids[1]})
+		j, err := e.store.CreateBulkJob(e.ctx, analyst, undox.BulkClose, []int64{ids[2], ids[0], ids[2], ids[1]}, "", false)
 		require.NoError(t, err)
 		require.Equal(t, 3, j.Total, "each item once")
 		got, err := e.store.BulkJob(e.ctx, auditor, j.ID)
@@ -305,6 +306,134 @@ func TestBulkJobs(t *testing.T) {
 		_, err = e.store.BulkJob(e.ctx, analyst, 999999)
 		requireCode(t, undox.ENOTFOUND, err, "no such job")
 		require.Equal(t, []string{"bulk.create token:2:ana"}, auditActions(t, e, "bulk", strconv.FormatInt(j.ID, 10)))
+	})
+}
+
+func itemStatus(t *testing.T, e *env, id int64) undox.ItemStatus {
+	t.Helper()
+	it, err := e.store.Item(e.ctx, auditor, id)
+	require.NoError(t, err)
+	return it.Status
+}
+
+// bulkState is a bulk job's items' states, in order.
+func bulkState(t *testing.T, e *env, id int64) []string {
+	t.Helper()
+	j, err := e.store.BulkJob(e.ctx, auditor, id)
+	require.NoError(t, err)
+	var out []string
+	for _, it := range j.Items {
+		out = append(out, it.Status+" "+it.Error)
+	}
+	return out
+}
+
+// A bulk job is a durable job: creating it queues one bulk_action job,
+// whose arguments name only the bulk job (the reason is sealed with it);
+// RunBulkJob does the waiting items as the analyst, once, and goes on
+// where an interrupted run stopped.
+func TestRunBulkJob(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
+		e := setupTakedown(t, b)
+		bulkJobs := func() int { return e.count(t, `SELECT count(*) FROM river_job WHERE kind = 'bulk_action'`) }
+		var items []*undox.Item
+		for i := range 5 {
+			items = append(items, e.capturedItem(t, "https://dox.example/run/"+strconv.Itoa(i)))
+		}
+		fresh, _ := e.create(t, report{urls: []string{"https://dox.example/run/new"}})
+		newItem := e.get(t, fresh.CaseRef).Items[0]
+
+		_, err := e.store.CreateBulkJob(e.ctx, analyst, undox.BulkReject, []int64{items[0].ID}, "", false)
+		requireCode(t, undox.EINVALID, err, "a rejection needs a reason")
+		_, err = e.store.CreateBulkJob(e.ctx, undox.System, undox.BulkClose, []int64{items[0].ID}, "", false)
+		requireCode(t, undox.EFORBIDDEN, err, "staff create bulk jobs, as themselves")
+		require.Zero(t, bulkJobs())
+
+		// Confirm two items and the new one (not possible), as a user.
+		j, err := e.store.CreateBulkJob(e.ctx, analyst2, undox.BulkConfirm, []int64{items[0].ID, newItem.ID, items[1].ID},
+			"shows Syntha's home address", false)
+		require.NoError(t, err)
+		require.Equal(t, 1, bulkJobs(), "one job queued with the bulk job")
+		args := `SELECT json(args) FROM river_job WHERE kind = 'bulk_action'`
+		if e.isPostgres() {
+			args = `SELECT args::text FROM river_job WHERE kind = 'bulk_action'`
+		}
+		var raw string
+		require.NoError(t, e.db.SQL.QueryRowContext(e.ctx, args).Scan(&raw))
+		require.JSONEq(t, `{"bulk_id":`+itoa(j.ID)+`}`, raw)
+		require.Empty(t, e.scanAllTables(t, "Syntha")["Syntha"], "the reason is sealed wherever it is stored")
+
+		require.NoError(t, e.store.RunBulkJob(e.ctx, j.ID, nil))
+		require.Equal(t, []string{"done ", "failed " + undox.ETRANSITION, "done "}, bulkState(t, e, j.ID))
+		got, err := e.store.BulkJob(e.ctx, auditor, j.ID)
+		require.NoError(t, err)
+		require.Equal(t, 2, got.Done)
+		require.Equal(t, 1, got.Failed)
+		require.NotNil(t, got.FinishedAt)
+		for _, it := range items[:2] {
+			require.Equal(t, undox.ItemConfirmed, itemStatus(t, e, it.ID))
+			acts := auditActions(t, e, "item", itoa(it.ID))
+			require.Contains(t, acts, "item.confirm user:7:ana", "audited as the analyst")
+			require.Equal(t, 1, e.count(t, `SELECT count(*) FROM notices WHERE item_id = $1 AND created_by = 'user:7:ana'`, it.ID),
+				"its notice prepared, as by ConfirmItem")
+		}
+		require.Equal(t, undox.ItemNew, e.get(t, fresh.CaseRef).Items[0].Status)
+
+		// Run again (a retried job): nothing more happens.
+		before := auditActions(t, e, "item", itoa(items[0].ID))
+		require.NoError(t, e.store.RunBulkJob(e.ctx, j.ID, nil))
+		require.Equal(t, before, auditActions(t, e, "item", itoa(items[0].ID)))
+		got2, err := e.store.BulkJob(e.ctx, auditor, j.ID)
+		require.NoError(t, err)
+		require.Equal(t, got, got2)
+
+		// Interrupted: a run whose context ended does nothing more; one
+		// that did the first item goes on with the rest only.
+		k, err := e.store.CreateBulkJob(e.ctx, analyst, undox.BulkReject, []int64{items[2].ID, items[3].ID, items[4].ID}, "not doxing", false)
+		require.NoError(t, err)
+		ctx, cancel := context.WithCancel(e.ctx)
+		cancel()
+		require.ErrorIs(t, e.store.RunBulkJob(ctx, k.ID, nil), context.Canceled)
+		require.Equal(t, []string{"waiting ", "waiting ", "waiting "}, bulkState(t, e, k.ID))
+		require.NoError(t, e.store.RecordBulkItem(e.ctx, k.ID, items[2].ID, undox.BulkItemDone, ""))
+		require.NoError(t, e.store.RunBulkJob(e.ctx, k.ID, nil))
+		require.Equal(t, []string{"done ", "done ", "done "}, bulkState(t, e, k.ID))
+		require.Equal(t, undox.ItemCaptured, itemStatus(t, e, items[2].ID), "a recorded item is not done again")
+		require.Equal(t, undox.ItemRejected, itemStatus(t, e, items[3].ID))
+		require.Equal(t, undox.ItemRejected, itemStatus(t, e, items[4].ID))
+		require.Contains(t, auditActions(t, e, "item", itoa(items[3].ID)), "item.reject token:2:ana")
+
+		_, err = e.store.BulkJob(e.ctx, auditor, 999999)
+		requireCode(t, undox.ENOTFOUND, err, "no such job")
+		requireCode(t, undox.ENOTFOUND, e.store.RunBulkJob(e.ctx, 999999, nil), "no such job to run")
+	})
+}
+
+// A four-eyes bulk job makes a request per item, as the analyst, with
+// the reason; nothing else changes.
+func TestRunBulkJobFourEyes(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
+		e := setupTakedown(t, b)
+		ref, it := e.tracedCase(t, "https://dox.example/run/4eyes")
+		j, err := e.store.CreateBulkJob(e.ctx, analyst, undox.BulkReject, []int64{it.ID}, "not doxing", true)
+		require.NoError(t, err)
+		require.NoError(t, e.store.RunBulkJob(e.ctx, j.ID, nil))
+		require.Equal(t, []string{"requested "}, bulkState(t, e, j.ID))
+		require.Equal(t, undox.ItemCaptured, e.get(t, ref).Items[0].Status)
+		list, err := e.store.PendingActions(e.ctx, analyst2, undox.PendingFilter{CaseRef: ref})
+		require.NoError(t, err)
+		require.Len(t, list, 1)
+		require.Equal(t, undox.FourEyesReject, list[0].Action)
+		require.Equal(t, itoa(it.ID), list[0].ObjectID)
+		require.Equal(t, "not doxing", list[0].Reason)
+		require.Equal(t, "token:2:ana", list[0].RequestedBy)
+		require.Contains(t, auditActions(t, e, "item", itoa(it.ID)), "action.request token:2:ana")
+
+		// Again: the request is not made twice.
+		require.NoError(t, e.store.RunBulkJob(e.ctx, j.ID, nil))
+		list, err = e.store.PendingActions(e.ctx, analyst2, undox.PendingFilter{CaseRef: ref})
+		require.NoError(t, err)
+		require.Len(t, list, 1)
 	})
 }
 

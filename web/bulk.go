@@ -1,15 +1,14 @@
 package web
 
 // Bulk actions from the queue: the items chosen with their checkboxes are
-// confirmed, rejected or closed one by one in the background (each step
-// through the same store method as a single action, audited as the
-// analyst's), and the bulk job's page shows how far it got. With
+// confirmed, rejected or closed one by one by a durable job (package job:
+// each step as a single action takes it, audited as the analyst's), and
+// the bulk job's page shows how far it got. With
 // JavaScript htmx polls the progress; without it, the page refreshes
 // itself (a meta refresh, which the Content-Security-Policy allows: it is
 // not script).
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -60,58 +59,16 @@ func (s *Server) bulkPost(w http.ResponseWriter, r *http.Request, a undox.Actor)
 		consoleRedirect(w, r, back, "console_err_reason", true)
 		return
 	}
-	job, err := cs.CreateBulkJob(r.Context(), a, action, ids)
+	// The job is durable (a River job queued with it): it goes on when
+	// the browser leaves and after a restart, each item done and recorded
+	// in one transaction, as the analyst.
+	job, err := cs.CreateBulkJob(r.Context(), a, action, ids, reason, s.fourEyes(action))
 	if err != nil {
 		consoleRedirect(w, r, back, consoleErrorKey(err), true)
 		return
 	}
-	// The job goes on when the browser leaves; each item is its own
-	// transaction, recorded as it finishes.
-	go s.runBulk(context.WithoutCancel(r.Context()), cs, a, job, reason)
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, "/queue/bulk/"+strconv.FormatInt(job.ID, 10), http.StatusSeeOther)
-}
-
-// runBulk does a bulk job's items one at a time and records each outcome.
-func (s *Server) runBulk(ctx context.Context, cs consoleStore, a undox.Actor, job *undox.BulkJob, reason string) {
-	for _, it := range job.Items {
-		status, err := s.bulkOne(ctx, cs, a, job.Action, it.ItemID, reason)
-		code := ""
-		if err != nil {
-			status, code = undox.BulkItemFailed, undox.ErrorCode(err)
-			if code == undox.EINTERNAL {
-				s.log.Error("a bulk action failed", "job", job.ID, "item", it.ItemID, "err", err)
-			}
-		}
-		if err := cs.RecordBulkItem(ctx, job.ID, it.ItemID, status, code); err != nil {
-			s.log.Error("recording a bulk action", "job", job.ID, "item", it.ItemID, "err", err)
-		}
-	}
-}
-
-// bulkOne does a bulk job's action on one item: at once, or as a request
-// for a second analyst when the action is four-eyes.
-func (s *Server) bulkOne(ctx context.Context, cs consoleStore, a undox.Actor, action string, id int64, reason string) (string, error) {
-	if s.fourEyes(action) {
-		it, err := s.Store.Item(ctx, a, id)
-		if err != nil {
-			return "", err
-		}
-		if len(it.Cases) == 0 {
-			return "", undox.Errorf(undox.ENOTFOUND, "item %d has no case", id)
-		}
-		_, err = cs.RequestAction(ctx, a, undox.PendingAction{Action: action, Object: "item",
-			ObjectID: strconv.FormatInt(id, 10), CaseRef: it.Cases[0], Reason: reason})
-		return undox.BulkItemRequested, err
-	}
-	var err error
-	switch action {
-	case undox.BulkConfirm:
-		_, _, err = s.Store.ConfirmItem(ctx, a, id, reason)
-	default:
-		_, err = s.Store.ItemEvent(ctx, a, id, undox.Event(action), reason)
-	}
-	return undox.BulkItemDone, err
 }
 
 type consoleBulkRow struct {
