@@ -202,6 +202,9 @@ type victimItem struct {
 	URL    string `json:"url"`
 	Status string `json:"status"`
 	Stage  string `json:"stage"`
+	// Deadline is when undox asked for the page to be gone by, while it
+	// waits for that.
+	Deadline *time.Time `json:"deadline,omitempty"`
 }
 
 type victimView struct {
@@ -209,6 +212,8 @@ type victimView struct {
 	Status    string       `json:"status"`
 	CreatedAt time.Time    `json:"created_at"`
 	Items     []victimItem `json:"items"`
+	// Timeline is what undox did, as the status page tells it.
+	Timeline []undox.TimelineEntry `json:"timeline,omitempty"`
 }
 
 func (s *Server) victimCase(r *http.Request) (*undox.Case, error) {
@@ -226,7 +231,7 @@ func (s *Server) victimCase(r *http.Request) (*undox.Case, error) {
 func toVictimView(c *undox.Case) victimView {
 	v := victimView{Case: c.Ref, Status: string(c.Status), CreatedAt: c.CreatedAt.UTC()}
 	for _, it := range c.Items {
-		v.Items = append(v.Items, victimItem{URL: it.URL, Status: string(it.Status), Stage: plainStatus(string(it.Status))})
+		v.Items = append(v.Items, victimItem{URL: it.URL, Status: string(it.Status), Stage: plainStatus(string(it.Status)), Deadline: itemDeadline(it)})
 	}
 	return v
 }
@@ -238,7 +243,12 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, toVictimView(c))
+	v := toVictimView(c)
+	if v.Timeline, err = s.Store.Timeline(r.Context(), c.Ref); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
 }
 
 // withdraw lets the reporter withdraw the case; retention erases it.

@@ -553,13 +553,13 @@ type statusItem struct {
 	Expect string
 }
 
-// expectation says by when the next step for an item is due, as far as
-// undox knows: the deadline it asked the intermediary to meet.
-func expectation(t map[string]string, lang string, it *undox.Item) string {
+// itemDeadline is the deadline undox asked the intermediary to meet for
+// an item that waits for its removal: the latest of its sent notices'.
+func itemDeadline(it *undox.Item) *time.Time {
 	switch it.Status {
 	case undox.ItemNotified, undox.ItemEscalated, undox.ItemReappeared:
 	default:
-		return ""
+		return nil
 	}
 	var due *time.Time
 	for _, n := range it.Notices {
@@ -567,6 +567,13 @@ func expectation(t map[string]string, lang string, it *undox.Item) string {
 			due = n.Deadline
 		}
 	}
+	return due
+}
+
+// expectation says by when the next step for an item is due, as far as
+// undox knows: the deadline it asked the intermediary to meet.
+func expectation(t map[string]string, lang string, it *undox.Item) string {
+	due := itemDeadline(it)
 	if due == nil {
 		return ""
 	}

@@ -161,6 +161,15 @@ func TestTakedownRDAPRepliesAndTimeline(t *testing.T) {
 		resp.Body.Close()
 		return strings.Contains(string(b), "We hebben gevraagd de inhoud uiterlijk ") && strings.Contains(string(b), "Gebeurt dat niet, dan gaan we een stap verder.")
 	}, 30*time.Second, 100*time.Millisecond, "the status page names the deadline")
+	// So does the JSON view of the same link, with the timeline.
+	apiStatus := strings.Replace(statusURL, "/status/", "/api/v1/status/", 1)
+	require.Eventually(t, func() bool {
+		_, v := call(t, "GET", apiStatus, "", nil)
+		items, _ := v["items"].([]any)
+		tl, _ := v["timeline"].([]any)
+		return len(items) == 1 && items[0].(map[string]any)["deadline"] != nil && len(tl) >= 1 &&
+			tl[0].(map[string]any)["milestone"] == "notified"
+	}, 30*time.Second, 100*time.Millisecond, "the status API gives the deadline and the timeline")
 
 	// The host answers by e-mail; undox reads the reply from the mailbox
 	// and records it with the notice.
