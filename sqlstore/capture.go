@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -487,6 +488,45 @@ func (s *Store) CaptureFile(ctx context.Context, actor undox.Actor, captureID in
 		return nil, undox.CaptureFile{}, nil, err
 	}
 	return c, file, key, nil
+}
+
+// scanSummary is the plain summary of a scan: counts per kind of
+// personal data and the protected persons matched; never a value.
+type scanSummary struct {
+	Kinds   map[string]int `json:"kinds"`
+	Matches []struct {
+		Person string `json:"person"`
+	} `json:"matches"`
+}
+
+// latestSummary reads the summary of an item's latest scan; an empty one
+// when the item was never scanned or the summary cannot be read (it then
+// matches nobody and counts nothing).
+func latestSummary(ctx context.Context, q querier, itemID int64) (scanSummary, error) {
+	var (
+		raw string
+		sum scanSummary
+	)
+	err := q.QueryRowContext(ctx, `SELECT summary FROM scans WHERE item_id = $1 ORDER BY id DESC LIMIT 1`, itemID).Scan(&raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return sum, nil
+	}
+	if err != nil {
+		return sum, err
+	}
+	_ = json.Unmarshal([]byte(raw), &sum)
+	return sum, nil
+}
+
+// ScanKinds returns, per kind of personal data, how many the latest scan
+// of an item found: the plain summary only, never a value (the findings
+// stay sealed and unread).
+func (s *Store) ScanKinds(ctx context.Context, itemID int64) (map[string]int, error) {
+	sum, err := latestSummary(ctx, s.db.SQL, itemID)
+	if sum.Kinds == nil {
+		sum.Kinds = map[string]int{}
+	}
+	return sum.Kinds, err
 }
 
 func scanContext(ref string, id int64) string {

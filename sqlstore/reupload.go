@@ -7,8 +7,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -41,21 +39,9 @@ func registrable(host string) string {
 // latestPersons returns the protected persons that the latest scan of an
 // item matched.
 func latestPersons(ctx context.Context, q querier, itemID int64) (map[string]bool, error) {
-	var summary string
-	err := q.QueryRowContext(ctx, `SELECT summary FROM scans WHERE item_id = $1 ORDER BY id DESC LIMIT 1`, itemID).Scan(&summary)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
+	sum, err := latestSummary(ctx, q, itemID)
 	if err != nil {
 		return nil, err
-	}
-	var sum struct {
-		Matches []struct {
-			Person string `json:"person"`
-		} `json:"matches"`
-	}
-	if err := json.Unmarshal([]byte(summary), &sum); err != nil {
-		return nil, nil // an unreadable summary matches nobody
 	}
 	out := map[string]bool{}
 	for _, m := range sum.Matches {

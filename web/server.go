@@ -39,6 +39,9 @@ type Store interface {
 	AuditEntries(ctx context.Context, objType, objID string) ([]undox.AuditEntry, error)
 	LatestCheckpoint(ctx context.Context) (*audit.Checkpoint, error)
 	ItemCaptures(ctx context.Context, actor undox.Actor, itemID int64) ([]*undox.Capture, error)
+	// ScanKinds is how many of each kind of personal data the latest
+	// scan of an item found (no values).
+	ScanKinds(ctx context.Context, itemID int64) (map[string]int, error)
 	CaptureFile(ctx context.Context, actor undox.Actor, captureID int64, sha256 string, reveal bool) (*undox.Capture, undox.CaptureFile, []byte, error)
 	RequestCapture(ctx context.Context, actor undox.Actor, itemID int64) error
 	ItemTraces(ctx context.Context, actor undox.Actor, itemID int64, limit int) ([]*undox.Trace, error)

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	_ "embed"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -276,8 +275,8 @@ func exposedKinds(t map[string]string, kinds map[string]int, category string) []
 }
 
 // respondAbout reads what the notice is about. The recipient is no staff
-// member: the page reads the item as undox itself, and both reads enter
-// the audit log.
+// member: the page reads the item as undox itself (the read enters the
+// audit log) and of its scan only the kinds of data found.
 func (s *Server) respondAbout(ctx context.Context, n *undox.Notice, lang string, t map[string]string) (respondAbout, error) {
 	a := respondAbout{Recipient: n.Recipient}
 	if n.SentAt != nil {
@@ -296,23 +295,12 @@ func (s *Server) respondAbout(ctx context.Context, n *undox.Notice, lang string,
 	if a.Category == "" {
 		a.Category = cat.Name
 	}
-	caps, err := s.Store.ItemCaptures(ctx, undox.System, n.ItemID)
+	// The kinds of the latest scan; its findings (the values) stay unread.
+	kinds, err := s.Store.ScanKinds(ctx, n.ItemID)
 	if err != nil {
 		return a, err
 	}
-	// The kinds of the latest scan; its findings (the values) stay unread.
-	var sum struct {
-		Kinds map[string]int `json:"kinds"`
-	}
-	for i := len(caps) - 1; i >= 0; i-- {
-		if sc := caps[i].Scan; sc != nil && len(sc.Summary) > 0 {
-			if err := json.Unmarshal(sc.Summary, &sum); err != nil {
-				return a, fmt.Errorf("reading a scan summary: %w", err)
-			}
-			break
-		}
-	}
-	a.Exposed = exposedKinds(t, sum.Kinds, cat.Code)
+	a.Exposed = exposedKinds(t, kinds, cat.Code)
 	return a, nil
 }
 
