@@ -94,6 +94,10 @@ func TestAdminPagesForbidden(t *testing.T) {
 	er := sup.do("GET", "/admin/erasure?lang=en", nil)
 	require.Contains(t, er.body, `<a href="/admin/erasure" aria-current="page">Erasure requests</a>`)
 	require.NotContains(t, er.body, `href="/admin/users"`)
+	// and finds it from every staff page.
+	q := sup.do("GET", "/queue?lang=en", nil)
+	require.Contains(t, q.body, `<li><a href="/admin/erasure">Erasure requests</a></li>`)
+	require.NotContains(t, q.body, `<a href="/admin">`)
 
 	// Without a session: to the login; from another site: refused.
 	requireLoginPage(t, s.browser().do("GET", "/admin/policy", nil), "/admin/policy")

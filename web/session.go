@@ -135,6 +135,9 @@ type staffPage struct {
 	// The logged-in user; empty on the login page.
 	UserName, RoleName string
 	Admin              bool
+	// Erasure: the erasure requests are open to this role without the
+	// rest of the admin pages (a supervisor).
+	Erasure bool
 	// Section is the nav entry of the page.
 	Section string
 	Problem string
@@ -151,6 +154,7 @@ func (s *Server) newStaffPage(w http.ResponseWriter, r *http.Request, u *undox.U
 	p.SwitchURL = switchURL(r, p.Other)
 	if u != nil {
 		p.UserName, p.RoleName, p.Admin = u.Name, p.T["login_role_"+string(u.Role)], u.Role.Can(undox.PermAdmin)
+		p.Erasure = !p.Admin && u.Role.Can(undox.PermEraseCases)
 		if p.RoleName == "" {
 			p.RoleName = string(u.Role)
 		}
