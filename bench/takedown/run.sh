@@ -37,22 +37,7 @@ export BENCH_CLIENTS=${BENCH_CLIENTS:-4}
 export BENCH_TIMEOUT=${BENCH_TIMEOUT:-10m}
 target=3
 
-pg_default='postgres://postgres@127.0.0.1:5432/test?sslmode=disable'
-pg_url=${UNDOX_TEST_POSTGRES_URL:-$pg_default}
-hostport=${pg_url#*://}
-hostport=${hostport#*@}
-hostport=${hostport%%[/?]*}
-pg_host=${hostport%:*}
-pg_port=5432
-[[ $hostport == *:* ]] && pg_port=${hostport##*:}
-if timeout 3 bash -c ": >/dev/tcp/$pg_host/$pg_port" 2>/dev/null; then
-	export UNDOX_TEST_POSTGRES_URL=$pg_url
-else
-	echo "run.sh: PostgreSQL at $pg_host:$pg_port is unreachable; its benchmarks will skip" >&2
-	if [[ ${UNDOX_TEST_POSTGRES_REQUIRED:-} != 1 ]]; then
-		unset UNDOX_TEST_POSTGRES_URL
-	fi
-fi
+source bench/postgres.sh
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/bench-takedown.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
