@@ -193,6 +193,10 @@ func (s *Server) createReport(w http.ResponseWriter, r *http.Request) {
 	}
 	if rcpt.Duplicate {
 		w.Header().Set("Idempotent-Replayed", "true")
+	} else if s.Intake.Receipts != nil && !s.Intake.MailReceipt(r.Context(), rep, rcpt) && rep.ReporterEmail != "" && rep.Consent {
+		// As from the form: the link is mailed once to a reporter who
+		// gave an address and consent; the answer holds it anyway.
+		s.log.Warn("a receipt could not be e-mailed", "case", rcpt.CaseRef)
 	}
 	writeJSON(w, http.StatusCreated, rcpt)
 }

@@ -394,6 +394,24 @@ func TestPortalReceiptIsMailed(t *testing.T) {
 	ref, _ = reportOn(t, e, p, url.Values{"urls": {"https://social.example/u/victim/11"}})
 	require.Len(t, be.Messages(), 1)
 	require.NotContains(t, dbtest.AuditActions(t, e.store, "case", ref), "case.receipt.email")
+
+	// A report over the API is mailed the same way, once: the retry of a
+	// lost answer (the same Idempotency-Key) sends nothing more.
+	body := `{"urls":["https://social.example/u/victim/12"],"reporter_email":"app@example.com","consent":true,"language":"nl"}`
+	for i := 0; i < 2; i++ {
+		req, err := http.NewRequest("POST", e.srv.URL+"/api/v1/reports", strings.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", "app-report-12")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, http.StatusCreated, resp.StatusCode)
+	}
+	msgs = be.Messages()
+	require.Len(t, msgs, 2)
+	require.Equal(t, []string{"app@example.com"}, msgs[1].To)
+	require.Contains(t, string(msgs[1].Data), "Subject: Uw persoonlijke link\r\n")
 }
 
 func TestPortalAddURLs(t *testing.T) {
