@@ -63,6 +63,9 @@ type Config struct {
 type Queue struct {
 	Client *river.Client[*sql.Tx]
 	pool   *pgxpool.Pool
+	db     *sqlstore.DB
+	// periodic are the kinds of the periodic jobs (one at a time each).
+	periodic []string
 }
 
 func driver(db *sqlstore.DB, pool *pgxpool.Pool) riverdriver.Driver[*sql.Tx] {
@@ -138,6 +141,11 @@ func New(ctx context.Context, store *sqlstore.Store, log *audit.Log, cfg Config)
 	river.AddWorker(workers, &bulkWorker{store: store, logger: cfg.Logger})
 	if cfg.Register != nil {
 		cfg.Register(workers)
+	}
+	q.db = db
+	q.periodic = []string{CheckpointJob{}.Kind(), MaintenanceJob{}.Kind()}
+	if cfg.Capture != nil {
+		q.periodic = append(q.periodic, DispatchJob{}.Kind())
 	}
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(cfg.CheckpointEvery),
@@ -223,8 +231,59 @@ func insertOpts(j interface{ Kind() string }) *river.InsertOpts {
 	return nil
 }
 
+// PeriodicTimeout bounds one run of a periodic job: what it did not get
+// to, its next run does. A periodic job runs one at a time (OneAtATime),
+// so one left "running" by a process that died would hold back its next
+// runs until River rescues stuck jobs (RescueStuckJobsAfter); on
+// PostgreSQL, where other workers go on, Start sweeps those runs sooner
+// (see sweepPeriodic).
+const PeriodicTimeout = time.Minute
+
+// AddPeriodic runs a periodic job every every, one at a time, from the
+// start.
+func (q *Queue) AddPeriodic(args river.JobArgs, every time.Duration) {
+	q.periodic = append(q.periodic, args.Kind())
+	q.Client.PeriodicJobs().Add(river.NewPeriodicJob(river.PeriodicInterval(every),
+		func() (river.JobArgs, *river.InsertOpts) { return args, OneAtATime() },
+		&river.PeriodicJobOpts{ID: args.Kind(), RunOnStart: true}))
+}
+
 // Start starts working jobs.
-func (q *Queue) Start(ctx context.Context) error { return q.Client.Start(ctx) }
+func (q *Queue) Start(ctx context.Context) error {
+	if err := q.Client.Start(ctx); err != nil {
+		return err
+	}
+	if q.db.Dialect == sqlstore.Postgres {
+		go func() {
+			t := time.NewTicker(30 * time.Second)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-q.Client.Stopped():
+					return
+				case <-t.C:
+					q.sweepPeriodic(ctx)
+				}
+			}
+		}()
+	}
+	return nil
+}
+
+// sweepPeriodic makes the periodic jobs that have been "running" for
+// well over PeriodicTimeout available again: their process died with
+// them (a live worker's run ends by PeriodicTimeout).
+func (q *Queue) sweepPeriodic(ctx context.Context) (int64, error) {
+	res, err := q.db.SQL.ExecContext(ctx, `UPDATE river_job SET state = 'available', scheduled_at = now()
+        WHERE state = 'running' AND kind = ANY($1) AND attempted_at < now() - make_interval(secs => $2)`,
+		q.periodic, (3 * PeriodicTimeout).Seconds())
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
 
 // Stop lets running jobs finish within grace, then cancels those still
 // running; River puts cancelled jobs back to be retried, so none is lost.

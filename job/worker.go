@@ -228,3 +228,12 @@ func (w *dispatchWorker) Work(ctx context.Context, j *river.Job[DispatchJob]) er
 		}
 	}
 }
+
+// Timeout bounds one run (see PeriodicTimeout).
+func (*checkpointWorker) Timeout(*river.Job[CheckpointJob]) time.Duration { return PeriodicTimeout }
+
+// Timeout bounds one run (see PeriodicTimeout).
+func (*maintenanceWorker) Timeout(*river.Job[MaintenanceJob]) time.Duration { return PeriodicTimeout }
+
+// Timeout bounds one run (see PeriodicTimeout).
+func (*dispatchWorker) Timeout(*river.Job[DispatchJob]) time.Duration { return PeriodicTimeout }

@@ -30,7 +30,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -102,19 +101,16 @@ func (MailboxJob) Kind() string { return "takedown_mailbox" }
 // Kind names the job.
 func (TimelineJob) Kind() string { return "takedown_timeline" }
 
-// AddPeriodicJobs schedules the takedown's periodic jobs on the queue's
-// client, every every (a minute when zero): the ladder, the mailbox (when
-// one is set) and the timeline. What is due is decided by the store's
-// clock, not by when the jobs run.
-func AddPeriodicJobs(c *river.Client[*sql.Tx], every time.Duration) {
+// AddPeriodicJobs schedules the takedown's periodic jobs on the queue,
+// every every (a minute when zero): the ladder, the mailbox (when one is
+// set) and the timeline. What is due is decided by the store's clock, not
+// by when the jobs run.
+func AddPeriodicJobs(q *job.Queue, every time.Duration) {
 	if every <= 0 {
 		every = time.Minute
 	}
 	for _, j := range []river.JobArgs{EscalateJob{}, MailboxJob{}, TimelineJob{}} {
-		args := j
-		c.PeriodicJobs().Add(river.NewPeriodicJob(river.PeriodicInterval(every),
-			func() (river.JobArgs, *river.InsertOpts) { return args, job.OneAtATime() },
-			&river.PeriodicJobOpts{ID: args.Kind(), RunOnStart: true}))
+		q.AddPeriodic(j, every)
 	}
 }
 
@@ -539,3 +535,12 @@ var (
 		`<!doctype html><html><head><meta charset="utf-8"><title>Dossier</title></head><body><pre>` +
 			strings.ReplaceAll(dossierSource, " & ", " &amp; ") + `</pre></body></html>`))
 )
+
+// Timeout bounds one run of the periodic jobs (see job.PeriodicTimeout).
+func (*escalateWorker) Timeout(*river.Job[EscalateJob]) time.Duration { return job.PeriodicTimeout }
+
+// Timeout bounds one run (see job.PeriodicTimeout).
+func (*mailboxWorker) Timeout(*river.Job[MailboxJob]) time.Duration { return job.PeriodicTimeout }
+
+// Timeout bounds one run (see job.PeriodicTimeout).
+func (*timelineWorker) Timeout(*river.Job[TimelineJob]) time.Duration { return job.PeriodicTimeout }

@@ -172,7 +172,7 @@ func open(ctx context.Context, c *config, log *slog.Logger, withJobs bool) (*app
 		// The escalation ladder, the replies mailbox and the victims'
 		// timeline, every --takedown-every: the store's clock decides
 		// what is due.
-		takedown.AddPeriodicJobs(a.queue.Client, c.takedown.every)
+		takedown.AddPeriodicJobs(a.queue, c.takedown.every)
 	}
 	return a, nil
 }

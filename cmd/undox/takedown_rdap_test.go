@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	netmail "net/mail"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -112,11 +113,12 @@ func TestTakedownRDAPRepliesAndTimeline(t *testing.T) {
 	nid := int64(n["id"].(float64))
 	code, body := call(t, "POST", in.URL+"/api/v1/notices/"+strconv.FormatInt(nid, 10)+"/approve", analyst, nil)
 	require.Equal(t, 202, code, body)
-	require.Eventually(t, func() bool { msgs, _ := mb.received(); return len(msgs) >= 1 }, 60*time.Second, 100*time.Millisecond, "the notice is sent")
+	require.Eventually(t, func() bool { _, to := mb.received(); return slices.Contains(to, "abuse@microsoft.com") }, 60*time.Second, 100*time.Millisecond, "the notice is sent")
 
 	// One notice, to the address RDAP names, with every element of
 	// DSA art. 16(2) and nothing that names the victim.
-	// (The victim, who asked for e-mail, may hear of it at the same time.)
+	// (The victim, who asked for e-mail, got the status link and may hear
+	// of the notice at the same time.)
 	msgs, to := mb.received()
 	var notices []string
 	for i, a := range to {
@@ -216,13 +218,18 @@ func TestTakedownRDAPRepliesAndTimeline(t *testing.T) {
 		}
 		return k
 	}
-	for deadline := time.Now().Add(30 * time.Second); victimMails() < 3 && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(30 * time.Second); victimMails() < 4 && time.Now().Before(deadline); {
 		time.Sleep(100 * time.Millisecond)
 	}
 	msgs, to = mb.received()
-	require.Equal(t, 3, victimMails(), "notified, removed and closed, each by e-mail: %v", to)
+	require.Equal(t, 4, victimMails(), "the status link, then notified, removed and closed, each by e-mail: %v", to)
+	first := true
 	for i, a := range to {
 		if a == "ouder@mail.example" {
+			if first {
+				require.Contains(t, msgs[i], statusURL, "the first is the status link")
+				first = false
+			}
 			require.NotContains(t, msgs[i], "20c.com")
 			require.NotContains(t, msgs[i], ref)
 		}
