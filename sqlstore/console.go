@@ -644,6 +644,22 @@ func (s *Store) RunBulkJob(ctx context.Context, bulkID int64, log *slog.Logger) 
 // bulkItemTx does a bulk job's action on one item within tx: at once, or
 // as a request for a second analyst when the action is four-eyes.
 func (s *Store) bulkItemTx(ctx context.Context, tx *sql.Tx, actor undox.Actor, action string, id int64, reason string, fourEyes bool) error {
+	if actor.Kind == "user" {
+		// The analyst as they are now: an account disabled (or a role
+		// changed) since the bulk job began stops it (or counts).
+		var (
+			role     string
+			disabled sql.NullInt64
+		)
+		err := tx.QueryRowContext(ctx, `SELECT role, disabled_at FROM users WHERE id = $1`, actor.UserID).Scan(&role, &disabled)
+		if errors.Is(err, sql.ErrNoRows) || err == nil && disabled.Valid {
+			return undox.Errorf(undox.EFORBIDDEN, "the staff member who started this bulk action can no longer act")
+		}
+		if err != nil {
+			return err
+		}
+		actor.Role = undox.Role(role)
+	}
 	if err := actor.Require(undox.PermActItems); err != nil {
 		return err
 	}

@@ -350,7 +350,11 @@ func TestRunBulkJob(t *testing.T) {
 		require.Zero(t, bulkJobs())
 
 		// Confirm two items and the new one (not possible), as a user.
-		j, err := e.store.CreateBulkJob(e.ctx, analyst2, undox.BulkConfirm, []int64{items[0].ID, newItem.ID, items[1].ID},
+		u, err := e.store.CreateUser(e.ctx, undox.System, undox.NewUser{Email: "ana@hotline.example", Name: "ana", Role: undox.RoleAnalyst,
+			PasswordHash: "x", TOTPSecret: "JBSWY3DPEHPK3PXP"})
+		require.NoError(t, err)
+		ana := undox.Actor{Kind: "user", UserID: u.ID, Name: "ana", Role: undox.RoleAnalyst}
+		j, err := e.store.CreateBulkJob(e.ctx, ana, undox.BulkConfirm, []int64{items[0].ID, newItem.ID, items[1].ID},
 			"shows Syntha's home address", false)
 		require.NoError(t, err)
 		require.Equal(t, 1, bulkJobs(), "one job queued with the bulk job")
@@ -373,8 +377,8 @@ func TestRunBulkJob(t *testing.T) {
 		for _, it := range items[:2] {
 			require.Equal(t, undox.ItemConfirmed, itemStatus(t, e, it.ID))
 			acts := auditActions(t, e, "item", itoa(it.ID))
-			require.Contains(t, acts, "item.confirm user:7:ana", "audited as the analyst")
-			require.Equal(t, 1, e.count(t, `SELECT count(*) FROM notices WHERE item_id = $1 AND created_by = 'user:7:ana'`, it.ID),
+			require.Contains(t, acts, "item.confirm "+ana.Label(), "audited as the analyst")
+			require.Equal(t, 1, e.count(t, `SELECT count(*) FROM notices WHERE item_id = $1 AND created_by = $2`, it.ID, ana.Label()),
 				"its notice prepared, as by ConfirmItem")
 		}
 		require.Equal(t, undox.ItemNew, e.get(t, fresh.CaseRef).Items[0].Status)
@@ -402,6 +406,15 @@ func TestRunBulkJob(t *testing.T) {
 		require.Equal(t, undox.ItemRejected, itemStatus(t, e, items[3].ID))
 		require.Equal(t, undox.ItemRejected, itemStatus(t, e, items[4].ID))
 		require.Contains(t, auditActions(t, e, "item", itoa(items[3].ID)), "item.reject token:2:ana")
+
+		// The analyst's account is disabled before the job ran: it stops.
+		l, err := e.store.CreateBulkJob(e.ctx, ana, undox.BulkClose, []int64{items[0].ID}, "done", false)
+		require.NoError(t, err)
+		_, err = e.store.DisableUser(e.ctx, undox.System, "ana@hotline.example")
+		require.NoError(t, err)
+		require.NoError(t, e.store.RunBulkJob(e.ctx, l.ID, nil))
+		require.Equal(t, []string{"failed " + undox.EFORBIDDEN}, bulkState(t, e, l.ID))
+		require.Equal(t, undox.ItemConfirmed, itemStatus(t, e, items[0].ID))
 
 		_, err = e.store.BulkJob(e.ctx, auditor, 999999)
 		requireCode(t, undox.ENOTFOUND, err, "no such job")
