@@ -123,6 +123,10 @@ type ConsoleStore interface {
 	// QueueItems is the work queue: Items with Queue set, each item with
 	// the references of its cases.
 	QueueItems(ctx context.Context, actor Actor, f ItemFilter) ([]*Item, error)
+	// InCase tells whether an item, or a notice (object "item" or
+	// "notice"), belongs to the case: a form posted on a case's page acts
+	// on that case's objects only.
+	InCase(ctx context.Context, ref, object string, id int64) (bool, error)
 	RequestAction(ctx context.Context, actor Actor, pa PendingAction) (*PendingAction, error)
 	PendingActions(ctx context.Context, actor Actor, f PendingFilter) ([]*PendingAction, error)
 	// ApproveAction approves a pending action of another analyst and does

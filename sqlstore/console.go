@@ -19,6 +19,22 @@ import (
 
 var _ undox.ConsoleStore = (*Store)(nil)
 
+// InCase implements undox.ConsoleStore.
+func (s *Store) InCase(ctx context.Context, ref, object string, id int64) (bool, error) {
+	q := `SELECT count(*) FROM case_items ci JOIN cases c ON c.id = ci.case_id WHERE c.ref = $1 AND ci.item_id = $2`
+	switch object {
+	case "item":
+	case "notice":
+		q = `SELECT count(*) FROM notices n JOIN case_items ci ON ci.item_id = n.item_id JOIN cases c ON c.id = ci.case_id
+            WHERE c.ref = $1 AND n.id = $2`
+	default:
+		return false, undox.Invalid("object", "an item or a notice")
+	}
+	var n int
+	err := s.db.SQL.QueryRowContext(ctx, q, ref, id).Scan(&n)
+	return n > 0, err
+}
+
 // QueueItems implements undox.ConsoleStore: Items with Queue set, each
 // item with its cases' references.
 func (s *Store) QueueItems(ctx context.Context, actor undox.Actor, f undox.ItemFilter) ([]*undox.Item, error) {
@@ -724,6 +740,16 @@ func (s *Store) EditNotice(ctx context.Context, actor undox.Actor, id int64, org
 		if len(changed) == 0 {
 			n = old
 			return nil
+		}
+		// A second analyst is asked to approve this notice as it is: it
+		// cannot change under their eyes.
+		var pending int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM pending_actions WHERE object_type = 'notice' AND object_id = $1 AND status = 'pending'`,
+			strconv.FormatInt(id, 10)).Scan(&pending); err != nil {
+			return err
+		}
+		if pending > 0 {
+			return undox.Errorf(undox.ECONFLICT, "a second analyst is asked to approve this notice as it is: decline or withdraw that request before changing it")
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE notices SET organisation = $1, address = $2, updated_at = $3 WHERE id = $4 AND status = $5`,
 			organisation, address, micros(s.now()), id, string(undox.NoticePrepared))

@@ -455,7 +455,7 @@ func TestRunBulkJobFourEyes(t *testing.T) {
 func TestEditNotice(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
 		e := setupTakedown(t, b)
-		_, it := e.tracedCase(t, "https://dox.example/p/1")
+		ref, it := e.tracedCase(t, "https://dox.example/p/1")
 		_, n, err := e.store.ConfirmItem(e.ctx, analyst, it.ID, "")
 		require.NoError(t, err)
 
@@ -488,6 +488,18 @@ func TestEditNotice(t *testing.T) {
 		}
 		require.Equal(t, []string{"changed=organisation,address"}, edits)
 
+		// While a second analyst is asked to approve it, it does not
+		// change; once the request is withdrawn it may again.
+		pa, err := e.store.RequestAction(e.ctx, analyst, undox.PendingAction{Action: undox.FourEyesApprove, Object: "notice",
+			ObjectID: strconv.FormatInt(n.ID, 10), CaseRef: ref})
+		require.NoError(t, err)
+		_, err = e.store.EditNotice(e.ctx, analyst, n.ID, "Sneaky B.V.", "abuse@sneaky.example")
+		requireCode(t, undox.ECONFLICT, err, "not under a second analyst's eyes")
+		_, err = e.store.DeclineAction(e.ctx, analyst, pa.ID)
+		require.NoError(t, err)
+		_, err = e.store.EditNotice(e.ctx, analyst, n.ID, "Other B.V.", "abuse@other.example")
+		require.NoError(t, err)
+
 		_, err = e.store.ApproveNotice(e.ctx, analyst, n.ID)
 		require.NoError(t, err)
 		_, err = e.store.EditNotice(e.ctx, analyst, n.ID, "Third B.V.", "abuse@third.example")
@@ -505,4 +517,26 @@ func sortedFields(err error) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+func TestInCase(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
+		e := setupTakedown(t, b)
+		refA, a := e.tracedCase(t, "https://dox.example/in-case/a")
+		refB, _ := e.tracedCase(t, "https://dox.example/in-case/b")
+		_, n, err := e.store.ConfirmItem(e.ctx, analyst, a.ID, "")
+		require.NoError(t, err)
+		for _, c := range []struct {
+			ref, object string
+			id          int64
+			want        bool
+		}{{refA, "item", a.ID, true}, {refB, "item", a.ID, false}, {refA, "notice", n.ID, true}, {refB, "notice", n.ID, false},
+			{refA, "item", 999999, false}} {
+			got, err := e.store.InCase(e.ctx, c.ref, c.object, c.id)
+			require.NoError(t, err)
+			require.Equal(t, c.want, got, "%s %s %d", c.ref, c.object, c.id)
+		}
+		_, err = e.store.InCase(e.ctx, refA, "capture", 1)
+		requireCode(t, undox.EINVALID, err, "items and notices only")
+	})
 }

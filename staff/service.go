@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/undox/undox"
@@ -92,6 +95,11 @@ type Login struct {
 // for throttling. A failure is ErrLogin, or *Throttled; every failure and
 // success is audited (never with the password or the code).
 func (s *Service) Login(ctx context.Context, email, password, code, client string) (*Login, error) {
+	// Attempts for one address, or from one client, go one at a time
+	// (in this process): many sent at once would all read the failures
+	// counted before any of them was recorded, and get past the limit.
+	unlock := lockLogin("e:"+strings.ToLower(strings.TrimSpace(email)), "c:"+client)
+	defer unlock()
 	lim := s.limits()
 	now := s.Store.Now()
 	byEmail, byClient, err := s.Store.LoginFailures(ctx, email, client, now.Add(-lim.Window))
@@ -210,4 +218,34 @@ func NewAccount(email, name string, role undox.Role, password string) (*Account,
 		TOTPSecret: totp,
 		URI:        EnrolmentURI(key, totp),
 	}, nil
+}
+
+// loginLocks serialise the login attempts per e-mail address and per
+// client, striped so that they take bounded memory.
+var loginLocks [64]sync.Mutex
+
+// lockLogin takes the stripes of both keys, in order (so that two
+// attempts never wait for each other crosswise), and returns their
+// release.
+func lockLogin(a, b string) func() {
+	i, j := stripe(a), stripe(b)
+	if i > j {
+		i, j = j, i
+	}
+	loginLocks[i].Lock()
+	if j != i {
+		loginLocks[j].Lock()
+	}
+	return func() {
+		if j != i {
+			loginLocks[j].Unlock()
+		}
+		loginLocks[i].Unlock()
+	}
+}
+
+func stripe(key string) int {
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	return int(h.Sum32() % uint32(len(loginLocks)))
 }

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -279,5 +280,30 @@ func TestLoginThrottle(t *testing.T) {
 		f.clock.Advance(staff.Period)
 		_, err = f.svc.Login(f.ctx, "sue@hotline.example", pw, f.code(t, sec), "192.0.2.7")
 		require.NoError(t, err, "other clients are not locked out")
+
+		// Many attempts at once get no more guesses than one after the
+		// other: the limit holds.
+		f.clock.Advance(time.Hour)
+		results := make(chan error, 3*staff.DefaultPerEmail)
+		var wg sync.WaitGroup
+		for i := 0; i < cap(results); i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := f.svc.Login(f.ctx, "sue@hotline.example", "guess at once "+strconv.Itoa(i), "123456", "198.51.100.77")
+				results <- err
+			}()
+		}
+		wg.Wait()
+		close(results)
+		guesses := 0
+		for err := range results {
+			if err == staff.ErrLogin {
+				guesses++
+			} else {
+				require.True(t, errors.As(err, &th), "%v", err)
+			}
+		}
+		require.Equal(t, staff.DefaultPerEmail, guesses, "the password was checked this often")
 	})
 }

@@ -446,6 +446,10 @@ func (s *Server) caseAction(w http.ResponseWriter, r *http.Request, a undox.Acto
 		s.fail(w, r, undox.Errorf(undox.EFORBIDDEN, "only the reporter can withdraw a case, through the status link"))
 		return
 	}
+	if err := s.secondAnalyst(string(ev)); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	c, err := s.Store.CaseEvent(r.Context(), a, ref, ev, reason)
 	if err != nil {
 		s.fail(w, r, err)
@@ -626,6 +630,10 @@ func (s *Server) itemAction(w http.ResponseWriter, r *http.Request, a undox.Acto
 		return
 	}
 	ev := undox.Event(r.PathValue("action"))
+	if err := s.secondAnalyst(string(ev)); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	if ev == undox.ActionReject && reason == "" {
 		s.fail(w, r, undox.Invalid("reason", "a rejection needs a reason"))
 		return

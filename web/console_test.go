@@ -593,6 +593,20 @@ func TestConsoleFourEyes(t *testing.T) {
 	page = c.bobB.followConsole(t, c.bobB.send(casePath, url.Values{"action": {"decline_request"}, "request": {reqs[1][1]}, "lang": {"en"}}))
 	require.Contains(t, page.body, "The request was declined.")
 	require.Equal(t, undox.CaseOpen, c.caseOf(t, ref).Status)
+
+	// The JSON API is no way around it: the same actions are refused
+	// there (the console records the requests); others are not.
+	tok := c.e.token(t, "api-ana", undox.RoleAnalyst)
+	oid := strconv.FormatInt(other.ID, 10)
+	p403 := c.e.api.do(t, "POST", "/api/v1/items/"+oid+"/confirm", map[string]string{"reason": "home address"}, bearer(tok)).problem(t, 403, undox.EFORBIDDEN)
+	require.Contains(t, p403.Detail, "needs a second analyst")
+	c.e.api.do(t, "POST", "/api/v1/items/"+oid+"/actions/confirm", map[string]string{"reason": "home address"}, bearer(tok)).problem(t, 403, undox.EFORBIDDEN)
+	c.e.api.do(t, "POST", "/api/v1/items/"+oid+"/actions/close", map[string]string{"reason": "done"}, bearer(tok)).problem(t, 403, undox.EFORBIDDEN)
+	c.e.api.do(t, "POST", "/api/v1/cases/"+ref+"/actions/close", map[string]string{"reason": "done"}, bearer(tok)).problem(t, 403, undox.EFORBIDDEN)
+	require.Equal(t, undox.ItemCaptured, c.item(t, other.ID).Status)
+	var rejected undox.Item
+	c.e.api.do(t, "POST", "/api/v1/items/"+oid+"/actions/reject", map[string]string{"reason": "not doxing"}, bearer(tok)).ok(t, 200, &rejected)
+	require.Equal(t, undox.ItemRejected, rejected.Status)
 }
 
 // walkConsole walks the console through the OpenAPI validator, for
@@ -694,4 +708,18 @@ func TestConsoleManualNotice(t *testing.T) {
 	require.Equal(t, undox.NoticeSent, ns[0].Status)
 	require.NotNil(t, ns[0].Deadline)
 	require.Equal(t, undox.ItemNotified, c.item(t, it.ID).Status)
+}
+
+// A form posted on one case's page acts on that case's items and notices
+// only: another case's item is not found there, and nothing changes.
+func TestConsoleActsOnItsCaseOnly(t *testing.T) {
+	c := newConsole(t, nil)
+	refA, _ := c.report(t, undox.Report{URLs: []string{"https://dox.example/case-a"}, Category: undox.CategoryDoxing})
+	_, itemsB := c.report(t, undox.Report{URLs: []string{"https://dox.example/case-b"}, Category: undox.CategoryDoxing})
+	c.captured(t, itemsB[0].ID)
+	r := c.anaB.send("/cases/"+refA, url.Values{"action": {"confirm"}, "item": {strconv.FormatInt(itemsB[0].ID, 10)},
+		"reason": {"home address"}, "lang": {"en"}})
+	require.Equal(t, http.StatusSeeOther, r.status)
+	require.Contains(t, r.header.Get("Location"), "problem=")
+	require.Equal(t, undox.ItemCaptured, c.item(t, itemsB[0].ID).Status)
 }

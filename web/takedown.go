@@ -38,6 +38,9 @@ func (s *Server) confirmItem(w http.ResponseWriter, r *http.Request, a undox.Act
 		return
 	}
 	reason, err := readAction(w, r)
+	if err == nil {
+		err = s.secondAnalyst(undox.FourEyesConfirm)
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -65,6 +68,9 @@ func noticeID(r *http.Request) (int64, error) {
 // approveNotice approves a prepared notice: it is sent.
 func (s *Server) approveNotice(w http.ResponseWriter, r *http.Request, a undox.Actor) {
 	id, err := noticeID(r)
+	if err == nil {
+		err = s.secondAnalyst(undox.FourEyesApprove)
+	}
 	var n *undox.Notice
 	if err == nil {
 		n, err = s.Store.ApproveNotice(r.Context(), a, id)
