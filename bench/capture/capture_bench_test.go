@@ -40,6 +40,7 @@ import (
 	"time"
 
 	"github.com/undox/undox/bench/load"
+	"github.com/undox/undox/bench/pagegen"
 	"github.com/undox/undox/blob"
 	"github.com/undox/undox/capture"
 	"github.com/undox/undox/capture/extract"
@@ -417,8 +418,8 @@ func TestHarness(t *testing.T) {
 		if !strings.HasPrefix(s.Title, "Draad "+id+": ") || !strings.HasSuffix(s.Title, " – Buurtforum") {
 			t.Errorf("page %d: title %q", i, s.Title)
 		}
-		if !strings.Contains(s.Text, "Draad "+id+": ") || !strings.Contains(s.Text, fixedPhrase) {
-			t.Errorf("page %d: the text lacks the heading or %q:\n%.600s", i, fixedPhrase, s.Text)
+		if !strings.Contains(s.Text, "Draad "+id+": ") || !strings.Contains(s.Text, pagegen.FixedPhrase) {
+			t.Errorf("page %d: the text lacks the heading or %q:\n%.600s", i, pagegen.FixedPhrase, s.Text)
 		}
 		if strings.Contains(s.Text, "<") || strings.Contains(s.Text, "dataLayer") || strings.ContainsRune(s.Text, '\uFFFD') {
 			t.Errorf("page %d: the text holds markup, script or undecodable bytes:\n%.600s", i, s.Text)

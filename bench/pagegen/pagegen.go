@@ -1,9 +1,8 @@
-package extract
-
-// A copy of bench/capture's page generator (pages_test.go), to check the
-// extraction of every one of its page templates against the reference:
-// benchPageText(k) is template k as UTF-8 (as extract receives it once
-// the charset is decoded), with k in its slots for the page number.
+// Package pagegen makes the synthetic forum pages of bench/capture and of
+// package extract's reference tests: PoolSize distinct templates of about
+// 20 KB, generated deterministically, in four kinds (the charset label in
+// the Content-Type header or in a <meta>; UTF-8 or windows-1252).
+package pagegen
 
 import (
 	"fmt"
@@ -14,21 +13,26 @@ import (
 )
 
 const (
-	benchPoolSize = 256
-	targetSize    = 20 << 10
-	idSlot        = "\x00ID\x00"
-	fixedPhrase   = "Café “De Zwaan”, één keer per week, 12 €"
+	// PoolSize is how many distinct templates there are.
+	PoolSize = 256
+	// TargetSize is a page's size, about.
+	TargetSize = 20 << 10
+	// IDSlot is where a page's number goes in a template.
+	IDSlot = "\x00ID\x00"
+	// FixedPhrase is in every page, in its charset: decoded text holds it.
+	FixedPhrase = "Café “De Zwaan”, één keer per week, 12 €"
 )
 
-var pageKinds = [4]struct {
-	charset  string
-	inHeader bool
-}{
-	{"utf-8", true},
-	{"utf-8", false},
-	{"windows-1252", true},
-	{"windows-1252", false},
+// Kind is where a page's charset label is and which charset it is.
+type Kind struct {
+	Charset  string // utf-8 or windows-1252
+	InHeader bool   // labelled in the Content-Type header, else by a <meta>
 }
+
+var kinds = [4]Kind{{"utf-8", true}, {"utf-8", false}, {"windows-1252", true}, {"windows-1252", false}}
+
+// KindOf is template k's kind.
+func KindOf(k int) Kind { return kinds[k%len(kinds)] }
 
 // Words of the pages. Those of words and names are all in windows-1252;
 // utf8Words are only in utf-8 pages.
@@ -128,20 +132,24 @@ func (g *gen) paragraph() string {
 	return "<p>" + strings.Join(s, " ") + "</p>\n"
 }
 
-func benchPageText(k int) string {
-	kind := pageKinds[k%len(pageKinds)]
-	g := &gen{r: rand.New(rand.NewPCG(uint64(k), 0x756e646f78)), k: k, utf8: kind.charset == "utf-8"}
+// Text is page template k (0 ≤ k, usually < PoolSize) as UTF-8 text,
+// with IDSlot where the page number goes, twice (title and heading). Its
+// charset is Kind(k).Charset: encode it before serving a windows-1252
+// page.
+func Text(k int) string {
+	kind := KindOf(k)
+	g := &gen{r: rand.New(rand.NewPCG(uint64(k), 0x756e646f78)), k: k, utf8: kind.Charset == "utf-8"}
 	b := &g.b
 	b.WriteString("<!DOCTYPE html>\n<html lang=\"nl\">\n<head>\n")
-	if !kind.inHeader {
+	if !kind.InHeader {
 		if k%8 < 4 {
-			fmt.Fprintf(b, "<meta charset=\"%s\">\n", kind.charset)
+			fmt.Fprintf(b, "<meta charset=\"%s\">\n", kind.Charset)
 		} else {
-			fmt.Fprintf(b, "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=%s\">\n", kind.charset)
+			fmt.Fprintf(b, "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=%s\">\n", kind.Charset)
 		}
 	}
 	topic := g.words(5)
-	fmt.Fprintf(b, "<title>Draad %s: %s – Buurtforum</title>\n", idSlot, topic)
+	fmt.Fprintf(b, "<title>Draad %s: %s – Buurtforum</title>\n", IDSlot, topic)
 	b.WriteString("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
 	fmt.Fprintf(b, "<meta name=\"description\" content=\"%s\">\n", g.words(12))
 	fmt.Fprintf(b, "<meta property=\"og:title\" content=\"%s\">\n", topic)
@@ -155,14 +163,14 @@ func benchPageText(k int) string {
 		fmt.Fprintf(b, "<li><a href=\"/%s\">%s</a></li>\n", strings.ToLower(s), s)
 	}
 	b.WriteString("</ul></nav>\n</header>\n<main>\n<article>\n")
-	fmt.Fprintf(b, "<h1>Draad %s: %s</h1>\n", idSlot, topic)
+	fmt.Fprintf(b, "<h1>Draad %s: %s</h1>\n", IDSlot, topic)
 	author := g.name()
 	fmt.Fprintf(b, "<p class=\"meta\">Geplaatst door <a href=\"/u/%s\">%s</a> op <time datetime=\"2024-%02d-%02dT%02d:%02d\">%d-%d-2024</time> · %s</p>\n",
-		strings.ToLower(author), author, 1+k%12, 1+k%28, k%24, k%60, 1+k%28, 1+k%12, fixedPhrase)
+		strings.ToLower(author), author, 1+k%12, 1+k%28, k%24, k%60, 1+k%28, 1+k%12, FixedPhrase)
 
 	const closing = "</article>\n</main>\n<footer>\n<p>© 2024 Buurtforum · <a href=\"/privacy\">Privacy</a> · <a href=\"/contact\">Contact</a> · <a href=\"https://social.example.com/buurtforum\">Volg ons</a></p>\n</footer>\n</body>\n</html>\n"
 	images := 0
-	for post := 1; b.Len() < targetSize-len(closing)-2000; post++ {
+	for post := 1; b.Len() < TargetSize-len(closing)-2000; post++ {
 		user := g.name()
 		fmt.Fprintf(b, "<section class=\"post\" id=\"post-%d\">\n<h2>%s</h2>\n", post, g.words(3+g.r.IntN(4)))
 		fmt.Fprintf(b, "<div class=\"author\"><a href=\"/u/%s\">%s</a> <span class=\"meta\">#%d</span></div>\n", strings.ToLower(user), user, post)
@@ -191,13 +199,12 @@ func benchPageText(k int) string {
 		}
 		fmt.Fprintf(b, "<p class=\"actions\"><a href=\"/t/%d#post-%d\">Link</a> · <a href=\"/report?post=%d\">Melden</a></p>\n</section>\n", k, post, post)
 	}
-	// A last post, sentence by sentence, up to about targetSize.
+	// A last post, sentence by sentence, up to about TargetSize.
 	fmt.Fprintf(b, "<section class=\"post\" id=\"post-last\">\n<h2>%s</h2>\n<p>", g.words(3))
-	for b.Len() < targetSize-len(closing)-len("</p>\n</section>\n")-120 {
+	for b.Len() < TargetSize-len(closing)-len("</p>\n</section>\n")-120 {
 		b.WriteString(g.sentence() + " ")
 	}
 	b.WriteString("</p>\n</section>\n")
 	b.WriteString(closing)
-
-	return strings.ReplaceAll(b.String(), idSlot, fmt.Sprintf("%010d", k))
+	return b.String()
 }
