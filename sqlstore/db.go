@@ -43,6 +43,8 @@ type DB struct {
 	Dialect string
 	// Path is the SQLite file, empty for PostgreSQL.
 	Path string
+
+	checkpoints *checkpointer // SQLite only
 }
 
 // IsPostgres tells whether url names a PostgreSQL database.
@@ -78,7 +80,8 @@ func Open(ctx context.Context, url, dataDir string) (*DB, error) {
 		// written at every multi-row statement; one connection
 		// makes this process the single writer it must be.
 		dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
-			"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=secure_delete(1)&_pragma=temp_store(MEMORY)&_txlock=immediate"
+			"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=secure_delete(1)&_pragma=temp_store(MEMORY)&_txlock=immediate" +
+			"&_pragma=wal_autocheckpoint(" + strconv.Itoa(writerCheckpointPages) + ")"
 		probe, err := sql.Open("sqlite", dsn)
 		if err != nil {
 			return nil, err
@@ -90,19 +93,26 @@ func Open(ctx context.Context, url, dataDir string) (*DB, error) {
 		s.SetMaxIdleConns(1)
 		s.SetConnMaxLifetime(0)
 		s.SetConnMaxIdleTime(0)
-		db = &DB{SQL: s, Dialect: SQLite, Path: path}
+		db = &DB{SQL: s, Dialect: SQLite, Path: path, checkpoints: startCheckpointer(drv, dsn, checkpointEvery)}
 	}
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := db.SQL.PingContext(pctx); err != nil {
-		db.SQL.Close()
+		db.Close()
 		return nil, fmt.Errorf("sqlstore: cannot reach the %s database: %w", db.Dialect, err)
 	}
 	return db, nil
 }
 
-// Close closes the database.
-func (db *DB) Close() error { return db.SQL.Close() }
+// Close closes the database. On SQLite the checkpoints' connection closes
+// first, so that the last connection to close checkpoints the whole log.
+func (db *DB) Close() error {
+	var err error
+	if db.checkpoints != nil {
+		err = db.checkpoints.close()
+	}
+	return errors.Join(err, db.SQL.Close())
+}
 
 type migration struct {
 	version int
