@@ -187,11 +187,23 @@ func (s *Store) DisableUser(ctx context.Context, actor undox.Actor, email string
 	}
 	var u *undox.User
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		// Staff keep one enabled admin: the operator at the command line
+		// (the way back in) and undox itself may disable the last one.
+		admins := 0
+		if actor.Kind == "user" || actor.Kind == "token" {
+			var err error
+			if admins, err = s.enabledAdmins(ctx, tx); err != nil {
+				return err
+			}
+		}
 		var err error
 		if u, err = s.userByEmail(ctx, tx, email); err != nil {
 			return err
 		}
 		now := s.now().UTC()
+		if (actor.Kind == "user" || actor.Kind == "token") && u.Role == undox.RoleAdmin && !u.Disabled() && admins <= 1 {
+			return undox.Errorf(undox.ECONFLICT, "this is the last enabled admin: make another admin first")
+		}
 		if u.DisabledAt == nil {
 			if _, err := tx.ExecContext(ctx, `UPDATE users SET disabled_at = $1 WHERE id = $2`, micros(now), u.ID); err != nil {
 				return err

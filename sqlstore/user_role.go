@@ -24,21 +24,8 @@ func (s *Store) SetUserRole(ctx context.Context, actor undox.Actor, userID int64
 	}
 	var u *undox.User
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		// The enabled admins, locked on PostgreSQL: two admins demoting
-		// each other at once cannot both pass the check below.
-		lock := ""
-		if s.db.Dialect == Postgres {
-			lock = " FOR UPDATE"
-		}
-		rows, err := tx.QueryContext(ctx, `SELECT id FROM users WHERE role = $1 AND disabled_at IS NULL ORDER BY id`+lock, string(undox.RoleAdmin))
+		admins, err := s.enabledAdmins(ctx, tx)
 		if err != nil {
-			return err
-		}
-		admins := 0
-		for rows.Next() {
-			admins++
-		}
-		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 			return err
 		}
 		u, err = scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, userID))
@@ -65,4 +52,23 @@ func (s *Store) SetUserRole(ctx context.Context, actor undox.Actor, userID int64
 		return nil, err
 	}
 	return u, nil
+}
+
+// enabledAdmins counts the enabled admins, locking their rows on
+// PostgreSQL: two admins demoting or disabling each other at once cannot
+// both pass a check that one must remain (SQLite has one writer).
+func (s *Store) enabledAdmins(ctx context.Context, tx *sql.Tx) (int, error) {
+	lock := ""
+	if s.db.Dialect == Postgres {
+		lock = " FOR UPDATE"
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM users WHERE role = $1 AND disabled_at IS NULL ORDER BY id`+lock, string(undox.RoleAdmin))
+	if err != nil {
+		return 0, err
+	}
+	admins := 0
+	for rows.Next() {
+		admins++
+	}
+	return admins, errors.Join(rows.Err(), rows.Close())
 }

@@ -1,7 +1,9 @@
 package sqlstore_test
 
 import (
+	"fmt"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -83,6 +85,58 @@ func TestSetUserRole(t *testing.T) {
 		} {
 			_, err = e.store.SetUserRole(e.ctx, a, ana.ID, undox.RoleAdmin)
 			require.Equal(t, undox.EFORBIDDEN, undox.ErrorCode(err), a.Label())
+		}
+	})
+}
+
+// Two admins who disable each other at the same moment: one of them
+// stays, on both backends. The operator at the command line may still
+// disable the last admin (and add another there).
+func TestLastAdminIsNotDisabled(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
+		e := setup(t, b)
+		const rounds = 10
+		for i := range rounds {
+			a, err := e.store.CreateUser(e.ctx, admin, undox.NewUser{Email: fmt.Sprintf("a%d@hotline.example", i), Name: "A",
+				Role: undox.RoleAdmin, PasswordHash: fakeHash})
+			require.NoError(t, err)
+			c, err := e.store.CreateUser(e.ctx, admin, undox.NewUser{Email: fmt.Sprintf("b%d@hotline.example", i), Name: "B",
+				Role: undox.RoleAdmin, PasswordHash: fakeHash})
+			require.NoError(t, err)
+			errs := make([]error, 2)
+			var wg sync.WaitGroup
+			for j, pair := range [][2]*undox.User{{a, c}, {c, a}} {
+				wg.Go(func() { _, errs[j] = e.store.DisableUser(e.ctx, undox.UserActor(pair[0]), pair[1].Email) })
+			}
+			wg.Wait()
+			ok := 0
+			for _, err := range errs {
+				if err == nil {
+					ok++
+				} else {
+					require.Equal(t, undox.ECONFLICT, undox.ErrorCode(err), "%v", err)
+				}
+			}
+			require.Equal(t, 1, ok, "round %d: %v", i, errs)
+			users, err := e.store.Users(e.ctx, admin)
+			require.NoError(t, err)
+			enabled := 0
+			for _, u := range users {
+				if u.Role == undox.RoleAdmin && !u.Disabled() {
+					enabled++
+				}
+			}
+			require.Equal(t, 1, enabled, "round %d", i)
+			// The survivor is the last: staff cannot disable it, the
+			// command line can.
+			survivor := c // a disabled c, or c a
+			if errs[0] == nil {
+				survivor = a
+			}
+			_, err = e.store.DisableUser(e.ctx, undox.UserActor(survivor), survivor.Email)
+			require.Equal(t, undox.ECONFLICT, undox.ErrorCode(err), "%v", err)
+			_, err = e.store.DisableUser(e.ctx, undox.Actor{Kind: "cli", Name: "operator", Role: undox.RoleAdmin}, survivor.Email)
+			require.NoError(t, err)
 		}
 	})
 }
