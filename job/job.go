@@ -66,6 +66,11 @@ type Queue struct {
 	db     *sqlstore.DB
 	// periodic are the kinds of the periodic jobs (one at a time each).
 	periodic []string
+	// wake asks for a capture dispatch now (WakeCaptureDispatch); nil
+	// when this queue does not capture.
+	wake   chan struct{}
+	store  *sqlstore.Store
+	logger *slog.Logger
 }
 
 func driver(db *sqlstore.DB, pool *pgxpool.Pool) riverdriver.Driver[*sql.Tx] {
@@ -143,9 +148,12 @@ func New(ctx context.Context, store *sqlstore.Store, log *audit.Log, cfg Config)
 		cfg.Register(workers)
 	}
 	q.db = db
+	q.store = store
+	q.logger = cfg.Logger
 	q.periodic = []string{CheckpointJob{}.Kind(), MaintenanceJob{}.Kind()}
 	if cfg.Capture != nil {
 		q.periodic = append(q.periodic, DispatchJob{}.Kind())
+		q.wake = make(chan struct{}, 1)
 	}
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(cfg.CheckpointEvery),
@@ -253,6 +261,9 @@ func (q *Queue) Start(ctx context.Context) error {
 	if err := q.Client.Start(ctx); err != nil {
 		return err
 	}
+	if q.wake != nil {
+		go q.dispatchOnWake(ctx)
+	}
 	if q.db.Dialect == sqlstore.Postgres {
 		go func() {
 			t := time.NewTicker(30 * time.Second)
@@ -270,6 +281,48 @@ func (q *Queue) Start(ctx context.Context) error {
 		}()
 	}
 	return nil
+}
+
+// WakeCaptureDispatch implements the store's wake-up: items were just
+// committed that wait for their capture. It never blocks.
+func (q *Queue) WakeCaptureDispatch() {
+	if q.wake == nil {
+		return
+	}
+	select {
+	case q.wake <- struct{}{}:
+	default: // a wake-up is pending already
+	}
+}
+
+// wakeGap is the least time between two dispatches asked for by
+// wake-ups: reports that arrive meanwhile share the next one.
+const wakeGap = 20 * time.Millisecond
+
+// dispatchOnWake dispatches the waiting captures at each wake-up, itself
+// rather than through a River job: River marks a finished job done up to
+// 250 ms later, and until then a dispatch job queued one at a time
+// (OneAtATime) keeps the next from being queued. The periodic dispatch
+// (Config.DispatchEvery) still runs beside it; the store keeps the two
+// from taking the same items.
+func (q *Queue) dispatchOnWake(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-q.Client.Stopped():
+			return
+		case <-q.wake:
+		}
+		if err := dispatchAll(ctx, q.store); err != nil && ctx.Err() == nil {
+			q.logger.Warn("dispatching captures", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wakeGap):
+		}
+	}
 }
 
 // sweepPeriodic makes the periodic jobs that have been "running" for

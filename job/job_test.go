@@ -868,6 +868,51 @@ func TestDispatchQueuesCaptures(t *testing.T) {
 	})
 }
 
+// A report's items are captured as soon as the report is stored, and so
+// are links a reporter adds later: the store wakes the capture dispatch,
+// which otherwise runs only every DispatchEvery (here an hour, after its
+// run at start).
+func TestNewItemsWakeTheCaptureDispatch(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
+		dns := dnstest.Start(t, nil) // knows no names: every capture fails with dns_failure
+		blobs, err := blob.NewDir(t.TempDir())
+		require.NoError(t, err)
+		var e *env
+		e = setup(t, b, func(c *job.Config) {
+			c.Capture = capture.NewService(capture.Config{Store: lazyStore{&e}, Blobs: blobs,
+				Fetcher: fetch.New(fetch.Config{Resolver: fetch.DNSServer(dns.Addr)})})
+			c.DispatchEvery = time.Hour
+		})
+		e.start(t)
+		waitFor(t, "the dispatch run at start", func() bool {
+			return len(e.jobs(t, "capture_dispatch", rivertype.JobStateCompleted)) == 1
+		})
+		captured := func(it *undox.Item) func() bool {
+			return func() bool {
+				for _, j := range e.jobs(t, "capture") {
+					var a undox.CaptureJob
+					require.NoError(t, json.Unmarshal(j.EncodedArgs, &a))
+					if a.ItemID == it.ID {
+						return true
+					}
+				}
+				return false
+			}
+		}
+		c := e.newCase(t, undox.CategoryDoxing, false, "https://wake.example.net/p")
+		waitFor(t, "the report's capture", captured(c.Items[0]))
+
+		n, err := e.store.AddItems(e.ctx, undox.Public, c.Ref, []string{"https://wake.example.net/q"})
+		require.NoError(t, err)
+		require.Equal(t, 1, n)
+		c = e.caseByRef(t, c.Ref)
+		require.Len(t, c.Items, 2)
+		for _, it := range c.Items {
+			waitFor(t, "the added link's capture", captured(it))
+		}
+	})
+}
+
 // lazyStore lets a job.Config refer to the store of an env not yet made.
 type lazyStore struct{ e **env }
 

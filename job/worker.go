@@ -220,9 +220,15 @@ type dispatchWorker struct {
 }
 
 func (w *dispatchWorker) Work(ctx context.Context, j *river.Job[DispatchJob]) error {
+	return dispatchAll(ctx, w.store)
+}
+
+// dispatchAll queues the captures of every item waiting for one, in
+// batches.
+func dispatchAll(ctx context.Context, store *sqlstore.Store) error {
 	const batch = 500
 	for {
-		n, err := w.store.DispatchCaptures(ctx, batch)
+		n, err := store.DispatchCaptures(ctx, batch)
 		if err != nil || n < batch {
 			return err
 		}

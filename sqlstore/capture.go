@@ -247,8 +247,14 @@ func (s *Store) EnqueueTraces(ctx context.Context, itemIDs []int64, noFetch bool
 // and never queued. It returns how many items it took.
 func (s *Store) DispatchCaptures(ctx context.Context, n int) (int, error) {
 	var taken int
+	// On PostgreSQL two dispatches at once (the periodic one, a wake-up,
+	// another process's) take different items; SQLite has one writer.
+	lock := ""
+	if s.db.Dialect == Postgres {
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT id, category, status FROM items WHERE dispatched = 0 ORDER BY id LIMIT $1`, n)
+		rows, err := tx.QueryContext(ctx, `SELECT id, category, status FROM items WHERE dispatched = 0 ORDER BY id LIMIT $1`+lock, n)
 		if err != nil {
 			return err
 		}

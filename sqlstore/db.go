@@ -223,6 +223,20 @@ type Enqueuer interface {
 	EnqueueTx(ctx context.Context, tx *sql.Tx, jobs ...interface{ Kind() string }) error
 }
 
+// captureWaker is an Enqueuer that can be told, after a commit, that items
+// wait for the capture dispatch (items.dispatched = 0), so that they are
+// not left waiting for its next periodic run.
+type captureWaker interface {
+	WakeCaptureDispatch()
+}
+
+// capturesWaiting tells the queue that committed items wait for capture.
+func (s *Store) capturesWaiting() {
+	if w, ok := s.queue.(captureWaker); ok {
+		w.WakeCaptureDispatch()
+	}
+}
+
 // Store implements the domain's storage contracts.
 type Store struct {
 	db       *DB

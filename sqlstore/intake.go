@@ -216,6 +216,12 @@ func (s *Store) writeBatch(batch []*createReq) []*createReq {
 			}
 		}
 	}
+	for i := range now {
+		if res[i].err == nil {
+			s.capturesWaiting()
+			break
+		}
+	}
 	for i, r := range now {
 		if res[i].err != nil && isUnique(res[i].err) {
 			res[i].err = undox.Errorf(undox.ECONFLICT, "the report conflicts with one stored at the same time; submit it again")

@@ -138,6 +138,9 @@ func (s *Store) AddItems(ctx context.Context, actor undox.Actor, ref string, url
 		}
 		return nil
 	})
+	if err == nil && added > 0 {
+		s.capturesWaiting()
+	}
 	return added, err
 }
 
