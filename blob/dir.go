@@ -23,43 +23,75 @@ import (
 // by default; screenshots of long pages can be larger.
 const DefaultMaxSize = 64 << 20
 
-// Dir is a Store in a folder (the data folder's blobs/):
+// DefaultPackSize is the size beyond which Dir starts a new pack.
+const DefaultPackSize = 256 << 20
+
+// How many pack files a Dir keeps open, and of how many owners it keeps
+// the index in memory.
+const (
+	defaultOpenPacks = 64
+	defaultOwners    = 1024
+)
+
+// Dir is a Store in a folder (the data folder's blobs/). Each owner's blobs
+// are appended to pack files in the owner's folder:
 //
-//	<root>/<owner hash>/<sha256[0:2]>/<sha256>
+//	<root>/<owner hash>/pack-000001
 //
-// A blob is encrypted as a whole, in memory (secret.Seal, XChaCha20-Poly1305
-// under the owner's key, bound to the owner and the SHA-256): Put and Get
-// hold about twice a blob's size in memory, which is fine for evidence of
-// tens of MiB, and is why MaxSize bounds it. Files are written under a
-// temporary name, synced and renamed into place, and the folder synced, so
-// that a crash leaves either no blob or a whole one, and a blob Put returned
-// stays. A folder made for a blob has its entry synced in its parent before
-// the blob is written, once per folder and process. Folders are mode 0700,
-// files 0600.
+// A pack is a sequence of records, each a header (the SHA-256 of the plain
+// content, its size, a key check; see pack.go) and the blob encrypted as a
+// whole, in memory (secret.Seal, XChaCha20-Poly1305 under the owner's key,
+// bound to the owner and the SHA-256). Put and Get hold about twice a
+// blob's size in memory, which is fine for evidence of tens of MiB, and is
+// why MaxSize bounds it. A pack past PackSize is followed by the next.
+// Folders are mode 0700, packs 0600.
 //
-// On Linux, Puts share one sync of the whole file system (syncfs(2)) among
-// all that are waiting (see groupSync): 16 captures at once cost one sync,
-// not 32. Elsewhere, or after SyncEach, a Put costs two syncs (the file and
-// its folder): each blob is a new entry in its folder, and the rename that
-// makes it is durable only once the folder is synced.
+// Appending to an open file costs a fraction of making one per blob (which
+// was most of a capture's CPU). Appends to a pack wait for each other in
+// this process and, through flock(2), in others: undox serve and undox
+// worker may share a data folder. Puts make their records durable in
+// groups (see groupSync): one fdatasync of each pack appended to serves
+// every Put waiting at the time. A new pack, and a new owner's folder, have
+// their entries synced in their folders before their first record is
+// written. A crash leaves at most a partial record at the end of a pack,
+// which readers skip and the next append cuts off; a Put that returned
+// stays.
 //
-// The file names hold the SHA-256 of the plain content: someone who can
-// list the folder and has a file in hand can tell whether undox holds it,
-// but nobody reads a blob without its owner's key.
+// Which records a pack holds is read from their headers once per owner and
+// process, and kept in memory for the owners used last; another process's
+// appends and Deletes are found when a lookup misses or a pack's file is no
+// longer the one at its path.
+//
+// Blobs stored before packs, one file each (<owner hash>/<sha256[0:2]>/
+// <sha256>), are still read, and deleted by Delete and DeleteOwner.
+//
+// The headers hold the SHA-256 of the plain content: someone who can read
+// the folder and has a file in hand can tell whether undox holds it, but
+// nobody reads a blob without its owner's key.
 type Dir struct {
 	root string
 	// MaxSize bounds the content of one blob; Put fails with ErrTooLarge
 	// beyond it. Zero means DefaultMaxSize.
 	MaxSize int64
+	// PackSize: a record that would take a pack past it goes to a new
+	// pack (a pack holds at least one record). Zero means
+	// DefaultPackSize.
+	PackSize int64
 
-	// Puts hold mu for reading while they make folders and write in them,
-	// Delete and DeleteOwner for writing while they remove folders: a Put
-	// never writes into a folder that another Put made but has not synced
-	// yet, after a Delete removed the one it knew.
+	// Puts and Deletes hold mu for reading while they write in an owner's
+	// folder, DeleteOwner for writing while it removes one: a Put in this
+	// process never appends to a pack DeleteOwner is removing.
 	mu      sync.RWMutex
 	folders durableFolders
-	// group, when set, makes Puts durable in groups (see groupSync);
-	// nil: each Put syncs its file and its folder.
+	owners  owners
+	packs   packCache
+
+	// dirty holds the packs appended to (or relied on) since the last
+	// sync; each counts as a use of its packFile.
+	dirtyMu sync.Mutex
+	dirty   map[*packFile]struct{}
+	// group, when set, makes Puts durable in groups (see groupSync); nil:
+	// each Put syncs its pack.
 	group *groupSync
 }
 
@@ -77,15 +109,15 @@ func NewDir(root string) (*Dir, error) {
 	if err := syncDir(filepath.Dir(filepath.Clean(root))); err != nil {
 		return nil, err
 	}
-	d := &Dir{root: root}
-	if haveSyncFS {
-		d.group = newGroupSync(root, syncFS)
-	}
+	d := &Dir{root: root, dirty: make(map[*packFile]struct{})}
+	d.owners.max = defaultOwners
+	d.packs.max = defaultOpenPacks
+	d.group = newGroupSync(d.syncDirty)
 	return d, nil
 }
 
-// SyncEach makes each Put sync its own file and folder (two fsyncs) instead
-// of sharing one sync of the file system with the Puts beside it.
+// SyncEach makes each Put sync its own pack instead of sharing a round of
+// syncs with the Puts beside it.
 func (d *Dir) SyncEach() { d.group = nil }
 
 // Root returns the folder.
@@ -98,24 +130,24 @@ func (d *Dir) maxSize() int64 {
 	return d.MaxSize
 }
 
-// path returns the file of a valid ref.
-func (d *Dir) path(ref Ref) string {
-	return filepath.Join(d.root, ownerDir(ref.Owner), ref.SHA256[:2], ref.SHA256)
+func (d *Dir) packSize() int64 {
+	if d.PackSize <= 0 {
+		return DefaultPackSize
+	}
+	return d.PackSize
 }
 
-// The file: magic, version, key check, then what secret.Seal returns
-// (nonce, ciphertext, tag).
+// ownerPath is the folder of an owner.
+func (d *Dir) ownerPath(owner string) string { return filepath.Join(d.root, ownerDir(owner)) }
+
+// index returns the owner's index.
+func (d *Dir) index(owner string) *ownerIndex { return d.owners.get(d.ownerPath(owner)) }
+
+// The key check (both layouts), and what secret.Seal adds to the content.
 const (
-	fileMagic   = "UDXB\x01"
 	keyCheckLen = 8
-	headerLen   = len(fileMagic) + keyCheckLen
 	sealOver    = 24 + 16 // XChaCha20-Poly1305 nonce and tag
 )
-
-// header is the start of a file: the magic and the key check.
-func header(key []byte) []byte {
-	return append([]byte(fileMagic), keyCheck(key)...)
-}
 
 // keyCheck is a short keyed hash that tells a wrong key from a damaged
 // blob. It says nothing about the key.
@@ -165,22 +197,22 @@ func (d *Dir) put(ctx context.Context, r io.Reader, key []byte, owner string, wa
 	}
 	sum := sha256.Sum256(plain)
 	ref.SHA256, ref.Size = hex.EncodeToString(sum[:]), int64(len(plain))
-	path := d.path(ref)
+	oi := d.index(owner)
 
 	// The same content for the same owner is stored once. A stored copy
-	// that is damaged is replaced; one under another key is kept (it may
-	// be the caller's key that is wrong) and the Put fails.
-	if _, err := d.read(ref, key); err == nil {
-		// It may be another Put's that is not durable yet.
-		if wait && d.group != nil {
-			if err := d.group.sync(); err != nil {
-				return fail(err)
-			}
+	// that is damaged is superseded by a new record; one under another key
+	// is kept (it may be the caller's key that is wrong) and the Put
+	// fails. The index is not refreshed for this: a copy another process
+	// appended to a pack this one has not read is at worst stored twice.
+	_, at, newest, err := d.read(oi, ref, sum, key, false)
+	switch {
+	case err == nil:
+		if err := d.durable(oi, at, wait); err != nil {
+			return fail(err)
 		}
 		return ref, nil
-	} else if errors.Is(err, ErrWrongKey) {
-		return fail(err)
-	} else if !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrTampered) {
+	case errors.Is(err, ErrNotFound), errors.Is(err, ErrTampered):
+	default:
 		return fail(err)
 	}
 
@@ -191,9 +223,33 @@ func (d *Dir) put(ctx context.Context, r io.Reader, key []byte, owner string, wa
 	if err := ctx.Err(); err != nil {
 		return fail(err)
 	}
+	h := recHeader{sum: sum, size: ref.Size, sealed: int64(len(sealed))}
+	copy(h.keyCheck[:], keyCheck(key))
 	d.mu.RLock()
-	err = d.writeAtomic(path, header(key), sealed, wait)
+	if oi.isGone() {
+		oi = d.index(owner) // DeleteOwner ran meanwhile
+	}
+	p, at, err := d.append(oi, &h, sealed, ref, key, newest)
 	d.mu.RUnlock()
+	if err != nil {
+		return fail(err)
+	}
+	if p == nil {
+		// Another Put appended the same content meanwhile.
+		if err := d.durable(oi, at, wait); err != nil {
+			return fail(err)
+		}
+		return ref, nil
+	}
+	defer d.packs.release(p)
+	if d.group == nil {
+		err = p.datasync()
+	} else {
+		d.markDirty(p)
+		if wait {
+			err = d.group.sync()
+		}
+	}
 	if err != nil {
 		return fail(err)
 	}
@@ -227,75 +283,193 @@ func readAll(cr io.Reader, orig io.Reader, limit int64) ([]byte, error) {
 	}
 }
 
-// writeAtomic writes the file at path (mode 0600) under a temporary name in
-// the same folder, syncs it, renames it into place and syncs the folder, so
-// that a crash leaves either no file or the whole file under path. The
-// folders on the way are made (mode 0700) and their own entries synced
-// (see durableFolders). The caller holds d.mu for reading.
-func (d *Dir) writeAtomic(path string, header, sealed []byte, wait bool) error {
-	dir := filepath.Dir(path)
-	var f *os.File
-	var err error
-	// A Delete by another process (those of this Dir wait for the Put)
-	// may remove a folder once empty, possibly between making it and
-	// CreateTemp: make it again. (Once the temporary file is there, its
-	// folder is not empty and stays.)
-	for range 10 {
-		if err = d.folders.make(filepath.Clean(d.root), dir); err == nil {
-			f, err = os.CreateTemp(dir, ".tmp-*")
+// append appends a record (header h, then sealed) to the owner's current
+// pack and returns that pack, in use (the caller releases it). If a record
+// of the same content that is good under key was appended since the
+// caller's lookup (which found newest, or nothing), append appends nothing
+// and returns nil and that record instead. d.mu is held for reading.
+func (d *Dir) append(oi *ownerIndex, h *recHeader, sealed []byte, ref Ref, key []byte, newest *found) (*packFile, *found, error) {
+	hdr := h.encode()
+	for range 100 {
+		n, err := oi.target()
+		if err != nil {
+			return nil, nil, err
 		}
-		if !errors.Is(err, fs.ErrNotExist) {
-			break
+		if err := d.folders.make(filepath.Clean(d.root), oi.dir); err != nil {
+			return nil, nil, err
 		}
-		d.folders.forget(dir)
-	}
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	renamed := false
-	defer func() {
-		if !renamed {
-			os.Remove(tmp)
+		p := d.packs.acquire(packPath(oi.dir, n))
+		res, err := d.appendTo(p, oi, n, hdr, sealed, ref, key, newest)
+		if res != appended {
+			d.packs.release(p)
 		}
-	}()
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return err
-	}
-	for _, b := range [][]byte{header, sealed} {
-		if _, err := f.Write(b); err != nil {
-			f.Close()
-			return err
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			// The owner's folder was removed meanwhile (by DeleteOwner in
+			// another process): make it again.
+			d.folders.forget(oi.dir)
+		case err != nil:
+			return nil, nil, err
+		case res == appended:
+			return p, nil, nil
+		case res == packFull:
+			oi.full(n)
+		case res == storedAlready:
+			at, _ := oi.newest(h.sum)
+			return nil, &at, nil
 		}
 	}
-	if d.group == nil {
-		if err := f.Sync(); err != nil {
-			f.Close()
-			return err
-		}
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	renamed = true
-	if d.group != nil {
-		if !wait {
-			return nil // Sync makes it durable
-		}
-		return d.group.sync()
-	}
-	return syncDir(dir)
+	return nil, nil, errors.New("no pack to append to")
 }
 
-// durableFolders remembers the folders of a Dir whose entries in their
-// parent folders this process has synced: a folder is made, or found,
-// then its parent is synced before any blob is written in it, once per
-// folder and process (a folder found already there may have been made by a
-// process that crashed before it synced it).
+type appendResult int8
+
+const (
+	appended appendResult = iota + 1
+	packFull
+	storedAlready
+)
+
+// appendTo appends the record (hdr, then sealed) to pack n, in p, holding
+// the pack's locks.
+func (d *Dir) appendTo(p *packFile, oi *ownerIndex, n int, hdr, sealed []byte, ref Ref, key []byte, newest *found) (appendResult, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	size, replaced, err := p.lock(true)
+	if err != nil {
+		return 0, err
+	}
+	defer p.unlock()
+	// A pack that is new, or new to this process, has its entry synced in
+	// its folder before a record in it counts as durable.
+	if err := d.folders.syncEntry(p.path, replaced); err != nil {
+		return 0, err
+	}
+	v, err := oi.catchUp(n, p.f, p.fi, size)
+	if err != nil {
+		return 0, err
+	}
+	switch v.tail {
+	case tailTorn:
+		// What an append interrupted by a crash left: no Put returned
+		// for it.
+		if err := p.f.Truncate(v.end); err != nil {
+			return 0, fmt.Errorf("truncate %s: %w", p.path, err)
+		}
+		oi.truncated(n, p.fi, v.end)
+	case tailDamaged:
+		return packFull, nil
+	}
+	recLen := int64(len(hdr) + len(sealed))
+	if v.end > 0 && v.end+recLen > d.packSize() {
+		return packFull, nil
+	}
+	// Another Put of the same content (here, or in another process into
+	// this pack) may have appended it since the caller looked: store it
+	// once.
+	if nw, ok := oi.newest(hdrSum(hdr)); ok && (newest == nil || nw.recLoc != newest.recLoc) {
+		if _, err := readRecord(oi.dir, nw, ref, key); err == nil {
+			return storedAlready, nil
+		} else if errors.Is(err, ErrWrongKey) {
+			return 0, err
+		}
+	}
+	if _, err := p.f.WriteAt(hdr, v.end); err == nil {
+		_, err = p.f.WriteAt(sealed, v.end+int64(len(hdr)))
+	}
+	if err != nil {
+		p.f.Truncate(v.end) // best effort: the next append cuts it off anyway
+		return 0, fmt.Errorf("append to %s: %w", p.path, err)
+	}
+	p.wrote(v.end + recLen)
+	h, _ := parseHeader(hdr)
+	oi.appended(h.sum, p.fi, recLoc{pack: n, off: v.end, size: h.size, sealed: h.sealed})
+	return appended, nil
+}
+
+// hdrSum is the SHA-256 in an encoded header.
+func hdrSum(hdr []byte) (sum [32]byte) {
+	copy(sum[:], hdr[len(packMagic):])
+	return sum
+}
+
+// durable makes a record that a Put found stored durable before the Put
+// returns (with wait) or by the next Sync: another process may have
+// appended it and not synced it yet. at nil is a file of the old layout.
+func (d *Dir) durable(oi *ownerIndex, at *found, wait bool) error {
+	if at == nil {
+		return nil
+	}
+	p := d.packs.acquire(packPath(oi.dir, at.pack))
+	defer d.packs.release(p)
+	need, err := p.needsSync(at.fi, at.end())
+	if err != nil || !need {
+		return err
+	}
+	if d.group == nil {
+		return p.datasync()
+	}
+	d.markDirty(p)
+	if wait {
+		return d.group.sync()
+	}
+	return nil
+}
+
+// markDirty makes the next round of syncs sync p.
+func (d *Dir) markDirty(p *packFile) {
+	d.dirtyMu.Lock()
+	defer d.dirtyMu.Unlock()
+	if _, ok := d.dirty[p]; !ok {
+		d.packs.ref(p)
+		d.dirty[p] = struct{}{}
+	}
+}
+
+// syncDirty is a round of syncs: every pack marked dirty, at once.
+func (d *Dir) syncDirty() error {
+	d.dirtyMu.Lock()
+	ps := d.dirty
+	d.dirty = make(map[*packFile]struct{})
+	d.dirtyMu.Unlock()
+	var (
+		mu   sync.Mutex
+		errs []error
+		wg   sync.WaitGroup
+	)
+	one := func(p *packFile) {
+		if err := p.datasync(); err != nil {
+			mu.Lock()
+			errs = append(errs, err)
+			mu.Unlock()
+			d.markDirty(p) // the next round tries again
+		}
+		d.packs.release(p)
+	}
+	for p := range ps {
+		if len(ps) == 1 {
+			one(p)
+		} else {
+			wg.Go(func() { one(p) })
+		}
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// Close makes every blob put so far durable and closes the pack files the
+// Dir holds open. The Dir can be used afterwards: it opens them again.
+func (d *Dir) Close() error {
+	err := d.Sync(context.Background())
+	d.packs.closeAll()
+	return err
+}
+
+// durableFolders remembers the folders of a Dir, and the packs in them,
+// whose entries in their parent folders this process has synced: a folder
+// (or pack) is made, or found, then its parent is synced before any blob is
+// written in it, once per folder and process (a folder found already there
+// may have been made by a process that crashed before it synced it).
 type durableFolders struct {
 	mu   sync.Mutex
 	done map[string]bool
@@ -326,16 +500,36 @@ func (df *durableFolders) make(root, dir string) error {
 			return err
 		}
 	}
-	df.mu.Lock()
-	if df.done == nil {
-		df.done = make(map[string]bool)
-	}
-	df.done[dir] = true
-	df.mu.Unlock()
+	df.mark(dir)
 	return nil
 }
 
-// forget forgets dir and the folders under it, after they were removed.
+// syncEntry syncs the folder of the file at path, unless that was done
+// already for it (and again).
+func (df *durableFolders) syncEntry(path string, again bool) error {
+	df.mu.Lock()
+	ok := df.done[path]
+	df.mu.Unlock()
+	if ok && !again {
+		return nil
+	}
+	if err := syncDir(filepath.Dir(path)); err != nil {
+		return err
+	}
+	df.mark(path)
+	return nil
+}
+
+func (df *durableFolders) mark(path string) {
+	df.mu.Lock()
+	defer df.mu.Unlock()
+	if df.done == nil {
+		df.done = make(map[string]bool)
+	}
+	df.done[path] = true
+}
+
+// forget forgets dir and what is under it, after it was removed.
 func (df *durableFolders) forget(dir string) {
 	df.mu.Lock()
 	defer df.mu.Unlock()
@@ -346,12 +540,12 @@ func (df *durableFolders) forget(dir string) {
 	}
 }
 
-// syncedDir, if set, is told of every folder synced (for tests).
-var syncedDir func(dir string)
+// syncHook, if set, is told of every folder and pack synced (for tests).
+var syncHook func(path string)
 
 func syncDir(dir string) error {
-	if syncedDir != nil {
-		syncedDir(dir)
+	if syncHook != nil {
+		syncHook(dir)
 	}
 	f, err := os.Open(dir)
 	if err != nil {
@@ -369,39 +563,143 @@ func (d *Dir) Get(ctx context.Context, ref Ref, key []byte) (io.ReadCloser, erro
 	if err := ctx.Err(); err != nil {
 		return nil, &Error{Op: "get", Ref: ref, Err: err}
 	}
-	plain, err := d.read(ref, key)
+	plain, _, _, err := d.read(d.index(ref.Owner), ref, refSum(ref), key, true)
 	if err != nil {
 		return nil, &Error{Op: "get", Ref: ref, Err: err}
 	}
 	return io.NopCloser(bytes.NewReader(plain)), nil
 }
 
-// read reads, decrypts and checks a blob.
-func (d *Dir) read(ref Ref, key []byte) ([]byte, error) {
+// refSum is the SHA-256 of a valid ref.
+func refSum(ref Ref) (sum [32]byte) {
+	hex.Decode(sum[:], []byte(ref.SHA256))
+	return sum
+}
+
+// errStale: a record's pack is no longer the file the index read.
+var errStale = errors.New("pack replaced")
+
+// read reads, decrypts and checks a blob: its newest good record in the
+// owner's packs, else its file in the old layout. at is the record read
+// (nil: the old file); newest is the newest record the index had, good or
+// not. With refresh, a lookup that misses brings the owner's index up to
+// date with what other processes appended first.
+func (d *Dir) read(oi *ownerIndex, ref Ref, sum [32]byte, key []byte, refresh bool) (plain []byte, at, newest *found, err error) {
 	if len(key) != secret.KeySize {
-		return nil, fmt.Errorf("key must be %d bytes, got %d", secret.KeySize, len(key))
+		return nil, nil, nil, fmt.Errorf("key must be %d bytes, got %d", secret.KeySize, len(key))
 	}
-	f, err := os.Open(d.path(ref))
+	for range 10 {
+		locs, damaged, hasOld, err := oi.lookup(sum, refresh)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		newest = nil
+		if len(locs) > 0 {
+			newest = &locs[0]
+		}
+		var packErr error
+		stale := -1
+		for i := range locs {
+			plain, err := readRecord(oi.dir, locs[i], ref, key)
+			if err == nil {
+				return plain, &locs[i], newest, nil
+			}
+			if errors.Is(err, errStale) {
+				stale = locs[i].pack
+				break
+			}
+			packErr = worse(packErr, err)
+		}
+		if stale >= 0 {
+			// Rewritten by a Delete, or removed, since the index read it.
+			if err := oi.refresh(stale); err != nil {
+				return nil, nil, nil, err
+			}
+			continue
+		}
+		// Blobs stored before packs. A Put (without refresh) looks for
+		// them only if the owner's folder had some: at worst it stores
+		// again what an older undox stored meanwhile.
+		plain, err := []byte(nil), error(ErrNotFound)
+		if refresh || hasOld {
+			plain, err = d.readOld(ref, key)
+		}
+		if err == nil {
+			return plain, nil, newest, nil
+		}
+		if packErr != nil {
+			return nil, nil, newest, worse(packErr, err)
+		}
+		if errors.Is(err, ErrNotFound) && damaged > 0 {
+			// Its record's header may be what is damaged.
+			return nil, nil, newest, fmt.Errorf("%w: not found, and the owner's packs have %d damaged places", ErrTampered, damaged)
+		}
+		return nil, nil, newest, err
+	}
+	return nil, nil, nil, errors.New("packs keep being replaced")
+}
+
+// worse returns the error that tells more of two reads of the same blob: a
+// failure to read over a wrong key over a damaged copy over none.
+func worse(a, b error) error {
+	rank := func(err error) int {
+		switch {
+		case err == nil:
+			return 0
+		case errors.Is(err, ErrNotFound):
+			return 1
+		case errors.Is(err, ErrTampered):
+			return 2
+		case errors.Is(err, ErrWrongKey):
+			return 3
+		default:
+			return 4
+		}
+	}
+	if rank(b) > rank(a) {
+		return b
+	}
+	return a
+}
+
+// readRecord reads, decrypts and checks the record at l in the owner's
+// folder dir. It reads no more than ref's size allows, and fails with
+// errStale if the pack is no longer the file l was found in.
+func readRecord(dir string, l found, ref Ref, key []byte) ([]byte, error) {
+	if l.size != ref.Size || l.sealed != ref.Size+sealOver {
+		return nil, fmt.Errorf("%w: a record of %d bytes (%d sealed) for %d bytes of content", ErrTampered, l.size, l.sealed, ref.Size)
+	}
+	f, err := os.Open(packPath(dir, l.pack))
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, ErrNotFound
+		return nil, errStale
 	} else if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	// Read no more than the largest blob this ref can be: a file swapped
-	// for a huge one is not read whole.
-	limit := int64(headerLen+sealOver) + ref.Size
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	fi, err := f.Stat()
 	if err != nil {
 		return nil, err
 	}
-	if int64(len(b)) != limit || !bytes.HasPrefix(b, []byte(fileMagic)) {
-		return nil, fmt.Errorf("%w: file of %d bytes for %d bytes of content", ErrTampered, len(b), ref.Size)
+	if !os.SameFile(fi, l.fi) {
+		return nil, errStale
 	}
-	if !hmac.Equal(b[len(fileMagic):headerLen], keyCheck(key)) {
+	if l.end() > fi.Size() {
+		return nil, fmt.Errorf("%w: %s cut short", ErrTampered, packName(l.pack))
+	}
+	b := make([]byte, int64(recHeaderLen)+l.sealed)
+	if _, err := f.ReadAt(b, l.off); errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%w: %s cut short", ErrTampered, packName(l.pack))
+	} else if err != nil {
+		return nil, err
+	}
+	h, ok := parseHeader(b)
+	if !ok || h.sum != refSum(ref) || h.size != l.size || h.sealed != l.sealed {
+		return nil, fmt.Errorf("%w: the header at %d in %s", ErrTampered, l.off, packName(l.pack))
+	}
+	if !hmac.Equal(h.keyCheck[:], keyCheck(key)) {
 		return nil, ErrWrongKey
 	}
-	plain, err := secret.Open(key, b[headerLen:], sealContext(ref))
+	plain, err := secret.Open(key, b[recHeaderLen:], sealContext(ref))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrTampered, err)
 	}
@@ -411,43 +709,196 @@ func (d *Dir) read(ref Ref, key []byte) ([]byte, error) {
 	return plain, nil
 }
 
-// Exists says whether the blob's file is there.
-func (d *Dir) Exists(ctx context.Context, ref Ref) (bool, error) {
-	if err := ref.Validate(); err != nil {
-		return false, &Error{Op: "exists", Ref: ref, Err: err}
+// The old layout: one file per blob, its magic and version, the key check,
+// then what secret.Seal returns.
+const (
+	oldMagic     = "UDXB\x01"
+	oldHeaderLen = len(oldMagic) + keyCheckLen
+)
+
+// oldPath is the file of a valid ref in the old layout.
+func (d *Dir) oldPath(ref Ref) string {
+	return filepath.Join(d.ownerPath(ref.Owner), ref.SHA256[:2], ref.SHA256)
+}
+
+// readOld reads, decrypts and checks a blob of the old layout.
+func (d *Dir) readOld(ref Ref, key []byte) ([]byte, error) {
+	f, err := os.Open(d.oldPath(ref))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, ErrNotFound
+	} else if err != nil {
+		return nil, err
 	}
-	_, err := os.Stat(d.path(ref))
+	defer f.Close()
+	// Read no more than the largest blob this ref can be: a file swapped
+	// for a huge one is not read whole.
+	limit := int64(oldHeaderLen+sealOver) + ref.Size
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) != limit || !bytes.HasPrefix(b, []byte(oldMagic)) {
+		return nil, fmt.Errorf("%w: file of %d bytes for %d bytes of content", ErrTampered, len(b), ref.Size)
+	}
+	if !hmac.Equal(b[len(oldMagic):oldHeaderLen], keyCheck(key)) {
+		return nil, ErrWrongKey
+	}
+	plain, err := secret.Open(key, b[oldHeaderLen:], sealContext(ref))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrTampered, err)
+	}
+	if sum := sha256.Sum256(plain); hex.EncodeToString(sum[:]) != ref.SHA256 || int64(len(plain)) != ref.Size {
+		return nil, fmt.Errorf("%w: content does not match its SHA-256", ErrTampered)
+	}
+	return plain, nil
+}
+
+// Exists says whether the blob is stored: a record in the owner's packs,
+// or a file of the old layout.
+func (d *Dir) Exists(ctx context.Context, ref Ref) (bool, error) {
+	fail := func(err error) (bool, error) { return false, &Error{Op: "exists", Ref: ref, Err: err} }
+	if err := ref.Validate(); err != nil {
+		return fail(err)
+	}
+	oi := d.index(ref.Owner)
+	for range 10 {
+		locs, _, _, err := oi.lookup(refSum(ref), true)
+		if err != nil {
+			return fail(err)
+		}
+		stale := -1
+		for _, l := range locs {
+			st, err := os.Stat(packPath(oi.dir, l.pack))
+			if err == nil && os.SameFile(st, l.fi) {
+				return true, nil
+			} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return fail(err)
+			}
+			stale = l.pack
+			break
+		}
+		if stale < 0 {
+			break
+		}
+		if err := oi.refresh(stale); err != nil {
+			return fail(err)
+		}
+	}
+	_, err := os.Stat(d.oldPath(ref))
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
 	} else if err != nil {
-		return false, &Error{Op: "exists", Ref: ref, Err: err}
+		return fail(err)
 	}
 	return true, nil
 }
 
-// Delete deletes a blob, and its folders once they are empty.
+// Delete deletes a blob: every record of its content in the owner's packs
+// (each pack that holds one is rewritten without it), and its file of the
+// old layout.
 func (d *Dir) Delete(ctx context.Context, ref Ref) error {
+	fail := func(err error) error { return &Error{Op: "delete", Ref: ref, Err: err} }
 	if err := ref.Validate(); err != nil {
-		return &Error{Op: "delete", Ref: ref, Err: err}
+		return fail(err)
 	}
-	path := d.path(ref)
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return &Error{Op: "delete", Ref: ref, Err: err}
+	sum := refSum(ref)
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	oi := d.index(ref.Owner)
+	if err := oi.refreshEverything(); err != nil {
+		return fail(err)
 	}
-	// Remove the folders if now empty; a folder still in use stays.
-	shard := filepath.Dir(path)
-	if os.Remove(shard) == nil {
-		d.folders.forget(shard)
-		if os.Remove(filepath.Dir(shard)) == nil {
-			d.folders.forget(filepath.Dir(shard))
+	for _, n := range oi.packsWith(sum) {
+		if err := d.rewriteWithout(oi, n, sum); err != nil {
+			return fail(err)
 		}
 	}
-	if err := syncDir(d.root); err != nil {
-		return &Error{Op: "delete", Ref: ref, Err: err}
+	old := d.oldPath(ref)
+	if err := os.Remove(old); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	} else if err != nil {
+		return fail(err)
+	}
+	// Remove its folder if now empty; one still in use stays.
+	dir := filepath.Dir(old)
+	if os.Remove(dir) == nil {
+		dir = filepath.Dir(dir)
+	}
+	if err := syncDir(dir); err != nil {
+		return fail(err)
 	}
 	return nil
+}
+
+// rewriteWithout rewrites pack n without the records of content sum: a new
+// file beside it with everything else (damaged bytes and a torn tail
+// included), synced and renamed over it, then the folder synced. It holds
+// the pack's lock throughout, and the new file's from before the rename:
+// appenders that open it wait until its entry is durable.
+func (d *Dir) rewriteWithout(oi *ownerIndex, n int, sum [32]byte) (err error) {
+	p := d.packs.acquire(packPath(oi.dir, n))
+	defer d.packs.release(p)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	size, _, err := p.lock(false)
+	if errors.Is(err, fs.ErrNotExist) {
+		return oi.refresh(n) // gone meanwhile
+	} else if err != nil {
+		return err
+	}
+	defer p.unlock()
+	s, err := scanPack(p.f, 0, size)
+	if err != nil {
+		return fmt.Errorf("scan %s: %w", p.path, err)
+	}
+	var drop []scannedRec
+	for _, r := range s.recs {
+		if r.h.sum == sum {
+			drop = append(drop, r)
+		}
+	}
+	if len(drop) == 0 {
+		return nil
+	}
+	dir := filepath.Dir(p.path)
+	tmp, err := os.CreateTemp(dir, ".tmp-pack-*")
+	if err != nil {
+		return err
+	}
+	renamed := false
+	defer func() {
+		if !renamed {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err := lockFile(tmp); err != nil {
+		return fmt.Errorf("lock %s: %w", tmp.Name(), err)
+	}
+	pos := int64(0)
+	for _, r := range append(drop, scannedRec{off: size}) {
+		if _, err := io.Copy(tmp, io.NewSectionReader(p.f, pos, r.off-pos)); err != nil {
+			return fmt.Errorf("rewrite %s: %w", p.path, err)
+		}
+		pos = r.end()
+	}
+	if err := tmp.Sync(); err != nil {
+		return err
+	}
+	fi, err := tmp.Stat()
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), p.path); err != nil {
+		return err
+	}
+	renamed = true
+	p.replaceWith(tmp, fi) // closes the old file, releasing its lock
+	err = syncDir(dir)
+	if rerr := oi.replaced(n, tmp, fi); err == nil {
+		err = rerr
+	}
+	return err
 }
 
 // DeleteOwner deletes the owner's folder: every blob of the owner.
@@ -455,9 +906,11 @@ func (d *Dir) DeleteOwner(ctx context.Context, owner string) error {
 	if owner == "" {
 		return &Error{Op: "delete owner", Ref: Ref{}, Err: ErrInvalidRef}
 	}
-	dir := filepath.Join(d.root, ownerDir(owner))
+	dir := d.ownerPath(owner)
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.owners.drop(dir)
+	d.packs.dropUnder(dir)
 	d.folders.forget(dir)
 	if err := os.RemoveAll(dir); err != nil {
 		return &Error{Op: "delete owner", Ref: Ref{Owner: owner}, Err: err}

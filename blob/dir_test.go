@@ -67,6 +67,52 @@ func files(t *testing.T, root string) []string {
 	return out
 }
 
+// packOf returns the pack that holds ref's newest record and the record,
+// read from the pack's headers.
+func packOf(t *testing.T, d *Dir, ref Ref) (string, scannedRec) {
+	t.Helper()
+	dir := filepath.Join(d.Root(), ownerDir(ref.Owner))
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var path string
+	var rec scannedRec
+	for _, e := range entries {
+		if _, ok := parsePackName(e.Name()); !ok {
+			continue
+		}
+		for _, r := range records(t, filepath.Join(dir, e.Name())) {
+			if hex.EncodeToString(r.h.sum[:]) == ref.SHA256 {
+				path, rec = filepath.Join(dir, e.Name()), r
+			}
+		}
+	}
+	if path == "" {
+		t.Fatalf("no record of %s in %s", ref.SHA256, dir)
+	}
+	return path, rec
+}
+
+// records returns the records in a pack file.
+func records(t *testing.T, path string) []scannedRec {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := scanPack(f, 0, fi.Size())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.recs
+}
+
 // page is content that reads like what undox keeps: a doxing page.
 var page = []byte(strings.Repeat("<p>Jane Doe lives at 12 Example Street, Springfield; phone 555-0100.</p>\n", 200))
 
@@ -99,8 +145,15 @@ func TestRoundTrip(t *testing.T) {
 		t.Errorf("empty blob: %v %q", err, got)
 	}
 
-	// The layout: <owner hash>/<sha256[0:2]>/<sha256>, folders 0700, files 0600.
-	path := filepath.Join(d.Root(), ownerDir("UDX-1"), ref.SHA256[:2], ref.SHA256)
+	// The layout: <owner hash>/pack-000001 holding both, folders 0700,
+	// packs 0600.
+	path := filepath.Join(d.Root(), ownerDir("UDX-1"), "pack-000001")
+	if f := files(t, d.Root()); len(f) != 1 || filepath.Join(d.Root(), f[0]) != path {
+		t.Errorf("files %q, want %s", f, path)
+	}
+	if n := len(records(t, path)); n != 2 {
+		t.Errorf("%d records, want 2", n)
+	}
 	fi, err := os.Stat(path)
 	if err != nil {
 		t.Fatal(err)
@@ -108,7 +161,7 @@ func TestRoundTrip(t *testing.T) {
 	if fi.Mode().Perm() != 0o600 {
 		t.Errorf("file mode %v", fi.Mode().Perm())
 	}
-	for _, dir := range []string{d.Root(), filepath.Dir(path), filepath.Dir(filepath.Dir(path))} {
+	for _, dir := range []string{d.Root(), filepath.Dir(path)} {
 		if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {
 			t.Errorf("folder %s: mode %v, %v", dir, fi.Mode().Perm(), err)
 		}
@@ -126,6 +179,12 @@ func TestRoundTrip(t *testing.T) {
 	}
 	if err := d.Delete(ctx, ref); err != nil {
 		t.Errorf("second Delete: %v", err)
+	}
+	if got, err := get(t, d, empty, key); err != nil || len(got) != 0 {
+		t.Errorf("the other blob after Delete: %v %q", err, got)
+	}
+	if n := len(records(t, path)); n != 1 {
+		t.Errorf("%d records after Delete, want 1", n)
 	}
 }
 
@@ -159,8 +218,9 @@ func TestDedup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fi1, _ := os.Stat(d.path(r1))
-	before, _ := os.ReadFile(d.path(r1))
+	path, _ := packOf(t, d, r1)
+	fi1, _ := os.Stat(path)
+	before, _ := os.ReadFile(path)
 	r2, err := d.Put(ctx, bytes.NewReader(page), key, "UDX-1")
 	if err != nil {
 		t.Fatal(err)
@@ -168,13 +228,24 @@ func TestDedup(t *testing.T) {
 	if r1 != r2 {
 		t.Errorf("refs differ: %+v %+v", r1, r2)
 	}
-	if n := len(files(t, d.Root())); n != 1 {
-		t.Errorf("%d files after putting the same content twice, want 1", n)
+	if n := len(records(t, path)); n != 1 {
+		t.Errorf("%d records after putting the same content twice, want 1", n)
 	}
-	after, _ := os.ReadFile(d.path(r1))
-	fi2, _ := os.Stat(d.path(r1))
+	after, _ := os.ReadFile(path)
+	fi2, _ := os.Stat(path)
 	if !bytes.Equal(before, after) || !os.SameFile(fi1, fi2) {
-		t.Error("the second Put rewrote the blob")
+		t.Error("the second Put changed the pack")
+	}
+	// A new Dir on the folder (another process) finds it too.
+	d2, err := NewDir(d.Root())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d2.Put(ctx, bytes.NewReader(page), key, "UDX-1"); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(records(t, path)); n != 1 {
+		t.Errorf("%d records after another Dir put the same content, want 1", n)
 	}
 
 	// Another case with the same content: its own copy, under its own key.
@@ -186,83 +257,123 @@ func TestDedup(t *testing.T) {
 		t.Errorf("ref %+v", r3)
 	}
 	if n := len(files(t, d.Root())); n != 2 {
-		t.Errorf("%d files for two cases, want 2", n)
+		t.Errorf("%d packs for two cases, want 2", n)
 	}
 	if got, err := get(t, d, r3, other); err != nil || !bytes.Equal(got, page) {
 		t.Errorf("second case's copy: %v", err)
 	}
 }
 
+// reopen returns a new Dir on d's folder: another process, or this one
+// after a restart.
+func reopen(t *testing.T, d *Dir) *Dir {
+	t.Helper()
+	d2, err := NewDir(d.Root())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d2.Close() })
+	return d2
+}
+
 func TestTamperDetection(t *testing.T) {
 	ctx := context.Background()
 	d := newDir(t)
 	key := newKey(t)
-	ref, err := d.Put(ctx, bytes.NewReader(page), key, "UDX-1")
-	if err != nil {
-		t.Fatal(err)
+	put := func(content string) Ref {
+		t.Helper()
+		ref, err := d.Put(ctx, strings.NewReader(content), key, "UDX-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ref
 	}
-	path := d.path(ref)
+	before, ref, after := put("before"), put(string(page)), put("after")
+	path, rec := packOf(t, d, ref)
 	orig, _ := os.ReadFile(path)
-	restore := func() {
-		if err := os.WriteFile(path, orig, 0o600); err != nil {
+	write := func(b []byte) {
+		t.Helper()
+		if err := os.WriteFile(path, b, 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
+	recLen := int(rec.end() - rec.off)
 
-	for _, at := range []int{len(fileMagic) - 1, headerLen, headerLen + 30, len(orig) / 2, len(orig) - 1} {
+	// A byte flipped anywhere in the record, header (magic, SHA-256,
+	// sizes, key check, CRC) or sealed content: ErrTampered, for this Dir
+	// (which knows where the record is) and for a new one (which finds
+	// the header damaged); the records around it are still read.
+	for _, at := range []int{0, 4, 5, 36, 44, 52, 53, 61, 64, recHeaderLen, recHeaderLen + 30, recLen / 2, recLen - 1} {
 		b := bytes.Clone(orig)
-		b[at] ^= 0x01
-		os.WriteFile(path, b, 0o600)
-		if _, err := get(t, d, ref, key); !errors.Is(err, ErrTampered) {
-			t.Errorf("byte %d flipped: %v, want ErrTampered", at, err)
-		}
-	}
-	for name, b := range map[string][]byte{
-		"truncated": orig[:len(orig)-1],
-		"extended":  append(bytes.Clone(orig), 0),
-		"empty":     nil,
-	} {
-		os.WriteFile(path, b, 0o600)
-		if _, err := get(t, d, ref, key); !errors.Is(err, ErrTampered) {
-			t.Errorf("%s: %v, want ErrTampered", name, err)
+		b[int(rec.off)+at] ^= 0x01
+		write(b)
+		for _, dd := range []*Dir{d, reopen(t, d)} {
+			if _, err := get(t, dd, ref, key); !errors.Is(err, ErrTampered) {
+				t.Errorf("byte %d of the record flipped: %v, want ErrTampered", at, err)
+			}
+			for _, r := range []Ref{before, after} {
+				if _, err := get(t, dd, r, key); err != nil {
+					t.Errorf("byte %d of the record beside flipped: %v", at, err)
+				}
+			}
 		}
 	}
 
-	// A blob moved to another content's name does not decrypt.
-	restore()
-	other, err := d.Put(ctx, strings.NewReader("other content"), key, "UDX-1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	otherBytes, _ := os.ReadFile(d.path(other))
-	os.WriteFile(path, otherBytes, 0o600)
-	if _, err := get(t, d, Ref{Owner: "UDX-1", SHA256: ref.SHA256, Size: other.Size}, key); !errors.Is(err, ErrTampered) {
-		t.Errorf("moved blob: %v, want ErrTampered", err)
+	// A record cut short: ErrTampered for the Dir that knew it whole.
+	write(orig[:len(orig)-1])
+	if _, err := get(t, d, after, key); !errors.Is(err, ErrTampered) {
+		t.Errorf("record cut short: %v, want ErrTampered", err)
 	}
 
-	// A wrong ref (size or hash) is refused too.
-	restore()
-	if _, err := get(t, d, Ref{Owner: ref.Owner, SHA256: ref.SHA256, Size: ref.Size - 1}, key); !errors.Is(err, ErrTampered) {
+	// A record given another content's name (its header's SHA-256 changed
+	// and its CRC made right) does not decrypt.
+	write(orig)
+	_, brec := packOf(t, d, before)
+	b := bytes.Clone(orig)
+	h := brec.h
+	h.sum = refSum(ref)
+	copy(b[brec.off:], h.encode())
+	write(b)
+	moved := Ref{Owner: "UDX-1", SHA256: ref.SHA256, Size: before.Size}
+	if _, err := get(t, reopen(t, d), moved, key); !errors.Is(err, ErrTampered) {
+		t.Errorf("moved record: %v, want ErrTampered", err)
+	}
+
+	// A wrong ref (size or hash) is refused too, and the error says which
+	// blob.
+	write(orig)
+	wrong := Ref{Owner: ref.Owner, SHA256: ref.SHA256, Size: ref.Size - 1}
+	_, err := get(t, d, wrong, key)
+	if !errors.Is(err, ErrTampered) {
 		t.Errorf("wrong size: %v, want ErrTampered", err)
 	}
+	var be *Error
+	if !errors.As(err, &be) || be.Ref != wrong || be.Op != "get" || !strings.Contains(err.Error(), ref.SHA256) {
+		t.Errorf("error %v does not name the blob", err)
+	}
 
-	// Putting the content again repairs a damaged blob.
-	b := bytes.Clone(orig)
-	b[len(b)/2] ^= 0xff
-	os.WriteFile(path, b, 0o600)
+	// Putting the content again repairs a damaged blob: a new record,
+	// which this Dir and a new one read.
+	b = bytes.Clone(orig)
+	b[int(rec.off)+recLen/2] ^= 0xff
+	write(b)
 	if _, err := d.Put(ctx, bytes.NewReader(page), key, "UDX-1"); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := get(t, d, ref, key); err != nil || !bytes.Equal(got, page) {
-		t.Errorf("after repair: %v", err)
+	for _, dd := range []*Dir{d, reopen(t, d)} {
+		if got, err := get(t, dd, ref, key); err != nil || !bytes.Equal(got, page) {
+			t.Errorf("after repair: %v", err)
+		}
 	}
-
-	// The error says which blob.
-	os.WriteFile(path, b, 0o600)
-	_, err = get(t, d, ref, key)
-	var be *Error
-	if !errors.As(err, &be) || be.Ref != ref || be.Op != "get" || !strings.Contains(err.Error(), ref.SHA256) {
-		t.Errorf("error %v does not name the blob", err)
+	if n := len(records(t, path)); n != 4 {
+		t.Errorf("%d records after the repair, want 4", n)
+	}
+	// And once is enough.
+	if _, err := d.Put(ctx, bytes.NewReader(page), key, "UDX-1"); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(records(t, path)); n != 4 {
+		t.Errorf("%d records after putting the repaired content again, want 4", n)
 	}
 }
 
@@ -330,8 +441,10 @@ func TestDeleteOwnerRemovesOnlyThatOwnersBlobs(t *testing.T) {
 			t.Errorf("%s of UDX-2: %v", r.SHA256, err)
 		}
 	}
-	if n := len(files(t, d.Root())); n != len(refs2) {
-		t.Errorf("%d files left, want %d", n, len(refs2))
+	if f := files(t, d.Root()); len(f) != 1 {
+		t.Errorf("files left: %q, want UDX-2's pack", f)
+	} else if n := len(records(t, filepath.Join(d.Root(), f[0]))); n != len(refs2) {
+		t.Errorf("%d records left, want %d", n, len(refs2))
 	}
 	if _, err := os.Stat(filepath.Join(d.Root(), ownerDir("UDX-1"))); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("UDX-1's folder: %v", err)
@@ -367,7 +480,9 @@ func TestConcurrentPutsOfTheSameContent(t *testing.T) {
 		t.Errorf("Get: %v", err)
 	}
 	if f := files(t, d.Root()); len(f) != 1 {
-		t.Errorf("files %v, want one (no temporary file left behind)", f)
+		t.Errorf("files %v, want one pack", f)
+	} else if n := len(records(t, filepath.Join(d.Root(), f[0]))); n != 1 {
+		t.Errorf("%d records of the same content, want 1", n)
 	}
 
 	// Puts and Deletes in the same folders at once do not fail spuriously.
@@ -426,7 +541,7 @@ func TestBoundsAndBadRefs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p := d.path(r); !strings.HasPrefix(p, d.Root()+string(filepath.Separator)) || strings.Contains(p, "..") {
+	if p, _ := packOf(t, d, r); !strings.HasPrefix(p, d.Root()+string(filepath.Separator)) || strings.Contains(p, "..") {
 		t.Errorf("path %s", p)
 	}
 	// A cancelled context stops a Put.

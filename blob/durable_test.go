@@ -3,8 +3,6 @@ package blob
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -15,35 +13,16 @@ import (
 	"testing"
 )
 
-// contentIn returns n distinct contents whose blobs go to the same shard
-// folder (the first two hex digits of their SHA-256).
-func contentIn(n int) [][]byte {
-	var out [][]byte
-	shard := ""
-	for i := 0; len(out) < n; i++ {
-		c := []byte(fmt.Sprintf("content %d", i))
-		sum := sha256.Sum256(c)
-		h := hex.EncodeToString(sum[:])
-		if shard == "" {
-			shard = h[:2]
-		}
-		if h[:2] == shard {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-// recordSyncs records the folders synced while the test runs.
+// recordSyncs records the folders and packs synced while the test runs.
 func recordSyncs(t *testing.T) func() []string {
 	var mu sync.Mutex
 	var synced []string
-	syncedDir = func(dir string) {
+	syncHook = func(path string) {
 		mu.Lock()
-		synced = append(synced, dir)
+		synced = append(synced, path)
 		mu.Unlock()
 	}
-	t.Cleanup(func() { syncedDir = nil })
+	t.Cleanup(func() { syncHook = nil })
 	return func() []string {
 		mu.Lock()
 		defer mu.Unlock()
@@ -53,90 +32,111 @@ func recordSyncs(t *testing.T) func() []string {
 	}
 }
 
-// Every Put syncs the folder it renames its file into; a folder it makes
-// has its entry synced in its parent, before any blob in it is written,
-// once: later Puts into that folder sync only the folder itself.
-func TestPutSyncsNewFoldersOnce(t *testing.T) {
-	d := newDir(t)
-	d.SyncEach()
-	ctx := context.Background()
-	key := newKey(t)
-	synced := recordSyncs(t)
-	same := contentIn(3)
-
-	owner := filepath.Join(d.Root(), ownerDir("UDX-1"))
-	ref, err := d.Put(ctx, bytes.NewReader(same[0]), key, "UDX-1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	shard := filepath.Dir(d.path(ref))
-	// The owner's folder in the root, the shard in the owner's folder,
-	// the file in the shard.
-	if got, want := synced(), []string{d.Root(), owner, shard}; !slices.Equal(got, want) {
-		t.Errorf("first Put synced %q, want %q", got, want)
-	}
-	if _, err := d.Put(ctx, bytes.NewReader(same[1]), key, "UDX-1"); err != nil {
-		t.Fatal(err)
-	}
-	if got, want := synced(), []string{shard}; !slices.Equal(got, want) {
-		t.Errorf("a Put into a known folder synced %q, want %q", got, want)
-	}
-	// Content stored already: nothing written, nothing synced.
-	if _, err := d.Put(ctx, bytes.NewReader(same[1]), key, "UDX-1"); err != nil {
-		t.Fatal(err)
-	}
-	if got := synced(); len(got) != 0 {
-		t.Errorf("a Put of stored content synced %q", got)
-	}
-
-	// Delete removes the emptied folders (and syncs the root); a Put makes
-	// and syncs them again.
-	for _, c := range same[:2] {
-		sum := sha256.Sum256(c)
-		if err := d.Delete(ctx, Ref{Owner: "UDX-1", SHA256: hex.EncodeToString(sum[:]), Size: int64(len(c))}); err != nil {
-			t.Fatal(err)
+// packSyncs counts the syncs of packs (not folders) among synced.
+func packSyncs(synced []string) int {
+	n := 0
+	for _, s := range synced {
+		if _, ok := parsePackName(filepath.Base(s)); ok {
+			n++
 		}
 	}
-	if _, err := os.Stat(owner); !os.IsNotExist(err) {
-		t.Fatalf("the owner's folder is left: %v", err)
-	}
-	synced()
-	if _, err := d.Put(ctx, bytes.NewReader(same[2]), key, "UDX-1"); err != nil {
-		t.Fatal(err)
-	}
-	if got, want := synced(), []string{d.Root(), owner, shard}; !slices.Equal(got, want) {
-		t.Errorf("Put after Delete synced %q, want %q", got, want)
+	return n
+}
+
+// A Put syncs its pack; a folder or pack it makes has its entry synced in
+// its parent before the record is written, once: later Puts sync only the
+// pack. With group syncs or without.
+func TestPutSyncsNewFoldersOnce(t *testing.T) {
+	for _, each := range []bool{false, true} {
+		t.Run(fmt.Sprintf("SyncEach=%v", each), func(t *testing.T) {
+			d := newDir(t)
+			if each {
+				d.SyncEach()
+			}
+			ctx := context.Background()
+			key := newKey(t)
+			synced := recordSyncs(t)
+			owner := filepath.Join(d.Root(), ownerDir("UDX-1"))
+			pack := filepath.Join(owner, "pack-000001")
+
+			if _, err := d.Put(ctx, strings.NewReader("a"), key, "UDX-1"); err != nil {
+				t.Fatal(err)
+			}
+			// The owner's folder in the root, the pack in the owner's
+			// folder, the pack's content.
+			if got, want := synced(), []string{d.Root(), owner, pack}; !slices.Equal(got, want) {
+				t.Errorf("first Put synced %q, want %q", got, want)
+			}
+			if _, err := d.Put(ctx, strings.NewReader("b"), key, "UDX-1"); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := synced(), []string{pack}; !slices.Equal(got, want) {
+				t.Errorf("a Put into a known pack synced %q, want %q", got, want)
+			}
+			// Content stored (and durable) already: nothing written,
+			// nothing synced.
+			if _, err := d.Put(ctx, strings.NewReader("b"), key, "UDX-1"); err != nil {
+				t.Fatal(err)
+			}
+			if got := synced(); len(got) != 0 {
+				t.Errorf("a Put of stored content synced %q", got)
+			}
+			// A new pack: its entry in the owner's folder, then it.
+			d.PackSize = 1
+			if _, err := d.Put(ctx, strings.NewReader("c"), key, "UDX-1"); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := synced(), []string{owner, filepath.Join(owner, "pack-000002")}; !slices.Equal(got, want) {
+				t.Errorf("a Put into a new pack synced %q, want %q", got, want)
+			}
+
+			// DeleteOwner removes the folder (and syncs the root); a Put
+			// makes and syncs it again.
+			if err := d.DeleteOwner(ctx, "UDX-1"); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := synced(), []string{d.Root()}; !slices.Equal(got, want) {
+				t.Errorf("DeleteOwner synced %q, want %q", got, want)
+			}
+			d.PackSize = 0
+			if _, err := d.Put(ctx, strings.NewReader("a"), key, "UDX-1"); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := synced(), []string{d.Root(), owner, pack}; !slices.Equal(got, want) {
+				t.Errorf("Put after DeleteOwner synced %q, want %q", got, want)
+			}
+		})
 	}
 }
 
-// A folder removed behind the Dir's back (by another process, say) is made
-// again, and its entry synced.
+// A folder removed behind the Dir's back (by DeleteOwner in another
+// process, say) is made again, and its entry and its pack's synced.
 func TestPutRemakesFolderRemovedOutside(t *testing.T) {
 	d := newDir(t)
-	d.SyncEach()
 	ctx := context.Background()
 	key := newKey(t)
-	same := contentIn(2)
-	ref, err := d.Put(ctx, bytes.NewReader(same[0]), key, "UDX-1")
-	if err != nil {
+	if _, err := d.Put(ctx, strings.NewReader("a"), key, "UDX-1"); err != nil {
 		t.Fatal(err)
 	}
-	shard := filepath.Dir(d.path(ref))
-	if err := os.RemoveAll(shard); err != nil {
+	owner := filepath.Join(d.Root(), ownerDir("UDX-1"))
+	if err := os.RemoveAll(owner); err != nil {
 		t.Fatal(err)
 	}
 	synced := recordSyncs(t)
-	ref, err = d.Put(ctx, bytes.NewReader(same[1]), key, "UDX-1")
+	ref, err := d.Put(ctx, strings.NewReader("b"), key, "UDX-1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := synced(), []string{filepath.Dir(shard), shard}; !slices.Equal(got, want) {
+	pack := filepath.Join(owner, "pack-000001")
+	if got, want := synced(), []string{d.Root(), owner, pack}; !slices.Equal(got, want) {
 		t.Errorf("synced %q, want %q", got, want)
 	}
-	if got, err := get(t, d, ref, key); err != nil || !bytes.Equal(got, same[1]) {
-		t.Errorf("Get: %v", err)
+	for _, dd := range []*Dir{d, reopen(t, d)} {
+		if got, err := get(t, dd, ref, key); err != nil || string(got) != "b" {
+			t.Errorf("Get: %v", err)
+		}
 	}
-	if f := files(t, d.Root()); len(f) != 1 || strings.Contains(f[0], ".tmp-") {
+	if f := files(t, d.Root()); len(f) != 1 {
 		t.Errorf("files %v", f)
 	}
 }
@@ -182,107 +182,111 @@ func TestPutReadsWhatever(t *testing.T) {
 	}
 }
 
-// On Linux, Puts at the same time share syncs of the file system: every
-// Put waits for a sync that started after its rename, and there are fewer
-// syncs than Puts.
+// Puts at the same time share syncs: every Put waits for a sync of its
+// pack that started after its append, and there are fewer syncs than Puts.
 func TestPutsShareSyncs(t *testing.T) {
-	if !haveSyncFS {
-		t.Skip("no syncfs(2) here: each Put syncs its own file and folder")
-	}
 	d := newDir(t)
 	key := newKey(t)
-	var mu sync.Mutex
-	syncs := 0
-	syncedDir = func(dir string) {
-		if strings.HasPrefix(dir, "syncfs:") {
-			mu.Lock()
-			syncs++
-			mu.Unlock()
-		}
-	}
-	t.Cleanup(func() { syncedDir = nil })
+	synced := recordSyncs(t)
 	const n = 64
 	var wg sync.WaitGroup
 	refs := make([]Ref, n)
 	errs := make([]error, n)
 	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			refs[i], errs[i] = d.Put(context.Background(), strings.NewReader(fmt.Sprintf("content %d", i)), key, "UDX-1")
-		}()
+		})
 	}
 	wg.Wait()
 	for i := range n {
 		if errs[i] != nil {
 			t.Fatal(errs[i])
 		}
-		rc, err := d.Get(context.Background(), refs[i], key)
-		if err != nil {
+		if _, err := get(t, d, refs[i], key); err != nil {
 			t.Fatal(err)
 		}
-		rc.Close()
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if syncs < 1 || syncs >= n {
+	if syncs := packSyncs(synced()); syncs < 1 || syncs >= n {
 		t.Errorf("%d syncs for %d Puts at once", syncs, n)
 	}
 }
 
 // PutLater does not wait for a sync; Sync then makes all of them durable
-// with one sync of the file system.
+// with one sync of their pack. A Put that finds its content stored waits for
+// a sync only if that content is not durable yet.
 func TestPutLaterThenOneSync(t *testing.T) {
-	if !haveSyncFS {
-		t.Skip("no syncfs(2) here: each Put syncs its own file and folder")
-	}
 	d := newDir(t)
 	key := newKey(t)
-	var mu sync.Mutex
-	syncs := 0
-	syncedDir = func(dir string) {
-		if strings.HasPrefix(dir, "syncfs:") {
-			mu.Lock()
-			syncs++
-			mu.Unlock()
-		}
-	}
-	t.Cleanup(func() { syncedDir = nil })
+	ctx := context.Background()
+	synced := recordSyncs(t)
 	var refs []Ref
 	for i := range 5 {
-		ref, err := d.PutLater(context.Background(), strings.NewReader(fmt.Sprintf("file %d", i)), key, "UDX-2")
+		ref, err := d.PutLater(ctx, strings.NewReader(fmt.Sprintf("file %d", i)), key, "UDX-2")
 		if err != nil {
 			t.Fatal(err)
 		}
 		refs = append(refs, ref)
 	}
-	mu.Lock()
-	if syncs != 0 {
-		t.Errorf("PutLater synced %d times", syncs)
+	if n := packSyncs(synced()); n != 0 {
+		t.Errorf("PutLater synced %d times", n)
 	}
-	mu.Unlock()
-	if err := d.Sync(context.Background()); err != nil {
+	if err := d.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}
-	mu.Lock()
-	if syncs != 1 {
-		t.Errorf("Sync synced %d times, want 1", syncs)
+	if n := packSyncs(synced()); n != 1 {
+		t.Errorf("Sync synced %d times, want 1", n)
 	}
-	mu.Unlock()
 	for _, ref := range refs {
-		rc, err := d.Get(context.Background(), ref, key)
-		if err != nil {
+		if _, err := get(t, d, ref, key); err != nil {
 			t.Fatal(err)
 		}
-		rc.Close()
 	}
-	// A Put of content that PutLater stored waits for a sync all the same.
-	if _, err := d.Put(context.Background(), strings.NewReader("file 0"), key, "UDX-2"); err != nil {
+	// Synced already: nothing to wait for.
+	if _, err := d.Put(ctx, strings.NewReader("file 0"), key, "UDX-2"); err != nil {
 		t.Fatal(err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if syncs != 2 {
-		t.Errorf("a Put that found its content synced %d times in all, want 2", syncs)
+	if n := packSyncs(synced()); n != 0 {
+		t.Errorf("a Put of durable content synced %d times", n)
+	}
+	// Stored by PutLater, not synced yet: the Put waits for a sync.
+	if _, err := d.PutLater(ctx, strings.NewReader("file 5"), key, "UDX-2"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Put(ctx, strings.NewReader("file 5"), key, "UDX-2"); err != nil {
+		t.Fatal(err)
+	}
+	if n := packSyncs(synced()); n != 1 {
+		t.Errorf("a Put of content PutLater stored synced %d times, want 1", n)
+	}
+	// Sync with nothing new syncs nothing.
+	if err := d.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := packSyncs(synced()); n != 0 {
+		t.Errorf("an idle Sync synced %d times", n)
+	}
+}
+
+// A Put that finds its content appended by another process, which may not
+// have synced it, syncs that pack before it returns.
+func TestPutSyncsContentAnotherProcessStored(t *testing.T) {
+	d1 := newDir(t)
+	d2 := reopen(t, d1)
+	key := newKey(t)
+	ctx := context.Background()
+	synced := recordSyncs(t)
+	if _, err := d1.PutLater(ctx, strings.NewReader("x"), key, "UDX-1"); err != nil {
+		t.Fatal(err)
+	}
+	synced()
+	if _, err := d2.Put(ctx, strings.NewReader("x"), key, "UDX-1"); err != nil {
+		t.Fatal(err)
+	}
+	if n := packSyncs(synced()); n != 1 {
+		t.Errorf("synced %d packs, want 1", n)
+	}
+	// d2 appended nothing.
+	if n := len(records(t, filepath.Join(d1.Root(), ownerDir("UDX-1"), "pack-000001"))); n != 1 {
+		t.Errorf("%d records, want 1", n)
 	}
 }

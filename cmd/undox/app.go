@@ -242,6 +242,11 @@ func (a *app) close() {
 	if a.shooter != nil {
 		a.shooter.Close()
 	}
+	if a.blobs != nil {
+		// Every blob was synced when its Put or Sync returned; this
+		// closes the pack files kept open.
+		a.blobs.Close()
+	}
 	a.db.Close()
 }
 

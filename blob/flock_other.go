@@ -1,0 +1,12 @@
+//go:build !unix || aix
+
+package blob
+
+import "os"
+
+// Without flock(2), packs are not locked between processes: one process
+// at a time may use a Dir's folder. (Within a process, appends wait for
+// each other all the same.)
+func lockFile(*os.File) error { return nil }
+
+func unlockFile(*os.File) error { return nil }
