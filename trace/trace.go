@@ -531,8 +531,14 @@ func rdapTTL[V any](c CacheConfig) func(V, error) time.Duration {
 	}
 }
 
+// whoisAfterRDAP are the RDAP failures after which WHOIS is asked: the
+// registry's RDAP service did not answer, not that the domain is unknown.
+var whoisAfterRDAP = map[rdap.Code]bool{
+	rdap.CodeTimeout: true, rdap.CodeRateLimited: true, rdap.CodeUnavailable: true, rdap.CodeBadResponse: true,
+}
+
 // registration looks the domain up by RDAP, or by WHOIS where its TLD has
-// no RDAP service.
+// no RDAP service or its RDAP service failed.
 func (t *tracer) registration(ctx context.Context, domain string) {
 	s := t.s
 	a := t.a
@@ -543,6 +549,7 @@ func (t *tracer) registration(ctx context.Context, domain string) {
 	}
 	a.Registry = &Registry{TLD: tld, Name: op.Name, Country: op.Country, Source: SourceTLDData}
 
+	rdapFailed := false
 	if s.cfg.RDAP != nil {
 		res := s.domainCache.get(ctx, domain, bounded(t, func(ctx context.Context) (*rdap.DomainInfo, error) {
 			return s.cfg.RDAP.Domain(ctx, domain)
@@ -552,8 +559,14 @@ func (t *tracer) registration(ctx context.Context, domain string) {
 			return
 		}
 		// No RDAP service for the TLD (.de, .io …): WHOIS instead, and no
-		// error once WHOIS answered.
-		if rdap.CodeOf(res.err) != rdap.CodeNoServer || s.cfg.WHOIS == nil {
+		// error once WHOIS answered. An RDAP service that is down, slow
+		// or throttling us: WHOIS too, with the RDAP failure on record.
+		switch code := rdap.CodeOf(res.err); {
+		case code == rdap.CodeNoServer && s.cfg.WHOIS != nil:
+		case whoisAfterRDAP[code] && s.cfg.WHOIS != nil:
+			t.fail(LookupRDAPDomain, domain, "", res.err)
+			rdapFailed = true
+		default:
 			t.fail(LookupRDAPDomain, domain, "", res.err)
 			return
 		}
@@ -577,7 +590,11 @@ func (t *tracer) registration(ctx context.Context, domain string) {
 		}
 	}
 	if res.err != nil {
-		t.fail(LookupWHOIS, domain, "", res.err)
+		// A TLD WHOIS knows no server for after RDAP failed: the RDAP
+		// failure says it all.
+		if !rdapFailed || whois.CodeOf(res.err) != whois.NoServer {
+			t.fail(LookupWHOIS, domain, "", res.err)
+		}
 		return
 	}
 	t.fromWHOIS(rec)

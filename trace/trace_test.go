@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -353,6 +354,40 @@ func TestCcTLDOverWHOIS(t *testing.T) {
 		require.Equal(t, "high", r.Confidence)
 		require.Equal(t, "Internet Computer Bureau Limited", a.Recipients[1].Organisation)
 	})
+}
+
+// A registry whose RDAP service is down or throttling: the registration
+// comes from WHOIS, and the RDAP failure stays on record.
+func TestWHOISWhenRDAPFails(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		status int
+		code   string
+	}{
+		{"unavailable", http.StatusServiceUnavailable, "unavailable"},
+		{"rate limited", http.StatusTooManyRequests, "rate_limited"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(t)
+			down := startRDAP(t, "/")
+			down.hook = func(rw http.ResponseWriter, r *http.Request) {
+				rw.Header().Set("Retry-After", "3600") // longer than the client waits
+				rw.Header().Set("Content-Type", "application/rdap+json")
+				rw.WriteHeader(tc.status)
+				_, _ = rw.Write([]byte(`{"errorCode":` + strconv.Itoa(tc.status) + `}`))
+			}
+			w.overrides["io"] = []string{down.base()}
+			w.whois.answer("google.io", fixture(t, "whois/io-google.io.txt"))
+			a := w.trace("https://google.io/", Options{NoFetch: true})
+			require.Equal(t, map[string]string{"dns google.io": "nxdomain", "rdap_domain google.io": tc.code}, errorsOf(a))
+			require.NotEmpty(t, down.requests(), "RDAP was asked first")
+			require.Equal(t, 1, w.whois.count())
+			require.Equal(t, "whois", a.Registration.Source)
+			require.Equal(t, "MarkMonitor Inc.", a.Registrar.Name)
+			require.Equal(t, "abusecomplaints@markmonitor.com", a.Recipients[0].Email)
+			require.Equal(t, "whois", a.Recipients[0].Source)
+		})
+	}
 }
 
 func TestSecurityTxt(t *testing.T) {
