@@ -196,7 +196,9 @@ func TestServeEndToEnd(t *testing.T) {
 		require.Len(t, items, 1, "two spellings of one URL are one item")
 		item := items[0].(map[string]any)
 		require.Equal(t, "https://dox.example/victim", item["url"])
-		require.Equal(t, "new", item["status"])
+		// Captured at once: dox.example does not resolve here, so the
+		// item is new or, once its capture failed, unreachable.
+		require.Contains(t, []any{"new", "unreachable"}, item["status"])
 		require.NotNil(t, item["id"])
 
 		code, list := call(t, "GET", in.URL+"/api/v1/cases", analyst, nil)

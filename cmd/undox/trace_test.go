@@ -117,9 +117,11 @@ func TestTraceCommand(t *testing.T) {
 	require.NoError(t, err, stderr)
 	a = trace.Answer{}
 	require.NoError(t, json.Unmarshal([]byte(out), &a))
-	require.Len(t, a.Errors, 2)
+	// RDAP failed: WHOIS was asked for the domain too, and failed here.
+	require.Len(t, a.Errors, 3)
 	require.Equal(t, "rdap_domain", a.Errors[0].Lookup)
 	require.Equal(t, "rdap_ip", a.Errors[1].Lookup)
+	require.Equal(t, "whois", a.Errors[2].Lookup)
 	require.Equal(t, []string{"registry"}, []string{a.Recipients[0].Role})
 
 	// A .onion site: the police, nothing looked up.
