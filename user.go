@@ -103,6 +103,15 @@ type UserStore interface {
 	SetUserRole(ctx context.Context, actor Actor, userID int64, role Role) (*User, error)
 	// SetTOTPSecret enrols (replaces) an account's TOTP secret.
 	SetTOTPSecret(ctx context.Context, actor Actor, userID int64, secret string) error
+	// ResetCredentials gives an account a new password (its encoded
+	// argon2id hash) and a new TOTP secret, for someone who forgot the
+	// one or lost the other: the old ones no longer work, the account's
+	// sessions end, and its failed logins no longer throttle it. A
+	// disabled account stays disabled.
+	ResetCredentials(ctx context.Context, actor Actor, userID int64, passwordHash, totpSecret string) (*User, error)
+	// EnableUser lets a disabled account log in again (with the
+	// credentials it had).
+	EnableUser(ctx context.Context, actor Actor, email string) (*User, error)
 
 	// UserCredentials returns the account with the e-mail address and
 	// what a login is checked against; ENOTFOUND when there is none.

@@ -210,12 +210,120 @@ func (s *Store) DisableUser(ctx context.Context, actor undox.Actor, email string
 			}
 			u.DisabledAt = &now
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE user_sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL AND expires_at > $1`, micros(now), u.ID)
+		n, err := s.revokeSessions(ctx, tx, u.ID, now)
 		if err != nil {
 			return err
 		}
-		n, _ := res.RowsAffected()
 		return s.audit(ctx, tx, actor, "user.disable", "user", strconv.FormatInt(u.ID, 10), fmt.Sprintf("sessions_revoked=%d", n))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// revokeSessions ends the live sessions of a user and counts them (for
+// the audit entry); sessions that expired already are left as they are.
+func (s *Store) revokeSessions(ctx context.Context, tx *sql.Tx, userID int64, now time.Time) (int64, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE user_sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL AND expires_at > $1`, micros(now), userID)
+	if err != nil {
+		return 0, fmt.Errorf("end the sessions of user %d: %w", userID, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("count the ended sessions of user %d: %w", userID, err)
+	}
+	return n, nil
+}
+
+// forgiveLoginFailures stops the failed logins of an account's address
+// from counting against it (they are kept, and still count against their
+// clients).
+func (s *Store) forgiveLoginFailures(ctx context.Context, tx *sql.Tx, email string) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE login_failures SET email_forgiven = 1 WHERE email_key = $1 AND email_forgiven = 0`,
+		s.throttleKey("email", normalEmail(email))); err != nil {
+		return fmt.Errorf("forgive failed logins: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) userByID(ctx context.Context, q querier, id int64) (*undox.User, error) {
+	u, err := scanUser(q.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("user")
+	}
+	return u, err
+}
+
+// ResetCredentials implements undox.UserStore.
+func (s *Store) ResetCredentials(ctx context.Context, actor undox.Actor, userID int64, passwordHash, totpSecret string) (*undox.User, error) {
+	if err := actor.Require(undox.PermAdmin); err != nil {
+		return nil, err
+	}
+	if passwordHash == "" {
+		return nil, undox.Invalid("password", "a password is required")
+	}
+	if totpSecret == "" {
+		return nil, undox.Invalid("totp_secret", "a TOTP secret is required")
+	}
+	var u *undox.User
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if u, err = s.userByID(ctx, tx, userID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = $1 WHERE id = $2`, passwordHash, u.ID); err != nil {
+			return fmt.Errorf("set the password of user %d: %w", u.ID, err)
+		}
+		// setTOTP also starts the replay guard over: the new secret's
+		// codes belong to steps that the old one may have used.
+		if err := s.setTOTP(ctx, tx, u.ID, totpSecret); err != nil {
+			return fmt.Errorf("set the TOTP secret of user %d: %w", u.ID, err)
+		}
+		u.TOTP = true
+		// Whoever held the old credentials is logged out, and the owner of
+		// the new ones is not kept out by the guesses (or their own
+		// attempts) that may have led to the reset.
+		n, err := s.revokeSessions(ctx, tx, u.ID, s.now().UTC())
+		if err != nil {
+			return err
+		}
+		if err := s.forgiveLoginFailures(ctx, tx, u.Email); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, actor, "user.reset", "user", strconv.FormatInt(u.ID, 10), fmt.Sprintf("sessions_revoked=%d", n))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// EnableUser implements undox.UserStore. An account that is enabled
+// already is left as it is, and nothing is audited.
+func (s *Store) EnableUser(ctx context.Context, actor undox.Actor, email string) (*undox.User, error) {
+	if err := actor.Require(undox.PermAdmin); err != nil {
+		return nil, err
+	}
+	var u *undox.User
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if u, err = s.userByEmail(ctx, tx, email); err != nil {
+			return err
+		}
+		if !u.Disabled() {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET disabled_at = NULL WHERE id = $1`, u.ID); err != nil {
+			return fmt.Errorf("enable user %d: %w", u.ID, err)
+		}
+		u.DisabledAt = nil
+		// Logins tried while the account was disabled failed (and were
+		// audited as such): they do not lock out its first login now.
+		if err := s.forgiveLoginFailures(ctx, tx, u.Email); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, actor, "user.enable", "user", strconv.FormatInt(u.ID, 10), "")
 	})
 	if err != nil {
 		return nil, err
@@ -335,7 +443,7 @@ func (s *Store) CreateSession(ctx context.Context, u *undox.User, tokenHash []by
 		}
 		// The account's failures are forgiven; the client's stay, so that
 		// one's own account does not reset guessing at others.
-		if _, err := tx.ExecContext(ctx, `UPDATE login_failures SET email_forgiven = 1 WHERE email_key = $1 AND email_forgiven = 0`, s.throttleKey("email", normalEmail(u.Email))); err != nil {
+		if err := s.forgiveLoginFailures(ctx, tx, u.Email); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM user_sessions WHERE expires_at < $1`, micros(now.Add(-sessionKeepAfterExpiry))); err != nil {

@@ -198,6 +198,31 @@ type Account struct {
 // NewAccount hashes the password (which must pass CheckPassword) and makes
 // a TOTP secret for an account to be created.
 func NewAccount(email, name string, role undox.Role, password string) (*Account, error) {
+	c, err := NewCredentials(email, password)
+	if err != nil {
+		return nil, err
+	}
+	return &Account{
+		NewUser:    undox.NewUser{Email: email, Name: name, Role: role, PasswordHash: c.PasswordHash, TOTPSecret: c.TOTPSecret},
+		TOTPSecret: c.TOTPSecret,
+		URI:        c.URI,
+	}, nil
+}
+
+// Credentials are what an account logs in with, made new: for the store
+// the password's hash and the TOTP secret, and for its owner (once) the
+// secret's enrolment URI.
+type Credentials struct {
+	PasswordHash string
+	TOTPSecret   string
+	// URI is the TOTP enrolment URI for an authenticator app.
+	URI string
+}
+
+// NewCredentials hashes the password (which must pass CheckPassword) and
+// makes a TOTP secret for the account with the e-mail address: for a new
+// account (NewAccount) or one whose credentials are reset.
+func NewCredentials(email, password string) (*Credentials, error) {
 	if err := CheckPassword(password); err != nil {
 		return nil, err
 	}
@@ -207,17 +232,13 @@ func NewAccount(email, name string, role undox.Role, password string) (*Account,
 	}
 	hash, err := HashPassword(password)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("hash the password: %w", err)
 	}
 	totp, err := NewTOTPSecret()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("make a TOTP secret: %w", err)
 	}
-	return &Account{
-		NewUser:    undox.NewUser{Email: email, Name: name, Role: role, PasswordHash: hash, TOTPSecret: totp},
-		TOTPSecret: totp,
-		URI:        EnrolmentURI(key, totp),
-	}, nil
+	return &Credentials{PasswordHash: hash, TOTPSecret: totp, URI: EnrolmentURI(key, totp)}, nil
 }
 
 // loginLocks serialise the login attempts per e-mail address and per

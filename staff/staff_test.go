@@ -125,6 +125,26 @@ func TestEnrolmentURI(t *testing.T) {
 	require.Equal(t, "30", q.Get("period"))
 }
 
+// New credentials (of a new account, or a reset): the hash verifies the
+// password, the URI enrols the secret under the address in lower case.
+func TestNewCredentials(t *testing.T) {
+	c, err := staff.NewCredentials("Ana@Hotline.example", "a long enough password")
+	require.NoError(t, err)
+	ok, err := staff.VerifyPassword(c.PasswordHash, "a long enough password")
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, staff.EnrolmentURI("ana@hotline.example", c.TOTPSecret), c.URI)
+	other, err := staff.NewCredentials("ana@hotline.example", "a long enough password")
+	require.NoError(t, err)
+	require.NotEqual(t, c.TOTPSecret, other.TOTPSecret, "a new secret each time")
+	require.NotEqual(t, c.PasswordHash, other.PasswordHash, "a new salt each time")
+
+	_, err = staff.NewCredentials("ana@hotline.example", "short")
+	require.Equal(t, undox.EINVALID, undox.ErrorCode(err))
+	_, err = staff.NewCredentials("not an address", "a long enough password")
+	require.Equal(t, undox.EINVALID, undox.ErrorCode(err))
+}
+
 var admin = undox.Actor{Kind: "cli", Name: "operator", Role: undox.RoleAdmin}
 
 type fixture struct {

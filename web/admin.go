@@ -48,7 +48,9 @@ type adminPage struct {
 	UserRows []userRow
 	Roles    []option
 	NewUser  userForm
-	Created  *createdUser
+	// Credentials are those of an account just made or reset, shown
+	// once.
+	Credentials *shownCredentials
 
 	// /admin/policy
 	Policy *policyView
@@ -203,13 +205,24 @@ type userForm struct {
 	Email, Name, Role string
 }
 
-// createdUser is an account just made: its password and TOTP enrolment,
-// shown once.
-type createdUser struct {
-	Name, Email, Role string
-	Password          string
-	URI, Secret       string
-	QR                template.HTML
+// shownCredentials are the password and TOTP enrolment of an account just
+// made or reset, shown once: Title and Text say which, Notes warn of what
+// else the admin must know.
+type shownCredentials struct {
+	Title, Text string
+	Notes       []string
+	Password    string
+	URI, Secret string
+	QR          template.HTML
+}
+
+// newShownCredentials draws the enrolment's QR code for the page.
+func newShownCredentials(t map[string]string, title, text, password, uri, secret string) (*shownCredentials, error) {
+	qr, err := qrSVG(uri, t["admin_user_qr"])
+	if err != nil {
+		return nil, fmt.Errorf("draw the enrolment QR code: %w", err)
+	}
+	return &shownCredentials{Title: title, Text: text, Password: password, URI: uri, Secret: secret, QR: qr}, nil
 }
 
 func roleOptions(t map[string]string, selected string) []option {
@@ -228,7 +241,8 @@ func roleName(t map[string]string, r undox.Role) string {
 }
 
 // adminUsers is GET /admin and /admin/users: the staff accounts, with the
-// forms that add one, change a role and disable an account.
+// forms that add one, change a role, reset a password and TOTP, and
+// disable or enable an account.
 func (s *Server) adminUsers(w http.ResponseWriter, r *http.Request, a undox.Actor) {
 	s.showUsers(w, r, a, s.usersPage(w, r, a), http.StatusOK)
 }
@@ -332,13 +346,12 @@ func (s *Server) adminAddUser(w http.ResponseWriter, r *http.Request, a undox.Ac
 		s.adminError(w, r, a, err)
 		return
 	}
-	qr, err := qrSVG(acc.URI, p.T["admin_user_qr"])
+	p.Credentials, err = newShownCredentials(p.T, fmt.Sprintf(p.T["admin_user_created"], u.Name),
+		fmt.Sprintf(p.T["admin_user_created_text"], u.Email, roleName(p.T, u.Role)), password, acc.URI, acc.TOTPSecret)
 	if err != nil {
 		s.adminError(w, r, a, err)
 		return
 	}
-	p.Created = &createdUser{Name: u.Name, Email: u.Email, Role: roleName(p.T, u.Role), Password: password,
-		URI: acc.URI, Secret: acc.TOTPSecret, QR: qr}
 	p.NewUser = userForm{Role: string(undox.RoleAnalyst)}
 	s.showUsers(w, r, a, p, http.StatusOK)
 }
@@ -445,6 +458,68 @@ func (s *Server) adminDisableUser(w http.ResponseWriter, r *http.Request, a undo
 		return
 	}
 	seeOther(w, r, "/admin/users", "disabled")
+}
+
+// adminResetUser is POST /admin/users/{id}/reset: for someone who forgot
+// their password or lost their phone, a new generated password and TOTP
+// secret, which the answer shows once (as undox user reset prints them).
+// The old ones stop working, the account's sessions end and its failed
+// logins are forgiven; a disabled account stays disabled. An admin may
+// reset their own account (a lost phone while still logged in
+// elsewhere): the box they tick says that it logs them out, this session
+// too.
+func (s *Server) adminResetUser(w http.ResponseWriter, r *http.Request, a undox.Actor) {
+	u, p, ok := s.postedUser(w, r, a)
+	if !ok {
+		return
+	}
+	if r.PostForm.Get("confirm") != "yes" {
+		p.Errors["form"] = p.T["admin_err_confirm"]
+		s.showUsers(w, r, a, p, http.StatusBadRequest)
+		return
+	}
+	password, err := staff.GeneratePassword()
+	if err != nil {
+		s.adminError(w, r, a, err)
+		return
+	}
+	c, err := staff.NewCredentials(u.Email, password)
+	if err != nil {
+		s.adminError(w, r, a, err)
+		return
+	}
+	if u, err = s.Store.ResetCredentials(r.Context(), a, u.ID, c.PasswordHash, c.TOTPSecret); err != nil {
+		s.adminError(w, r, a, err)
+		return
+	}
+	p.Credentials, err = newShownCredentials(p.T, fmt.Sprintf(p.T["admin_user_reset"], u.Name),
+		fmt.Sprintf(p.T["admin_user_reset_text"], u.Email), password, c.URI, c.TOTPSecret)
+	if err != nil {
+		s.adminError(w, r, a, err)
+		return
+	}
+	if u.ID == a.UserID {
+		p.Credentials.Notes = append(p.Credentials.Notes, p.T["admin_user_reset_self"])
+	}
+	if u.Disabled() {
+		p.Credentials.Notes = append(p.Credentials.Notes, p.T["admin_user_reset_disabled"])
+	}
+	s.showUsers(w, r, a, p, http.StatusOK)
+}
+
+// adminEnableUser is POST /admin/users/{id}/enable: a disabled account
+// may log in again, with the password and TOTP it had (reset them first
+// if they may be in other hands).
+func (s *Server) adminEnableUser(w http.ResponseWriter, r *http.Request, a undox.Actor) {
+	u, _, ok := s.postedUser(w, r, a)
+	if !ok {
+		return
+	}
+	if _, err := s.Store.EnableUser(r.Context(), a, u.Email); err != nil {
+		s.adminError(w, r, a, err)
+		return
+	}
+	seeOther(w, r, "/admin/users", "enabled")
 }
 
 // The categories.

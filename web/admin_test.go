@@ -57,7 +57,7 @@ func TestAdminPagesForbidden(t *testing.T) {
 	root := s.account("root@hotline.example", "Root", undox.RoleAdmin)
 	pages := []string{"/admin", "/admin/users", "/admin/policy", "/admin/categories", "/admin/contacts", "/admin/contacts/1",
 		"/admin/erasure", "/admin/templates", "/admin/templates/en/host"}
-	posts := []string{"/admin/users", "/admin/users/1/role", "/admin/users/1/disable", "/admin/contacts", "/admin/contacts/1",
+	posts := []string{"/admin/users", "/admin/users/1/role", "/admin/users/1/disable", "/admin/users/1/reset", "/admin/users/1/enable", "/admin/contacts", "/admin/contacts/1",
 		"/admin/contacts/1/delete", "/admin/erasure/1/erase", "/admin/templates/en/host", "/admin/templates/en/host/activate",
 		"/admin/templates/en/host/default"}
 	for _, role := range []undox.Role{undox.RoleAnalyst, undox.RoleSupervisor, undox.RoleAuditor} {
@@ -86,6 +86,9 @@ func TestAdminPagesForbidden(t *testing.T) {
 	require.Len(t, users, 4, "no account was added")
 	require.Equal(t, undox.RoleAdmin, users[0].Role)
 	require.False(t, users[0].Disabled())
+	_, cred, err := s.e.store.UserCredentials(s.e.ctx, root.Email)
+	require.NoError(t, err)
+	require.Equal(t, root.Secret, cred.TOTPSecret, "root's credentials were not reset")
 
 	// A supervisor sees only the erasure queue in the admin nav.
 	sup := s.browser()
@@ -235,6 +238,170 @@ func TestAdminUsers(t *testing.T) {
 	nl := b.do("GET", "/admin/users?lang=nl", nil)
 	require.Contains(t, nl.body, "<h1>Medewerkers</h1>")
 	require.Contains(t, nl.body, "<td>beheerder</td><td>Actief</td>")
+}
+
+// shownCredentials reads the password and TOTP secret that an admin page
+// shows once, and checks that the enrolment URI and the QR code come with
+// them.
+func shownCredentials(t *testing.T, body, email string) (password, secret string) {
+	t.Helper()
+	require.Contains(t, body, "You see this password and this secret only now.")
+	secrets := secretCode.FindAllStringSubmatch(body, -1)
+	require.Len(t, secrets, 3, "password, enrolment URI, secret")
+	uri := html.UnescapeString(secrets[1][1])
+	require.Regexp(t, `^otpauth://totp/undox:`+regexp.QuoteMeta(email)+`\?secret=[A-Z2-7]+&issuer=undox`, uri)
+	u, err := url.Parse(uri)
+	require.NoError(t, err)
+	require.Equal(t, u.Query().Get("secret"), secrets[2][1])
+	require.Contains(t, body, `<svg class="qr"`, "the QR code, inline")
+	require.NoError(t, staff.CheckPassword(secrets[0][1]))
+	return secrets[0][1], secrets[2][1]
+}
+
+// Nina forgot her password and lost her phone: an admin resets both, sees
+// the new ones once and hands them over; the old ones stop working at
+// once, her session ends, and the failed logins that locked her out do not
+// keep her out. An admin may reset their own account, after ticking a box
+// that says it logs them out. A disabled account is enabled again and logs
+// in as before.
+func TestAdminResetAndEnable(t *testing.T) {
+	s := newStaffSite(t, nil)
+	root := s.account("root@hotline.example", "Root", undox.RoleAdmin)
+	nina := s.account("nina@hotline.example", "Nina", undox.RoleAnalyst)
+	b := s.loggedIn(root)
+	nb := s.loggedIn(nina)
+	ninaID := strconv.FormatInt(nina.User.ID, 10)
+	rootID := strconv.FormatInt(root.User.ID, 10)
+
+	page := b.do("GET", "/admin/users?lang=en", nil)
+	require.Contains(t, page.body, `action="/admin/users/`+ninaID+`/reset"`)
+	require.Contains(t, page.body, "Yes, Nina gets a new password and a new second factor")
+	require.Contains(t, page.body, "Yes, I get a new password and a new second factor myself, and am logged out", "one's own, named as such")
+	require.NotContains(t, page.body, `action="/admin/users/`+ninaID+`/enable"`, "Nina is enabled")
+
+	// Nina forgot her password: her guesses lock her out.
+	for i := range staff.DefaultPerEmail {
+		r := s.browser().login(&staffAccount{Email: nina.Email, Password: "guess number " + strconv.Itoa(i)}, "123456")
+		require.Equal(t, http.StatusUnauthorized, r.status)
+	}
+	require.Equal(t, http.StatusTooManyRequests, s.browser().login(nina, s.code(nina)).status)
+
+	// Not without the box ticked, nor from another site.
+	r := b.post("/admin/users/" + ninaID + "/reset")
+	require.Equal(t, http.StatusBadRequest, r.status)
+	require.Contains(t, r.body, "Tick the box to confirm.")
+	require.Empty(t, otpauthURI.FindString(r.body))
+	r = b.do("POST", "/admin/users/"+ninaID+"/reset", url.Values{"confirm": {"yes"}, "lang": {"en"}},
+		"Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site")
+	require.Equal(t, http.StatusForbidden, r.status)
+	require.Equal(t, http.StatusOK, nb.do("GET", "/queue", nil).status, "Nina's session lives on")
+	_, cred, err := s.e.store.UserCredentials(s.e.ctx, nina.Email)
+	require.NoError(t, err)
+	require.Equal(t, nina.Secret, cred.TOTPSecret, "nothing was reset")
+
+	r = b.post("/admin/users/"+ninaID+"/reset", "confirm", "yes")
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	require.Contains(t, r.body, "New password and second factor for Nina")
+	require.Contains(t, r.body, "Logs in with nina@hotline.example. The old password and the old codes no longer work")
+	password, secret := shownCredentials(t, r.body, "nina@hotline.example")
+	require.NotEqual(t, nina.Password, password)
+	require.NotEqual(t, nina.Secret, secret)
+	require.NotContains(t, r.body, "you are logged out", "not root's own account")
+	again := b.do("GET", "/admin/users?lang=en", nil)
+	require.NotContains(t, again.body, password, "shown once")
+	require.NotContains(t, again.body, secret)
+	require.Equal(t, http.StatusOK, again.status, "root's session lives on")
+
+	// Her session has ended; the old password does not log in, nor the
+	// new one with the old phone's code; the new ones do, at once.
+	requireLoginPage(t, nb.do("GET", "/queue", nil), "/queue")
+	require.Equal(t, http.StatusUnauthorized, s.browser().login(nina, s.code(nina)).status)
+	require.Equal(t, http.StatusUnauthorized, s.browser().login(&staffAccount{Email: nina.Email, Password: password}, s.code(nina)).status)
+	renewed := &staffAccount{Email: nina.Email, Password: password, Secret: secret}
+	nb = s.loggedIn(renewed)
+	require.Equal(t, http.StatusOK, nb.do("GET", "/queue", nil).status)
+
+	// An analyst resets nobody, herself included.
+	for _, id := range []string{rootID, ninaID} {
+		require.Equal(t, http.StatusForbidden, nb.post("/admin/users/"+id+"/reset", "confirm", "yes").status)
+	}
+	_, cred, err = s.e.store.UserCredentials(s.e.ctx, nina.Email)
+	require.NoError(t, err)
+	require.Equal(t, secret, cred.TOTPSecret)
+	require.Equal(t, http.StatusNotFound, b.post("/admin/users/999/reset", "confirm", "yes").status)
+
+	// Disabled, Nina cannot log in; the row offers to enable her.
+	requireDone(t, b.post("/admin/users/"+ninaID+"/disable", "confirm", "yes"), "/admin/users", "disabled")
+	require.Equal(t, http.StatusUnauthorized, s.browser().login(renewed, s.code(renewed)).status)
+	page = b.do("GET", "/admin/users?lang=en", nil)
+	require.Contains(t, page.body, `action="/admin/users/`+ninaID+`/enable"`)
+	require.Contains(t, page.body, ">Enable</button>")
+	require.NotContains(t, page.body, `action="/admin/users/`+ninaID+`/role"`)
+	require.Contains(t, b.do("GET", "/admin/users?lang=nl", nil).body, ">Inschakelen</button>")
+
+	// Enabled (not from another site), she logs in as before.
+	r = b.do("POST", "/admin/users/"+ninaID+"/enable", url.Values{"lang": {"en"}}, "Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site")
+	require.Equal(t, http.StatusForbidden, r.status)
+	require.Equal(t, http.StatusUnauthorized, s.browser().login(renewed, s.code(renewed)).status, "still disabled")
+	requireDone(t, b.post("/admin/users/"+ninaID+"/enable"), "/admin/users", "enabled")
+	page = b.do("GET", "/admin/users?lang=en&done=enabled", nil)
+	require.Contains(t, page.body, "The account was enabled again.")
+	require.Contains(t, page.body, "<td>Nina</td><td>nina@hotline.example</td><td>analyst</td><td>Active</td>")
+	require.Contains(t, page.body, `action="/admin/users/`+ninaID+`/role"`)
+	nb = s.loggedIn(renewed)
+	require.Equal(t, http.StatusOK, nb.do("GET", "/queue", nil).status)
+	require.Equal(t, http.StatusNotFound, b.post("/admin/users/999/enable").status)
+
+	// A disabled account may be reset before it is enabled: the page says
+	// it stays disabled.
+	requireDone(t, b.post("/admin/users/"+ninaID+"/disable", "confirm", "yes"), "/admin/users", "disabled")
+	r = b.post("/admin/users/"+ninaID+"/reset", "confirm", "yes")
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	require.Contains(t, r.body, "The account stays disabled until you enable it.")
+	password2, secret2 := shownCredentials(t, r.body, "nina@hotline.example")
+	require.Equal(t, http.StatusUnauthorized, s.browser().login(&staffAccount{Email: nina.Email, Password: password2, Secret: secret2}, s.code(&staffAccount{Secret: secret2})).status)
+
+	// Root resets their own account: logged out here too, in with the new
+	// ones.
+	r = b.post("/admin/users/"+rootID+"/reset", "confirm", "yes")
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	require.Contains(t, r.body, "This is your own account: you are logged out.")
+	rootPassword, rootSecret := shownCredentials(t, r.body, "root@hotline.example")
+	requireLoginPage(t, b.do("GET", "/admin/users", nil), "/admin/users")
+	require.Equal(t, http.StatusUnauthorized, s.browser().login(root, s.code(root)).status)
+	b = s.loggedIn(&staffAccount{Email: root.Email, Password: rootPassword, Secret: rootSecret})
+	require.Equal(t, http.StatusOK, b.do("GET", "/admin/users", nil).status)
+
+	// The audit log says who reset and enabled whom, and holds no
+	// password or secret.
+	entries, err := s.e.store.AuditEntries(s.e.ctx, "user", ninaID)
+	require.NoError(t, err)
+	var actions []string
+	for _, e := range entries {
+		if e.Action == "user.reset" || e.Action == "user.enable" {
+			require.Equal(t, "user:"+rootID+":Root", e.Actor, e.Action)
+			actions = append(actions, strings.TrimSpace(e.Action+" "+e.Detail))
+		}
+	}
+	require.Equal(t, []string{"user.reset sessions_revoked=1", "user.enable", "user.reset sessions_revoked=0"}, actions)
+	entries, err = s.e.store.AuditEntries(s.e.ctx, "user", rootID)
+	require.NoError(t, err)
+	actions = nil
+	for _, e := range entries {
+		if e.Action == "user.reset" {
+			actions = append(actions, e.Actor+" "+e.Detail)
+		}
+	}
+	require.Equal(t, []string{"user:" + rootID + ":Root sessions_revoked=1"}, actions)
+	for _, id := range []string{ninaID, rootID} {
+		entries, err := s.e.store.AuditEntries(s.e.ctx, "user", id)
+		require.NoError(t, err)
+		for _, e := range entries {
+			for _, secretText := range []string{password, secret, password2, secret2, rootPassword, rootSecret} {
+				require.NotContains(t, e.Detail, secretText)
+			}
+		}
+	}
 }
 
 // The contact book: add (mistakes shown beside the fields, what was typed
@@ -571,6 +738,11 @@ func walkAdmin(t *testing.T, e *env) {
 	c.do(t, "POST", "/admin/users/"+uid+"/disable", form(), same).ok(t, 400, nil)
 	c.do(t, "POST", "/admin/users/"+uid+"/disable", form("confirm", "yes"), same).ok(t, 303, nil)
 	c.do(t, "POST", "/admin/users/999999/disable", form("confirm", "yes"), same).ok(t, 404, nil)
+	c.do(t, "POST", "/admin/users/"+uid+"/reset", form(), same).ok(t, 400, nil)
+	c.do(t, "POST", "/admin/users/"+uid+"/reset", form("confirm", "yes"), same).ok(t, 200, nil)
+	c.do(t, "POST", "/admin/users/999999/reset", form("confirm", "yes"), same).ok(t, 404, nil)
+	c.do(t, "POST", "/admin/users/"+uid+"/enable", form(), same).ok(t, 303, nil)
+	c.do(t, "POST", "/admin/users/999999/enable", form(), same).ok(t, 404, nil)
 
 	c.do(t, "GET", "/admin/policy?lang=nl", nil).ok(t, 200, nil)
 	c.do(t, "GET", "/admin/categories", nil).ok(t, 200, nil)

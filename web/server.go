@@ -212,6 +212,8 @@ func (s *Server) table() []route {
 		{"POST", "/admin/users", s.page(undox.PermAdmin, s.adminAddUser)},
 		{"POST", "/admin/users/{id}/role", s.page(undox.PermAdmin, s.adminSetRole)},
 		{"POST", "/admin/users/{id}/disable", s.page(undox.PermAdmin, s.adminDisableUser)},
+		{"POST", "/admin/users/{id}/enable", s.page(undox.PermAdmin, s.adminEnableUser)},
+		{"POST", "/admin/users/{id}/reset", s.page(undox.PermAdmin, s.adminResetUser)},
 		{"GET", "/admin/policy", s.page(undox.PermAdmin, s.adminPolicy)},
 		{"GET", "/admin/categories", s.page(undox.PermAdmin, s.adminCategories)},
 		{"GET", "/admin/contacts", s.page(undox.PermAdmin, s.adminContacts)},

@@ -53,7 +53,8 @@ Usage:
   undox contacts add|list|remove
                      the contact book: abuse desks that take precedence over lookups
   undox user add --email E --role ROLE [--name N]
-                     a staff account for the pages: prints its password and TOTP enrolment (also: user list, user disable)
+                     a staff account for the pages: prints its password and TOTP enrolment
+                     (also: user list, user reset, user disable, user enable)
   undox stats providers [--year YYYY] [--format csv|json]
                      providers ranked by ignored notices and time to removal: the yearly report on bad hosting
   undox audit verify check the audit log against its signed checkpoints

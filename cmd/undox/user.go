@@ -16,11 +16,14 @@ import (
 	"github.com/undox/undox/staff"
 )
 
-// userCmd is `undox user add|list|disable`: staff accounts for the pages.
+// userCmd is `undox user add|list|reset|disable|enable`: staff accounts
+// for the pages.
 func userCmd(ctx context.Context, args, env []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	const usage = "usage: undox user add --email E --role R [--name N] [--password-stdin] [--no-qr]\n" +
 		"       undox user list [--json]\n" +
-		"       undox user disable --email E"
+		"       undox user reset --email E [--password-stdin] [--no-qr]\n" +
+		"       undox user disable --email E\n" +
+		"       undox user enable --email E"
 	if len(args) == 0 {
 		return usageError(usage)
 	}
@@ -53,21 +56,9 @@ func userCmd(ctx context.Context, args, env []string, stdin io.Reader, stdout, s
 			}
 			return nil
 		}, func(a *app) error {
-			password, generated := "", false
-			if fromStdin {
-				// The password comes from standard input, never from
-				// the command line, where shell history and ps keep it.
-				line, err := bufio.NewReader(io.LimitReader(stdin, staff.MaxPasswordLen+2)).ReadString('\n')
-				if err != nil && !errors.Is(err, io.EOF) {
-					return err
-				}
-				password = strings.TrimRight(line, "\r\n")
-			} else {
-				var err error
-				if password, err = staff.GeneratePassword(); err != nil {
-					return err
-				}
-				generated = true
+			password, generated, err := newPassword(stdin, fromStdin)
+			if err != nil {
+				return err
 			}
 			acc, err := staff.NewAccount(email, name, role, password)
 			if err != nil {
@@ -78,19 +69,47 @@ func userCmd(ctx context.Context, args, env []string, stdin io.Reader, stdout, s
 				return err
 			}
 			fmt.Fprintf(stdout, "Created %s account %d for %s (%s).\n", u.Role, u.ID, u.Email, u.Name)
-			if generated {
-				fmt.Fprintf(stdout, "\nPassword (shown only now; keep it secret):\n%s\n", password)
+			return printCredentials(stdout, password, generated, acc.URI, noQR)
+		})
+	case "reset":
+		var (
+			email           string
+			fromStdin, noQR bool
+		)
+		return withApp(ctx, "user reset", args[1:], env, stderr, func(fs *flag.FlagSet, _ *config) {
+			fs.StringVar(&email, "email", "", "the account's address")
+			fs.BoolVar(&fromStdin, "password-stdin", false, "read the new password from standard input instead of generating one")
+			fs.BoolVar(&noQR, "no-qr", false, "print no QR code, only the enrolment URI")
+		}, func(*config) error {
+			if email == "" {
+				return usageError(usage)
 			}
-			fmt.Fprintf(stdout, "\nLogging in also takes a code from an authenticator app. Enrol it by scanning the QR code,\n"+
-				"or by adding this URI (or its secret) to the app:\n%s\n", acc.URI)
-			if !noQR {
-				q, err := qrcode.New(acc.URI, qrcode.Medium)
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(stdout, "\n%s", q.ToSmallString(false))
+			if _, err := undox.NormalizeEmail("email", email); err != nil {
+				return usageError("--email: " + undox.ErrorMessage(err))
 			}
 			return nil
+		}, func(a *app) error {
+			u, err := a.store.UserByEmail(ctx, cliActor, email)
+			if err != nil {
+				return err
+			}
+			password, generated, err := newPassword(stdin, fromStdin)
+			if err != nil {
+				return err
+			}
+			c, err := staff.NewCredentials(u.Email, password)
+			if err != nil {
+				return err
+			}
+			if u, err = a.store.ResetCredentials(ctx, cliActor, u.ID, c.PasswordHash, c.TOTPSecret); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "Reset the password and TOTP of %s account %d for %s (%s): the old ones no longer work, and its sessions have ended.\n",
+				u.Role, u.ID, u.Email, u.Name)
+			if u.Disabled() {
+				fmt.Fprintf(stdout, "The account stays disabled until undox user enable --email %s.\n", u.Email)
+			}
+			return printCredentials(stdout, password, generated, c.URI, noQR)
 		})
 	case "list":
 		var asJSON bool
@@ -138,6 +157,62 @@ func userCmd(ctx context.Context, args, env []string, stdin io.Reader, stdout, s
 			fmt.Fprintf(stdout, "disabled account %d (%s); its sessions have ended\n", u.ID, u.Name)
 			return nil
 		})
+	case "enable":
+		var email string
+		return withApp(ctx, "user enable", args[1:], env, stderr, func(fs *flag.FlagSet, _ *config) {
+			fs.StringVar(&email, "email", "", "the account's address")
+		}, func(*config) error {
+			if email == "" {
+				return usageError(usage)
+			}
+			return nil
+		}, func(a *app) error {
+			u, err := a.store.EnableUser(ctx, cliActor, email)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "enabled account %d (%s); it logs in with the password and TOTP it had\n", u.ID, u.Name)
+			return nil
+		})
 	}
 	return usageError(usage)
+}
+
+// newPassword reads a password from standard input, or generates one
+// (generated: it must be shown, once).
+func newPassword(stdin io.Reader, fromStdin bool) (password string, generated bool, err error) {
+	if !fromStdin {
+		password, err = staff.GeneratePassword()
+		if err != nil {
+			return "", false, fmt.Errorf("generate a password: %w", err)
+		}
+		return password, true, nil
+	}
+	// The password comes from standard input, never from the command
+	// line, where shell history and ps keep it.
+	line, err := bufio.NewReader(io.LimitReader(stdin, staff.MaxPasswordLen+2)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", false, fmt.Errorf("read the password from standard input: %w", err)
+	}
+	return strings.TrimRight(line, "\r\n"), false, nil
+}
+
+// printCredentials prints a generated password (only those: a password
+// from standard input is the operator's own) and the TOTP enrolment, as
+// a URI and, unless noQR, a QR code.
+func printCredentials(stdout io.Writer, password string, generated bool, uri string, noQR bool) error {
+	if generated {
+		fmt.Fprintf(stdout, "\nPassword (shown only now; keep it secret):\n%s\n", password)
+	}
+	fmt.Fprintf(stdout, "\nLogging in also takes a code from an authenticator app. Enrol it by scanning the QR code,\n"+
+		"or by adding this URI (or its secret) to the app:\n%s\n", uri)
+	if noQR {
+		return nil
+	}
+	q, err := qrcode.New(uri, qrcode.Medium)
+	if err != nil {
+		return fmt.Errorf("draw the enrolment QR code: %w", err)
+	}
+	fmt.Fprintf(stdout, "\n%s", q.ToSmallString(false))
+	return nil
 }
