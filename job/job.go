@@ -47,7 +47,9 @@ type Config struct {
 	// other parts, which must not fetch anything).
 	Capture *capture.Service
 	// DispatchEvery is how often items waiting for capture are queued
-	// (default 250 ms).
+	// by a periodic job (default 5 s). New items wake the dispatch at
+	// once (WakeCaptureDispatch); the periodic run catches what a
+	// wake-up missed (one lost with a process that stopped).
 	DispatchEvery time.Duration
 	// Trace traces captured and referred items; nil: items are not
 	// traced.
@@ -122,7 +124,7 @@ func New(ctx context.Context, store *sqlstore.Store, log *audit.Log, cfg Config)
 		cfg.MaintenanceEvery = 10 * time.Minute
 	}
 	if cfg.DispatchEvery <= 0 {
-		cfg.DispatchEvery = 250 * time.Millisecond
+		cfg.DispatchEvery = 5 * time.Second
 	}
 	db := store.DB()
 	q := &Queue{}

@@ -110,7 +110,7 @@ END {
 	if (nb == 0) print "no results"
 	print "notices/s: notices from the first report to the last notice; tail-ms: the last notice after the last report;"
 	print "cpu-ms/op: CPU per re-upload of undox serve (and of PostgreSQL for its database) during the run;"
-	print "dispatch-ms: mean wait from the report to its capture job (the capture dispatch runs every 250 ms);"
+	print "dispatch-ms: mean wait from the report to its capture job (new items wake the capture dispatch);"
 	print "queued-ms: mean of the other waits for a job to start; running-ms: mean time the jobs ran."
 	print "Where the time goes per hop is printed above, after each backend'"'"'s results."
 }' "$out"
