@@ -488,9 +488,11 @@ func (s *Store) movedItemTx(ctx context.Context, tx *sql.Tx, from *undox.Item, r
 	created := false
 	err = tx.QueryRowContext(ctx, `SELECT id FROM items WHERE url = $1`, u).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
+		// Its capture is queued below: the dispatch (dispatched = 0)
+		// would queue a second one.
 		if err := tx.QueryRowContext(ctx, `INSERT INTO items (url, host, status, report_count, category, category_rank, is_minor,
-                priority, created_at, updated_at)
-            SELECT $1, $2, $3, 1, category, category_rank, is_minor, priority, $4, $4 FROM items WHERE id = $5 RETURNING id`,
+                priority, created_at, updated_at, dispatched)
+            SELECT $1, $2, $3, 1, category, category_rank, is_minor, priority, $4, $4, 1 FROM items WHERE id = $5 RETURNING id`,
 			u, pu.Hostname(), string(undox.ItemNew), now, from.ID).Scan(&id); err != nil {
 			return 0, err
 		}

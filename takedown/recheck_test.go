@@ -379,6 +379,9 @@ func TestRecheckMovedBecomesNewItem(t *testing.T) {
 		require.Equal(t, it.Category, moved.Category)
 		require.Equal(t, it.Cases, moved.Cases, "the new item belongs to the same cases")
 		require.Len(t, f.jobs(t, "capture", moved.ID), 1, "and is captured")
+		var dispatched bool
+		require.NoError(t, f.store.DB().SQL.QueryRow(`SELECT dispatched FROM items WHERE id = $1`, moved.ID).Scan(&dispatched))
+		require.True(t, dispatched, "once: the capture dispatch does not queue another")
 		require.Equal(t, undox.ItemNotified, f.item(t, it.ID).Status)
 
 		// Moved again: the same new item.
