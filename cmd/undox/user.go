@@ -140,9 +140,10 @@ func userCmd(ctx context.Context, args, env []string, stdin io.Reader, stdout, s
 			}
 			return nil
 		})
-	case "disable":
+	case "disable", "enable":
 		var email string
-		return withApp(ctx, "user disable", args[1:], env, stderr, func(fs *flag.FlagSet, _ *config) {
+		verb := args[0]
+		return withApp(ctx, "user "+verb, args[1:], env, stderr, func(fs *flag.FlagSet, _ *config) {
 			fs.StringVar(&email, "email", "", "the account's address")
 		}, func(*config) error {
 			if email == "" {
@@ -150,28 +151,15 @@ func userCmd(ctx context.Context, args, env []string, stdin io.Reader, stdout, s
 			}
 			return nil
 		}, func(a *app) error {
-			u, err := a.store.DisableUser(ctx, cliActor, email)
+			change, done := a.store.DisableUser, "its sessions have ended"
+			if verb == "enable" {
+				change, done = a.store.EnableUser, "it logs in with the password and TOTP it had"
+			}
+			u, err := change(ctx, cliActor, email)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "disabled account %d (%s); its sessions have ended\n", u.ID, u.Name)
-			return nil
-		})
-	case "enable":
-		var email string
-		return withApp(ctx, "user enable", args[1:], env, stderr, func(fs *flag.FlagSet, _ *config) {
-			fs.StringVar(&email, "email", "", "the account's address")
-		}, func(*config) error {
-			if email == "" {
-				return usageError(usage)
-			}
-			return nil
-		}, func(a *app) error {
-			u, err := a.store.EnableUser(ctx, cliActor, email)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(stdout, "enabled account %d (%s); it logs in with the password and TOTP it had\n", u.ID, u.Name)
+			fmt.Fprintf(stdout, "%sd account %d (%s); %s\n", verb, u.ID, u.Name, done)
 			return nil
 		})
 	}
