@@ -2,7 +2,9 @@ package undox
 
 import (
 	"context"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -32,6 +34,19 @@ const (
 	PendingCanceled = "canceled" // the analyst who asked withdrew it
 )
 
+// PendingStatuses lists the states of a pending action.
+func PendingStatuses() []string {
+	return []string{PendingOpen, PendingApproved, PendingDeclined, PendingCanceled}
+}
+
+// CheckPendingStatus checks a state to filter pending actions on.
+func CheckPendingStatus(s string) error {
+	if !slices.Contains(PendingStatuses(), s) {
+		return Invalid("status", "unknown status %q of a request (%s)", s, strings.Join(PendingStatuses(), ", "))
+	}
+	return nil
+}
+
 // PendingAction is a four-eyes action that one analyst asked for and
 // that waits for a second, different one. Approving it does it, as the
 // approver, in the same transaction.
@@ -42,7 +57,8 @@ type PendingAction struct {
 	// ObjectID its id (a case's reference).
 	Object   string `json:"object"`
 	ObjectID string `json:"object_id"`
-	// CaseRef is the case the request was made from.
+	// CaseRef is the case the request was made from (for a request over
+	// the API, the object's first case).
 	CaseRef     string     `json:"case"`
 	Reason      string     `json:"reason,omitempty"`
 	RequestedBy string     `json:"requested_by"` // actor label
@@ -50,16 +66,20 @@ type PendingAction struct {
 	DecidedBy   string     `json:"decided_by,omitempty"`
 	CreatedAt   time.Time  `json:"created_at"`
 	DecidedAt   *time.Time `json:"decided_at,omitempty"`
+	// DecisionReason is why the second analyst declined the request (or
+	// the requester withdrew it), when they said so.
+	DecisionReason string `json:"decision_reason,omitempty"`
 	// Mine tells the reader that they asked for it themselves (so they
 	// cannot approve it); set by the store for the actor that lists.
 	Mine bool `json:"mine"`
 }
 
 // PendingFilter selects pending actions: of a case, in a state (all when
-// empty), newest last, at most Limit.
+// empty), oldest first, after the one with id After, at most Limit.
 type PendingFilter struct {
 	CaseRef string
 	Status  string
+	After   int64
 	Limit   int
 }
 
@@ -127,14 +147,20 @@ type ConsoleStore interface {
 	// "notice"), belongs to the case: a form posted on a case's page acts
 	// on that case's objects only.
 	InCase(ctx context.Context, ref, object string, id int64) (bool, error)
+	// RequestAction records a four-eyes action to wait for a second
+	// analyst; nothing changes yet. Without a CaseRef the request is
+	// made from the object's first case.
 	RequestAction(ctx context.Context, actor Actor, pa PendingAction) (*PendingAction, error)
 	PendingActions(ctx context.Context, actor Actor, f PendingFilter) ([]*PendingAction, error)
+	// PendingAction is one pending action, in whatever state.
+	PendingAction(ctx context.Context, actor Actor, id int64) (*PendingAction, error)
 	// ApproveAction approves a pending action of another analyst and does
-	// it, in one transaction.
+	// it, in one transaction. The store refuses the analyst who asked
+	// (see Actor.IsRequester), whichever client they use.
 	ApproveAction(ctx context.Context, actor Actor, id int64) (*PendingAction, error)
 	// DeclineAction declines another analyst's pending action, or
-	// withdraws one's own.
-	DeclineAction(ctx context.Context, actor Actor, id int64) (*PendingAction, error)
+	// withdraws one's own, with an optional reason.
+	DeclineAction(ctx context.Context, actor Actor, id int64, reason string) (*PendingAction, error)
 	// CreateBulkJob creates a bulk job and queues its BulkActionJob in the
 	// same transaction. The reason goes with each item's step (required
 	// to reject); with fourEyes each item gets a request for a second
@@ -157,4 +183,29 @@ func (a Actor) Key() string {
 		return "user:" + strconv.FormatInt(a.UserID, 10)
 	}
 	return a.Kind
+}
+
+// IsRequester tells whether the actor counts as the staff member who made
+// a four-eyes request, recorded by the requester's Key and Label: then
+// they may withdraw the request but not approve it.
+//
+// The same user account or token is the same person, whatever name it
+// shows now. Tokens are otherwise actors of their own (undox does not know
+// which staff member holds which), with one exception: tokens of the same
+// name (ignoring case) count as one holder. A token's name is the only
+// statement of whom it was made for, and a replaced token, a second one
+// or one shared by a hotline's tool must not approve what the first one
+// asked for. A token and a user account are never matched by name: users'
+// display names are not unique and nothing ties them to token names, so
+// a match either way would be a guess.
+func (a Actor) IsRequester(key, label string) bool {
+	if a.Key() == key {
+		return true
+	}
+	if a.Kind != "token" || !strings.HasPrefix(key, "token:") {
+		return false
+	}
+	// A token's label is its key, a colon and its name (see Label).
+	name, ok := strings.CutPrefix(label, key+":")
+	return ok && strings.EqualFold(strings.TrimSpace(name), strings.TrimSpace(a.Name))
 }

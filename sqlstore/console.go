@@ -68,6 +68,36 @@ func pendingReasonContext(id int64) string {
 	return "pending_action/" + strconv.FormatInt(id, 10) + "/reason"
 }
 
+func pendingDecisionContext(id int64) string {
+	return "pending_action/" + strconv.FormatInt(id, 10) + "/decision_reason"
+}
+
+// firstCase is the reference of the first (oldest) case of an object, for
+// a request made without one (over the API, or by a bulk job).
+func firstCase(ctx context.Context, q querier, object, objectID string) (string, error) {
+	if object == "case" {
+		return objectID, nil
+	}
+	id, err := strconv.ParseInt(objectID, 10, 64)
+	if err != nil {
+		return "", notFound(object)
+	}
+	query := `SELECT c.ref FROM case_items ci JOIN cases c ON c.id = ci.case_id WHERE ci.item_id = $1 ORDER BY c.id LIMIT 1`
+	if object == "notice" {
+		query = `SELECT c.ref FROM notices n JOIN case_items ci ON ci.item_id = n.item_id JOIN cases c ON c.id = ci.case_id
+            WHERE n.id = $1 ORDER BY c.id LIMIT 1`
+	}
+	var ref string
+	err = q.QueryRowContext(ctx, query, id).Scan(&ref)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", notFound(object)
+	}
+	if err != nil {
+		return "", fmt.Errorf("finding the case of %s %s: %w", object, objectID, err)
+	}
+	return ref, nil
+}
+
 // checkPossible refuses, early, a request for an object that is not of
 // the case, or for a step that the object's lifecycle does not allow now.
 func (s *Store) checkPossible(ctx context.Context, q querier, pa *undox.PendingAction) error {
@@ -163,6 +193,11 @@ func (s *Store) requestActionTx(ctx context.Context, tx *sql.Tx, actor undox.Act
 	if pa.Action == undox.FourEyesReject && pa.Reason == "" {
 		return nil, undox.Invalid("reason", "a rejection needs a reason")
 	}
+	if pa.CaseRef == "" {
+		if pa.CaseRef, err = firstCase(ctx, tx, pa.Object, pa.ObjectID); err != nil {
+			return nil, err
+		}
+	}
 	out := &undox.PendingAction{Action: pa.Action, Object: pa.Object, ObjectID: pa.ObjectID, CaseRef: pa.CaseRef,
 		Reason: pa.Reason, RequestedBy: actor.Label(), Status: undox.PendingOpen, CreatedAt: s.now().UTC(), Mine: true}
 	if err := s.checkPossible(ctx, tx, out); err != nil {
@@ -192,23 +227,26 @@ func (s *Store) requestActionTx(ctx context.Context, tx *sql.Tx, actor undox.Act
 }
 
 const pendingColumns = `id, action, object_type, object_id, case_ref, reason_enc, requested_by, requester_key, status,
-    COALESCE(decided_by, ''), created_at, decided_at`
+    COALESCE(decided_by, ''), created_at, decided_at, decision_reason_enc`
 
 func (s *Store) scanPending(sc interface{ Scan(...any) error }) (*undox.PendingAction, string, error) {
 	var (
-		pa      undox.PendingAction
-		reason  []byte
-		key     string
-		created int64
-		decided sql.NullInt64
+		pa               undox.PendingAction
+		reason, decision []byte
+		key              string
+		created          int64
+		decided          sql.NullInt64
 	)
 	if err := sc.Scan(&pa.ID, &pa.Action, &pa.Object, &pa.ObjectID, &pa.CaseRef, &reason, &pa.RequestedBy, &key, &pa.Status,
-		&pa.DecidedBy, &created, &decided); err != nil {
+		&pa.DecidedBy, &created, &decided, &decision); err != nil {
 		return nil, "", err
 	}
 	var err error
 	if pa.Reason, err = s.openNote(reason, pendingReasonContext(pa.ID)); err != nil {
-		return nil, "", err
+		return nil, "", fmt.Errorf("opening the reason of request %d: %w", pa.ID, err)
+	}
+	if pa.DecisionReason, err = s.openNote(decision, pendingDecisionContext(pa.ID)); err != nil {
+		return nil, "", fmt.Errorf("opening the decision's reason of request %d: %w", pa.ID, err)
 	}
 	pa.CreatedAt = fromMicros(created)
 	if decided.Valid {
@@ -228,7 +266,13 @@ func (s *Store) PendingActions(ctx context.Context, actor undox.Actor, f undox.P
 		w.add("case_ref = ?", f.CaseRef)
 	}
 	if f.Status != "" {
+		if err := undox.CheckPendingStatus(f.Status); err != nil {
+			return nil, err
+		}
 		w.add("status = ?", f.Status)
+	}
+	if f.After > 0 {
+		w.add("id > ?", f.After)
 	}
 	q := `SELECT ` + pendingColumns + ` FROM pending_actions` + w.String() + " ORDER BY id LIMIT " + w.arg(limit(f.Limit))
 	rows, err := s.db.SQL.QueryContext(ctx, q, w.args...)
@@ -242,15 +286,33 @@ func (s *Store) PendingActions(ctx context.Context, actor undox.Actor, f undox.P
 		if err != nil {
 			return nil, err
 		}
-		pa.Mine = key == actor.Key()
+		pa.Mine = actor.IsRequester(key, pa.RequestedBy)
 		out = append(out, pa)
 	}
 	return out, rows.Err()
 }
 
-// decide moves a waiting action to its decision within tx, and returns it
-// with its requester's key.
-func (s *Store) decide(ctx context.Context, tx *sql.Tx, actor undox.Actor, id int64, to string) (*undox.PendingAction, error) {
+// PendingAction implements undox.ConsoleStore.
+func (s *Store) PendingAction(ctx context.Context, actor undox.Actor, id int64) (*undox.PendingAction, error) {
+	if err := actor.Require(undox.PermReadCases); err != nil {
+		return nil, err
+	}
+	pa, key, err := s.scanPending(s.db.SQL.QueryRowContext(ctx, `SELECT `+pendingColumns+` FROM pending_actions WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("pending action")
+	}
+	if err != nil {
+		return nil, err
+	}
+	pa.Mine = actor.IsRequester(key, pa.RequestedBy)
+	return pa, nil
+}
+
+// decide moves a waiting action to its decision within tx, with the
+// decision's reason (sealed), and returns it. It is where four-eyes holds
+// for every client: the analyst who asked (see undox.Actor.IsRequester)
+// cannot approve, and their decline is a withdrawal.
+func (s *Store) decide(ctx context.Context, tx *sql.Tx, actor undox.Actor, id int64, to, reason string) (*undox.PendingAction, error) {
 	pa, key, err := s.scanPending(tx.QueryRowContext(ctx, `SELECT `+pendingColumns+` FROM pending_actions WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("pending action")
@@ -261,7 +323,7 @@ func (s *Store) decide(ctx context.Context, tx *sql.Tx, actor undox.Actor, id in
 	if pa.Status != undox.PendingOpen {
 		return nil, undox.Errorf(undox.ETRANSITION, "this request was %s already", pa.Status)
 	}
-	mine := key == actor.Key()
+	mine := actor.IsRequester(key, pa.RequestedBy)
 	switch {
 	case to == undox.PendingApproved && mine:
 		return nil, undox.Errorf(undox.EFORBIDDEN, "four-eyes: a second, different analyst must approve this %s", pa.Action)
@@ -271,15 +333,19 @@ func (s *Store) decide(ctx context.Context, tx *sql.Tx, actor undox.Actor, id in
 		to = undox.PendingCanceled
 	}
 	now := s.now().UTC()
-	res, err := tx.ExecContext(ctx, `UPDATE pending_actions SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND status = $5`,
-		to, actor.Label(), micros(now), id, undox.PendingOpen)
+	sealed, err := s.sealNote(reason, pendingDecisionContext(id))
+	if err != nil {
+		return nil, fmt.Errorf("sealing the decision's reason of request %d: %w", id, err)
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE pending_actions SET status = $1, decided_by = $2, decided_at = $3, decision_reason_enc = $4
+        WHERE id = $5 AND status = $6`, to, actor.Label(), micros(now), sealed, id, undox.PendingOpen)
 	if err != nil {
 		return nil, err
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
 		return nil, undox.Errorf(undox.ECONFLICT, "the request changed meanwhile; try again")
 	}
-	pa.Status, pa.DecidedBy, pa.DecidedAt, pa.Mine = to, actor.Label(), &now, mine
+	pa.Status, pa.DecidedBy, pa.DecidedAt, pa.DecisionReason, pa.Mine = to, actor.Label(), &now, reason, mine
 	return pa, nil
 }
 
@@ -294,7 +360,7 @@ func (s *Store) ApproveAction(ctx context.Context, actor undox.Actor, id int64) 
 	var pa *undox.PendingAction
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		if pa, err = s.decide(ctx, tx, actor, id, undox.PendingApproved); err != nil {
+		if pa, err = s.decide(ctx, tx, actor, id, undox.PendingApproved, ""); err != nil {
 			return err
 		}
 		perm, err := fourEyesTarget(pa.Action, pa.Object)
@@ -378,15 +444,28 @@ func (s *Store) closeCaseTx(ctx context.Context, tx *sql.Tx, actor undox.Actor, 
 }
 
 // DeclineAction implements undox.ConsoleStore: another analyst declines
-// the request, or the one who asked withdraws it.
-func (s *Store) DeclineAction(ctx context.Context, actor undox.Actor, id int64) (*undox.PendingAction, error) {
+// the request, or the one who asked withdraws it; the reason is sealed
+// (the audit log holds no free text). Only staff who may do the action may
+// decline it.
+func (s *Store) DeclineAction(ctx context.Context, actor undox.Actor, id int64, reason string) (*undox.PendingAction, error) {
 	if err := actor.Require(undox.PermActItems); err != nil {
 		return nil, err
 	}
+	reason, err := undox.CheckText("reason", reason, 2000)
+	if err != nil {
+		return nil, err
+	}
 	var pa *undox.PendingAction
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		if pa, err = s.decide(ctx, tx, actor, id, undox.PendingDeclined); err != nil {
+		if pa, err = s.decide(ctx, tx, actor, id, undox.PendingDeclined, reason); err != nil {
+			return err
+		}
+		perm, err := fourEyesTarget(pa.Action, pa.Object)
+		if err != nil {
+			return err
+		}
+		if err := actor.Require(perm); err != nil {
 			return err
 		}
 		action := "action.decline"
@@ -680,15 +759,9 @@ func (s *Store) bulkItemTx(ctx context.Context, tx *sql.Tx, actor undox.Actor, a
 		return err
 	}
 	if fourEyes {
-		it, err := s.item(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if len(it.Cases) == 0 {
-			return undox.Errorf(undox.ENOTFOUND, "item %d has no case", id)
-		}
-		_, err = s.requestActionTx(ctx, tx, actor, undox.PendingAction{Action: action, Object: "item",
-			ObjectID: strconv.FormatInt(id, 10), CaseRef: it.Cases[0], Reason: reason})
+		// Made from the item's first case.
+		_, err := s.requestActionTx(ctx, tx, actor, undox.PendingAction{Action: action, Object: "item",
+			ObjectID: strconv.FormatInt(id, 10), Reason: reason})
 		return err
 	}
 	if err := s.stepItemTx(ctx, tx, actor, id, undox.Event(action), reason, false); err != nil {

@@ -222,14 +222,14 @@ func TestFourEyes(t *testing.T) {
 		closeCase := undox.PendingAction{Action: undox.FourEyesClose, Object: "case", ObjectID: ref, CaseRef: ref}
 		pa, err = e.store.RequestAction(e.ctx, analyst, closeCase)
 		require.NoError(t, err)
-		pa, err = e.store.DeclineAction(e.ctx, analyst2, pa.ID)
+		pa, err = e.store.DeclineAction(e.ctx, analyst2, pa.ID, "")
 		require.NoError(t, err)
 		require.Equal(t, undox.PendingDeclined, pa.Status)
 		_, err = e.store.ApproveAction(e.ctx, analyst2, pa.ID)
 		requireCode(t, undox.ETRANSITION, err, "a declined request is over")
 		pa, err = e.store.RequestAction(e.ctx, analyst, closeCase)
 		require.NoError(t, err, "a new request after the decline")
-		pa, err = e.store.DeclineAction(e.ctx, analyst, pa.ID)
+		pa, err = e.store.DeclineAction(e.ctx, analyst, pa.ID, "")
 		require.NoError(t, err)
 		require.Equal(t, undox.PendingCanceled, pa.Status)
 		require.Equal(t, undox.CaseOpen, e.get(t, ref).Status)
@@ -495,7 +495,7 @@ func TestEditNotice(t *testing.T) {
 		require.NoError(t, err)
 		_, err = e.store.EditNotice(e.ctx, analyst, n.ID, "Sneaky B.V.", "abuse@sneaky.example")
 		requireCode(t, undox.ECONFLICT, err, "not under a second analyst's eyes")
-		_, err = e.store.DeclineAction(e.ctx, analyst, pa.ID)
+		_, err = e.store.DeclineAction(e.ctx, analyst, pa.ID, "")
 		require.NoError(t, err)
 		_, err = e.store.EditNotice(e.ctx, analyst, n.ID, "Other B.V.", "abuse@other.example")
 		require.NoError(t, err)
@@ -539,4 +539,163 @@ func TestInCase(t *testing.T) {
 		_, err = e.store.InCase(e.ctx, refA, "capture", 1)
 		requireCode(t, undox.EINVALID, err, "items and notices only")
 	})
+}
+
+// Four-eyes holds in the store, for every client: the analyst who asked
+// cannot approve, as the same token or user account whatever its name, or
+// as another token of the same name (a replaced token, or one shared by a
+// hotline's tool). A user and a token are told apart even by one name.
+func TestFourEyesSecondPerson(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
+		e := setupTakedown(t, b)
+		ref, it := e.tracedCase(t, "https://dox.example/second/1")
+		id := itoa(it.ID)
+		reject := undox.PendingAction{Action: undox.FourEyesReject, Object: "item", ObjectID: id, CaseRef: ref, Reason: "the victim's own post"}
+
+		rotated := undox.Actor{Kind: "token", TokenID: 3, Name: "ANA ", Role: undox.RoleAnalyst}
+		pa, err := e.store.RequestAction(e.ctx, analyst, reject)
+		require.NoError(t, err)
+		_, err = e.store.ApproveAction(e.ctx, rotated, pa.ID)
+		requireCode(t, undox.EFORBIDDEN, err, "another token of the same name is the same holder")
+		list, err := e.store.PendingActions(e.ctx, rotated, undox.PendingFilter{CaseRef: ref})
+		require.NoError(t, err)
+		require.True(t, list[0].Mine, "so the list tells them")
+		got, err := e.store.PendingAction(e.ctx, analyst2, pa.ID)
+		require.NoError(t, err)
+		require.False(t, got.Mine, "a user account named ana is not the token ana")
+		// Its decline is a withdrawal, as the requester's own.
+		got, err = e.store.DeclineAction(e.ctx, rotated, pa.ID, "")
+		require.NoError(t, err)
+		require.Equal(t, undox.PendingCanceled, got.Status)
+		require.Equal(t, undox.ItemCaptured, itemStatus(t, e, it.ID))
+
+		// A user's request: the same account cannot approve it, another
+		// token of another name can.
+		pa, err = e.store.RequestAction(e.ctx, analyst2, reject)
+		require.NoError(t, err)
+		renamed := analyst2
+		renamed.Name = "ana-renamed"
+		_, err = e.store.ApproveAction(e.ctx, renamed, pa.ID)
+		requireCode(t, undox.EFORBIDDEN, err, "the same account, whatever its name")
+		bob := undox.Actor{Kind: "token", TokenID: 4, Name: "bob", Role: undox.RoleAnalyst}
+		got, err = e.store.ApproveAction(e.ctx, bob, pa.ID)
+		require.NoError(t, err)
+		require.Equal(t, undox.PendingApproved, got.Status)
+		require.Equal(t, "token:4:bob", got.DecidedBy)
+		require.Equal(t, undox.ItemRejected, itemStatus(t, e, it.ID), "approved: the action happened")
+		acts := auditChanges(t, e, "item", id)
+		require.Equal(t, []string{"action.request user:7:ana", "action.approve token:4:bob", "item.reject token:4:bob"}, acts[len(acts)-3:])
+	})
+}
+
+// Requests as the API makes them: without a case (the object's first case
+// is taken), listed by state and case a page at a time, read one by one;
+// a declined request changes nothing and keeps its reason sealed; one
+// whose object changed meanwhile cannot be approved and nothing of it
+// happens.
+func TestPendingActionRequests(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
+		e := setupTakedown(t, b)
+		ref, it := e.tracedCase(t, "https://dox.example/api/1")
+		// A later case reports the same page: requests are made from the
+		// first.
+		later, _ := e.create(t, report{urls: []string{"https://dox.example/api/1"}, category: undox.CategoryDoxing})
+		require.Len(t, e.get(t, later.CaseRef).Items, 1)
+		id := itoa(it.ID)
+
+		confirm, err := e.store.RequestAction(e.ctx, analyst, undox.PendingAction{Action: undox.FourEyesConfirm, Object: "item", ObjectID: id,
+			Reason: "shows Syntha's home address"})
+		require.NoError(t, err)
+		require.Equal(t, ref, confirm.CaseRef)
+		_, err = e.store.RequestAction(e.ctx, analyst, undox.PendingAction{Action: undox.FourEyesClose, Object: "item", ObjectID: "999999"})
+		requireCode(t, undox.ENOTFOUND, err, "no such item")
+		_, err = e.store.RequestAction(e.ctx, analyst, undox.PendingAction{Action: undox.FourEyesApprove, Object: "notice", ObjectID: "999999"})
+		requireCode(t, undox.ENOTFOUND, err, "no such notice")
+		closeCase, err := e.store.RequestAction(e.ctx, analyst, undox.PendingAction{Action: undox.FourEyesClose, Object: "case", ObjectID: later.CaseRef})
+		require.NoError(t, err)
+		require.Equal(t, later.CaseRef, closeCase.CaseRef)
+
+		// Declined by a second analyst, with a reason: nothing else
+		// changes, and the reason is sealed like the request's.
+		before := len(auditChanges(t, e, "item", id))
+		histBefore, err := e.store.ItemHistory(e.ctx, it.ID)
+		require.NoError(t, err)
+		declined, err := e.store.DeclineAction(e.ctx, analyst2, confirm.ID, "the address is Syntha's office, ask the victim")
+		require.NoError(t, err)
+		require.Equal(t, undox.PendingDeclined, declined.Status)
+		require.Equal(t, "the address is Syntha's office, ask the victim", declined.DecisionReason)
+		require.Equal(t, undox.ItemCaptured, itemStatus(t, e, it.ID))
+		require.Zero(t, e.count(t, `SELECT count(*) FROM notices WHERE item_id = $1`, it.ID), "no notice prepared")
+		hist, err := e.store.ItemHistory(e.ctx, it.ID)
+		require.NoError(t, err)
+		require.Equal(t, histBefore, hist, "no step of the item")
+		require.Equal(t, []string{"action.decline user:7:ana"}, auditChanges(t, e, "item", id)[before:])
+		require.Empty(t, e.scanAllTables(t, "Syntha")["Syntha"], "both reasons are sealed")
+		_, err = e.store.DeclineAction(e.ctx, analyst2, confirm.ID, "")
+		requireCode(t, undox.ETRANSITION, err, "decided once")
+		_, err = e.store.DeclineAction(e.ctx, analyst2, closeCase.ID, strings.Repeat("x", 2001))
+		requireCode(t, undox.EINVALID, err, "a reason is bounded")
+		_, err = e.store.DeclineAction(e.ctx, auditor, closeCase.ID, "")
+		requireCode(t, undox.EFORBIDDEN, err, "auditors read only")
+
+		// A request whose object changed meanwhile: the approval fails
+		// cleanly, nothing of it happens, and the request waits on.
+		again, err := e.store.RequestAction(e.ctx, analyst, undox.PendingAction{Action: undox.FourEyesConfirm, Object: "item", ObjectID: id})
+		require.NoError(t, err)
+		_, err = e.store.ItemEvent(e.ctx, analyst2, it.ID, undox.ActionReject, "not doxing")
+		require.NoError(t, err)
+		before = len(auditChanges(t, e, "item", id))
+		_, err = e.store.ApproveAction(e.ctx, analyst2, again.ID)
+		requireCode(t, undox.ETRANSITION, err, "a rejected item is not confirmed")
+		require.Equal(t, undox.ItemRejected, itemStatus(t, e, it.ID))
+		require.Len(t, auditChanges(t, e, "item", id), before, "not even the approval is recorded")
+		got, err := e.store.PendingAction(e.ctx, auditor, again.ID)
+		require.NoError(t, err)
+		require.Equal(t, undox.PendingOpen, got.Status)
+		require.Empty(t, got.DecidedBy)
+
+		// Lists: by state, by case, a page at a time, oldest first.
+		ids := func(f undox.PendingFilter) []int64 {
+			t.Helper()
+			list, err := e.store.PendingActions(e.ctx, auditor, f)
+			require.NoError(t, err)
+			var out []int64
+			for _, pa := range list {
+				out = append(out, pa.ID)
+			}
+			return out
+		}
+		require.Equal(t, []int64{confirm.ID, closeCase.ID, again.ID}, ids(undox.PendingFilter{}))
+		require.Equal(t, []int64{closeCase.ID, again.ID}, ids(undox.PendingFilter{Status: undox.PendingOpen}))
+		require.Equal(t, []int64{confirm.ID}, ids(undox.PendingFilter{Status: undox.PendingDeclined}))
+		require.Equal(t, []int64{closeCase.ID}, ids(undox.PendingFilter{CaseRef: later.CaseRef}))
+		require.Equal(t, []int64{confirm.ID, closeCase.ID}, ids(undox.PendingFilter{Limit: 2}))
+		require.Equal(t, []int64{again.ID}, ids(undox.PendingFilter{After: closeCase.ID, Limit: 2}))
+		_, err = e.store.PendingActions(e.ctx, auditor, undox.PendingFilter{Status: "refused"})
+		requireCode(t, undox.EINVALID, err, "an unknown state")
+		_, err = e.store.PendingActions(e.ctx, partnerA, undox.PendingFilter{})
+		requireCode(t, undox.EFORBIDDEN, err, "partners import only")
+
+		got, err = e.store.PendingAction(e.ctx, auditor, confirm.ID)
+		require.NoError(t, err)
+		require.Equal(t, declined.DecisionReason, got.DecisionReason)
+		require.Equal(t, "shows Syntha's home address", got.Reason)
+		require.NotNil(t, got.DecidedAt)
+		_, err = e.store.PendingAction(e.ctx, auditor, 999999)
+		requireCode(t, undox.ENOTFOUND, err, "no such request")
+		_, err = e.store.PendingAction(e.ctx, partnerA, confirm.ID)
+		requireCode(t, undox.EFORBIDDEN, err, "partners import only")
+	})
+}
+
+// auditChanges are the audit entries of an object but its reads.
+func auditChanges(t *testing.T, e *env, objType, objID string) []string {
+	t.Helper()
+	var out []string
+	for _, a := range auditActions(t, e, objType, objID) {
+		if !strings.Contains(a, ".read ") {
+			out = append(out, a)
+		}
+	}
+	return out
 }

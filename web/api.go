@@ -446,8 +446,8 @@ func (s *Server) caseAction(w http.ResponseWriter, r *http.Request, a undox.Acto
 		s.fail(w, r, undox.Errorf(undox.EFORBIDDEN, "only the reporter can withdraw a case, through the status link"))
 		return
 	}
-	if err := s.secondAnalyst(string(ev)); err != nil {
-		s.fail(w, r, err)
+	if s.fourEyes(string(ev)) {
+		s.requestAction(w, r, a, undox.PendingAction{Action: string(ev), Object: "case", ObjectID: ref, CaseRef: ref, Reason: reason})
 		return
 	}
 	c, err := s.Store.CaseEvent(r.Context(), a, ref, ev, reason)
@@ -630,12 +630,12 @@ func (s *Server) itemAction(w http.ResponseWriter, r *http.Request, a undox.Acto
 		return
 	}
 	ev := undox.Event(r.PathValue("action"))
-	if err := s.secondAnalyst(string(ev)); err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	if ev == undox.ActionReject && reason == "" {
 		s.fail(w, r, undox.Invalid("reason", "a rejection needs a reason"))
+		return
+	}
+	if s.fourEyes(string(ev)) {
+		s.requestAction(w, r, a, undox.PendingAction{Action: string(ev), Object: "item", ObjectID: strconv.FormatInt(id, 10), Reason: reason})
 		return
 	}
 	it, err := s.Store.ItemEvent(r.Context(), a, id, ev, reason)

@@ -945,10 +945,13 @@ func (s *Server) casePost(w http.ResponseWriter, r *http.Request, a undox.Actor)
 		}
 		id := formID("request")
 		var pa *undox.PendingAction
-		if action == "approve_request" {
+		switch {
+		case action == "approve_request":
 			pa, err = cs.ApproveAction(ctx, a, id)
-		} else {
-			pa, err = cs.DeclineAction(ctx, a, id)
+		case rerr != nil:
+			err = rerr
+		default:
+			pa, err = cs.DeclineAction(ctx, a, id, reason)
 		}
 		key := "console_done_request_approved"
 		if pa != nil && pa.Status != undox.PendingApproved {

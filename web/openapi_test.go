@@ -179,6 +179,9 @@ func TestOpenAPIEnumsMatchDomain(t *testing.T) {
 	assert.ElementsMatch(t, actions, enumOf(pathParam(t, doc, "POST", "/api/v1/items/{id}/actions/{action}", "action")), "item actions")
 	assert.ElementsMatch(t, sortedKeys(caseEvents), enumOf(pathParam(t, doc, "POST", "/api/v1/cases/{ref}/actions/{action}", "action")), "case actions")
 
+	assert.ElementsMatch(t, undox.PendingStatuses(), enumOf(schema("PendingStatus")), "PendingStatus")
+	assert.ElementsMatch(t, undox.FourEyesActions(), enumOf(schema("PendingAction").Properties["action"].Value), "four-eyes actions")
+
 	ref, err := intake.NewCaseRef()
 	require.NoError(t, err)
 	assert.NoError(t, schema("CaseRef").VisitJSON(ref), "a new case reference must match CaseRef")
@@ -1571,6 +1574,8 @@ func TestOpenAPIWalk(t *testing.T) {
 		api.do(t, "GET", path+"/checks", nil, bearer(partner)).problem(t, 403, undox.EFORBIDDEN)
 		api.do(t, "GET", "/api/v1/items/999999/checks", nil, bearer(auditor)).problem(t, 404, undox.ENOTFOUND)
 	})
+
+	t.Run("four-eyes requests", func(t *testing.T) { walkPendingActions(t, e, analyst, supervisor, auditor, partner) }) // pending_test.go
 
 	t.Run("case audit", func(t *testing.T) {
 		var a struct{ Entries []undox.AuditEntry }

@@ -81,17 +81,6 @@ func (s *Server) fourEyes(action string) bool {
 	return slices.Contains(s.FourEyes, action)
 }
 
-// secondAnalyst refuses, over the JSON API, an action that the
-// configuration marks as four-eyes: the console records the request for a
-// second analyst; the API has no such request, and must not be a way
-// around it.
-func (s *Server) secondAnalyst(action string) error {
-	if s.fourEyes(action) {
-		return undox.Errorf(undox.EFORBIDDEN, "%s needs a second analyst (--four-eyes): request it in the console", action)
-	}
-	return nil
-}
-
 // CheckFourEyes checks the actions that a configuration marks as
 // four-eyes.
 func CheckFourEyes(actions []string) error {

@@ -102,8 +102,9 @@ type Config struct {
 	// Policy is the takedown policy in force, which the admin pages
 	// show; nil is policy.Default().
 	Policy *policy.Policy
-	// FourEyes are the console's actions that wait for a second, different
-	// analyst's approval (undox.FourEyesActions).
+	// FourEyes are the actions that wait for a second, different
+	// analyst's approval (undox.FourEyesActions), in the console and over
+	// the API alike.
 	FourEyes []string
 }
 
@@ -267,6 +268,10 @@ func (s *Server) table() []route {
 		{"GET", "/api/v1/items/{id}/notices", staff(undox.PermReadCases, s.itemNotices)},
 		{"POST", "/api/v1/notices/{id}/approve", staff(undox.PermActItems, s.approveNotice)},
 		{"POST", "/api/v1/notices/{id}/submitted", staff(undox.PermActItems, s.submittedNotice)},
+		{"GET", "/api/v1/pending-actions", staff(undox.PermReadCases, s.listPendingActions)},
+		{"GET", "/api/v1/pending-actions/{id}", staff(undox.PermReadCases, s.getPendingAction)},
+		{"POST", "/api/v1/pending-actions/{id}/approve", staff(undox.PermActItems, s.approvePendingAction)},
+		{"POST", "/api/v1/pending-actions/{id}/decline", staff(undox.PermActItems, s.declinePendingAction)},
 		{"GET", "/api/v1/items/{id}/dossiers", staff(undox.PermReadCases, s.itemDossiers)},
 		{"GET", "/api/v1/dossiers/{id}/bundle", staff(undox.PermReadCases, s.dossierBundle)},
 		{"POST", "/api/v1/dossiers/{id}/approve", staff(undox.PermActItems, s.approveDossier)},

@@ -38,11 +38,12 @@ func (s *Server) confirmItem(w http.ResponseWriter, r *http.Request, a undox.Act
 		return
 	}
 	reason, err := readAction(w, r)
-	if err == nil {
-		err = s.secondAnalyst(undox.FourEyesConfirm)
-	}
 	if err != nil {
 		s.fail(w, r, err)
+		return
+	}
+	if s.fourEyes(undox.FourEyesConfirm) {
+		s.requestAction(w, r, a, undox.PendingAction{Action: undox.FourEyesConfirm, Object: "item", ObjectID: strconv.FormatInt(id, 10), Reason: reason})
 		return
 	}
 	it, n, err := s.Store.ConfirmItem(r.Context(), a, id, reason)
@@ -68,8 +69,9 @@ func noticeID(r *http.Request) (int64, error) {
 // approveNotice approves a prepared notice: it is sent.
 func (s *Server) approveNotice(w http.ResponseWriter, r *http.Request, a undox.Actor) {
 	id, err := noticeID(r)
-	if err == nil {
-		err = s.secondAnalyst(undox.FourEyesApprove)
+	if err == nil && s.fourEyes(undox.FourEyesApprove) {
+		s.requestAction(w, r, a, undox.PendingAction{Action: undox.FourEyesApprove, Object: "notice", ObjectID: strconv.FormatInt(id, 10)})
+		return
 	}
 	var n *undox.Notice
 	if err == nil {
