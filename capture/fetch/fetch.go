@@ -288,17 +288,79 @@ func (f *Fetcher) CheckAddr(ap netip.AddrPort) error {
 // DialContext connects to address ("host:port") under the Fetcher's address
 // policy: it resolves the name with the configured resolver and connects only
 // to allowed addresses, checking each again as it is dialled. It does not use
-// a proxy. It is meant for other components that must reach attacker-chosen
-// places, such as the local proxy that a headless browser is routed through.
+// a proxy, not even Config.Proxy (DialContextVia does). It is meant for other
+// components that must reach attacker-chosen places, such as the local proxy
+// that a headless browser is routed through.
 func (f *Fetcher) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	return f.DialContextVia(ctx, network, address, "")
+}
+
+// DialContextVia is DialContext through the proxy at proxyURL (as WithProxy:
+// socks5://, socks5h:// or http:// for CONNECT; "" for none). It dials
+// exactly as a fetch through that proxy does: undox resolves and checks the
+// name itself and hands the proxy the checked address; only a .onion name
+// goes to the proxy as a name. The connection's RemoteAddr is then the
+// proxy's; DialedAddr tells where it leads.
+func (f *Fetcher) DialContextVia(ctx context.Context, network, address, proxyURL string) (net.Conn, error) {
 	switch network {
 	case "tcp", "tcp4", "tcp6":
 	default:
 		return nil, newError(BlockedAddress, nil, "network %q is not allowed", network)
 	}
-	d := &dialer{f: f}
-	conn, _, err := d.dial(ctx, address, nil)
-	return conn, err
+	proxy, perr := f.proxy(proxyURL)
+	if perr != nil {
+		return nil, perr
+	}
+	d := &dialer{f: f, proxy: proxy}
+	conn, t, err := d.dial(ctx, address, nil)
+	if err != nil {
+		return nil, err
+	}
+	if proxy != nil {
+		return &proxiedConn{Conn: conn, target: t.Remote}, nil
+	}
+	return conn, nil
+}
+
+// proxiedConn is a connection through a proxy, with the checked address
+// undox asked the proxy to connect to.
+type proxiedConn struct {
+	net.Conn
+	target netip.AddrPort // invalid for a .onion name
+}
+
+// DialedAddr is the address that conn, made by DialContext or
+// DialContextVia, leads to: the checked address the proxy was asked to
+// connect to, or the remote address of a direct connection. It is invalid
+// for a .onion name (only the proxy knows where that leads) and for a
+// connection made elsewhere.
+func DialedAddr(conn net.Conn) netip.AddrPort {
+	if pc, ok := conn.(*proxiedConn); ok {
+		return pc.target
+	}
+	if ta, ok := conn.RemoteAddr().(*net.TCPAddr); ok {
+		return ta.AddrPort()
+	}
+	return netip.AddrPort{}
+}
+
+// ProxyURL is Config.Proxy as configured, password included: what other
+// components (screenshots) pass to DialContextVia so that they go where the
+// fetches go.
+func (f *Fetcher) ProxyURL() string { return f.cfg.Proxy }
+
+// RedactProxy checks that proxyURL is a proxy that fetches can use (as
+// WithProxy; "" for none) and returns it without its password, as
+// Result.Proxy records it. The error is an *Error with Code BadURL.
+func RedactProxy(proxyURL string) (string, error) {
+	if proxyURL == "" {
+		return "", nil
+	}
+	p, err := parseProxy(proxyURL)
+	if err != nil {
+		return "", err
+	}
+	return p.redacted, nil
 }
 
 // Option changes one fetch.

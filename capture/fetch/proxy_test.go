@@ -2,143 +2,20 @@ package fetch_test
 
 import (
 	"bufio"
-	"encoding/binary"
+	"context"
 	"io"
 	"net"
 	"net/http"
 	"net/netip"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/undox/undox/capture/fetch"
+	"github.com/undox/undox/capture/fetch/proxytest"
 )
-
-// proxyRecord is what a test proxy was asked to connect to.
-type proxyRecord struct {
-	kind string // "ipv4", "ipv6", "name" (SOCKS5 address types) or "connect"
-	host string
-	port uint16
-}
-
-// testProxy is a tiny SOCKS5 (no auth, CONNECT only) or HTTP CONNECT proxy on
-// 127.0.0.1. It connects names through route (the test's stand-in for Tor)
-// and addresses as they are.
-type testProxy struct {
-	mu      sync.Mutex
-	asked   []proxyRecord
-	route   map[string]string // host → real address
-	addr    string
-	auth    string // Proxy-Authorization seen
-	connect bool
-}
-
-func startProxy(t *testing.T, connect bool, route map[string]string) *testProxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	p := &testProxy{route: route, addr: ln.Addr().String(), connect: connect}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() { p.handle(c) })
-		}
-	})
-	return p
-}
-
-func (p *testProxy) records() []proxyRecord {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return append([]proxyRecord(nil), p.asked...)
-}
-
-func (p *testProxy) handle(c net.Conn) {
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(5 * time.Second))
-	br := bufio.NewReader(c)
-	var rec proxyRecord
-	if p.connect {
-		req, err := http.ReadRequest(br)
-		if err != nil || req.Method != http.MethodConnect {
-			return
-		}
-		host, port, _ := net.SplitHostPort(req.Host)
-		n, _ := strconv.Atoi(port)
-		rec = proxyRecord{kind: "connect", host: host, port: uint16(n)}
-		p.mu.Lock()
-		p.auth = req.Header.Get("Proxy-Authorization")
-		p.mu.Unlock()
-	} else {
-		hdr := make([]byte, 2)
-		if _, err := io.ReadFull(br, hdr); err != nil || hdr[0] != 5 {
-			return
-		}
-		methods := make([]byte, hdr[1])
-		io.ReadFull(br, methods)
-		c.Write([]byte{5, 0})
-		req := make([]byte, 4)
-		if _, err := io.ReadFull(br, req); err != nil || req[1] != 1 {
-			return
-		}
-		switch req[3] {
-		case 1:
-			b := make([]byte, 4)
-			io.ReadFull(br, b)
-			rec = proxyRecord{kind: "ipv4", host: net.IP(b).String()}
-		case 4:
-			b := make([]byte, 16)
-			io.ReadFull(br, b)
-			rec = proxyRecord{kind: "ipv6", host: net.IP(b).String()}
-		case 3:
-			l, _ := br.ReadByte()
-			b := make([]byte, l)
-			io.ReadFull(br, b)
-			rec = proxyRecord{kind: "name", host: string(b)}
-		default:
-			return
-		}
-		var pb [2]byte
-		io.ReadFull(br, pb[:])
-		rec.port = binary.BigEndian.Uint16(pb[:])
-	}
-	p.mu.Lock()
-	p.asked = append(p.asked, rec)
-	p.mu.Unlock()
-
-	target := net.JoinHostPort(rec.host, strconv.Itoa(int(rec.port)))
-	if r, ok := p.route[rec.host]; ok {
-		target = r
-	}
-	up, err := net.DialTimeout("tcp", target, 2*time.Second)
-	if err != nil {
-		if p.connect {
-			io.WriteString(c, "HTTP/1.1 502 Bad Gateway\r\n\r\n")
-		} else {
-			c.Write([]byte{5, 5, 0, 1, 0, 0, 0, 0, 0, 0})
-		}
-		return
-	}
-	defer up.Close()
-	if p.connect {
-		io.WriteString(c, "HTTP/1.1 200 Connection established\r\n\r\n")
-	} else {
-		c.Write([]byte{5, 0, 0, 1, 0, 0, 0, 0, 0, 0})
-	}
-	c.SetDeadline(time.Time{})
-	done := make(chan struct{}, 2)
-	go func() { io.Copy(up, br); done <- struct{}{} }()
-	go func() { io.Copy(c, up); done <- struct{}{} }()
-	<-done
-}
 
 func TestProxies(t *testing.T) {
 	srv, port := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -150,10 +27,11 @@ func TestProxies(t *testing.T) {
 
 	for _, kind := range []string{"socks5", "connect"} {
 		t.Run(kind, func(t *testing.T) {
-			p := startProxy(t, kind == "connect", route)
-			proxyURL := "socks5h://" + p.addr
+			p := proxytest.StartSOCKS5(t, route)
+			proxyURL := p.URL()
 			if kind == "connect" {
-				proxyURL = "http://user:secret@" + p.addr
+				p = proxytest.StartConnect(t, route)
+				proxyURL = "http://user:secret@" + p.Addr
 			}
 			cfg := testConfig(port, blockedPort)
 			cfg.Resolver = newMapResolver("site.test", "127.0.0.1", "evil.test", "127.0.0.2")
@@ -166,13 +44,13 @@ func TestProxies(t *testing.T) {
 			require.Equal(t, "via proxy site.test:"+strconv.Itoa(int(port)), string(r.Body))
 			require.Equal(t, []netip.Addr{netip.MustParseAddr("127.0.0.1")}, r.IPs)
 			require.Equal(t, "127.0.0.1", r.Remote.Addr().String())
-			want := proxyRecord{kind: "ipv4", host: "127.0.0.1", port: port}
+			want := proxytest.Request{Kind: "ipv4", Host: "127.0.0.1", Port: port}
 			if kind == "connect" {
-				want.kind = "connect"
+				want.Kind = "connect"
 				require.NotContains(t, r.Proxy, "secret", "the password is not kept")
-				require.Equal(t, "Basic dXNlcjpzZWNyZXQ=", p.auth)
+				require.Equal(t, "Basic dXNlcjpzZWNyZXQ=", p.Auth())
 			}
-			require.Equal(t, []proxyRecord{want}, p.records())
+			require.Equal(t, []proxytest.Request{want}, p.Requests())
 
 			// A .onion name goes to the proxy as a name, unresolved.
 			r, err = f.Fetch(fetchCtx(t), hostURL(onion, port, "/"), fetch.WithProxy(proxyURL))
@@ -180,11 +58,11 @@ func TestProxies(t *testing.T) {
 			require.Contains(t, string(r.Body), onion)
 			require.Empty(t, r.DNS)
 			require.False(t, r.Remote.IsValid())
-			wantName := proxyRecord{kind: "name", host: onion, port: port}
+			wantName := proxytest.Request{Kind: "name", Host: onion, Port: port}
 			if kind == "connect" {
-				wantName.kind = "connect"
+				wantName.Kind = "connect"
 			}
-			require.Equal(t, wantName, p.records()[1])
+			require.Equal(t, wantName, p.Requests()[1])
 
 			// A name that resolves to a blocked address never reaches the proxy,
 			// nor does a blocked literal.
@@ -192,14 +70,14 @@ func TestProxies(t *testing.T) {
 				_, err = f.Fetch(fetchCtx(t), u, fetch.WithProxy(proxyURL))
 				requireCode(t, err, fetch.BlockedAddress)
 			}
-			require.Len(t, p.records(), 2)
+			require.Len(t, p.Requests(), 2)
 			require.Zero(t, blockedConns.Load())
 
 			// Without WithProxy, no proxy: Config.Proxy is empty.
 			r, err = f.Fetch(fetchCtx(t), hostURL("site.test", port, "/"))
 			require.NoError(t, err)
 			require.Empty(t, r.Proxy)
-			require.Len(t, p.records(), 2)
+			require.Len(t, p.Requests(), 2)
 		})
 	}
 
@@ -213,4 +91,103 @@ func TestProxies(t *testing.T) {
 		_, err = fetch.New(cfg).Fetch(fetchCtx(t), hostURL("127.0.0.1", port, "/"))
 		requireCode(t, err, fetch.ConnectionFailed)
 	})
+}
+
+// get sends one HTTP request over conn and returns the body.
+func get(t *testing.T, conn net.Conn, host string) string {
+	t.Helper()
+	defer conn.Close()
+	req, err := http.NewRequest(http.MethodGet, "http://"+host+"/", nil)
+	require.NoError(t, err)
+	req.Close = true
+	require.NoError(t, req.Write(conn))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return string(b)
+}
+
+// DialContextVia dials as a fetch through the same proxy does: the proxy
+// gets checked addresses, and .onion names only as names.
+func TestDialContextVia(t *testing.T) {
+	srv, port := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "dialled "+r.Host)
+	}))
+	_, blockedPort, blockedConns := serveOn(t, "127.0.0.2:0", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	onion := "duskgytldkxiuqc6.onion"
+	p := proxytest.StartSOCKS5(t, map[string]string{onion: srv.Listener.Addr().String()})
+	cfg := testConfig(port, blockedPort)
+	cfg.Resolver = newMapResolver("site.test", "127.0.0.1", "evil.test", "127.0.0.2")
+	f := fetch.New(cfg)
+	ctx := fetchCtx(t)
+	site := net.JoinHostPort("site.test", strconv.Itoa(int(port)))
+
+	conn, err := f.DialContextVia(ctx, "tcp", site, p.URL())
+	require.NoError(t, err)
+	require.Equal(t, p.Addr, conn.RemoteAddr().String(), "the connection is to the proxy")
+	require.Equal(t, netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), port), fetch.DialedAddr(conn))
+	require.Equal(t, "dialled "+site, get(t, conn, site))
+	require.Equal(t, []proxytest.Request{{Kind: "ipv4", Host: "127.0.0.1", Port: port}}, p.Requests(),
+		"undox resolved the name and handed the proxy the checked address")
+
+	onionAddr := net.JoinHostPort(onion, strconv.Itoa(int(port)))
+	conn, err = f.DialContextVia(ctx, "tcp", onionAddr, p.URL())
+	require.NoError(t, err)
+	require.False(t, fetch.DialedAddr(conn).IsValid(), "only the proxy knows where an onion name leads")
+	require.Equal(t, "dialled "+onionAddr, get(t, conn, onionAddr))
+	require.Equal(t, proxytest.Request{Kind: "name", Host: onion, Port: port}, p.Requests()[1])
+
+	// Without a proxy an onion name cannot be reached at all.
+	_, err = f.DialContext(ctx, "tcp", onionAddr)
+	requireCode(t, err, fetch.DNSFailure)
+
+	// Refused before the proxy is asked: a name of a blocked address, a
+	// blocked literal, a port that is not open, a network that is not TCP.
+	for _, addr := range []string{
+		net.JoinHostPort("evil.test", strconv.Itoa(int(blockedPort))),
+		net.JoinHostPort("127.0.0.2", strconv.Itoa(int(blockedPort))),
+		"127.0.0.1:22",
+	} {
+		_, err = f.DialContextVia(ctx, "tcp", addr, p.URL())
+		requireCode(t, err, fetch.BlockedAddress)
+	}
+	_, err = f.DialContextVia(ctx, "udp", site, p.URL())
+	requireCode(t, err, fetch.BlockedAddress)
+	require.Len(t, p.Requests(), 2)
+	require.Zero(t, blockedConns.Load())
+
+	_, err = f.DialContextVia(ctx, "tcp", site, "ftp://"+p.Addr)
+	requireCode(t, err, fetch.BadURL)
+
+	// "" is no proxy: a direct connection to the checked address.
+	conn, err = f.DialContextVia(ctx, "tcp", site, "")
+	require.NoError(t, err)
+	require.Equal(t, srv.Listener.Addr().String(), conn.RemoteAddr().String())
+	require.Equal(t, fetch.DialedAddr(conn).String(), conn.RemoteAddr().String())
+	conn.Close()
+	require.Len(t, p.Requests(), 2)
+
+	// A proxy that is down fails the dial; it is not skipped.
+	down := proxytest.StartSOCKS5(t, nil)
+	down.Close()
+	dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	_, err = f.DialContextVia(dctx, "tcp", site, down.URL())
+	requireCode(t, err, fetch.ConnectionFailed)
+}
+
+func TestRedactProxy(t *testing.T) {
+	r, err := fetch.RedactProxy("http://user:secret@127.0.0.1:3128")
+	require.NoError(t, err)
+	require.Equal(t, "http://user:xxxxx@127.0.0.1:3128", r)
+	r, err = fetch.RedactProxy("")
+	require.NoError(t, err)
+	require.Empty(t, r)
+	for _, bad := range []string{"127.0.0.1:9050", "ftp://127.0.0.1:21", "socks5://"} {
+		_, err = fetch.RedactProxy(bad)
+		requireCode(t, err, fetch.BadURL)
+	}
+	require.Equal(t, "socks5h://127.0.0.1:9050", fetch.New(fetch.Config{Proxy: "socks5h://127.0.0.1:9050"}).ProxyURL())
 }

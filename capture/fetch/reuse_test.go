@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/undox/undox/capture/fetch"
+	"github.com/undox/undox/capture/fetch/proxytest"
 )
 
 // Two fetches from one Fetcher to the same server share a connection, and
@@ -171,17 +172,17 @@ func TestConnectionsKeptPerProxy(t *testing.T) {
 	_, port, conns := serveOn(t, "127.0.0.1:0", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "ok")
 	}))
-	p := startProxy(t, true, nil)
+	p := proxytest.StartConnect(t, nil)
 	f := fetch.New(testConfig(port))
 	t.Cleanup(f.CloseIdleConnections)
 	u := hostURL("127.0.0.1", port, "/")
-	for i, proxy := range []string{"", "http://" + p.addr, "", "http://" + p.addr} {
+	for i, proxy := range []string{"", p.URL(), "", p.URL()} {
 		r, err := f.Fetch(fetchCtx(t), u, fetch.WithProxy(proxy))
 		require.NoError(t, err)
 		require.Equal(t, i >= 2, r.Reused, "fetch %d", i)
 	}
 	require.EqualValues(t, 2, conns.Load())
-	require.Len(t, p.records(), 1)
+	require.Len(t, p.Requests(), 1)
 }
 
 // With FreshConnections, every fetch dials, resolves and records anew.

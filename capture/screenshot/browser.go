@@ -141,7 +141,7 @@ type browser struct {
 const startTimeout = 30 * time.Second
 
 func (s *Shooter) startBrowser() (*browser, error) {
-	px, err := startProxy(s.cfg.Fetcher, s.isSelf, "outside any screenshot's browser context")
+	px, err := startProxy(s.cfg.Fetcher, s.cfg.Proxy, s.isSelf, "outside any screenshot's browser context")
 	if err != nil {
 		return nil, err
 	}

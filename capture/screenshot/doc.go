@@ -17,7 +17,7 @@
 //     between the browser and the site, and --ignore-certificate-errors keeps
 //     a bad certificate from losing the evidence.
 //
-// The proxy opens connections only with Fetcher.DialContext, so name
+// The proxy opens connections only with Fetcher.DialContextVia, so name
 // resolution (with the Fetcher's resolver), the address and port policy and
 // the dial-time re-check are the Fetcher's. The browser hands host names to
 // the proxy and resolves none itself (--host-resolver-rules makes any
@@ -25,6 +25,16 @@
 // 403 (502/504 for other failures) and recorded in Result.Blocked. The proxy
 // never connects to its own listening ports, so a page cannot chain proxies
 // when loopback is allowed.
+//
+// # An upstream proxy
+//
+// With Config.Proxy (by default the Fetcher's Config.Proxy) every
+// connection of the browser goes through that proxy (Tor's SOCKS port, or a
+// proxy that hides the hotline's network), dialled exactly as a fetch
+// through it: undox resolves and checks each name itself and hands the
+// proxy the checked address; only a .onion name goes to the proxy as a
+// name, for Tor to resolve. The refusals above apply unchanged, before the
+// proxy is asked. Result.Proxy records the proxy, without its password.
 //
 // Chromium is started with --proxy-server pointing at a proxy that refuses
 // everything, and --proxy-bypass-list=<-loopback>, which removes Chromium's
@@ -44,12 +54,9 @@
 // requests bypass service workers (a service worker's own requests go
 // through the proxy like any other).
 //
-// Only the Fetcher's resolver, address policy and dial timeout apply to the
-// browser; its body, header, time and rate limits, its User-Agent and its
-// proxy do not. In particular an upstream proxy (Tor, SOCKS) is not
-// supported: Fetcher.DialContext never uses one, so screenshots would go
-// out directly even if the Fetcher's fetches go through a proxy. Do not use
-// this package where every connection must go through a proxy.
+// Only the Fetcher's resolver, address policy, dial timeout and proxy apply
+// to the browser; its body, header, time and rate limits and its User-Agent
+// do not.
 //
 // # Bounds
 //

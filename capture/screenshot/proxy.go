@@ -25,17 +25,19 @@ const (
 )
 
 // proxy is an HTTP forward proxy on 127.0.0.1 that the browser sends all of
-// its traffic through. It connects only through the Fetcher's DialContext, so
-// the Fetcher's resolver and address policy decide every connection, and it
+// its traffic through. It connects only through the Fetcher's
+// DialContextVia (through the upstream proxy, if there is one), so the
+// Fetcher's resolver and address policy decide every connection, and it
 // records what it refused.
 //
 // A proxy with deny set refuses everything: it is the browser-wide proxy,
 // which no page is meant to use (every shot has its own browser context with
 // its own proxy).
 type proxy struct {
-	f      *fetch.Fetcher
-	deny   string                    // non-empty: refuse every request, for this reason
-	isSelf func(netip.AddrPort) bool // the proxies' own listeners, never connected to
+	f        *fetch.Fetcher
+	upstream string                    // the proxy every connection goes through ("" for none)
+	deny     string                    // non-empty: refuse every request, for this reason
+	isSelf   func(netip.AddrPort) bool // the proxies' own listeners, never connected to
 
 	ln     net.Listener
 	srv    *http.Server
@@ -57,8 +59,9 @@ type proxy struct {
 	wg       sync.WaitGroup // tunnel goroutines
 }
 
-// startProxy listens on 127.0.0.1 on a free port and serves.
-func startProxy(f *fetch.Fetcher, isSelf func(netip.AddrPort) bool, deny string) (*proxy, error) {
+// startProxy listens on 127.0.0.1 on a free port and serves, connecting
+// through upstream ("" for none).
+func startProxy(f *fetch.Fetcher, upstream string, isSelf func(netip.AddrPort) bool, deny string) (*proxy, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("screenshot: cannot start the local proxy: %w", err)
@@ -66,6 +69,7 @@ func startProxy(f *fetch.Fetcher, isSelf func(netip.AddrPort) bool, deny string)
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &proxy{
 		f:        f,
+		upstream: upstream,
 		deny:     deny,
 		isSelf:   isSelf,
 		ln:       ln,
@@ -308,6 +312,9 @@ func (p *proxy) untrack(conns ...net.Conn) {
 
 // dial connects through the Fetcher, never to one of the proxies
 // themselves (which, with loopback allowed, a page could otherwise chain).
+// address is host:port as the browser sent it: a name reaches the Fetcher
+// as a name, so that undox resolves and checks it (or, through an upstream
+// proxy, hands it a .onion name unresolved).
 func (p *proxy) dial(ctx context.Context, _, address string) (net.Conn, error) {
 	if ap, err := netip.ParseAddrPort(address); err == nil && p.isSelf(unmap(ap)) {
 		return nil, errSelf(address)
@@ -318,11 +325,13 @@ func (p *proxy) dial(ctx context.Context, _, address string) (net.Conn, error) {
 	defer cancel()
 	stop := context.AfterFunc(p.ctx, cancel)
 	defer stop()
-	conn, err := p.f.DialContext(ctx, "tcp", address)
+	conn, err := p.f.DialContextVia(ctx, "tcp", address, p.upstream)
 	if err != nil {
 		return nil, err
 	}
-	if ra, ok := conn.RemoteAddr().(*net.TCPAddr); ok && p.isSelf(unmap(ra.AddrPort())) {
+	// The checked address the connection leads to, not its RemoteAddr,
+	// which is the upstream proxy's.
+	if ap := fetch.DialedAddr(conn); ap.IsValid() && p.isSelf(unmap(ap)) {
 		conn.Close()
 		return nil, errSelf(address)
 	}

@@ -33,9 +33,16 @@ type Config struct {
 	// google-chrome-stable and chrome in PATH (see Available).
 	Browser string
 	// Fetcher resolves, checks and makes every connection of the browser
-	// (required). Only its resolver, address policy and dial timeout apply;
-	// its proxy does NOT (see the package comment).
+	// (required). Only its resolver, address policy, dial timeout and proxy
+	// apply (see the package comment).
 	Fetcher *fetch.Fetcher
+	// Proxy is the upstream proxy that every connection of the browser goes
+	// through, as fetch.WithProxy takes it (socks5://, socks5h:// or
+	// http:// for CONNECT): Tor's SOCKS port, or a proxy that hides the
+	// hotline's network. "" is the Fetcher's own Config.Proxy, so that
+	// screenshots go where the fetches go (there is no way to shoot
+	// directly with a Fetcher that fetches through a proxy).
+	Proxy string
 	// Timeout bounds each shot from the moment it gets a tab (default 30 s);
 	// the caller's context deadline applies too.
 	Timeout time.Duration
@@ -131,6 +138,8 @@ type Result struct {
 	Truncated  bool   `json:"truncated"`   // the image is shorter than the page (MaxHeight or MaxBytes)
 	Loaded     bool   `json:"loaded"`      // the page's load event fired before the shot (false: shot after the timeout, still loading)
 
+	Proxy string `json:"proxy,omitempty"` // the upstream proxy every connection went through, password removed
+
 	Blocked        []Blocked `json:"blocked"`                   // requests refused by the address policy, in order
 	BlockedDropped int       `json:"blocked_dropped,omitempty"` // refusals beyond the first 500 distinct ones, only counted
 
@@ -142,9 +151,10 @@ type Result struct {
 // Shooter takes screenshots with one shared browser process. It is safe for
 // concurrent use; Close it when done.
 type Shooter struct {
-	cfg  Config
-	path string
-	sem  chan struct{}
+	cfg           Config // Proxy resolved: the Fetcher's if it was ""
+	proxyRedacted string // cfg.Proxy without its password, for the results
+	path          string
+	sem           chan struct{}
 
 	mu     sync.Mutex
 	cur    *browser
@@ -156,12 +166,22 @@ type Shooter struct {
 }
 
 // New starts the browser for cfg. It returns an error wrapping ErrNoBrowser
-// if there is none, and an error if it does not start.
+// if there is none, and an error if it does not start or Config.Proxy is
+// not a proxy URL.
 func New(cfg Config) (*Shooter, error) {
 	if cfg.Fetcher == nil {
 		return nil, errors.New("screenshot: Config.Fetcher is required")
 	}
 	cfg = cfg.withDefaults()
+	if cfg.Proxy == "" {
+		cfg.Proxy = cfg.Fetcher.ProxyURL()
+	}
+	// Checked now: a bad proxy URL would otherwise only show as every
+	// shot failing.
+	redacted, err := fetch.RedactProxy(cfg.Proxy)
+	if err != nil {
+		return nil, fmt.Errorf("screenshot: %w", err)
+	}
 	path, ok := Available(cfg)
 	if !ok {
 		if cfg.Browser != "" {
@@ -170,10 +190,11 @@ func New(cfg Config) (*Shooter, error) {
 		return nil, fmt.Errorf("%w: none of %s is in PATH", ErrNoBrowser, strings.Join(browserNames, ", "))
 	}
 	s := &Shooter{
-		cfg:       cfg,
-		path:      path,
-		sem:       make(chan struct{}, cfg.MaxTabs),
-		selfPorts: make(map[uint16]int),
+		cfg:           cfg,
+		proxyRedacted: redacted,
+		path:          path,
+		sem:           make(chan struct{}, cfg.MaxTabs),
+		selfPorts:     make(map[uint16]int),
 	}
 	b, err := s.startBrowser()
 	if err != nil {
@@ -241,7 +262,7 @@ func newError(code fetch.Code, err error, format string, args ...any) *fetch.Err
 // *fetch.Error (use fetch.CodeOf; BrowserFailure is this package's own code).
 func (s *Shooter) Shot(ctx context.Context, rawURL string) (*Result, error) {
 	start := time.Now()
-	res := &Result{URL: rawURL, Blocked: []Blocked{}, TakenAt: start.UTC()}
+	res := &Result{URL: rawURL, Proxy: s.proxyRedacted, Blocked: []Blocked{}, TakenAt: start.UTC()}
 	defer func() { res.Duration = time.Since(start) }()
 
 	u, err := checkURL(rawURL)
@@ -267,7 +288,7 @@ func (s *Shooter) Shot(ctx context.Context, rawURL string) (*Result, error) {
 	defer s.wg.Done()
 	res.Browser = b.version
 
-	px, err2 := startProxy(s.cfg.Fetcher, s.isSelf, "")
+	px, err2 := startProxy(s.cfg.Fetcher, s.cfg.Proxy, s.isSelf, "")
 	if err2 != nil {
 		return res, newError(BrowserFailure, err2, "%v", err2)
 	}

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -95,18 +96,33 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// countingListener counts accepted connections.
+// countingListener counts accepted connections, and keeps where they came
+// from.
 type countingListener struct {
 	net.Listener
 	n atomic.Int64
+
+	mu    sync.Mutex
+	peers []string // remote addresses of the accepted connections
 }
 
 func (l *countingListener) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
 	if err == nil {
 		l.n.Add(1)
+		l.mu.Lock()
+		l.peers = append(l.peers, c.RemoteAddr().String())
+		l.mu.Unlock()
 	}
 	return c, err
+}
+
+// clients are the remote addresses of the connections the listener
+// accepted.
+func (l *countingListener) clients() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.peers)
 }
 
 // server starts an httptest server on ip (TLS if tls), counting connections

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/undox/undox/capture"
+	"github.com/undox/undox/capture/fetch/proxytest"
 )
 
 func TestCaptureCommand(t *testing.T) {
@@ -95,5 +96,46 @@ func TestCaptureCommand(t *testing.T) {
 		require.Equal(t, hex.EncodeToString(sum[:]), *s.ScreenshotSHA256)
 		_, err = png.Decode(bytes.NewReader(b))
 		require.NoError(t, err)
+	}
+}
+
+// TestCaptureThroughProxy: `undox capture --proxy` fetches a Tor page and
+// takes its screenshot through the proxy, which gets the .onion name
+// unresolved; nothing reaches the site but through the proxy.
+func TestCaptureThroughProxy(t *testing.T) {
+	srv := newProxiedServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<html><head><title>Hidden dox page</title></head><body><h1>Jan Synthetic</h1><img src="/me.png"></body></html>`)
+	}))
+	const onion = "duskgytldkxiuqc6.onion"
+	p := proxytest.StartSOCKS5(t, map[string]string{onion: srv.Listener.Addr().String()})
+	port := srv.Listener.Addr().(*net.TCPAddr).Port
+	target := fmt.Sprintf("http://%s:%d/page", onion, port)
+	args := []string{"capture", target, "--json", "--proxy", p.URL(), "--allow-networks", "127.0.0.1/32", "--allow-any-port"}
+	shot := filepath.Join(t.TempDir(), "shot.png")
+	withShot := chromium(t)
+	if withShot {
+		args = append(args, "--screenshot-out", shot)
+	}
+	out, err := runCmd(t, nil, args...)
+	require.NoError(t, err, out)
+	var s capture.Summary
+	require.NoError(t, json.Unmarshal([]byte(out), &s))
+	require.Nil(t, s.Error)
+	require.Equal(t, "Hidden dox page", s.Title)
+	require.Equal(t, target, s.FinalURL)
+	for _, r := range p.Requests() {
+		require.Equal(t, proxytest.Request{Kind: "name", Host: onion, Port: uint16(port)}, r)
+	}
+	srv.requireAllVia(t, p)
+	if withShot {
+		require.NotNil(t, s.ScreenshotSHA256, "a Tor page gets its screenshot")
+		b, err := os.ReadFile(shot)
+		require.NoError(t, err)
+		sum := sha256.Sum256(b)
+		require.Equal(t, hex.EncodeToString(sum[:]), *s.ScreenshotSHA256)
+		_, err = png.Decode(bytes.NewReader(b))
+		require.NoError(t, err)
+		require.Greater(t, len(p.Requests()), 1, "the page was fetched, then shot, through the proxy")
 	}
 }

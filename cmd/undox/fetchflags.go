@@ -46,7 +46,7 @@ func fetchFlags(fs *flag.FlagSet, o *fetchOptions) {
 		return nil
 	})
 	fs.BoolVar(&o.allowAnyPort, "allow-any-port", false, "fetch from ports other than 80 and 443 (UNDOX_ALLOW_ANY_PORT)")
-	fs.StringVar(&o.proxy, "proxy", "", "fetch through this proxy: socks5://host:port or http://host:port (UNDOX_PROXY)")
+	fs.StringVar(&o.proxy, "proxy", "", "fetch and take screenshots through this proxy: socks5://host:port (Tor's SOCKS port) or http://host:port (UNDOX_PROXY)")
 	fs.StringVar(&o.dnsServer, "dns-server", "", "ask this DNS server (host:port) instead of the system's resolver (UNDOX_DNS_SERVER)")
 	fs.StringVar(&o.userAgent, "user-agent", "", "User-Agent of every fetch (UNDOX_USER_AGENT; default names undox)")
 	fs.Int64Var(&o.maxBodyBytes, "max-body-bytes", fetch.DefaultMaxBodyBytes, "largest page kept, in bytes (UNDOX_MAX_BODY_BYTES)")
@@ -62,6 +62,10 @@ func (o *fetchOptions) fetchers() (page, images *fetch.Fetcher, err error) {
 	case "auto", "on", "off":
 	default:
 		return nil, nil, usageError("--screenshots must be auto, on or off")
+	}
+	// A bad proxy would otherwise show only as every capture failing.
+	if _, err := fetch.RedactProxy(o.proxy); err != nil {
+		return nil, nil, usageError("--proxy: " + err.Error())
 	}
 	cfg := fetch.Config{AllowPrivate: o.allowPrivate, AllowNetworks: o.allowNets, AllowAnyPort: o.allowAnyPort,
 		Proxy: o.proxy, UserAgent: o.userAgent, MaxBodyBytes: o.maxBodyBytes}
@@ -80,17 +84,9 @@ func (o *fetchOptions) shooter(f *fetch.Fetcher, log *slog.Logger) (*screenshot.
 	if o.screenshots == "off" {
 		return nil, nil
 	}
-	if o.proxy != "" {
-		// The browser's own proxy applies the address policy but does
-		// not chain to an upstream proxy yet: a screenshot would leave
-		// from this machine, which a proxy is configured to avoid.
-		if o.screenshots == "on" {
-			return nil, usageError("--screenshots on cannot be combined with --proxy yet: screenshots would not go through the proxy")
-		}
-		log.Warn("no screenshots: they cannot go through --proxy yet; captures say so")
-		return nil, nil
-	}
-	sh, err := screenshot.New(screenshot.Config{Browser: o.browser, Fetcher: f, UserAgent: o.userAgent})
+	// Every connection of the browser goes through --proxy too, dialled
+	// as the fetches are (a .onion page is shot through Tor).
+	sh, err := screenshot.New(screenshot.Config{Browser: o.browser, Fetcher: f, Proxy: o.proxy, UserAgent: o.userAgent})
 	if err != nil {
 		if errors.Is(err, screenshot.ErrNoBrowser) && o.screenshots == "auto" {
 			log.Warn("no screenshots: no Chromium is installed (apt-get install chromium); captures say so", "err", err)
