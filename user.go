@@ -68,6 +68,9 @@ type Session struct {
 // address and the client address) to throttle guessing. Reason says why a
 // failure failed, for the audit log (never the password or the code).
 type LoginAttempt struct {
+	// ID is the attempt as BeginLogin recorded it; 0 for one that was
+	// not (a refused attempt).
+	ID     int64
 	Email  string
 	Client string
 	UserID int64 // 0 when no account has the e-mail address
@@ -120,17 +123,30 @@ type UserStore interface {
 	// when a code of that step or a later one was accepted before (a
 	// replay).
 	UseTOTPStep(ctx context.Context, userID, step int64) error
-	// LoginFailures counts failed attempts since a time: for the e-mail
-	// address (since its last successful login) and for the client
-	// address.
+	// BeginLogin records an attempt to log in before its credentials are
+	// checked, and returns its id: until it is known to have succeeded it
+	// counts as a failure (also when its process dies meanwhile). When
+	// the e-mail address has perEmail, or the client perClient, attempts
+	// since a time that failed or are under way (the address's since its
+	// last successful login), the attempt is refused: ERATELIMIT, and
+	// nothing is recorded. Attempts are counted and recorded one at a
+	// time per address and per client, across every process on the
+	// database, so that attempts made at once cannot all pass the count
+	// before any of them is recorded.
+	BeginLogin(ctx context.Context, email, client string, since time.Time, perEmail, perClient int) (int64, error)
+	// LoginFailures counts the attempts since a time that failed or are
+	// under way: for the e-mail address (since its last successful
+	// login) and for the client address.
 	LoginFailures(ctx context.Context, email, client string, since time.Time) (byEmail, byClient int, err error)
-	// RecordLoginFailure keeps a failed attempt (unless it was refused for
+	// RecordLoginFailure keeps a failed attempt (a.ID, as BeginLogin
+	// recorded it; a new one when a.ID is 0, unless it was refused for
 	// throttling) and audits it.
 	RecordLoginFailure(ctx context.Context, a LoginAttempt) error
 	// CreateSession starts a session of a user whose login succeeded:
-	// tokenHash is the hash of the browser's token. The success is
-	// recorded and audited with it.
-	CreateSession(ctx context.Context, u *User, tokenHash []byte, maxAge time.Duration) (*Session, error)
+	// attempt is the login as BeginLogin recorded it (0: none), which no
+	// longer counts as a failure; tokenHash is the hash of the browser's
+	// token. The success is recorded and audited with it.
+	CreateSession(ctx context.Context, u *User, attempt int64, tokenHash []byte, maxAge time.Duration) (*Session, error)
 	// SessionByHash returns the live session with the token hash and its
 	// user, and marks it seen; EUNAUTHORIZED when there is none, or it
 	// expired, was idle longer than idle, was revoked, or its user is

@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strconv"
@@ -15,7 +16,7 @@ import (
 	"github.com/undox/undox/secret"
 )
 
-// Staff accounts, sessions and failed logins (migration 009).
+// Staff accounts, sessions and failed logins (migrations 009 and 016).
 
 var _ undox.UserStore = (*Store)(nil)
 
@@ -238,9 +239,10 @@ func (s *Store) revokeSessions(ctx context.Context, tx *sql.Tx, userID int64, no
 
 // forgiveLoginFailures stops the failed logins of an account's address
 // from counting against it (they are kept, and still count against their
-// clients).
+// clients). Attempts still under way are not forgiven: they may be
+// guesses, and count once they fail.
 func (s *Store) forgiveLoginFailures(ctx context.Context, tx *sql.Tx, email string) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE login_failures SET email_forgiven = 1 WHERE email_key = $1 AND email_forgiven = 0`,
+	if _, err := tx.ExecContext(ctx, `UPDATE login_failures SET email_forgiven = 1 WHERE email_key = $1 AND email_forgiven = 0 AND pending = 0`,
 		s.throttleKey("email", normalEmail(email))); err != nil {
 		return fmt.Errorf("forgive failed logins: %w", err)
 	}
@@ -379,13 +381,87 @@ func (s *Store) UseTOTPStep(ctx context.Context, userID, step int64) error {
 
 // LoginFailures implements undox.UserStore.
 func (s *Store) LoginFailures(ctx context.Context, email, client string, since time.Time) (byEmail, byClient int, err error) {
-	emailKey := s.throttleKey("email", normalEmail(email))
-	clientKey := s.throttleKey("client", client)
-	err = s.db.SQL.QueryRowContext(ctx, `SELECT
+	return countLoginFailures(ctx, s.db.SQL, s.throttleKey("email", normalEmail(email)), s.throttleKey("client", client), since)
+}
+
+// countLoginFailures counts the rows of login_failures since a time (failures
+// and attempts under way) by their keyed e-mail and client address.
+func countLoginFailures(ctx context.Context, q querier, emailKey, clientKey []byte, since time.Time) (byEmail, byClient int, err error) {
+	err = q.QueryRowContext(ctx, `SELECT
             (SELECT count(*) FROM login_failures WHERE email_key = $1 AND email_forgiven = 0 AND created_at >= $3),
             (SELECT count(*) FROM login_failures WHERE client_key = $2 AND created_at >= $3)`,
 		emailKey, clientKey, micros(since)).Scan(&byEmail, &byClient)
-	return byEmail, byClient, err
+	if err != nil {
+		return 0, 0, fmt.Errorf("count failed logins: %w", err)
+	}
+	return byEmail, byClient, nil
+}
+
+// loginLockClass names, on PostgreSQL, the advisory locks that make login
+// attempts for one address or from one client count and record themselves
+// one at a time. They are of the two-key form, whose keys never meet the
+// one-key locks of the migrations and the audit log.
+const loginLockClass = 7262035
+
+// BeginLogin implements undox.UserStore.
+//
+// The count and the insert of one attempt must not interleave with
+// another's for the same address or client, or both could count the
+// failures before either is recorded. On SQLite the transaction holds
+// the database's write lock, for every process, from its start
+// (_txlock=immediate); on PostgreSQL it takes a lock per keyed address and
+// per keyed client, in every process alike. Either is held for a count
+// and an insert, never across the password check, which comes after the
+// commit.
+func (s *Store) BeginLogin(ctx context.Context, email, client string, since time.Time, perEmail, perClient int) (int64, error) {
+	emailKey := s.throttleKey("email", normalEmail(email))
+	clientKey := s.throttleKey("client", client)
+	var id int64
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if s.db.Dialect == Postgres {
+			if err := lockLoginKeys(ctx, tx, emailKey, clientKey); err != nil {
+				return err
+			}
+		}
+		// Counted after the locks are held: READ COMMITTED reads what
+		// the attempts that held them before committed.
+		byEmail, byClient, err := countLoginFailures(ctx, tx, emailKey, clientKey, since)
+		if err != nil {
+			return err
+		}
+		if byEmail >= perEmail || byClient >= perClient {
+			return undox.Errorf(undox.ERATELIMIT, "too many failed logins")
+		}
+		if err := tx.QueryRowContext(ctx, `INSERT INTO login_failures (email_key, client_key, created_at, pending)
+            VALUES ($1, $2, $3, 1) RETURNING id`, emailKey, clientKey, micros(s.now())).Scan(&id); err != nil {
+			return fmt.Errorf("record a login attempt: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return id, nil
+}
+
+// lockLoginKeys takes, until the transaction ends, PostgreSQL's advisory
+// locks of a keyed e-mail address and a keyed client (by 32 bits of each:
+// two keys that share them only wait for each other), in the same order
+// in every transaction, so that two never wait for each other crosswise.
+func lockLoginKeys(ctx context.Context, tx *sql.Tx, emailKey, clientKey []byte) error {
+	a, b := int32(binary.BigEndian.Uint32(emailKey)), int32(binary.BigEndian.Uint32(clientKey))
+	if a > b {
+		a, b = b, a
+	}
+	for _, k := range []int32{a, b} {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, loginLockClass, k); err != nil {
+			return fmt.Errorf("lock the login attempts of an address: %w", err)
+		}
+		if a == b {
+			break
+		}
+	}
+	return nil
 }
 
 // normalEmail is the form of an address that throttling counts by, also
@@ -408,15 +484,25 @@ func (s *Store) RecordLoginFailure(ctx context.Context, a undox.LoginAttempt) er
 		objID = strconv.FormatInt(a.UserID, 10)
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		// A refused attempt does not count: a locked-out account frees
-		// itself once the failures that locked it age out.
-		if a.Reason != undox.LoginThrottled {
+		switch {
+		case a.ID != 0:
+			// Recorded when it began, and counted since: now as a
+			// failure that a later success forgives.
+			if _, err := tx.ExecContext(ctx, `UPDATE login_failures SET pending = 0 WHERE id = $1`, a.ID); err != nil {
+				return fmt.Errorf("record the failure of login attempt %d: %w", a.ID, err)
+			}
+		case a.Reason != undox.LoginThrottled:
 			if _, err := tx.ExecContext(ctx, `INSERT INTO login_failures (email_key, client_key, created_at) VALUES ($1, $2, $3)`,
 				s.throttleKey("email", normalEmail(a.Email)), s.throttleKey("client", a.Client), micros(now)); err != nil {
-				return err
+				return fmt.Errorf("record a failed login: %w", err)
 			}
+		}
+		// A refused attempt does not count (BeginLogin recorded none): a
+		// locked-out account frees itself once the failures that locked
+		// it age out.
+		if a.Reason != undox.LoginThrottled {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE created_at < $1`, micros(now.Add(-loginFailureMaxAge))); err != nil {
-				return err
+				return fmt.Errorf("prune old failed logins: %w", err)
 			}
 		}
 		return s.audit(ctx, tx, undox.Public, "user.login_failed", "user", objID, "reason="+a.Reason)
@@ -424,7 +510,7 @@ func (s *Store) RecordLoginFailure(ctx context.Context, a undox.LoginAttempt) er
 }
 
 // CreateSession implements undox.UserStore.
-func (s *Store) CreateSession(ctx context.Context, u *undox.User, tokenHash []byte, maxAge time.Duration) (*undox.Session, error) {
+func (s *Store) CreateSession(ctx context.Context, u *undox.User, attempt int64, tokenHash []byte, maxAge time.Duration) (*undox.Session, error) {
 	now := s.now().UTC()
 	ses := &undox.Session{UserID: u.ID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(maxAge)}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
@@ -441,8 +527,14 @@ func (s *Store) CreateSession(ctx context.Context, u *undox.User, tokenHash []by
             VALUES ($1, $2, $3, $3, $4) RETURNING id`, u.ID, tokenHash, micros(now), micros(ses.ExpiresAt)).Scan(&ses.ID); err != nil {
 			return err
 		}
-		// The account's failures are forgiven; the client's stay, so that
-		// one's own account does not reset guessing at others.
+		// The attempt succeeded: it no longer counts against the client
+		// either. The account's failures are forgiven; the client's stay,
+		// so that one's own account does not reset guessing at others.
+		if attempt != 0 {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE id = $1`, attempt); err != nil {
+				return fmt.Errorf("record the success of login attempt %d: %w", attempt, err)
+			}
+		}
 		if err := s.forgiveLoginFailures(ctx, tx, u.Email); err != nil {
 			return err
 		}

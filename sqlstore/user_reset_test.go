@@ -49,11 +49,11 @@ func TestResetCredentials(t *testing.T) {
 		require.NoError(t, err)
 		live1, live2 := secret.Hash("ana-phone"), secret.Hash("ana-laptop")
 		for _, h := range [][]byte{live1, live2} {
-			_, err = e.store.CreateSession(e.ctx, ana, h, 8*time.Hour)
+			_, err = e.store.CreateSession(e.ctx, ana, 0, h, 8*time.Hour)
 			require.NoError(t, err)
 		}
 		rootSession := secret.Hash("root-desk")
-		_, err = e.store.CreateSession(e.ctx, root, rootSession, 8*time.Hour)
+		_, err = e.store.CreateSession(e.ctx, root, 0, rootSession, 8*time.Hour)
 		require.NoError(t, err)
 		require.NoError(t, e.store.UseTOTPStep(e.ctx, ana.ID, 60_000_000))
 		// Ana forgot her password and locked herself out trying.
@@ -111,7 +111,7 @@ func TestResetCredentials(t *testing.T) {
 		require.Equal(t, 5, byClient)
 
 		// She logs in again.
-		_, err = e.store.CreateSession(e.ctx, u, secret.Hash("ana-new"), 8*time.Hour)
+		_, err = e.store.CreateSession(e.ctx, u, 0, secret.Hash("ana-new"), 8*time.Hour)
 		require.NoError(t, err)
 
 		entries, err := e.store.AuditEntries(e.ctx, "user", strconv.FormatInt(ana.ID, 10))
@@ -169,7 +169,7 @@ func TestEnableUser(t *testing.T) {
 			Role: undox.RoleSupervisor, PasswordHash: fakeHash, TOTPSecret: "JBSWY3DPEHPK3PXP"})
 		require.NoError(t, err)
 		old := secret.Hash("en-old")
-		_, err = e.store.CreateSession(e.ctx, u, old, 8*time.Hour)
+		_, err = e.store.CreateSession(e.ctx, u, 0, old, 8*time.Hour)
 		require.NoError(t, err)
 		_, err = e.store.DisableUser(e.ctx, admin, "en@hotline.example")
 		require.NoError(t, err)
@@ -182,7 +182,7 @@ func TestEnableUser(t *testing.T) {
 			_, err = e.store.EnableUser(e.ctx, a, "en@hotline.example")
 			require.Equal(t, undox.EFORBIDDEN, undox.ErrorCode(err), a.Label())
 		}
-		_, err = e.store.CreateSession(e.ctx, u, secret.Hash("en-refused"), 8*time.Hour)
+		_, err = e.store.CreateSession(e.ctx, u, 0, secret.Hash("en-refused"), 8*time.Hour)
 		require.Equal(t, undox.EUNAUTHORIZED, undox.ErrorCode(err), "still disabled")
 
 		en, err := e.store.EnableUser(e.ctx, admin, "EN@hotline.example")
@@ -201,7 +201,7 @@ func TestEnableUser(t *testing.T) {
 		_, _, err = e.store.SessionByHash(e.ctx, old, time.Hour)
 		require.Equal(t, undox.EUNAUTHORIZED, undox.ErrorCode(err), "the old session stays ended")
 		fresh := secret.Hash("en-fresh")
-		_, err = e.store.CreateSession(e.ctx, en, fresh, 8*time.Hour)
+		_, err = e.store.CreateSession(e.ctx, en, 0, fresh, 8*time.Hour)
 		require.NoError(t, err)
 		_, _, err = e.store.SessionByHash(e.ctx, fresh, time.Hour)
 		require.NoError(t, err)

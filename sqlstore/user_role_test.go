@@ -26,7 +26,7 @@ func TestSetUserRole(t *testing.T) {
 			Role: undox.RoleAnalyst, PasswordHash: fakeHash, TOTPSecret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"})
 		require.NoError(t, err)
 		hash := secret.Hash("ana-token")
-		_, err = e.store.CreateSession(e.ctx, ana, hash, 8*time.Hour)
+		_, err = e.store.CreateSession(e.ctx, ana, 0, hash, 8*time.Hour)
 		require.NoError(t, err)
 
 		u, err := e.store.SetUserRole(e.ctx, undox.UserActor(root), ana.ID, undox.RoleSupervisor)

@@ -155,7 +155,7 @@ func TestUserSessions(t *testing.T) {
 		require.NoError(t, err)
 		start := e.clock.Now()
 		hash := secret.Hash("token-one")
-		ses, err := e.store.CreateSession(e.ctx, u, hash, 8*time.Hour)
+		ses, err := e.store.CreateSession(e.ctx, u, 0, hash, 8*time.Hour)
 		require.NoError(t, err)
 		require.Equal(t, u.ID, ses.UserID)
 		require.True(t, ses.ExpiresAt.Equal(start.Add(8*time.Hour)))
@@ -184,7 +184,7 @@ func TestUserSessions(t *testing.T) {
 
 		// Idle.
 		hash2 := secret.Hash("token-two")
-		_, err = e.store.CreateSession(e.ctx, u, hash2, 8*time.Hour)
+		_, err = e.store.CreateSession(e.ctx, u, 0, hash2, 8*time.Hour)
 		require.NoError(t, err)
 		e.clock.Advance(61 * time.Minute)
 		_, _, err = e.store.SessionByHash(e.ctx, hash2, time.Hour)
@@ -192,7 +192,7 @@ func TestUserSessions(t *testing.T) {
 
 		// Logout.
 		hash3 := secret.Hash("token-three")
-		ses3, err := e.store.CreateSession(e.ctx, u, hash3, 8*time.Hour)
+		ses3, err := e.store.CreateSession(e.ctx, u, 0, hash3, 8*time.Hour)
 		require.NoError(t, err)
 		require.NoError(t, e.store.RevokeSession(e.ctx, hash3))
 		_, _, err = e.store.SessionByHash(e.ctx, hash3, time.Hour)
@@ -202,7 +202,7 @@ func TestUserSessions(t *testing.T) {
 
 		// Disabling ends every session and refuses new ones.
 		hash4 := secret.Hash("token-four")
-		_, err = e.store.CreateSession(e.ctx, u, hash4, 8*time.Hour)
+		_, err = e.store.CreateSession(e.ctx, u, 0, hash4, 8*time.Hour)
 		require.NoError(t, err)
 		dis, err := e.store.DisableUser(e.ctx, admin, "SES@hotline.example")
 		require.NoError(t, err)
@@ -210,7 +210,7 @@ func TestUserSessions(t *testing.T) {
 		_, _, err = e.store.SessionByHash(e.ctx, hash4, time.Hour)
 		require.Equal(t, undox.EUNAUTHORIZED, undox.ErrorCode(err), "disabled")
 		require.Equal(t, 1, e.count(t, `SELECT count(*) FROM user_sessions WHERE token_hash = $1 AND revoked_at IS NOT NULL`, hash4))
-		_, err = e.store.CreateSession(e.ctx, u, secret.Hash("token-five"), 8*time.Hour)
+		_, err = e.store.CreateSession(e.ctx, u, 0, secret.Hash("token-five"), 8*time.Hour)
 		require.Equal(t, undox.EUNAUTHORIZED, undox.ErrorCode(err))
 
 		entries, err := e.store.AuditEntries(e.ctx, "user", strconv.FormatInt(u.ID, 10))
@@ -283,7 +283,7 @@ func TestLoginFailures(t *testing.T) {
 		require.Equal(t, 1, c)
 
 		// A success forgives the account, not the client.
-		_, err = e.store.CreateSession(e.ctx, u, secret.Hash("tok"), time.Hour)
+		_, err = e.store.CreateSession(e.ctx, u, 0, secret.Hash("tok"), time.Hour)
 		require.NoError(t, err)
 		a, c = count("f@hotline.example", "192.0.2.1")
 		require.Zero(t, a)

@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/undox/undox"
@@ -39,6 +36,17 @@ type Service struct {
 	IdleTimeout time.Duration
 	MaxAge      time.Duration
 	Limits      Limits
+
+	// verify checks a password against its hash: VerifyPassword, unless a
+	// test counts the checks.
+	verify func(hash, password string) (bool, error)
+}
+
+func (s *Service) verifyPassword(hash, password string) (bool, error) {
+	if s.verify != nil {
+		return s.verify(hash, password)
+	}
+	return VerifyPassword(hash, password)
 }
 
 func (s *Service) idle() time.Duration {
@@ -95,43 +103,41 @@ type Login struct {
 // for throttling. A failure is ErrLogin, or *Throttled; every failure and
 // success is audited (never with the password or the code).
 func (s *Service) Login(ctx context.Context, email, password, code, client string) (*Login, error) {
-	// Attempts for one address, or from one client, go one at a time
-	// (in this process): many sent at once would all read the failures
-	// counted before any of them was recorded, and get past the limit.
-	unlock := lockLogin("e:"+strings.ToLower(strings.TrimSpace(email)), "c:"+client)
-	defer unlock()
 	lim := s.limits()
 	now := s.Store.Now()
-	byEmail, byClient, err := s.Store.LoginFailures(ctx, email, client, now.Add(-lim.Window))
-	if err != nil {
-		return nil, err
-	}
-	if byEmail >= lim.PerEmail || byClient >= lim.PerClient {
+	// The attempt is recorded, and counts as a failure, before anything is
+	// checked: attempts sent at once, to this process or another on the
+	// same database, each count the ones before them.
+	attempt, err := s.Store.BeginLogin(ctx, email, client, now.Add(-lim.Window), lim.PerEmail, lim.PerClient)
+	if undox.ErrorCode(err) == undox.ERATELIMIT {
 		u, _, err := s.Store.UserCredentials(ctx, email)
 		var uid int64
 		if err == nil {
 			uid = u.ID
 		}
 		if err := s.Store.RecordLoginFailure(ctx, undox.LoginAttempt{Email: email, Client: client, UserID: uid, Reason: undox.LoginThrottled}); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("record a throttled login: %w", err)
 		}
 		return nil, &Throttled{RetryAfter: lim.Window}
 	}
+	if err != nil {
+		return nil, fmt.Errorf("record a login attempt: %w", err)
+	}
 	fail := func(uid int64, reason string) (*Login, error) {
-		if err := s.Store.RecordLoginFailure(ctx, undox.LoginAttempt{Email: email, Client: client, UserID: uid, Reason: reason}); err != nil {
-			return nil, err
+		if err := s.Store.RecordLoginFailure(ctx, undox.LoginAttempt{ID: attempt, Email: email, Client: client, UserID: uid, Reason: reason}); err != nil {
+			return nil, fmt.Errorf("record a failed login: %w", err)
 		}
 		return nil, ErrLogin
 	}
 	u, cred, err := s.Store.UserCredentials(ctx, email)
 	if undox.ErrorCode(err) == undox.ENOTFOUND {
-		VerifyPassword(dummyHash(), password) // as long as a wrong password takes
+		s.verifyPassword(dummyHash(), password) // as long as a wrong password takes
 		return fail(0, undox.LoginUnknown)
 	}
 	if err != nil {
 		return nil, err
 	}
-	ok, err := VerifyPassword(cred.PasswordHash, password)
+	ok, err := s.verifyPassword(cred.PasswordHash, password)
 	if err != nil {
 		return nil, fmt.Errorf("the password hash of user %d: %w", u.ID, err)
 	}
@@ -162,7 +168,7 @@ func (s *Service) Login(ctx context.Context, email, password, code, client strin
 	if err != nil {
 		return nil, err
 	}
-	ses, err := s.Store.CreateSession(ctx, u, secret.Hash(token), s.maxAge())
+	ses, err := s.Store.CreateSession(ctx, u, attempt, secret.Hash(token), s.maxAge())
 	if err != nil {
 		return nil, err
 	}
@@ -239,34 +245,4 @@ func NewCredentials(email, password string) (*Credentials, error) {
 		return nil, fmt.Errorf("make a TOTP secret: %w", err)
 	}
 	return &Credentials{PasswordHash: hash, TOTPSecret: totp, URI: EnrolmentURI(key, totp)}, nil
-}
-
-// loginLocks serialise the login attempts per e-mail address and per
-// client, striped so that they take bounded memory.
-var loginLocks [64]sync.Mutex
-
-// lockLogin takes the stripes of both keys, in order (so that two
-// attempts never wait for each other crosswise), and returns their
-// release.
-func lockLogin(a, b string) func() {
-	i, j := stripe(a), stripe(b)
-	if i > j {
-		i, j = j, i
-	}
-	loginLocks[i].Lock()
-	if j != i {
-		loginLocks[j].Lock()
-	}
-	return func() {
-		if j != i {
-			loginLocks[j].Unlock()
-		}
-		loginLocks[i].Unlock()
-	}
-}
-
-func stripe(key string) int {
-	h := fnv.New32a()
-	h.Write([]byte(key))
-	return int(h.Sum32() % uint32(len(loginLocks)))
 }

@@ -1,0 +1,140 @@
+package staff_test
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/undox/undox"
+	"github.com/undox/undox/dbtest"
+	"github.com/undox/undox/secret"
+	"github.com/undox/undox/sqlstore"
+	"github.com/undox/undox/staff"
+)
+
+// processes opens n stores over one database, each with its own
+// connections and its own copy of the master key, as n undox serve
+// processes behind a load balancer have them.
+func processes(t *testing.T, b dbtest.Backend, clk *dbtest.Clock, n int) []*sqlstore.Store {
+	t.Helper()
+	dir := t.TempDir()
+	master := make([]byte, secret.KeySize)
+	_, err := rand.Read(master)
+	require.NoError(t, err)
+	first, url := b.Open(t, dir) // migrated
+	var out []*sqlstore.Store
+	for i := 0; i < n; i++ {
+		db := first
+		if i > 0 {
+			db, err = sqlstore.Open(context.Background(), url, dir)
+			require.NoError(t, err)
+			t.Cleanup(func() { db.Close() })
+		}
+		keys, err := secret.New(master)
+		require.NoError(t, err)
+		s := sqlstore.NewStore(db, keys)
+		t.Cleanup(s.Close)
+		s.SetClock(clk.Now)
+		out = append(out, s)
+	}
+	return out
+}
+
+// Two processes, each sent many wrong guesses at one account at once, check
+// no more passwords between them than one process checks one after the
+// other; then the right password is refused too, until the failures age
+// out.
+func TestLoginThrottleAcrossProcesses(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
+		ctx := context.Background()
+		clk := dbtest.NewClock(time.Unix(1_800_000_000, 0).UTC())
+		stores := processes(t, b, clk, 2)
+		const pw = "a long enough password"
+		acc, err := staff.NewAccount("sue@hotline.example", "Sue", undox.RoleSupervisor, pw)
+		require.NoError(t, err)
+		u, err := stores[0].CreateUser(ctx, admin, acc.NewUser)
+		require.NoError(t, err)
+
+		const perProcess = 3 * staff.DefaultPerEmail
+		var (
+			wg      sync.WaitGroup
+			start   = make(chan struct{})
+			results = make(chan error, len(stores)*perProcess)
+			checks  []func() int64
+		)
+		for p, s := range stores {
+			svc := &staff.Service{Store: s}
+			checks = append(checks, staff.CountPasswordChecks(svc))
+			for i := 0; i < perProcess; i++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					// Each guess from a client of its own: only the
+					// account's limit can stop them.
+					_, err := svc.Login(ctx, "sue@hotline.example", "guess "+strconv.Itoa(i)+" xxxxxx", "123456", "198.51.100."+strconv.Itoa(p*perProcess+i))
+					results <- err
+				}()
+			}
+		}
+		close(start)
+		wg.Wait()
+		close(results)
+		var wrong, throttled int
+		for err := range results {
+			var th *staff.Throttled
+			switch {
+			case err == staff.ErrLogin:
+				wrong++
+			case errors.As(err, &th):
+				throttled++
+			default:
+				t.Fatalf("a guess failed otherwise: %v", err)
+			}
+		}
+		var checked int64
+		for _, n := range checks {
+			checked += n()
+		}
+		require.Equal(t, int64(staff.DefaultPerEmail), checked, "passwords checked in both processes together")
+		require.Equal(t, staff.DefaultPerEmail, wrong)
+		require.Equal(t, len(stores)*perProcess-staff.DefaultPerEmail, throttled)
+		entries, err := stores[1].AuditEntries(ctx, "user", strconv.FormatInt(u.ID, 10))
+		require.NoError(t, err)
+		var badPassword, refused int
+		for _, e := range entries {
+			switch e.Detail {
+			case "reason=" + undox.LoginPassword:
+				badPassword++
+			case "reason=" + undox.LoginThrottled:
+				refused++
+			}
+		}
+		require.Equal(t, staff.DefaultPerEmail, badPassword, "audited")
+		require.Equal(t, throttled, refused, "audited")
+
+		// The owner, with the right password and code, in either process:
+		// refused within the window, let in after it.
+		code := func() string {
+			c, err := staff.CodeAt(acc.TOTPSecret, clk.Now())
+			require.NoError(t, err)
+			return c
+		}
+		for _, s := range stores {
+			svc := &staff.Service{Store: s}
+			_, err := svc.Login(ctx, "sue@hotline.example", pw, code(), "192.0.2.7")
+			var th *staff.Throttled
+			require.True(t, errors.As(err, &th), "%v", err)
+		}
+		clk.Advance(staff.DefaultWindow + time.Second)
+		login, err := (&staff.Service{Store: stores[1]}).Login(ctx, "sue@hotline.example", pw, code(), "192.0.2.7")
+		require.NoError(t, err)
+		require.Equal(t, u.ID, login.User.ID)
+	})
+}
