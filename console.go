@@ -185,6 +185,18 @@ func (a Actor) Key() string {
 	return a.Kind
 }
 
+// LabelKey is the Key of the actor a Label names ("user:12:Ana" →
+// "user:12"): what a record that kept only the label (a dossier's first
+// approval) is compared by.
+func LabelKey(label string) string {
+	kind, rest, ok := strings.Cut(label, ":")
+	if !ok || (kind != "user" && kind != "token") {
+		return label
+	}
+	id, _, _ := strings.Cut(rest, ":")
+	return kind + ":" + id
+}
+
 // IsRequester tells whether the actor counts as the staff member who made
 // a four-eyes request, recorded by the requester's Key and Label: then
 // they may withdraw the request but not approve it.

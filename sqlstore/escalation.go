@@ -509,7 +509,7 @@ func (s *Store) ApproveDossier(ctx context.Context, actor undox.Actor, id int64)
 		case cur.FourEyes && cur.FirstApprovedBy == "":
 			_, err = tx.ExecContext(ctx, `UPDATE dossiers SET first_approved_by = $1, updated_at = $2 WHERE id = $3`, me, now, id)
 			detail = "first approval (four eyes)"
-		case cur.FourEyes && cur.FirstApprovedBy == me:
+		case cur.FourEyes && actor.IsRequester(undox.LabelKey(cur.FirstApprovedBy), cur.FirstApprovedBy):
 			return undox.Errorf(undox.EFORBIDDEN, "a four-eyes step needs a second, different staff member")
 		default:
 			_, err = tx.ExecContext(ctx, `UPDATE dossiers SET approved_by = $1, status = $2, updated_at = $3 WHERE id = $4`,

@@ -252,6 +252,17 @@ func TestEscalationLadder(t *testing.T) {
 		require.Equal(t, undox.DossierAwaiting, d.Status)
 		_, err = f.store.ApproveDossier(f.ctx, analyst, d.ID)
 		require.Equal(t, undox.EFORBIDDEN, undox.ErrorCode(err))
+		// Nor under another name (a renamed account or token), nor with
+		// a second token of the same name.
+		renamed := analyst
+		renamed.Name = "ana-renamed"
+		_, err = f.store.ApproveDossier(f.ctx, renamed, d.ID)
+		require.Equal(t, undox.EFORBIDDEN, undox.ErrorCode(err))
+		second := analyst
+		second.TokenID = 99
+		second.Role = undox.RoleSupervisor
+		_, err = f.store.ApproveDossier(f.ctx, second, d.ID)
+		require.Equal(t, undox.EFORBIDDEN, undox.ErrorCode(err))
 		d, err = f.store.ApproveDossier(f.ctx, supervisor, d.ID)
 		require.NoError(t, err)
 		require.Equal(t, undox.DossierReady, d.Status)
