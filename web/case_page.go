@@ -823,15 +823,20 @@ func (s *Server) casePost(w http.ResponseWriter, r *http.Request, a undox.Actor)
 	f := r.PostForm
 	action := f.Get("action")
 	back := "/cases/" + ref
-	// An item or a notice of this case only: a stale or altered form
-	// must not act on another case's under this one's name.
+	// An item, a notice or a request of this case only: a stale or
+	// altered form must not act on another case's under this one's name.
 	formID := func(name string) int64 {
 		id, err := strconv.ParseInt(f.Get(name), 10, 64)
 		if err != nil || id < 1 {
 			return 0
 		}
-		if name == "item" || name == "notice" {
+		switch name {
+		case "item", "notice":
 			if ok, err := cs.InCase(ctx, ref, name, id); err != nil || !ok {
+				return 0
+			}
+		case "request":
+			if pa, err := cs.PendingAction(ctx, a, id); err != nil || pa.CaseRef != ref {
 				return 0
 			}
 		}

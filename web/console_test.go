@@ -730,3 +730,26 @@ func TestConsoleActsOnItsCaseOnly(t *testing.T) {
 	require.Contains(t, r.header.Get("Location"), "problem=")
 	require.Equal(t, undox.ItemCaptured, c.item(t, itemsB[0].ID).Status)
 }
+
+// A request is approved on its own case's page only: another case's
+// request posted there is not found, and stays pending.
+func TestConsoleApprovesItsCaseRequestsOnly(t *testing.T) {
+	c := newConsole(t, func(cfg *web.Config) { cfg.FourEyes = []string{undox.FourEyesConfirm} })
+	refA, _ := c.report(t, undox.Report{URLs: []string{"https://dox.example/req-a"}, Category: undox.CategoryDoxing})
+	refB, itemsB := c.report(t, undox.Report{URLs: []string{"https://dox.example/req-b"}, Category: undox.CategoryDoxing})
+	c.captured(t, itemsB[0].ID)
+	page := c.anaB.followConsole(t, c.anaB.send("/cases/"+refB, url.Values{"action": {"confirm"},
+		"item": {strconv.FormatInt(itemsB[0].ID, 10)}, "reason": {"home address"}, "lang": {"en"}}))
+	pending := regexp.MustCompile(`name="request" value="(\d+)"`).FindStringSubmatch(page.body)
+	require.NotNil(t, pending)
+
+	r := c.bobB.send("/cases/"+refA, url.Values{"action": {"approve_request"}, "request": {pending[1]}, "lang": {"en"}})
+	require.Equal(t, http.StatusSeeOther, r.status)
+	require.Contains(t, r.header.Get("Location"), "problem=")
+	require.Equal(t, undox.ItemCaptured, c.item(t, itemsB[0].ID).Status)
+
+	// On its own case's page it is approved.
+	page = c.bobB.followConsole(t, c.bobB.send("/cases/"+refB, url.Values{"action": {"approve_request"}, "request": {pending[1]}, "lang": {"en"}}))
+	require.Contains(t, page.body, "Approved and done.")
+	require.Equal(t, undox.ItemConfirmed, c.item(t, itemsB[0].ID).Status)
+}
