@@ -27,9 +27,14 @@ type proxySpec struct {
 }
 
 func parseProxy(raw string) (*proxySpec, error) {
+	// The URL may hold a password: no message repeats it (url.Parse's
+	// errors quote what they were given).
 	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return nil, newError(BadURL, err, "proxy %q is not a URL with a host", raw)
+	if err != nil {
+		return nil, newError(BadURL, nil, "the proxy is not a URL (socks5://host:port, socks5h://… or http://…)")
+	}
+	if u.Host == "" {
+		return nil, newError(BadURL, nil, "proxy %q has no host", u.Redacted())
 	}
 	p := &proxySpec{u: u, redacted: u.Redacted()}
 	var defPort string

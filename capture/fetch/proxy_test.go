@@ -190,4 +190,10 @@ func TestRedactProxy(t *testing.T) {
 		requireCode(t, err, fetch.BadURL)
 	}
 	require.Equal(t, "socks5h://127.0.0.1:9050", fetch.New(fetch.Config{Proxy: "socks5h://127.0.0.1:9050"}).ProxyURL())
+	// A bad proxy URL's error never repeats its password.
+	for _, bad := range []string{"socks5://tor:s3cret@[::1", "http://user:s3cret@", "socks5://user:s3cret@host:bad port"} {
+		_, err = fetch.RedactProxy(bad)
+		requireCode(t, err, fetch.BadURL)
+		require.NotContains(t, err.Error(), "s3cret", bad)
+	}
 }
