@@ -290,6 +290,13 @@ func (s *Store) ResetCredentials(ctx context.Context, actor undox.Actor, userID 
 		if err != nil {
 			return err
 		}
+		// A login whose password is being checked right now passed the
+		// old credentials: it ends as failed (forgiven for the account,
+		// as below), and CreateSession refuses it.
+		if _, err := tx.ExecContext(ctx, `UPDATE login_failures SET pending = 0 WHERE email_key = $1 AND pending = 1`,
+			s.throttleKey("email", normalEmail(u.Email))); err != nil {
+			return fmt.Errorf("end the logins in progress of user %d: %w", u.ID, err)
+		}
 		if err := s.forgiveLoginFailures(ctx, tx, u.Email); err != nil {
 			return err
 		}
@@ -531,8 +538,18 @@ func (s *Store) CreateSession(ctx context.Context, u *undox.User, attempt int64,
 		// either. The account's failures are forgiven; the client's stay,
 		// so that one's own account does not reset guessing at others.
 		if attempt != 0 {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE id = $1`, attempt); err != nil {
+			// The attempt is still pending unless the account's
+			// credentials were reset while its password was checked
+			// (ResetCredentials ends the pending attempts): then the
+			// credentials it passed are no longer the account's.
+			res, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE id = $1 AND pending = 1`, attempt)
+			if err != nil {
 				return fmt.Errorf("record the success of login attempt %d: %w", attempt, err)
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return err
+			} else if n == 0 {
+				return undox.Errorf(undox.EUNAUTHORIZED, "the account's credentials changed during the login")
 			}
 		}
 		if err := s.forgiveLoginFailures(ctx, tx, u.Email); err != nil {

@@ -224,3 +224,36 @@ func TestEnableUser(t *testing.T) {
 		requireNoAddressInAudit(t, e)
 	})
 }
+
+// A login whose password was being checked when an admin reset the
+// account's credentials gets no session: it passed the old ones.
+func TestResetEndsLoginsInProgress(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
+		e := setup(t, b)
+		root, err := e.store.CreateUser(e.ctx, admin, undox.NewUser{Email: "root@hotline.example", Name: "Root",
+			Role: undox.RoleAdmin, PasswordHash: fakeHash, TOTPSecret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"})
+		require.NoError(t, err)
+		ana, err := e.store.CreateUser(e.ctx, admin, undox.NewUser{Email: "ana@hotline.example", Name: "Ana",
+			Role: undox.RoleAnalyst, PasswordHash: fakeHash, TOTPSecret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"})
+		require.NoError(t, err)
+		since := e.clock.Now().Add(-15 * time.Minute)
+		before, err := e.store.BeginLogin(e.ctx, "ana@hotline.example", "192.0.2.7", since, 5, 20)
+		require.NoError(t, err)
+
+		_, err = e.store.ResetCredentials(e.ctx, undox.UserActor(root), ana.ID, newHash, "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU")
+		require.NoError(t, err)
+		_, err = e.store.CreateSession(e.ctx, ana, before, secret.Hash("stale-login"), 8*time.Hour)
+		require.Equal(t, undox.EUNAUTHORIZED, undox.ErrorCode(err), "%v", err)
+		_, _, err = e.store.SessionByHash(e.ctx, secret.Hash("stale-login"), time.Hour)
+		require.Error(t, err)
+
+		// A login begun after the reset gets its session.
+		after, err := e.store.BeginLogin(e.ctx, "ana@hotline.example", "192.0.2.7", since, 5, 20)
+		require.NoError(t, err)
+		_, err = e.store.CreateSession(e.ctx, ana, after, secret.Hash("fresh-login"), 8*time.Hour)
+		require.NoError(t, err)
+		byEmail, _, err := e.store.LoginFailures(e.ctx, "ana@hotline.example", "192.0.2.8", since)
+		require.NoError(t, err)
+		require.Zero(t, byEmail, "the ended attempt does not count against the account")
+	})
+}
