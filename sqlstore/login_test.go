@@ -2,7 +2,6 @@ package sqlstore_test
 
 import (
 	"context"
-	"crypto/rand"
 	"strconv"
 	"sync"
 	"testing"
@@ -13,7 +12,6 @@ import (
 	"github.com/undox/undox"
 	"github.com/undox/undox/dbtest"
 	"github.com/undox/undox/secret"
-	"github.com/undox/undox/sqlstore"
 )
 
 // An attempt counts from when it begins: under way, it counts as a
@@ -128,39 +126,13 @@ func (e *env) auditTrail(t *testing.T, objType, objID string) []string {
 	return out
 }
 
-// sameDatabase opens n stores over one database, each with connections of
-// its own and its own copy of the master key, as n processes have them.
-func sameDatabase(t *testing.T, b dbtest.Backend, n int) []*sqlstore.Store {
-	t.Helper()
-	dir := t.TempDir()
-	master := make([]byte, secret.KeySize)
-	_, err := rand.Read(master)
-	require.NoError(t, err)
-	first, url := b.Open(t, dir)
-	var out []*sqlstore.Store
-	for i := range n {
-		db := first
-		if i > 0 {
-			db, err = sqlstore.Open(context.Background(), url, dir)
-			require.NoError(t, err)
-			t.Cleanup(func() { db.Close() })
-		}
-		keys, err := secret.New(master)
-		require.NoError(t, err)
-		s := sqlstore.NewStore(db, keys)
-		t.Cleanup(s.Close)
-		out = append(out, s)
-	}
-	return out
-}
-
 // Many attempts at once, in two processes: exactly as many begin as the
 // limit allows, for one address from many clients and for one client at
 // many addresses.
 func TestBeginLoginAtOnce(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
 		ctx := context.Background()
-		stores := sameDatabase(t, b, 2)
+		stores := dbtest.Processes(t, b, 2)
 		const perEmail, perClient, each = 5, 7, 20
 		since := time.Now().Add(-15 * time.Minute)
 		race := func(email, client func(i int) string) (begun, refused int) {

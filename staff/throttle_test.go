@@ -2,7 +2,6 @@ package staff_test
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"strconv"
 	"sync"
@@ -13,38 +12,8 @@ import (
 
 	"github.com/undox/undox"
 	"github.com/undox/undox/dbtest"
-	"github.com/undox/undox/secret"
-	"github.com/undox/undox/sqlstore"
 	"github.com/undox/undox/staff"
 )
-
-// processes opens n stores over one database, each with its own
-// connections and its own copy of the master key, as n undox serve
-// processes behind a load balancer have them.
-func processes(t *testing.T, b dbtest.Backend, clk *dbtest.Clock, n int) []*sqlstore.Store {
-	t.Helper()
-	dir := t.TempDir()
-	master := make([]byte, secret.KeySize)
-	_, err := rand.Read(master)
-	require.NoError(t, err)
-	first, url := b.Open(t, dir) // migrated
-	var out []*sqlstore.Store
-	for i := 0; i < n; i++ {
-		db := first
-		if i > 0 {
-			db, err = sqlstore.Open(context.Background(), url, dir)
-			require.NoError(t, err)
-			t.Cleanup(func() { db.Close() })
-		}
-		keys, err := secret.New(master)
-		require.NoError(t, err)
-		s := sqlstore.NewStore(db, keys)
-		t.Cleanup(s.Close)
-		s.SetClock(clk.Now)
-		out = append(out, s)
-	}
-	return out
-}
 
 // Two processes, each sent many wrong guesses at one account at once, check
 // no more passwords between them than one process checks one after the
@@ -54,7 +23,10 @@ func TestLoginThrottleAcrossProcesses(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
 		ctx := context.Background()
 		clk := dbtest.NewClock(time.Unix(1_800_000_000, 0).UTC())
-		stores := processes(t, b, clk, 2)
+		stores := dbtest.Processes(t, b, 2)
+		for _, s := range stores {
+			s.SetClock(clk.Now)
+		}
 		const pw = "a long enough password"
 		acc, err := staff.NewAccount("sue@hotline.example", "Sue", undox.RoleSupervisor, pw)
 		require.NoError(t, err)
