@@ -164,7 +164,7 @@ type casePageData struct {
 	Items                                        []*consoleItem
 	Timeline                                     []consoleTimelineRow
 	Audit                                        []consoleAuditRow
-	Pending                                      []consolePending
+	Pending, Decided                             []consolePending
 	CanAct, CanActCase, CanContacts, CanAudit    bool
 	CaseOpen, CloseFourEyes                      bool
 	Scopes, Roles                                []choice
@@ -244,6 +244,20 @@ func (s *Server) showCase(w http.ResponseWriter, r *http.Request, a undox.Actor,
 		return
 	}
 	p.Pending = consolePendings(lang, t, pending)
+	// What was decided on this case's requests, the latest first: who
+	// approved, declined or withdrew, and why a request was declined.
+	all, err := cs.PendingActions(ctx, a, undox.PendingFilter{CaseRef: c.Ref, Limit: 200})
+	if err != nil {
+		s.consoleError(w, r, a, err)
+		return
+	}
+	var decided []*undox.PendingAction
+	for i := len(all) - 1; i >= 0 && len(decided) < 20; i-- {
+		if all[i].Status != undox.PendingOpen {
+			decided = append(decided, all[i])
+		}
+	}
+	p.Decided = consolePendings(lang, t, decided)
 	if p.CanAudit {
 		if p.Audit, err = s.auditTrail(r, c, lang); err != nil {
 			s.consoleError(w, r, a, err)

@@ -748,8 +748,23 @@ func TestConsoleApprovesItsCaseRequestsOnly(t *testing.T) {
 	require.Contains(t, r.header.Get("Location"), "problem=")
 	require.Equal(t, undox.ItemCaptured, c.item(t, itemsB[0].ID).Status)
 
-	// On its own case's page it is approved.
+	// On its own case's page it is approved, and the page says by whom.
 	page = c.bobB.followConsole(t, c.bobB.send("/cases/"+refB, url.Values{"action": {"approve_request"}, "request": {pending[1]}, "lang": {"en"}}))
 	require.Contains(t, page.body, "Approved and done.")
 	require.Equal(t, undox.ItemConfirmed, c.item(t, itemsB[0].ID).Status)
+	require.Contains(t, page.body, "Decided requests")
+	require.Contains(t, page.body, "Approved and done by "+userLabel(c.bob))
+
+	// A declined request shows why.
+	refC, itemsC := c.report(t, undox.Report{URLs: []string{"https://dox.example/req-c"}, Category: undox.CategoryDoxing})
+	c.captured(t, itemsC[0].ID)
+	page = c.anaB.followConsole(t, c.anaB.send("/cases/"+refC, url.Values{"action": {"confirm"},
+		"item": {strconv.FormatInt(itemsC[0].ID, 10)}, "reason": {"home address"}, "lang": {"en"}}))
+	pending = regexp.MustCompile(`name="request" value="(\d+)"`).FindStringSubmatch(page.body)
+	require.NotNil(t, pending)
+	page = c.bobB.followConsole(t, c.bobB.send("/cases/"+refC, url.Values{"action": {"decline_request"}, "request": {pending[1]},
+		"reason": {"the page shows no personal data"}, "lang": {"en"}}))
+	require.Contains(t, page.body, "Declined by "+userLabel(c.bob))
+	require.Contains(t, page.body, "<q>the page shows no personal data</q>")
+	require.Equal(t, undox.ItemCaptured, c.item(t, itemsC[0].ID).Status)
 }

@@ -372,6 +372,7 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request, a undox.Actor
 type consolePending struct {
 	*undox.PendingAction
 	What, When string
+	Decided    string // when it was decided; empty while it waits
 }
 
 func consolePendings(lang string, t map[string]string, ps []*undox.PendingAction) []consolePending {
@@ -382,7 +383,11 @@ func consolePendings(lang string, t map[string]string, ps []*undox.PendingAction
 			what = pa.Action
 		}
 		what = fmt.Sprintf(t["console_pending_"+pa.Object], what, pa.ObjectID)
-		out = append(out, consolePending{PendingAction: pa, What: what, When: formatDate(lang, pa.CreatedAt)})
+		cp := consolePending{PendingAction: pa, What: what, When: formatDate(lang, pa.CreatedAt)}
+		if pa.DecidedAt != nil {
+			cp.Decided = formatDate(lang, *pa.DecidedAt)
+		}
+		out = append(out, cp)
 	}
 	return out
 }
