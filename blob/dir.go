@@ -2,6 +2,7 @@ package blob
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -12,6 +13,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -59,8 +61,14 @@ const (
 //
 // Which records a pack holds is read from their headers once per owner and
 // process, and kept in memory for the owners used last; another process's
-// appends and Deletes are found when a lookup misses or a pack's file is no
-// longer the one at its path.
+// appends are found when a lookup misses, its Deletes when a read finds a
+// tombstone where the index has a record (Delete overwrites records in
+// place, and never replaces a pack), and its DeleteOwner when the pack or
+// the header at a record's offset is not the one the index read.
+//
+// Once a sync of a pack fails, it is not tried again (Linux reports a lost
+// writeback once): every later Sync fails, and new blobs go to the next
+// pack.
 //
 // Blobs stored before packs, one file each (<owner hash>/<sha256[0:2]>/
 // <sha256>), are still read, and deleted by Delete and DeleteOwner.
@@ -87,9 +95,13 @@ type Dir struct {
 	packs   packCache
 
 	// dirty holds the packs appended to (or relied on) since the last
-	// sync; each counts as a use of its packFile.
+	// sync; failed, those whose sync failed (see packFile.syncErr): every
+	// later Sync fails, since a blob put before it may be lost. Each
+	// counts as a use of its packFile, so that it stays open and what it
+	// knows stays known.
 	dirtyMu sync.Mutex
 	dirty   map[*packFile]struct{}
+	failed  map[*packFile]struct{}
 	// group, when set, makes Puts durable in groups (see groupSync); nil:
 	// each Put syncs its pack.
 	group *groupSync
@@ -109,7 +121,7 @@ func NewDir(root string) (*Dir, error) {
 	if err := syncDir(filepath.Dir(filepath.Clean(root))); err != nil {
 		return nil, err
 	}
-	d := &Dir{root: root, dirty: make(map[*packFile]struct{})}
+	d := &Dir{root: root, dirty: make(map[*packFile]struct{}), failed: make(map[*packFile]struct{})}
 	d.owners.max = defaultOwners
 	d.packs.max = defaultOpenPacks
 	d.group = newGroupSync(d.syncDirty)
@@ -168,12 +180,18 @@ func (d *Dir) PutLater(ctx context.Context, r io.Reader, key []byte, owner strin
 	return d.put(ctx, r, key, owner, false)
 }
 
-// Sync implements Store.
+// Sync implements Store. Once a sync of a pack failed, every later Sync
+// fails too (until DeleteOwner removes the pack): a blob put before may be
+// lost, and which Put put it is not known here. Puts go on to other packs.
 func (d *Dir) Sync(ctx context.Context) error {
-	if d.group == nil {
-		return nil // every Put synced itself
+	var err error
+	if d.group != nil { // else every Put synced itself
+		err = d.group.sync()
 	}
-	if err := d.group.sync(); err != nil {
+	if err == nil {
+		err = d.failedErr()
+	}
+	if err != nil {
 		return &Error{Op: "sync", Err: err}
 	}
 	return nil
@@ -207,10 +225,14 @@ func (d *Dir) put(ctx context.Context, r io.Reader, key []byte, owner string, wa
 	_, at, newest, err := d.read(oi, ref, sum, key, false)
 	switch {
 	case err == nil:
-		if err := d.durable(oi, at, wait); err != nil {
+		err := d.durable(oi, at, wait)
+		if err == nil {
+			return ref, nil
+		} else if !errors.Is(err, errSyncFailed) {
 			return fail(err)
 		}
-		return ref, nil
+		// The copy is in a pack whose sync failed before the copy was
+		// durable: it may be lost. Store it again, in another pack.
 	case errors.Is(err, ErrNotFound), errors.Is(err, ErrTampered):
 	default:
 		return fail(err)
@@ -229,7 +251,7 @@ func (d *Dir) put(ctx context.Context, r io.Reader, key []byte, owner string, wa
 	if oi.isGone() {
 		oi = d.index(owner) // DeleteOwner ran meanwhile
 	}
-	p, at, err := d.append(oi, &h, sealed, ref, key, newest)
+	p, end, at, err := d.append(oi, &h, sealed, ref, key, newest)
 	d.mu.RUnlock()
 	if err != nil {
 		return fail(err)
@@ -242,18 +264,38 @@ func (d *Dir) put(ctx context.Context, r io.Reader, key []byte, owner string, wa
 		return ref, nil
 	}
 	defer d.packs.release(p)
-	if d.group == nil {
-		err = p.datasync()
-	} else {
-		d.markDirty(p)
-		if wait {
-			err = d.group.sync()
-		}
-	}
-	if err != nil {
+	if err := d.syncRecord(p, end, wait); err != nil {
 		return fail(err)
 	}
 	return ref, nil
+}
+
+// syncRecord makes what p holds up to end durable: at once (SyncEach), or
+// in the next round of syncs (waiting for it with wait).
+func (d *Dir) syncRecord(p *packFile, end int64, wait bool) error {
+	if d.group == nil {
+		return d.syncPack(p, false)
+	}
+	if !d.markDirty(p) {
+		return p.datasync(false) // failed before: its error
+	}
+	if !wait {
+		return nil
+	}
+	err := d.group.sync()
+	if err != nil && p.durableTo(end) {
+		return nil // another pack of the round failed, not this one
+	}
+	return err
+}
+
+// syncPack syncs p now, and remembers it if that failed.
+func (d *Dir) syncPack(p *packFile, force bool) error {
+	err := p.datasync(force)
+	if err != nil && p.failed() {
+		d.markFailed(p)
+	}
+	return err
 }
 
 // readAll reads r (wrapped as cr) up to limit bytes, in one buffer of the
@@ -287,19 +329,20 @@ func readAll(cr io.Reader, orig io.Reader, limit int64) ([]byte, error) {
 // pack and returns that pack, in use (the caller releases it). If a record
 // of the same content that is good under key was appended since the
 // caller's lookup (which found newest, or nothing), append appends nothing
-// and returns nil and that record instead. d.mu is held for reading.
-func (d *Dir) append(oi *ownerIndex, h *recHeader, sealed []byte, ref Ref, key []byte, newest *found) (*packFile, *found, error) {
+// and returns nil and that record instead. end is where the record
+// appended ends. d.mu is held for reading.
+func (d *Dir) append(oi *ownerIndex, h *recHeader, sealed []byte, ref Ref, key []byte, newest *found) (_ *packFile, end int64, _ *found, _ error) {
 	hdr := h.encode()
 	for range 100 {
 		n, err := oi.target()
 		if err != nil {
-			return nil, nil, err
+			return nil, 0, nil, err
 		}
 		if err := d.folders.make(filepath.Clean(d.root), oi.dir); err != nil {
-			return nil, nil, err
+			return nil, 0, nil, err
 		}
 		p := d.packs.acquire(packPath(oi.dir, n))
-		res, err := d.appendTo(p, oi, n, hdr, sealed, ref, key, newest)
+		res, end, err := d.appendTo(p, oi, n, hdr, sealed, ref, key, newest)
 		if res != appended {
 			d.packs.release(p)
 		}
@@ -309,17 +352,17 @@ func (d *Dir) append(oi *ownerIndex, h *recHeader, sealed []byte, ref Ref, key [
 			// another process): make it again.
 			d.folders.forget(oi.dir)
 		case err != nil:
-			return nil, nil, err
+			return nil, 0, nil, err
 		case res == appended:
-			return p, nil, nil
+			return p, end, nil, nil
 		case res == packFull:
 			oi.full(n)
 		case res == storedAlready:
 			at, _ := oi.newest(h.sum)
-			return nil, &at, nil
+			return nil, 0, &at, nil
 		}
 	}
-	return nil, nil, errors.New("no pack to append to")
+	return nil, 0, nil, errors.New("no pack to append to")
 }
 
 type appendResult int8
@@ -331,47 +374,52 @@ const (
 )
 
 // appendTo appends the record (hdr, then sealed) to pack n, in p, holding
-// the pack's locks.
-func (d *Dir) appendTo(p *packFile, oi *ownerIndex, n int, hdr, sealed []byte, ref Ref, key []byte, newest *found) (appendResult, error) {
+// the pack's locks, and returns where it ends.
+func (d *Dir) appendTo(p *packFile, oi *ownerIndex, n int, hdr, sealed []byte, ref Ref, key []byte, newest *found) (_ appendResult, end int64, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	size, replaced, err := p.lock(true)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer p.unlock()
+	if p.failed() {
+		// A sync of it failed: what is appended to it now may be lost
+		// with what that sync lost.
+		return packFull, 0, nil
+	}
 	// A pack that is new, or new to this process, has its entry synced in
 	// its folder before a record in it counts as durable.
 	if err := d.folders.syncEntry(p.path, replaced); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	v, err := oi.catchUp(n, p.f, p.fi, size)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	switch v.tail {
 	case tailTorn:
 		// What an append interrupted by a crash left: no Put returned
 		// for it.
 		if err := p.f.Truncate(v.end); err != nil {
-			return 0, fmt.Errorf("truncate %s: %w", p.path, err)
+			return 0, 0, fmt.Errorf("truncate %s: %w", p.path, err)
 		}
 		oi.truncated(n, p.fi, v.end)
 	case tailDamaged:
-		return packFull, nil
+		return packFull, 0, nil
 	}
 	recLen := int64(len(hdr) + len(sealed))
 	if v.end > 0 && v.end+recLen > d.packSize() {
-		return packFull, nil
+		return packFull, 0, nil
 	}
 	// Another Put of the same content (here, or in another process into
 	// this pack) may have appended it since the caller looked: store it
 	// once.
 	if nw, ok := oi.newest(hdrSum(hdr)); ok && (newest == nil || nw.recLoc != newest.recLoc) {
 		if _, err := readRecord(oi.dir, nw, ref, key); err == nil {
-			return storedAlready, nil
+			return storedAlready, 0, nil
 		} else if errors.Is(err, ErrWrongKey) {
-			return 0, err
+			return 0, 0, err
 		}
 	}
 	if _, err := p.f.WriteAt(hdr, v.end); err == nil {
@@ -379,12 +427,12 @@ func (d *Dir) appendTo(p *packFile, oi *ownerIndex, n int, hdr, sealed []byte, r
 	}
 	if err != nil {
 		p.f.Truncate(v.end) // best effort: the next append cuts it off anyway
-		return 0, fmt.Errorf("append to %s: %w", p.path, err)
+		return 0, 0, fmt.Errorf("append to %s: %w", p.path, err)
 	}
 	p.wrote(v.end + recLen)
 	h, _ := parseHeader(hdr)
 	oi.appended(h.sum, p.fi, recLoc{pack: n, off: v.end, size: h.size, sealed: h.sealed})
-	return appended, nil
+	return appended, v.end + recLen, nil
 }
 
 // hdrSum is the SHA-256 in an encoded header.
@@ -406,23 +454,54 @@ func (d *Dir) durable(oi *ownerIndex, at *found, wait bool) error {
 	if err != nil || !need {
 		return err
 	}
-	if d.group == nil {
-		return p.datasync()
-	}
-	d.markDirty(p)
-	if wait {
-		return d.group.sync()
-	}
-	return nil
+	return d.syncRecord(p, at.end(), wait)
 }
 
-// markDirty makes the next round of syncs sync p.
-func (d *Dir) markDirty(p *packFile) {
+// markDirty makes the next round of syncs sync p, unless a sync of p
+// failed (false): a later one would say nothing of what it lost.
+func (d *Dir) markDirty(p *packFile) bool {
 	d.dirtyMu.Lock()
 	defer d.dirtyMu.Unlock()
+	if p.failed() {
+		return false
+	}
 	if _, ok := d.dirty[p]; !ok {
 		d.packs.ref(p)
 		d.dirty[p] = struct{}{}
+	}
+	return true
+}
+
+// markFailed remembers that a sync of p failed.
+func (d *Dir) markFailed(p *packFile) {
+	d.dirtyMu.Lock()
+	defer d.dirtyMu.Unlock()
+	if _, ok := d.failed[p]; !ok {
+		d.packs.ref(p)
+		d.failed[p] = struct{}{}
+	}
+}
+
+// failedErr is the error of every pack whose sync failed.
+func (d *Dir) failedErr() error {
+	d.dirtyMu.Lock()
+	defer d.dirtyMu.Unlock()
+	var errs []error
+	for p := range d.failed {
+		errs = append(errs, p.datasync(false))
+	}
+	return errors.Join(errs...)
+}
+
+// forgetFailed forgets the failed packs in the folder dir, removed.
+func (d *Dir) forgetFailed(dir string) {
+	d.dirtyMu.Lock()
+	defer d.dirtyMu.Unlock()
+	for p := range d.failed {
+		if strings.HasPrefix(p.path, dir+string(os.PathSeparator)) {
+			delete(d.failed, p)
+			d.packs.release(p)
+		}
 	}
 }
 
@@ -438,11 +517,13 @@ func (d *Dir) syncDirty() error {
 		wg   sync.WaitGroup
 	)
 	one := func(p *packFile) {
-		if err := p.datasync(); err != nil {
+		// A pack whose sync failed is not tried again: Linux reports a
+		// failed writeback once, so a retry would succeed having
+		// synced nothing of what was lost. It fails every later Sync.
+		if err := d.syncPack(p, false); err != nil {
 			mu.Lock()
 			errs = append(errs, err)
 			mu.Unlock()
-			d.markDirty(p) // the next round tries again
 		}
 		d.packs.release(p)
 	}
@@ -563,6 +644,11 @@ func (d *Dir) Get(ctx context.Context, ref Ref, key []byte) (io.ReadCloser, erro
 	if err := ctx.Err(); err != nil {
 		return nil, &Error{Op: "get", Ref: ref, Err: err}
 	}
+	if ref.Size > d.maxSize() {
+		// No Put stores it; reading it would take as much memory as the
+		// ref says.
+		return nil, &Error{Op: "get", Ref: ref, Err: fmt.Errorf("%w: %d bytes, more than %d", ErrTooLarge, ref.Size, d.maxSize())}
+	}
 	plain, _, _, err := d.read(d.index(ref.Owner), ref, refSum(ref), key, true)
 	if err != nil {
 		return nil, &Error{Op: "get", Ref: ref, Err: err}
@@ -576,8 +662,15 @@ func refSum(ref Ref) (sum [32]byte) {
 	return sum
 }
 
-// errStale: a record's pack is no longer the file the index read.
-var errStale = errors.New("pack replaced")
+// errStale: the header at a record's offset is not the one the index read
+// there, or its pack is no longer the file the index read: the index is
+// out of date (the owner's folder was removed and made again since), or
+// the pack was altered.
+var errStale = errors.New("pack changed")
+
+// errDeleted: a tombstone is where the index has a record (deleted by
+// another Dir since the index read it).
+var errDeleted = errors.New("deleted")
 
 // read reads, decrypts and checks a blob: its newest good record in the
 // owner's packs, else its file in the old layout. at is the record read
@@ -588,31 +681,42 @@ func (d *Dir) read(oi *ownerIndex, ref Ref, sum [32]byte, key []byte, refresh bo
 	if len(key) != secret.KeySize {
 		return nil, nil, nil, fmt.Errorf("key must be %d bytes, got %d", secret.KeySize, len(key))
 	}
+	rescanned := map[int]bool{}
 	for range 10 {
 		locs, damaged, hasOld, err := oi.lookup(sum, refresh)
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		newest = nil
-		if len(locs) > 0 {
-			newest = &locs[0]
-		}
+		d.forgetIfGone(oi)
 		var packErr error
-		stale := -1
+		newest, stale := (*found)(nil), -1
 		for i := range locs {
 			plain, err := readRecord(oi.dir, locs[i], ref, key)
 			if err == nil {
-				return plain, &locs[i], newest, nil
+				return plain, &locs[i], cmp.Or(newest, &locs[i]), nil
 			}
-			if errors.Is(err, errStale) {
+			switch {
+			case errors.Is(err, errDeleted):
+				oi.forget(sum, locs[i].recLoc)
+				continue
+			case errors.Is(err, errStale) && rescanned[locs[i].pack]:
+				// Read from its start, and still not what the index
+				// read: changed behind our back.
+				err = fmt.Errorf("%w: the header at %d in %s", ErrTampered, locs[i].off, packName(locs[i].pack))
+			case errors.Is(err, errStale):
 				stale = locs[i].pack
+			}
+			if stale >= 0 {
 				break
 			}
+			newest = cmp.Or(newest, &locs[i])
 			packErr = worse(packErr, err)
 		}
 		if stale >= 0 {
-			// Rewritten by a Delete, or removed, since the index read it.
-			if err := oi.refresh(stale); err != nil {
+			// Read the pack again from its start: what the index holds of
+			// it is out of date.
+			rescanned[stale] = true
+			if err := oi.rescan(stale); err != nil {
 				return nil, nil, nil, err
 			}
 			continue
@@ -636,7 +740,18 @@ func (d *Dir) read(oi *ownerIndex, ref Ref, sum [32]byte, key []byte, refresh bo
 		}
 		return nil, nil, newest, err
 	}
-	return nil, nil, nil, errors.New("packs keep being replaced")
+	return nil, nil, nil, errors.New("packs keep changing")
+}
+
+// forgetIfGone closes the packs of an owner whose folder a lookup found
+// gone (DeleteOwner in another process), and forgets what this Dir knew of
+// them: the lookup dropped their index.
+func (d *Dir) forgetIfGone(oi *ownerIndex) {
+	if oi.takeVanished() {
+		d.packs.dropUnder(oi.dir)
+		d.folders.forget(oi.dir)
+		d.forgetFailed(oi.dir)
+	}
 }
 
 // worse returns the error that tells more of two reads of the same blob: a
@@ -663,50 +778,91 @@ func worse(a, b error) error {
 }
 
 // readRecord reads, decrypts and checks the record at l in the owner's
-// folder dir. It reads no more than ref's size allows, and fails with
-// errStale if the pack is no longer the file l was found in.
+// folder dir. It reads no more than ref's size allows. It fails with
+// errDeleted if a tombstone is in its place, and errStale if its pack, or
+// the header at its offset, is not what the index read.
 func readRecord(dir string, l found, ref Ref, key []byte) ([]byte, error) {
 	if l.size != ref.Size || l.sealed != ref.Size+sealOver {
 		return nil, fmt.Errorf("%w: a record of %d bytes (%d sealed) for %d bytes of content", ErrTampered, l.size, l.sealed, ref.Size)
 	}
-	f, err := os.Open(packPath(dir, l.pack))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, errStale
-	} else if err != nil {
+	sum := refSum(ref)
+	f, h, err := openRecord(dir, l, sum)
+	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
+	if !hmac.Equal(h.keyCheck[:], keyCheck(key)) {
+		return nil, ErrWrongKey
 	}
-	if !os.SameFile(fi, l.fi) {
-		return nil, errStale
-	}
-	if l.end() > fi.Size() {
-		return nil, fmt.Errorf("%w: %s cut short", ErrTampered, packName(l.pack))
-	}
-	b := make([]byte, int64(recHeaderLen)+l.sealed)
-	if _, err := f.ReadAt(b, l.off); errors.Is(err, io.EOF) {
+	b := make([]byte, l.sealed)
+	if _, err := f.ReadAt(b, l.off+int64(recHeaderLen)); errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("%w: %s cut short", ErrTampered, packName(l.pack))
 	} else if err != nil {
 		return nil, err
 	}
-	h, ok := parseHeader(b)
-	if !ok || h.sum != refSum(ref) || h.size != l.size || h.sealed != l.sealed {
-		return nil, fmt.Errorf("%w: the header at %d in %s", ErrTampered, l.off, packName(l.pack))
-	}
-	if !hmac.Equal(h.keyCheck[:], keyCheck(key)) {
-		return nil, ErrWrongKey
-	}
-	plain, err := secret.Open(key, b[recHeaderLen:], sealContext(ref))
+	plain, err := secret.Open(key, b, sealContext(ref))
 	if err != nil {
+		// A Delete zeroes a record's body after it wrote its tombstone's
+		// header: what was read may be part of the zeros.
+		if _, herr := checkHeader(f, l, sum); errors.Is(herr, errDeleted) {
+			return nil, herr
+		}
 		return nil, fmt.Errorf("%w: %v", ErrTampered, err)
 	}
 	if sum := sha256.Sum256(plain); hex.EncodeToString(sum[:]) != ref.SHA256 || int64(len(plain)) != ref.Size {
 		return nil, fmt.Errorf("%w: content does not match its SHA-256", ErrTampered)
 	}
 	return plain, nil
+}
+
+// openRecord opens the pack of the record at l, of content sum, and checks
+// that the file is the one the index read and the header at l the record's
+// (see readRecord for its errors). The caller closes the file.
+func openRecord(dir string, l found, sum [32]byte) (*os.File, recHeader, error) {
+	f, err := os.Open(packPath(dir, l.pack))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, recHeader{}, errStale
+	} else if err != nil {
+		return nil, recHeader{}, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, recHeader{}, err
+	}
+	if !os.SameFile(fi, l.fi) {
+		f.Close()
+		return nil, recHeader{}, errStale
+	}
+	if l.end() > fi.Size() {
+		f.Close()
+		return nil, recHeader{}, fmt.Errorf("%w: %s cut short", ErrTampered, packName(l.pack))
+	}
+	h, err := checkHeader(f, l, sum)
+	if err != nil {
+		f.Close()
+		return nil, recHeader{}, err
+	}
+	return f, h, nil
+}
+
+// checkHeader reads the header at l in f and checks that it is the one
+// of the record the index read there.
+func checkHeader(f *os.File, l found, sum [32]byte) (recHeader, error) {
+	b := make([]byte, recHeaderLen)
+	if _, err := f.ReadAt(b, l.off); errors.Is(err, io.EOF) {
+		return recHeader{}, fmt.Errorf("%w: %s cut short", ErrTampered, packName(l.pack))
+	} else if err != nil {
+		return recHeader{}, err
+	}
+	h, dead, ok := parseAnyHeader(b)
+	switch {
+	case ok && dead && h.sealed == l.sealed:
+		return h, errDeleted
+	case !ok || dead || h.sum != sum || h.size != l.size || h.sealed != l.sealed:
+		return h, errStale
+	}
+	return h, nil
 }
 
 // The old layout: one file per blob, its magic and version, the key check,
@@ -754,33 +910,46 @@ func (d *Dir) readOld(ref Ref, key []byte) ([]byte, error) {
 }
 
 // Exists says whether the blob is stored: a record in the owner's packs,
-// or a file of the old layout.
+// or a file of the old layout. A record that is there but damaged exists.
 func (d *Dir) Exists(ctx context.Context, ref Ref) (bool, error) {
 	fail := func(err error) (bool, error) { return false, &Error{Op: "exists", Ref: ref, Err: err} }
 	if err := ref.Validate(); err != nil {
 		return fail(err)
 	}
 	oi := d.index(ref.Owner)
+	sum := refSum(ref)
+	rescanned := map[int]bool{}
 	for range 10 {
-		locs, _, _, err := oi.lookup(refSum(ref), true)
+		locs, _, _, err := oi.lookup(sum, true)
 		if err != nil {
 			return fail(err)
 		}
+		d.forgetIfGone(oi)
 		stale := -1
 		for _, l := range locs {
-			st, err := os.Stat(packPath(oi.dir, l.pack))
-			if err == nil && os.SameFile(st, l.fi) {
+			f, _, err := openRecord(oi.dir, l, sum)
+			if err == nil {
+				f.Close()
 				return true, nil
-			} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			}
+			switch {
+			case errors.Is(err, errDeleted):
+				oi.forget(sum, l.recLoc)
+				continue
+			case errors.Is(err, errStale) && !rescanned[l.pack]:
+				stale = l.pack
+			case errors.Is(err, errStale), errors.Is(err, ErrTampered):
+				return true, nil // there, altered
+			default:
 				return fail(err)
 			}
-			stale = l.pack
 			break
 		}
 		if stale < 0 {
 			break
 		}
-		if err := oi.refresh(stale); err != nil {
+		rescanned[stale] = true
+		if err := oi.rescan(stale); err != nil {
 			return fail(err)
 		}
 	}
@@ -794,8 +963,8 @@ func (d *Dir) Exists(ctx context.Context, ref Ref) (bool, error) {
 }
 
 // Delete deletes a blob: every record of its content in the owner's packs
-// (each pack that holds one is rewritten without it), and its file of the
-// old layout.
+// (each turned into a tombstone in place, see pack.go), and its file of
+// the old layout.
 func (d *Dir) Delete(ctx context.Context, ref Ref) error {
 	fail := func(err error) error { return &Error{Op: "delete", Ref: ref, Err: err} }
 	if err := ref.Validate(); err != nil {
@@ -808,8 +977,11 @@ func (d *Dir) Delete(ctx context.Context, ref Ref) error {
 	if err := oi.refreshEverything(); err != nil {
 		return fail(err)
 	}
-	for _, n := range oi.packsWith(sum) {
-		if err := d.rewriteWithout(oi, n, sum); err != nil {
+	// Every pack, not only those the index has a record of it in: a
+	// Delete a crash interrupted left tombstones that still hold the
+	// SHA-256 (and maybe part of the sealed bytes), which the index skips.
+	for _, n := range oi.packs() {
+		if err := d.tombstone(oi, n, sum); err != nil {
 			return fail(err)
 		}
 	}
@@ -830,12 +1002,13 @@ func (d *Dir) Delete(ctx context.Context, ref Ref) error {
 	return nil
 }
 
-// rewriteWithout rewrites pack n without the records of content sum: a new
-// file beside it with everything else (damaged bytes and a torn tail
-// included), synced and renamed over it, then the folder synced. It holds
-// the pack's lock throughout, and the new file's from before the rename:
-// appenders that open it wait until its entry is durable.
-func (d *Dir) rewriteWithout(oi *ownerIndex, n int, sum [32]byte) (err error) {
+// tombstone turns the records of content sum in pack n into tombstones, in
+// place, holding the pack's locks: first their headers (so that a reader
+// that reads part of the zeros next takes the record as deleted, not
+// damaged), then zeros over their sealed bytes, synced, then their headers
+// without the SHA-256, synced. Offsets do not move: every index of the
+// pack, here and in other processes, stays right.
+func (d *Dir) tombstone(oi *ownerIndex, n int, sum [32]byte) error {
 	p := d.packs.acquire(packPath(oi.dir, n))
 	defer d.packs.release(p)
 	p.mu.Lock()
@@ -847,58 +1020,56 @@ func (d *Dir) rewriteWithout(oi *ownerIndex, n int, sum [32]byte) (err error) {
 		return err
 	}
 	defer p.unlock()
+	// Read the pack from its start, holding its lock: what is there now,
+	// whatever the index holds.
 	s, err := scanPack(p.f, 0, size)
 	if err != nil {
 		return fmt.Errorf("scan %s: %w", p.path, err)
 	}
-	var drop []scannedRec
-	for _, r := range s.recs {
+	var recs []scannedRec
+	for _, r := range append(s.recs, s.dead...) {
 		if r.h.sum == sum {
-			drop = append(drop, r)
+			recs = append(recs, r)
 		}
 	}
-	if len(drop) == 0 {
+	if len(recs) == 0 {
 		return nil
 	}
-	dir := filepath.Dir(p.path)
-	tmp, err := os.CreateTemp(dir, ".tmp-pack-*")
-	if err != nil {
-		return err
-	}
-	renamed := false
-	defer func() {
-		if !renamed {
-			tmp.Close()
-			os.Remove(tmp.Name())
+	write := func(b []byte, off int64) error {
+		if _, err := p.f.WriteAt(b, off); err != nil {
+			return fmt.Errorf("delete in %s: %w", p.path, err)
 		}
-	}()
-	if err := lockFile(tmp); err != nil {
-		return fmt.Errorf("lock %s: %w", tmp.Name(), err)
+		return nil
 	}
-	pos := int64(0)
-	for _, r := range append(drop, scannedRec{off: size}) {
-		if _, err := io.Copy(tmp, io.NewSectionReader(p.f, pos, r.off-pos)); err != nil {
-			return fmt.Errorf("rewrite %s: %w", p.path, err)
+	longest := slices.MaxFunc(recs, func(a, b scannedRec) int { return cmp.Compare(a.h.sealed, b.h.sealed) })
+	zeros := make([]byte, min(64<<10, longest.h.sealed))
+	for _, r := range recs {
+		if err := write(r.h.tombstone(false), r.off); err != nil {
+			return err
 		}
-		pos = r.end()
 	}
-	if err := tmp.Sync(); err != nil {
+	for _, r := range recs {
+		for off := r.off + int64(recHeaderLen); off < r.end(); off += int64(len(zeros)) {
+			if err := write(zeros[:min(int64(len(zeros)), r.end()-off)], off); err != nil {
+				return err
+			}
+		}
+	}
+	if err := d.syncPack(p, true); err != nil {
 		return err
 	}
-	fi, err := tmp.Stat()
-	if err != nil {
+	for _, r := range recs {
+		if err := write(r.h.tombstone(true), r.off); err != nil {
+			return err
+		}
+	}
+	if err := d.syncPack(p, true); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp.Name(), p.path); err != nil {
-		return err
+	for _, r := range recs {
+		oi.forget(sum, recLoc{pack: n, off: r.off})
 	}
-	renamed = true
-	p.replaceWith(tmp, fi) // closes the old file, releasing its lock
-	err = syncDir(dir)
-	if rerr := oi.replaced(n, tmp, fi); err == nil {
-		err = rerr
-	}
-	return err
+	return nil
 }
 
 // DeleteOwner deletes the owner's folder: every blob of the owner.
@@ -912,6 +1083,7 @@ func (d *Dir) DeleteOwner(ctx context.Context, owner string) error {
 	d.owners.drop(dir)
 	d.packs.dropUnder(dir)
 	d.folders.forget(dir)
+	d.forgetFailed(dir)
 	if err := os.RemoveAll(dir); err != nil {
 		return &Error{Op: "delete owner", Ref: Ref{Owner: owner}, Err: err}
 	}

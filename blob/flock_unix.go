@@ -10,7 +10,7 @@ import (
 )
 
 // lockFile takes an exclusive flock(2) on f, waiting for it: appends and
-// rewrites of a pack by other processes on this machine (undox serve and
+// tombstones written in a pack (Delete) by other processes on this machine (undox serve and
 // undox worker may share a data folder) wait for it too. The lock goes
 // with the file description: it is released by unlockFile, or when f is
 // closed, or when the process ends however it ends.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -41,19 +42,25 @@ type packView struct {
 
 // ownerIndex is the index of an owner's packs, built lazily from their
 // record headers and kept up to date as this process appends. Other
-// processes append to the same packs, and a Delete rewrites one: lookups
-// that miss re-read what changed (refresh), and readers check that a
-// record's file is still the one at its path before they trust its offset.
+// processes append to the same packs, and Delete turns records into
+// tombstones in place: lookups that miss re-read what changed (refresh),
+// and readers check that a record's file is still the one at its path, and
+// that the header at its offset is the one the index read, before they
+// trust it (an inode number alone does not tell a pack from one made again
+// after DeleteOwner).
 type ownerIndex struct {
 	dir string // the owner's folder
 
-	mu      sync.Mutex
-	loaded  bool
-	gone    bool // dropped by DeleteOwner: get a new one
-	views   map[int]*packView
-	cur     int  // the pack to append to
-	hasOld  bool // the folder held folders of the old layout when last read
-	records map[[32]byte][]recLoc
+	mu     sync.Mutex
+	loaded bool
+	gone   bool // dropped by DeleteOwner: get a new one
+	views  map[int]*packView
+	cur    int  // the pack to append to
+	hasOld bool // the folder held folders of the old layout when last read
+	// vanished: a refresh found the folder gone, after this index had
+	// read packs in it (seen): DeleteOwner in another process.
+	seen, vanished bool
+	records        map[[32]byte][]recLoc
 }
 
 func newOwnerIndex(dir string) *ownerIndex {
@@ -77,6 +84,9 @@ func (oi *ownerIndex) load() error {
 func (oi *ownerIndex) packNumbers() ([]int, error) {
 	entries, err := os.ReadDir(oi.dir)
 	if errors.Is(err, fs.ErrNotExist) {
+		oi.hasOld = false
+		oi.vanished = oi.vanished || oi.seen
+		oi.seen = false
 		return nil, nil
 	} else if err != nil {
 		return nil, fmt.Errorf("list packs: %w", err)
@@ -94,7 +104,7 @@ func (oi *ownerIndex) packNumbers() ([]int, error) {
 }
 
 // refreshAll brings the index up to date with every pack in the folder:
-// new ones, grown ones, rewritten ones and removed ones. oi.mu is held.
+// new ones, grown ones, ones made again and removed ones. oi.mu is held.
 func (oi *ownerIndex) refreshAll() error {
 	nums, err := oi.packNumbers()
 	if err != nil {
@@ -152,8 +162,8 @@ func (oi *ownerIndex) refreshOne(n int) error {
 func (oi *ownerIndex) scan(n int, f *os.File, fi os.FileInfo, size int64) (*packView, error) {
 	v := oi.views[n]
 	if v == nil || !os.SameFile(v.fi, fi) || size < v.end {
-		// Another file (a Delete rewrote it, or the owner's folder was
-		// made again), or one cut short behind our back: start over.
+		// Another file (the owner's folder was made again), or one cut
+		// short behind our back: start over.
 		oi.drop(n)
 		v = &packView{fi: fi}
 	}
@@ -167,6 +177,7 @@ func (oi *ownerIndex) scan(n int, f *os.File, fi os.FileInfo, size int64) (*pack
 	v.end, v.size, v.tail = s.end, size, s.tail
 	v.damaged += s.damaged
 	oi.views[n] = v
+	oi.seen = true
 	if n > oi.cur {
 		oi.cur = n
 	}
@@ -260,17 +271,23 @@ func (oi *ownerIndex) refreshEverything() error {
 	return oi.refreshAll()
 }
 
-// packsWith returns the packs that hold a record of content sum.
-func (oi *ownerIndex) packsWith(sum [32]byte) []int {
+// packs returns the packs in the index.
+func (oi *ownerIndex) packs() []int {
 	oi.mu.Lock()
 	defer oi.mu.Unlock()
-	var nums []int
-	for _, l := range oi.records[sum] {
-		if !slices.Contains(nums, l.pack) {
-			nums = append(nums, l.pack)
-		}
-	}
+	nums := slices.Collect(maps.Keys(oi.views))
+	slices.Sort(nums)
 	return nums
+}
+
+// takeVanished says whether a refresh found the owner's folder gone since
+// the last call.
+func (oi *ownerIndex) takeVanished() bool {
+	oi.mu.Lock()
+	defer oi.mu.Unlock()
+	v := oi.vanished
+	oi.vanished = false
+	return v
 }
 
 // target returns the pack to append to.
@@ -306,6 +323,18 @@ func (oi *ownerIndex) catchUp(n int, f *os.File, fi os.FileInfo, size int64) (pa
 		if v, err = oi.scan(n, f, fi, size); err != nil {
 			return packView{}, err
 		}
+		if v.tail != tailNone {
+			// The caller cuts a torn tail off, or appends no more to a
+			// damaged pack. The scan went on from where the index
+			// stopped, which may be no record's start if the file is
+			// another one of the same inode number (the owner's folder
+			// removed and made again by another process): before it
+			// cuts a record off, read the pack from its start.
+			oi.drop(n)
+			if v, err = oi.scan(n, f, fi, size); err != nil {
+				return packView{}, err
+			}
+		}
 	}
 	return *v, nil
 }
@@ -327,20 +356,34 @@ func (oi *ownerIndex) appended(sum [32]byte, fi os.FileInfo, l recLoc) {
 	v := oi.views[l.pack]
 	if v == nil || !os.SameFile(v.fi, fi) || v.end != l.off {
 		// The index moved on meanwhile (a refresh already read the
-		// record, or the pack was rewritten): a later lookup finds it.
+		// record, or the folder was made again): a later lookup finds it.
 		return
 	}
 	oi.add(sum, l)
 	v.end, v.size, v.tail = l.end(), l.end(), tailNone
 }
 
-// replaced re-reads pack n after the caller rewrote it as f.
-func (oi *ownerIndex) replaced(n int, f *os.File, fi os.FileInfo) error {
+// forget forgets the record at l, which a reader found deleted (a
+// tombstone in its place).
+func (oi *ownerIndex) forget(sum [32]byte, l recLoc) {
+	oi.mu.Lock()
+	defer oi.mu.Unlock()
+	locs := slices.DeleteFunc(oi.records[sum], func(m recLoc) bool { return m.pack == l.pack && m.off == l.off })
+	if len(locs) == 0 {
+		delete(oi.records, sum)
+	} else {
+		oi.records[sum] = locs
+	}
+}
+
+// rescan reads pack n again from its start (after a reader found at an
+// offset of it something else than the index said: the file is another
+// one, of the same inode number, or was altered).
+func (oi *ownerIndex) rescan(n int) error {
 	oi.mu.Lock()
 	defer oi.mu.Unlock()
 	oi.drop(n)
-	_, err := oi.scan(n, f, fi, fi.Size())
-	return err
+	return oi.refreshOne(n)
 }
 
 // owners keeps the indexes of the owners used last, at most max.

@@ -27,8 +27,19 @@ import (
 // file name) and not authenticated by the seal; its CRC tells a damaged
 // header from a record, so that one flipped bit costs one record, not every
 // record after it (see scanPack).
+//
+// Delete does not rewrite a pack: it turns a record into a tombstone in
+// place, of the same length, so that every offset in the pack stays valid
+// for every process that indexed it (a pack replaced by another file could
+// not be told from it where the file system reuses inode numbers at once,
+// as ext4 does). A tombstone is a header with deadMagic, then zeros where
+// the sealed bytes were. While Delete zeroes the body, the tombstone keeps
+// the SHA-256 (so that a Delete a crash interrupted is finished by the next
+// Delete of the same blob); once the zeros are durable, its SHA-256, plain
+// size and key check are zeroed too, and only its length is left.
 const (
 	packMagic    = "UDXP\x01"
+	deadMagic    = "UDXD\x01"
 	packPrefix   = "pack-"
 	recHeaderLen = len(packMagic) + sha256.Size + 8 + 8 + keyCheckLen + 4
 
@@ -47,9 +58,20 @@ type recHeader struct {
 	keyCheck [keyCheckLen]byte
 }
 
-func (h *recHeader) encode() []byte {
+func (h *recHeader) encode() []byte { return h.encodeAs(packMagic) }
+
+// tombstone is the header of the deleted record h: with erased, nothing of
+// it but its length.
+func (h *recHeader) tombstone(erased bool) []byte {
+	if erased {
+		return (&recHeader{sealed: h.sealed}).encodeAs(deadMagic)
+	}
+	return h.encodeAs(deadMagic)
+}
+
+func (h *recHeader) encodeAs(magic string) []byte {
 	b := make([]byte, 0, recHeaderLen)
-	b = append(b, packMagic...)
+	b = append(b, magic...)
 	b = append(b, h.sum[:]...)
 	b = binary.BigEndian.AppendUint64(b, uint64(h.size))
 	b = binary.BigEndian.AppendUint64(b, uint64(h.sealed))
@@ -57,26 +79,41 @@ func (h *recHeader) encode() []byte {
 	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
 }
 
-// parseHeader parses a record's header; ok is false when b is not one
-// (another magic, a CRC that does not match, sizes no Put writes).
+// parseHeader parses the header of a record that is not deleted; ok is
+// false when b is not one.
 func parseHeader(b []byte) (h recHeader, ok bool) {
-	if len(b) < recHeaderLen || string(b[:len(packMagic)]) != packMagic {
-		return h, false
+	h, dead, ok := parseAnyHeader(b)
+	return h, ok && !dead
+}
+
+// parseAnyHeader parses a record's header, or a tombstone's (dead); ok is
+// false when b is neither (another magic, a CRC that does not match, sizes
+// no Put writes).
+func parseAnyHeader(b []byte) (h recHeader, dead, ok bool) {
+	if len(b) < recHeaderLen {
+		return h, false, false
+	}
+	switch string(b[:len(packMagic)]) {
+	case packMagic:
+	case deadMagic:
+		dead = true
+	default:
+		return h, false, false
 	}
 	crcAt := recHeaderLen - 4
 	if crc32.Checksum(b[:crcAt], castagnoli) != binary.BigEndian.Uint32(b[crcAt:recHeaderLen]) {
-		return h, false
+		return h, false, false
 	}
 	p := b[len(packMagic):]
 	copy(h.sum[:], p)
 	p = p[sha256.Size:]
 	size, sealed := binary.BigEndian.Uint64(p), binary.BigEndian.Uint64(p[8:])
 	if size > maxRecordField || sealed > maxRecordField {
-		return h, false
+		return h, false, false
 	}
 	h.size, h.sealed = int64(size), int64(sealed)
 	copy(h.keyCheck[:], p[16:])
-	return h, true
+	return h, dead, true
 }
 
 // packName is the file name of pack number n.
@@ -127,6 +164,8 @@ func (r scannedRec) end() int64 { return r.off + int64(recHeaderLen) + r.h.seale
 // scanned is what scanPack found.
 type scanned struct {
 	recs []scannedRec
+	// dead are the tombstones, skipped like records but not indexed.
+	dead []scannedRec
 	// end is where the next record is expected: every record before it
 	// is in recs, and damaged bytes between records were skipped.
 	end int64
@@ -164,13 +203,17 @@ func scanPack(r io.ReaderAt, from, size int64) (scanned, error) {
 		if _, err := r.ReadAt(buf, off); err != nil {
 			return s, fmt.Errorf("read pack at %d: %w", off, err)
 		}
-		if h, ok := parseHeader(buf); ok {
+		if h, dead, ok := parseAnyHeader(buf); ok {
 			rec := scannedRec{off: off, h: h}
 			if rec.end() > size {
 				s.tail = tailTorn
 				break
 			}
-			s.recs = append(s.recs, rec)
+			if dead {
+				s.dead = append(s.dead, rec)
+			} else {
+				s.recs = append(s.recs, rec)
+			}
 			off = rec.end()
 			continue
 		}
@@ -214,12 +257,13 @@ func resync(r io.ReaderAt, off, size int64) (next int64, found, zero bool, err e
 			i = 1 // off itself is not a header
 		}
 		for i < len(own) {
-			j := bytes.Index(b[i:], []byte(packMagic))
+			// Both magics start so: a record's, or a tombstone's.
+			j := bytes.Index(b[i:], []byte(packMagic[:3]))
 			if j < 0 || i+j >= len(own) {
 				break
 			}
 			at := i + j
-			if _, ok := parseHeader(b[at:]); ok {
+			if _, _, ok := parseAnyHeader(b[at:]); ok {
 				return pos + int64(at), true, false, nil
 			}
 			i = at + 1

@@ -278,7 +278,8 @@ func TestTwoDirsConcurrently(t *testing.T) {
 
 // Deleting a record in the middle of a pack: gone for the Dir that deleted
 // it and for another that had read it (and keeps the pack open to append),
-// the others still there; appends after it go to the rewritten pack.
+// the others still there; appends after it go to the same pack, after the
+// tombstone.
 func TestDeleteInTheMiddleOfAPack(t *testing.T) {
 	ctx := context.Background()
 	d1 := newDir(t)
@@ -317,7 +318,7 @@ func TestDeleteInTheMiddleOfAPack(t *testing.T) {
 		t.Errorf("files %q, want the pack alone", f)
 	}
 
-	// Both append to the rewritten pack, not to the file it replaced.
+	// Both append to the pack, after the tombstone.
 	for _, d := range []*Dir{d2, d1} {
 		more, moreContents := putN(t, d, key, "UDX-1", 1, 100)
 		refs, contents = append(refs, more...), append(contents, moreContents...)

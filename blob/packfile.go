@@ -11,12 +11,12 @@ import (
 )
 
 // packFile is a pack this process keeps open to append to it and to sync
-// it. Appends and rewrites hold mu, then the file's lock between processes
+// it. Appends and Deletes (tombstones) hold mu, then the file's lock between processes
 // (flock); syncs do not wait for either.
 type packFile struct {
 	path string
 
-	// mu: appends and rewrites of this pack in this process. It is held
+	// mu: appends and Deletes in this pack in this process. It is held
 	// while the flock is.
 	mu sync.Mutex
 
@@ -33,6 +33,11 @@ type packFile struct {
 	dmu     sync.Mutex
 	written int64
 	durable int64
+	// syncErr is the error of a sync of f that failed: Linux reports a
+	// failed writeback once, and a later fdatasync that succeeds says
+	// nothing of the pages it lost, so every later sync of p fails with
+	// it, and nothing more is appended to p.
+	syncErr error
 
 	// Under packCache.mu.
 	refs    int
@@ -42,6 +47,10 @@ type packFile struct {
 
 // open opens the file at the pack's path in place of the one p has, if
 // any; with create, it is made (mode 0600) if missing. p.mu is held.
+//
+// What p knows of its bytes (written, durable, a failed sync) stays when
+// the file is the one p had open: only a file p did not hold open can be
+// another one of the same inode number, so only then is it trusted.
 func (p *packFile) open(create bool) error {
 	flag := os.O_RDWR
 	if create {
@@ -58,30 +67,19 @@ func (p *packFile) open(create bool) error {
 	}
 	p.fmu.Lock()
 	old := p.f
+	same := old != nil && os.SameFile(p.fi, fi)
 	p.f, p.fi = f, fi
-	p.dmu.Lock()
-	p.written, p.durable = 0, 0 // nothing known of this file yet
-	p.dmu.Unlock()
+	if !same {
+		p.dmu.Lock()
+		p.written, p.durable = 0, 0 // nothing known of this file yet
+		p.syncErr = nil
+		p.dmu.Unlock()
+	}
 	p.fmu.Unlock()
 	if old != nil {
 		old.Close()
 	}
 	return nil
-}
-
-// replaceWith makes f (fi) the pack's file after a rewrite that synced it
-// whole. p.mu is held.
-func (p *packFile) replaceWith(f *os.File, fi os.FileInfo) {
-	p.fmu.Lock()
-	old := p.f
-	p.f, p.fi = f, fi
-	p.dmu.Lock()
-	p.written, p.durable = fi.Size(), fi.Size()
-	p.dmu.Unlock()
-	p.fmu.Unlock()
-	if old != nil {
-		old.Close() // and with it its lock
-	}
 }
 
 // closeFile closes the file, if open. p.mu is held, or p is unused.
@@ -96,11 +94,13 @@ func (p *packFile) closeFile() {
 
 // lock takes the lock between processes on the file that is at the pack's
 // path now, opening it first (with create, making it if missing), and
-// returns its size. A Delete (here or in another process) replaces the file
-// by renaming a new one over it: a lock taken on the file it replaced would
-// exclude nobody, so after taking it, lock checks that its file is still
-// the one at the path, and if not opens the new one. replaced says that p
-// had another file open before. p.mu is held; unlock releases the lock.
+// returns its size. Nothing replaces a pack (Delete writes tombstones in
+// place), but DeleteOwner in another process removes the owner's folder,
+// and a Put makes it and the pack again: a lock taken on the removed file
+// would exclude nobody, so after taking it, lock checks that its file is
+// still the one at the path, and if not opens the new one. replaced says
+// that p had another file open before. p.mu is held; unlock releases the
+// lock.
 func (p *packFile) lock(create bool) (size int64, replaced bool, err error) {
 	for range 100 {
 		if p.f == nil {
@@ -141,21 +141,22 @@ func (p *packFile) wrote(end int64) {
 }
 
 // needsSync says whether the record ending at end in the file fi (this
-// pack, as the index knew it) needs a sync before it counts as durable, and
+// pack, as a read found it) needs a sync before it counts as durable, and
 // if so makes the next sync of p cover it. It may have been appended by
-// another process that did not sync it yet.
+// another process that did not sync it yet. It fails with errSyncFailed if
+// a sync of p failed before the record was durable: it may be lost.
 func (p *packFile) needsSync(fi os.FileInfo, end int64) (bool, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.f == nil || !os.SameFile(p.fi, fi) {
 		if err := p.open(false); errors.Is(err, fs.ErrNotExist) {
-			return false, nil // removed since: so is the record
+			return false, nil // removed since (DeleteOwner): so is the record
 		} else if err != nil {
 			return false, err
 		}
 		if !os.SameFile(p.fi, fi) {
-			// Rewritten since by a Delete, which synced the new file
-			// before renaming it into place.
+			// The owner's folder was removed and made again since: the
+			// record went with it.
 			return false, nil
 		}
 	}
@@ -164,37 +165,71 @@ func (p *packFile) needsSync(fi os.FileInfo, end int64) (bool, error) {
 	if p.durable >= end {
 		return false, nil
 	}
+	if p.syncErr != nil {
+		return false, fmt.Errorf("%w: %w", errSyncFailed, p.syncErr)
+	}
 	p.written = max(p.written, end)
 	return true, nil
 }
 
+// errSyncFailed: a sync of the pack failed; what it held that was not
+// durable before may be lost.
+var errSyncFailed = errors.New("an earlier sync of the pack failed")
+
+// syncFile is fdatasync(2) (see datasync); tests replace it to fail.
+var syncFile = datasync
+
 // datasync makes what this process wrote to the pack durable
 // (fdatasync(2) where there is one: an append changes the file's size,
-// which fdatasync syncs, and nothing else of its metadata that matters).
-func (p *packFile) datasync() error {
+// which fdatasync syncs, and nothing else of its metadata that matters);
+// with force, even if p wrote nothing since its last sync (Delete, which
+// wrote in place). Once a sync failed, every later one fails.
+func (p *packFile) datasync(force bool) error {
 	p.fmu.RLock()
 	defer p.fmu.RUnlock()
+	p.dmu.Lock()
+	w, done, serr := p.written, p.durable >= p.written && !force, p.syncErr
+	p.dmu.Unlock()
+	if serr != nil {
+		return fmt.Errorf("sync %s: %w: %w", p.path, errSyncFailed, serr)
+	}
 	if p.f == nil {
-		// Closed to open the file now at the path: the one it had was
-		// replaced by a rewrite, which synced it, or removed.
+		// Closed because the file at the path is another one now: the
+		// one it had was removed (DeleteOwner), with what it held.
 		return nil
 	}
-	p.dmu.Lock()
-	w, done := p.written, p.durable >= p.written
-	p.dmu.Unlock()
 	if done {
 		return nil
 	}
 	if syncHook != nil {
 		syncHook(p.path)
 	}
-	if err := datasync(p.f); err != nil {
+	if err := syncFile(p.f); err != nil {
+		p.dmu.Lock()
+		if p.syncErr == nil {
+			p.syncErr = err
+		}
+		p.dmu.Unlock()
 		return fmt.Errorf("sync %s: %w", p.path, err)
 	}
 	p.dmu.Lock()
 	p.durable = max(p.durable, w)
 	p.dmu.Unlock()
 	return nil
+}
+
+// failed says whether a sync of p failed.
+func (p *packFile) failed() bool {
+	p.dmu.Lock()
+	defer p.dmu.Unlock()
+	return p.syncErr != nil
+}
+
+// durableTo says whether what p holds up to end is durable.
+func (p *packFile) durableTo(end int64) bool {
+	p.dmu.Lock()
+	defer p.dmu.Unlock()
+	return p.durable >= end
 }
 
 // packCache keeps the packs used last open, at most max of them unless
