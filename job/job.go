@@ -186,8 +186,9 @@ func New(ctx context.Context, store *sqlstore.Store, log *audit.Log, cfg Config)
 		// queue every FetchCooldown: a job waited for the next poll, a
 		// second by default, at every step of an item's way
 		// (bench/takedown). Polling 40 times a second costs one indexed
-		// query each time (SQLite's one connection is busy about 1 %
-		// of the time with it when idle).
+		// query each time: an idle undox serve used 2.7 % of a core on
+		// the 2-core workplace machine with it (and the capture dispatch
+		// every 5 s), 3.3 % before (100 ms, dispatch every 250 ms).
 		FetchCooldown:     20 * time.Millisecond,
 		FetchPollInterval: 25 * time.Millisecond,
 	})

@@ -10,6 +10,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
@@ -342,15 +343,22 @@ func parseLimit(v string) (int, error) {
 	return n, nil
 }
 
+// parsePage reads a list's page: the cursor after which it starts and
+// how many it holds.
+func parsePage(q url.Values) (after int64, limit int, err error) {
+	if after, err = parseCursor(q.Get("after")); err != nil {
+		return 0, 0, err
+	}
+	limit, err = parseLimit(q.Get("limit"))
+	return after, limit, err
+}
+
 func (s *Server) listCases(w http.ResponseWriter, r *http.Request, a undox.Actor) {
 	q := r.URL.Query()
 	f := undox.CaseFilter{Status: q.Get("status"), Category: q.Get("category")}
 	var err error
 	if f.Query, err = undox.CheckText("q", q.Get("q"), 200); err == nil {
-		f.After, err = parseCursor(q.Get("after"))
-	}
-	if err == nil {
-		f.Limit, err = parseLimit(q.Get("limit"))
+		f.After, f.Limit, err = parsePage(q)
 	}
 	if err == nil && f.Status != "" && !knownState(undox.CaseTransitions(), f.Status) {
 		err = undox.Invalid("status", "unknown case status %q", f.Status)

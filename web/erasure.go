@@ -23,10 +23,7 @@ func (s *Server) listErasures(w http.ResponseWriter, r *http.Request, a undox.Ac
 		err = undox.Invalid("status", "status is pending or done")
 	}
 	if err == nil {
-		f.After, err = parseCursor(q.Get("after"))
-	}
-	if err == nil {
-		f.Limit, err = parseLimit(q.Get("limit"))
+		f.After, f.Limit, err = parsePage(q)
 	}
 	if err != nil {
 		s.fail(w, r, err)

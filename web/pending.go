@@ -50,10 +50,7 @@ func (s *Server) listPendingActions(w http.ResponseWriter, r *http.Request, a un
 		err = undox.Invalid("case", "%q is not a case reference", f.CaseRef)
 	}
 	if err == nil {
-		f.After, err = parseCursor(q.Get("after"))
-	}
-	if err == nil {
-		f.Limit, err = parseLimit(q.Get("limit"))
+		f.After, f.Limit, err = parsePage(q)
 	}
 	if err != nil {
 		s.fail(w, r, err)

@@ -89,14 +89,21 @@ func TestCaptureCommand(t *testing.T) {
 		require.NoError(t, err, out)
 		s = capture.Summary{}
 		require.NoError(t, json.Unmarshal([]byte(out), &s))
-		require.NotNil(t, s.ScreenshotSHA256)
-		b, err := os.ReadFile(shot)
-		require.NoError(t, err)
-		sum := sha256.Sum256(b)
-		require.Equal(t, hex.EncodeToString(sum[:]), *s.ScreenshotSHA256)
-		_, err = png.Decode(bytes.NewReader(b))
-		require.NoError(t, err)
+		requireShot(t, shot, s.ScreenshotSHA256)
 	}
+}
+
+// requireShot checks that the file at path is a PNG whose SHA-256 is the
+// one the capture reported.
+func requireShot(t *testing.T, path string, sha *string) {
+	t.Helper()
+	require.NotNil(t, sha, "a screenshot was taken")
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	sum := sha256.Sum256(b)
+	require.Equal(t, hex.EncodeToString(sum[:]), *sha)
+	_, err = png.Decode(bytes.NewReader(b))
+	require.NoError(t, err)
 }
 
 // TestCaptureThroughProxy: `undox capture --proxy` fetches a Tor page and
@@ -129,13 +136,7 @@ func TestCaptureThroughProxy(t *testing.T) {
 	}
 	srv.requireAllVia(t, p)
 	if withShot {
-		require.NotNil(t, s.ScreenshotSHA256, "a Tor page gets its screenshot")
-		b, err := os.ReadFile(shot)
-		require.NoError(t, err)
-		sum := sha256.Sum256(b)
-		require.Equal(t, hex.EncodeToString(sum[:]), *s.ScreenshotSHA256)
-		_, err = png.Decode(bytes.NewReader(b))
-		require.NoError(t, err)
+		requireShot(t, shot, s.ScreenshotSHA256) // a Tor page gets its screenshot
 		require.Greater(t, len(p.Requests()), 1, "the page was fetched, then shot, through the proxy")
 	}
 }
