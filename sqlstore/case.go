@@ -608,6 +608,21 @@ func (s *Store) erase(ctx context.Context, tx *sql.Tx, id int64, now int64) erro
 		{`UPDATE watch_state SET generation = generation + 1 WHERE id = 1`, nil},
 		{`UPDATE cases SET data_key = NULL, reporter_email_enc = NULL, description_enc = NULL, external_ref = NULL,
             status_token_hash = $2, erased_at = $3 WHERE id = $1`, []any{id, secret.Hash(dead), now}},
+		// Staff notes are sealed under the staff-notes key, not the
+		// case's, so they are deleted: the reasons of the steps of items
+		// that no other case reports (an item other cases share keeps its
+		// history for them), and the reasons of the case's four-eyes
+		// requests. A request still waiting is withdrawn: there is
+		// nothing left to decide. (SQLite overwrites what is deleted:
+		// secure_delete.)
+		{`UPDATE item_events SET reason = NULL WHERE reason IS NOT NULL AND item_id IN (
+            SELECT ci.item_id FROM case_items ci WHERE ci.case_id = $1
+              AND NOT EXISTS (SELECT 1 FROM case_items o WHERE o.item_id = ci.item_id AND o.case_id <> $1))`, []any{id}},
+		{`UPDATE pending_actions SET status = $2, decided_by = $3, decided_at = $4
+            WHERE status = $5 AND case_ref = (SELECT ref FROM cases WHERE id = $1)`,
+			[]any{id, undox.PendingCanceled, undox.System.Label(), now, undox.PendingOpen}},
+		{`UPDATE pending_actions SET reason_enc = NULL, decision_reason_enc = NULL
+            WHERE case_ref = (SELECT ref FROM cases WHERE id = $1)`, []any{id}},
 	}
 	for _, st := range stmts {
 		if _, err := tx.ExecContext(ctx, st.q, st.args...); err != nil {
@@ -762,10 +777,11 @@ func boolInt(b bool) int {
 	return 0
 }
 
-// Staff notes (reasons for steps, legal holds) are free text that may name
-// people: they are sealed under a key derived from the master key. They
-// belong to no one case, so erasing a case does not erase them; victims'
-// own data is sealed under the case's key.
+// Staff notes (reasons for steps, legal holds, four-eyes requests) are free
+// text that may name people: they are sealed under a key derived from the
+// master key, since an item may belong to several cases. Erasing a case
+// deletes the notes that belong to it alone (see erase); victims' own data
+// is sealed under the case's key.
 
 func itemEventContext(id int64) string { return "item_event/" + strconv.FormatInt(id, 10) + "/reason" }
 

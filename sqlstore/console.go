@@ -275,21 +275,35 @@ func (s *Store) PendingActions(ctx context.Context, actor undox.Actor, f undox.P
 		w.add("id > ?", f.After)
 	}
 	q := `SELECT ` + pendingColumns + ` FROM pending_actions` + w.String() + " ORDER BY id LIMIT " + w.arg(limit(f.Limit))
-	rows, err := s.db.SQL.QueryContext(ctx, q, w.args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	var out []*undox.PendingAction
-	for rows.Next() {
-		pa, key, err := s.scanPending(rows)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		out = nil
+		rows, err := tx.QueryContext(ctx, q, w.args...)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		pa.Mine = actor.IsRequester(key, pa.RequestedBy)
-		out = append(out, pa)
-	}
-	return out, rows.Err()
+		defer rows.Close()
+		for rows.Next() {
+			pa, key, err := s.scanPending(rows)
+			if err != nil {
+				return err
+			}
+			pa.Mine = actor.IsRequester(key, pa.RequestedBy)
+			out = append(out, pa)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows.Close()
+		// The reasons are staff's free text about a case: reading them
+		// is audited, like reading the case.
+		objType, objID := "pending_action", "*"
+		if f.CaseRef != "" {
+			objType, objID = "case", f.CaseRef
+		}
+		return s.audit(ctx, tx, actor, "action.list", objType, objID, "count="+strconv.Itoa(len(out)))
+	})
+	return out, err
 }
 
 // PendingAction implements undox.ConsoleStore.
@@ -297,14 +311,25 @@ func (s *Store) PendingAction(ctx context.Context, actor undox.Actor, id int64) 
 	if err := actor.Require(undox.PermReadCases); err != nil {
 		return nil, err
 	}
-	pa, key, err := s.scanPending(s.db.SQL.QueryRowContext(ctx, `SELECT `+pendingColumns+` FROM pending_actions WHERE id = $1`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("pending action")
-	}
+	var pa *undox.PendingAction
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var (
+			key string
+			err error
+		)
+		pa, key, err = s.scanPending(tx.QueryRowContext(ctx, `SELECT `+pendingColumns+` FROM pending_actions WHERE id = $1`, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("pending action")
+		}
+		if err != nil {
+			return err
+		}
+		pa.Mine = actor.IsRequester(key, pa.RequestedBy)
+		return s.audit(ctx, tx, actor, "action.read", "pending_action", strconv.FormatInt(id, 10), "case="+pa.CaseRef)
+	})
 	if err != nil {
 		return nil, err
 	}
-	pa.Mine = actor.IsRequester(key, pa.RequestedBy)
 	return pa, nil
 }
 

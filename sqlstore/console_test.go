@@ -699,3 +699,85 @@ func auditChanges(t *testing.T, e *env, objType, objID string) []string {
 	}
 	return out
 }
+
+// Erasing a case deletes the staff notes that belong to it alone: the
+// reasons of its four-eyes requests (a request still waiting is withdrawn
+// by the system) and the reasons of the steps of items no other case
+// reports. An item another case shares keeps its history for that case.
+// Reading requests is audited.
+func TestEraseDeletesStaffNotes(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
+		e := setupTakedown(t, b)
+		r, _ := e.create(t, report{urls: []string{"https://dox.example/erase/own", "https://dox.example/erase/shared"}, category: undox.CategoryDoxing})
+		ref := r.CaseRef
+		other, _ := e.create(t, report{urls: []string{"https://dox.example/erase/shared"}, category: undox.CategoryDoxing})
+		sharedID := e.get(t, other.CaseRef).Items[0].ID
+		var it *undox.Item
+		for _, i := range e.get(t, ref).Items {
+			if i.ID != sharedID {
+				it = i
+			}
+		}
+		require.NotNil(t, it)
+		require.Len(t, e.get(t, ref).Items, 2, "both cases report the shared page")
+
+		_, err := e.store.ItemEvent(e.ctx, analyst, sharedID, undox.ActionReject, "Syntha's page, but no personal data")
+		require.NoError(t, err)
+		_, err = e.store.ItemEvent(e.ctx, analyst, it.ID, undox.ActionReject, "Syntha asked us to wait")
+		require.NoError(t, err)
+		_, err = e.store.ItemEvent(e.ctx, analyst, it.ID, undox.ActionReopen, "")
+		require.NoError(t, err)
+		decided, err := e.store.RequestAction(e.ctx, analyst, undox.PendingAction{Action: undox.FourEyesClose, Object: "case", ObjectID: ref,
+			Reason: "Syntha is safe now"})
+		require.NoError(t, err)
+		_, err = e.store.DeclineAction(e.ctx, analyst2, decided.ID, "Syntha's address is still up")
+		require.NoError(t, err)
+		waiting, err := e.store.RequestAction(e.ctx, analyst, undox.PendingAction{Action: undox.FourEyesClose, Object: "case", ObjectID: ref,
+			Reason: "Syntha moved"})
+		require.NoError(t, err)
+
+		// Reading the requests is audited: the list under the case, one
+		// request under itself.
+		list, err := e.store.PendingActions(e.ctx, auditor, undox.PendingFilter{CaseRef: ref})
+		require.NoError(t, err)
+		require.Len(t, list, 2)
+		require.Contains(t, auditActions(t, e, "case", ref), "action.list "+auditor.Label())
+		_, err = e.store.PendingActions(e.ctx, auditor, undox.PendingFilter{})
+		require.NoError(t, err)
+		require.Equal(t, []string{"action.list " + auditor.Label()}, auditActions(t, e, "pending_action", "*"))
+		got, err := e.store.PendingAction(e.ctx, auditor, waiting.ID)
+		require.NoError(t, err)
+		require.Equal(t, "Syntha moved", got.Reason)
+		require.Equal(t, []string{"action.read " + auditor.Label()}, auditActions(t, e, "pending_action", itoa(waiting.ID)))
+
+		_, err = e.store.CaseEvent(e.ctx, supervisor, ref, undox.ActionErase, "victim_request")
+		require.NoError(t, err)
+
+		got, err = e.store.PendingAction(e.ctx, auditor, waiting.ID)
+		require.NoError(t, err)
+		require.Equal(t, undox.PendingCanceled, got.Status, "a waiting request is withdrawn")
+		require.Equal(t, undox.System.Label(), got.DecidedBy)
+		require.Empty(t, got.Reason)
+		got, err = e.store.PendingAction(e.ctx, auditor, decided.ID)
+		require.NoError(t, err)
+		require.Equal(t, undox.PendingDeclined, got.Status, "a decided request stays as it was decided")
+		require.Empty(t, got.Reason)
+		require.Empty(t, got.DecisionReason)
+		require.Zero(t, e.count(t, `SELECT count(*) FROM pending_actions WHERE reason_enc IS NOT NULL OR decision_reason_enc IS NOT NULL`))
+
+		reasons := func(id int64) (out []string) {
+			t.Helper()
+			hist, err := e.store.ItemHistory(e.ctx, id)
+			require.NoError(t, err)
+			for _, h := range hist {
+				if h.Reason != "" {
+					out = append(out, h.Reason)
+				}
+			}
+			return out
+		}
+		require.Empty(t, reasons(it.ID), "the erased case's own item keeps its steps, not their reasons")
+		require.Equal(t, 1, e.count(t, `SELECT count(*) FROM item_events WHERE item_id = $1 AND event = 'reject'`, it.ID), "the steps stay")
+		require.Equal(t, []string{"Syntha's page, but no personal data"}, reasons(sharedID), "the other case still has the shared item's history")
+	})
+}

@@ -238,25 +238,25 @@ func (s *Server) showCase(w http.ResponseWriter, r *http.Request, a undox.Actor,
 		}
 		p.Timeline = append(p.Timeline, consoleTimelineRow{When: formatDate(lang, e.CreatedAt), Text: text})
 	}
-	pending, err := cs.PendingActions(ctx, a, undox.PendingFilter{CaseRef: c.Ref, Status: undox.PendingOpen, Limit: 200})
+	// The case's requests in one read (reading them is audited): those
+	// that wait, and what was decided, the latest first: who approved,
+	// declined or withdrew, and why a request was declined.
+	all, err := cs.PendingActions(ctx, a, undox.PendingFilter{CaseRef: c.Ref, Limit: 500})
 	if err != nil {
 		s.consoleError(w, r, a, err)
 		return
 	}
-	p.Pending = consolePendings(lang, t, pending)
-	// What was decided on this case's requests, the latest first: who
-	// approved, declined or withdrew, and why a request was declined.
-	all, err := cs.PendingActions(ctx, a, undox.PendingFilter{CaseRef: c.Ref, Limit: 200})
-	if err != nil {
-		s.consoleError(w, r, a, err)
-		return
-	}
-	var decided []*undox.PendingAction
-	for i := len(all) - 1; i >= 0 && len(decided) < 20; i-- {
-		if all[i].Status != undox.PendingOpen {
+	var pending, decided []*undox.PendingAction
+	for i := len(all) - 1; i >= 0; i-- {
+		switch {
+		case all[i].Status == undox.PendingOpen:
+			pending = append(pending, all[i])
+		case len(decided) < 20:
 			decided = append(decided, all[i])
 		}
 	}
+	slices.Reverse(pending) // oldest first, as in the queue
+	p.Pending = consolePendings(lang, t, pending)
 	p.Decided = consolePendings(lang, t, decided)
 	if p.CanAudit {
 		if p.Audit, err = s.auditTrail(r, c, lang); err != nil {
