@@ -398,14 +398,16 @@ func (d *Dir) appendTo(p *packFile, oi *ownerIndex, n int, hdr, sealed []byte, r
 		return 0, 0, err
 	}
 	switch v.tail {
-	case tailTorn:
-		// What an append interrupted by a crash left: no Put returned
-		// for it.
+	case tailZeros:
+		// What a crash during an append can leave: nothing of a record.
 		if err := p.f.Truncate(v.end); err != nil {
 			return 0, 0, fmt.Errorf("truncate %s: %w", p.path, err)
 		}
 		oi.truncated(n, p.fi, v.end)
-	case tailDamaged:
+	case tailTorn, tailDamaged:
+		// Part of a record (no append is in progress: this one holds
+		// the lock), or bytes that are no record: left as they are,
+		// since they may be what is left of evidence.
 		return packFull, 0, nil
 	}
 	recLen := int64(len(hdr) + len(sealed))
@@ -681,7 +683,7 @@ func (d *Dir) read(oi *ownerIndex, ref Ref, sum [32]byte, key []byte, refresh bo
 	if len(key) != secret.KeySize {
 		return nil, nil, nil, fmt.Errorf("key must be %d bytes, got %d", secret.KeySize, len(key))
 	}
-	rescanned := map[int]bool{}
+	rescanned, refreshed := map[int]bool{}, false
 	for range 10 {
 		locs, damaged, hasOld, err := oi.lookup(sum, refresh)
 		if err != nil {
@@ -731,8 +733,29 @@ func (d *Dir) read(oi *ownerIndex, ref Ref, sum [32]byte, key []byte, refresh bo
 		if err == nil {
 			return plain, nil, newest, nil
 		}
+		if packErr != nil && refresh && !refreshed {
+			// Another process may have stored the content again since
+			// the index read these (a Put supersedes a damaged copy).
+			refreshed = true
+			if err := oi.refreshEverything(); err != nil {
+				return nil, nil, nil, err
+			}
+			continue
+		}
 		if packErr != nil {
 			return nil, nil, newest, worse(packErr, err)
+		}
+		if errors.Is(err, ErrNotFound) && refresh {
+			// A Put (without refresh) stores the content again anyway.
+			cut, whole, cerr := d.cutShort(oi, sum)
+			switch {
+			case cerr != nil:
+				return nil, nil, newest, cerr
+			case whole:
+				continue // it was an append in progress: look again
+			case cut != nil:
+				return nil, nil, newest, fmt.Errorf("%w: its record at %d in %s is cut short", ErrTampered, cut.off, packName(cut.pack))
+			}
 		}
 		if errors.Is(err, ErrNotFound) && damaged > 0 {
 			// Its record's header may be what is damaged.
@@ -741,6 +764,52 @@ func (d *Dir) read(oi *ownerIndex, ref Ref, sum [32]byte, key []byte, refresh bo
 		return nil, nil, newest, err
 	}
 	return nil, nil, nil, errors.New("packs keep changing")
+}
+
+// cutShort looks at the records of content sum that the owner's index
+// found cut short at the end of a pack. Readers do not lock packs, so
+// such a record may be an append in progress: it is looked at again under
+// a shared lock of its pack (an appender holds an exclusive one while it
+// writes). It returns a record that is still cut short, or whole when one
+// is not any more (or its pack changed): the caller looks again.
+func (d *Dir) cutShort(oi *ownerIndex, sum [32]byte) (cut *found, whole bool, err error) {
+	for _, l := range oi.tornWith(sum) {
+		short, err := stillShort(packPath(oi.dir, l.pack), l, sum)
+		if err != nil || !short {
+			return nil, err == nil, err
+		}
+		return &l, false, nil
+	}
+	return nil, false, nil
+}
+
+// stillShort says whether the record at l, with the header of content
+// sum, still runs past the end of its pack, under a shared lock of it.
+func stillShort(path string, l found, sum [32]byte) (bool, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	if err := lockShared(f); err != nil {
+		return false, fmt.Errorf("lock %s: %w", path, err)
+	}
+	defer unlockFile(f)
+	fi, err := f.Stat()
+	if err != nil {
+		return false, err
+	}
+	if !os.SameFile(fi, l.fi) || fi.Size() >= l.end() {
+		return false, nil
+	}
+	hdr := make([]byte, recHeaderLen)
+	if _, err := f.ReadAt(hdr, l.off); err != nil && !errors.Is(err, io.EOF) {
+		return false, err
+	}
+	h, ok := parseHeader(hdr)
+	return ok && h.sum == sum && h.sealed == l.sealed, nil
 }
 
 // forgetIfGone closes the packs of an owner whose folder a lookup found
@@ -952,6 +1021,12 @@ func (d *Dir) Exists(ctx context.Context, ref Ref) (bool, error) {
 		if err := oi.rescan(stale); err != nil {
 			return fail(err)
 		}
+	}
+	// A record cut short is there, damaged.
+	if cut, _, err := d.cutShort(oi, sum); err != nil {
+		return fail(err)
+	} else if cut != nil {
+		return true, nil
 	}
 	_, err := os.Stat(d.oldPath(ref))
 	if errors.Is(err, fs.ErrNotExist) {

@@ -16,6 +16,10 @@ import (
 // closed, or when the process ends however it ends.
 func lockFile(f *os.File) error { return flock(f, unix.LOCK_EX) }
 
+// lockShared takes a shared flock(2) on f, waiting while an appender holds
+// its exclusive one.
+func lockShared(f *os.File) error { return flock(f, unix.LOCK_SH) }
+
 func unlockFile(f *os.File) error { return flock(f, unix.LOCK_UN) }
 
 func flock(f *os.File, how int) error {

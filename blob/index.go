@@ -37,7 +37,8 @@ type packView struct {
 	end     int64       // where its next record is expected (scanned.end)
 	size    int64       // its size when last scanned
 	tail    tailKind
-	damaged int // damaged regions before end
+	torn    *scannedRec // the record cut short at end, if that is the tail
+	damaged int         // damaged regions before end
 }
 
 // ownerIndex is the index of an owner's packs, built lazily from their
@@ -135,9 +136,9 @@ func (oi *ownerIndex) refreshOne(n int) error {
 		return err
 	}
 	// Unchanged: the same file, of the same size, and no record in
-	// progress at its end (one that ends at the same size as the torn one
+	// progress at its end (one that ends at the same size as the zeros
 	// an appender cut off would look unchanged by its size).
-	if v := oi.views[n]; v != nil && os.SameFile(v.fi, st) && st.Size() == v.size && v.tail != tailTorn {
+	if v := oi.views[n]; v != nil && os.SameFile(v.fi, st) && st.Size() == v.size && (v.tail == tailNone || v.tail == tailDamaged) {
 		return nil
 	}
 	f, err := os.Open(path)
@@ -174,7 +175,7 @@ func (oi *ownerIndex) scan(n int, f *os.File, fi os.FileInfo, size int64) (*pack
 	for _, r := range s.recs {
 		oi.add(r.h.sum, recLoc{pack: n, off: r.off, size: r.h.size, sealed: r.h.sealed})
 	}
-	v.end, v.size, v.tail = s.end, size, s.tail
+	v.end, v.size, v.tail, v.torn = s.end, size, s.tail, s.torn
 	v.damaged += s.damaged
 	oi.views[n] = v
 	oi.seen = true
@@ -242,6 +243,20 @@ func (oi *ownerIndex) lookup(sum [32]byte, refresh bool) (_ []found, damaged int
 		}
 	}
 	return out, damaged, oi.hasOld, nil
+}
+
+// tornWith returns the records of content sum that the index found cut
+// short at the end of a pack: in progress, or not whole any more.
+func (oi *ownerIndex) tornWith(sum [32]byte) []found {
+	oi.mu.Lock()
+	defer oi.mu.Unlock()
+	var out []found
+	for n, v := range oi.views {
+		if v.tail == tailTorn && v.torn != nil && v.torn.h.sum == sum {
+			out = append(out, found{recLoc: recLoc{pack: n, off: v.torn.off, size: v.torn.h.size, sealed: v.torn.h.sealed}, fi: v.fi})
+		}
+	}
+	return out
 }
 
 // newest returns the newest record of content sum, if any.
@@ -324,8 +339,8 @@ func (oi *ownerIndex) catchUp(n int, f *os.File, fi os.FileInfo, size int64) (pa
 			return packView{}, err
 		}
 		if v.tail != tailNone {
-			// The caller cuts a torn tail off, or appends no more to a
-			// damaged pack. The scan went on from where the index
+			// The caller cuts zeros off, or appends no more to a pack
+			// with a torn or damaged tail. The scan went on from where the index
 			// stopped, which may be no record's start if the file is
 			// another one of the same inode number (the owner's folder
 			// removed and made again by another process): before it
@@ -339,13 +354,13 @@ func (oi *ownerIndex) catchUp(n int, f *os.File, fi os.FileInfo, size int64) (pa
 	return *v, nil
 }
 
-// truncated records that the caller, holding pack n's lock, cut its torn
-// tail off at end.
+// truncated records that the caller, holding pack n's lock, cut the zeros
+// at its end off at end.
 func (oi *ownerIndex) truncated(n int, fi os.FileInfo, end int64) {
 	oi.mu.Lock()
 	defer oi.mu.Unlock()
 	if v := oi.views[n]; v != nil && os.SameFile(v.fi, fi) && v.end == end {
-		v.size, v.tail = end, tailNone
+		v.size, v.tail, v.torn = end, tailNone, nil
 	}
 }
 
@@ -360,7 +375,7 @@ func (oi *ownerIndex) appended(sum [32]byte, fi os.FileInfo, l recLoc) {
 		return
 	}
 	oi.add(sum, l)
-	v.end, v.size, v.tail = l.end(), l.end(), tailNone
+	v.end, v.size, v.tail, v.torn = l.end(), l.end(), tailNone, nil
 }
 
 // forget forgets the record at l, which a reader found deleted (a

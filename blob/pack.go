@@ -141,11 +141,18 @@ type tailKind int8
 const (
 	// tailNone: the records end where the file ends.
 	tailNone tailKind = iota
+	// tailZeros: zeros, which some file systems leave after a crash where
+	// an append was in progress. Readers take it as not there; an
+	// appender, holding the pack's lock, cuts it off before it appends.
+	tailZeros
 	// tailTorn: the start of a record (part of its header, or a header
-	// whose record runs past the end of the file), or zeros: what an
-	// append in progress, or one a crash interrupted, leaves. Readers take
-	// it as not there (yet); an appender, holding the pack's lock, cuts it
-	// off before it appends.
+	// whose record runs past the end of the file): an append in progress,
+	// one that a crash interrupted, or a record cut short since it was
+	// written (a damaged or altered pack). Readers take it as not there
+	// (yet); an appender, holding the pack's lock, knows that no append is
+	// in progress and leaves it as it is: it may be evidence of tampering,
+	// and a Get of its content says so (Dir.cutShort). Appends go to the
+	// next pack.
 	tailTorn
 	// tailDamaged: bytes that are no record and no torn one. They are left
 	// as they are (they may be a damaged record, evidence of tampering),
@@ -171,6 +178,9 @@ type scanned struct {
 	end int64
 	// tail is what lies between end and the end of the file.
 	tail tailKind
+	// torn is the record whose header is whole at end but which runs
+	// past the end of the file, if that is the tail.
+	torn *scannedRec
 	// damaged counts the runs of bytes between records that are no record
 	// (a damaged header: its record cannot be found), tail excluded.
 	damaged int
@@ -193,9 +203,12 @@ func scanPack(r io.ReaderAt, from, size int64) (scanned, error) {
 			if _, err := r.ReadAt(rest, off); err != nil {
 				return s, fmt.Errorf("read pack at %d: %w", off, err)
 			}
-			if allZero(rest) || isMagicPrefix(rest) {
+			switch {
+			case allZero(rest):
+				s.tail = tailZeros
+			case isMagicPrefix(rest):
 				s.tail = tailTorn
-			} else {
+			default:
 				s.tail = tailDamaged
 			}
 			break
@@ -207,6 +220,9 @@ func scanPack(r io.ReaderAt, from, size int64) (scanned, error) {
 			rec := scannedRec{off: off, h: h}
 			if rec.end() > size {
 				s.tail = tailTorn
+				if !dead {
+					s.torn = &rec
+				}
 				break
 			}
 			if dead {
@@ -223,7 +239,7 @@ func scanPack(r io.ReaderAt, from, size int64) (scanned, error) {
 		}
 		if !found {
 			if zero {
-				s.tail = tailTorn
+				s.tail = tailZeros
 			} else {
 				s.tail = tailDamaged
 			}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -129,9 +130,11 @@ func TestPackRotation(t *testing.T) {
 	readAllOf(t, d, key, more, moreContents)
 }
 
-// What a crash can leave at the end of a pack (part of a record, zeros) is
-// cut off by the next append; bytes that are no record are left alone and
-// appends go to a new pack. Nothing that was there before is lost.
+// Zeros at the end of a pack (what a crash can leave on some file
+// systems) are cut off by the next append; part of a record (what a crash
+// during an append leaves, or what is left of a record cut short) and
+// bytes that are no record are left alone and appends go to a new pack.
+// Nothing that was there before is lost.
 func TestTornTail(t *testing.T) {
 	key := newKey(t)
 	// A record of 100 KB of which 20 KB were written: longer than what is
@@ -155,13 +158,15 @@ func TestTornTail(t *testing.T) {
 			pack := packPathOf(d, "UDX-1", 1)
 			whole, _ := os.ReadFile(pack)
 			_, last := packOf(t, d, refs[2])
-			appendTo(t, pack, tail(whole[last.off:]))
+			torn := tail(whole[last.off:])
+			appendTo(t, pack, torn)
 
 			// Readers skip it, this Dir and a new one.
 			readAllOf(t, d, key, refs, contents)
 			readAllOf(t, reopen(t, d), key, refs, contents)
 
-			// The next append (here by a new Dir) cuts off a torn tail.
+			// The next append (here by a new Dir) cuts off zeros, and
+			// leaves the rest.
 			d2 := reopen(t, d)
 			more, moreContents := putN(t, d2, key, "UDX-1", 2, 3000)
 			refs, contents = append(refs, more...), append(contents, moreContents...)
@@ -170,9 +175,9 @@ func TestTornTail(t *testing.T) {
 			readAllOf(t, reopen(t, d), key, refs, contents)
 
 			got, _ := os.ReadFile(pack)
-			if name == "garbage" {
-				if !bytes.HasPrefix(got, whole) || len(got) != len(whole)+5000 {
-					t.Errorf("the pack with garbage at its end was changed")
+			if name != "zeros" {
+				if !bytes.Equal(got, append(whole[:len(whole):len(whole)], torn...)) {
+					t.Errorf("the pack with %s at its end was changed", name)
 				}
 				if n := len(records(t, packPathOf(d, "UDX-1", 2))); n != 2 {
 					t.Errorf("%d records in the next pack, want 2", n)
@@ -192,14 +197,16 @@ func TestTornTail(t *testing.T) {
 }
 
 // A record being appended by another process (its header written, not all
-// of it yet) is not there; once whole, a lookup finds it.
+// of it yet, under the pack's lock) is not there yet: a Get that finds it
+// waits for the append to end and reads it.
 func TestRecordInProgress(t *testing.T) {
 	d := newDir(t)
 	key := newKey(t)
 	refs, contents := putN(t, d, key, "UDX-1", 1, 1000)
 	readAllOf(t, d, key, refs, contents)
 
-	// Another Dir puts a blob; cut it back to half, then make it whole.
+	// Another Dir puts a blob; it is appended again to d's pack, in two
+	// halves, under the pack's lock as an appender holds it.
 	other := newDir(t)
 	ref, err := other.Put(context.Background(), bytes.NewReader(page), key, "UDX-1")
 	if err != nil {
@@ -207,15 +214,85 @@ func TestRecordInProgress(t *testing.T) {
 	}
 	b, _ := os.ReadFile(packPathOf(other, "UDX-1", 1))
 	pack := packPathOf(d, "UDX-1", 1)
-	appendTo(t, pack, b[:len(b)/2])
-	if _, err := get(t, d, ref, key); !errors.Is(err, ErrNotFound) {
-		t.Errorf("half a record: %v, want ErrNotFound", err)
+	f, err := os.OpenFile(pack, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if ok, _ := d.Exists(context.Background(), ref); ok {
-		t.Error("half a record exists")
+	defer f.Close()
+	if err := lockFile(f); err != nil {
+		t.Fatal(err)
 	}
-	appendTo(t, pack, b[len(b)/2:])
+	if _, err := f.Write(b[:len(b)/2]); err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		got []byte
+		err error
+	}
+	done := make(chan result)
+	go func() {
+		got, err := get(t, d, ref, key)
+		done <- result{got, err}
+	}()
+	// Once the Get's lookup has seen the half record, the append ends.
+	for len(d.index("UDX-1").tornWith(refSum(ref))) == 0 {
+		runtime.Gosched()
+	}
+	if _, err := f.Write(b[len(b)/2:]); err != nil {
+		t.Fatal(err)
+	}
+	if err := unlockFile(f); err != nil {
+		t.Fatal(err)
+	}
+	if r := <-done; r.err != nil || !bytes.Equal(r.got, page) {
+		t.Errorf("a record appended while a Get looked: %v", r.err)
+	}
 	readAllOf(t, d, key, append(refs, ref), append(contents, page))
+}
+
+// A record cut short (the end of its pack lost, or cut off on purpose) is
+// evidence of tampering: a Get of its content says so, whichever Dir
+// reads, and it exists, damaged. Appends leave it as it is and go to the
+// next pack; a Put of the same content stores it again there.
+func TestRecordCutShort(t *testing.T) {
+	ctx := context.Background()
+	d := newDir(t)
+	key := newKey(t)
+	refs, contents := putN(t, d, key, "UDX-1", 3, 3000)
+	pack := packPathOf(d, "UDX-1", 1)
+	_, last := packOf(t, d, refs[2])
+	cutAt := last.off + int64(recHeaderLen) + 100
+	if err := os.Truncate(pack, cutAt); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []*Dir{d, reopen(t, d)} {
+		if _, err := get(t, r, refs[2], key); !errors.Is(err, ErrTampered) {
+			t.Errorf("a record cut short: %v, want ErrTampered", err)
+		}
+		if ok, err := r.Exists(ctx, refs[2]); !ok || err != nil {
+			t.Errorf("a record cut short exists: %v, %v", ok, err)
+		}
+		readAllOf(t, r, key, refs[:2], contents[:2])
+	}
+
+	d2 := reopen(t, d)
+	more, moreContents := putN(t, d2, key, "UDX-1", 1, 3000)
+	if size(t, pack) != cutAt {
+		t.Errorf("the pack with a record cut short is %d bytes, was %d", size(t, pack), cutAt)
+	}
+	if p, _ := packOf(t, d, more[0]); p != packPathOf(d, "UDX-1", 2) {
+		t.Errorf("appended to %s, want the next pack", p)
+	}
+	if _, err := get(t, reopen(t, d), refs[2], key); !errors.Is(err, ErrTampered) {
+		t.Errorf("after an append, a record cut short: %v, want ErrTampered", err)
+	}
+	again, err := d2.Put(ctx, bytes.NewReader(contents[2]), key, "UDX-1")
+	if err != nil || again != refs[2] {
+		t.Fatalf("put again: %v, %v", again, err)
+	}
+	for _, r := range []*Dir{d, d2, reopen(t, d)} {
+		readAllOf(t, r, key, append(refs, more...), append(contents, moreContents...))
+	}
 }
 
 // Two Dirs on one folder (two processes) put blobs of one owner at once:
