@@ -86,10 +86,13 @@ type Dir struct {
 	// DefaultPackSize.
 	PackSize int64
 
-	// Puts and Deletes hold mu for reading while they write in an owner's
-	// folder, DeleteOwner for writing while it removes one: a Put in this
-	// process never appends to a pack DeleteOwner is removing.
-	mu      sync.RWMutex
+	// Puts and Deletes hold their owner's lock for reading while they
+	// write in the owner's folder, DeleteOwner for writing while it
+	// removes it: a Put in this process never appends to a pack
+	// DeleteOwner is removing. Owners do not wait for each other (a Put
+	// may wait for another process's lock of a pack: only Puts and
+	// Deletes of its owner wait behind it).
+	locks   ownerLocks
 	folders durableFolders
 	owners  owners
 	packs   packCache
@@ -247,12 +250,12 @@ func (d *Dir) put(ctx context.Context, r io.Reader, key []byte, owner string, wa
 	}
 	h := recHeader{sum: sum, size: ref.Size, sealed: int64(len(sealed))}
 	copy(h.keyCheck[:], keyCheck(key))
-	d.mu.RLock()
+	unlock := d.locks.rlock(oi.dir)
 	if oi.isGone() {
 		oi = d.index(owner) // DeleteOwner ran meanwhile
 	}
 	p, end, at, err := d.append(oi, &h, sealed, ref, key, newest)
-	d.mu.RUnlock()
+	unlock()
 	if err != nil {
 		return fail(err)
 	}
@@ -330,7 +333,7 @@ func readAll(cr io.Reader, orig io.Reader, limit int64) ([]byte, error) {
 // of the same content that is good under key was appended since the
 // caller's lookup (which found newest, or nothing), append appends nothing
 // and returns nil and that record instead. end is where the record
-// appended ends. d.mu is held for reading.
+// appended ends. The owner's lock is held for reading.
 func (d *Dir) append(oi *ownerIndex, h *recHeader, sealed []byte, ref Ref, key []byte, newest *found) (_ *packFile, end int64, _ *found, _ error) {
 	hdr := h.encode()
 	for range 100 {
@@ -1046,8 +1049,7 @@ func (d *Dir) Delete(ctx context.Context, ref Ref) error {
 		return fail(err)
 	}
 	sum := refSum(ref)
-	d.mu.RLock()
-	defer d.mu.RUnlock()
+	defer d.locks.rlock(d.ownerPath(ref.Owner))()
 	oi := d.index(ref.Owner)
 	if err := oi.refreshEverything(); err != nil {
 		return fail(err)
@@ -1153,8 +1155,7 @@ func (d *Dir) DeleteOwner(ctx context.Context, owner string) error {
 		return &Error{Op: "delete owner", Ref: Ref{}, Err: ErrInvalidRef}
 	}
 	dir := d.ownerPath(owner)
-	d.mu.Lock()
-	defer d.mu.Unlock()
+	defer d.locks.lock(dir)()
 	d.owners.drop(dir)
 	d.packs.dropUnder(dir)
 	d.folders.forget(dir)
@@ -1166,6 +1167,54 @@ func (d *Dir) DeleteOwner(ctx context.Context, owner string) error {
 		return &Error{Op: "delete owner", Ref: Ref{Owner: owner}, Err: err}
 	}
 	return nil
+}
+
+// ownerLocks are read-write locks by owner folder, kept while in use.
+type ownerLocks struct {
+	mu sync.Mutex
+	m  map[string]*ownerLock
+}
+
+type ownerLock struct {
+	rw   sync.RWMutex
+	uses int
+}
+
+// rlock takes dir's lock for reading and returns its release.
+func (l *ownerLocks) rlock(dir string) func() {
+	o := l.acquire(dir)
+	o.rw.RLock()
+	return func() { o.rw.RUnlock(); l.release(dir, o) }
+}
+
+// lock takes dir's lock for writing and returns its release.
+func (l *ownerLocks) lock(dir string) func() {
+	o := l.acquire(dir)
+	o.rw.Lock()
+	return func() { o.rw.Unlock(); l.release(dir, o) }
+}
+
+func (l *ownerLocks) acquire(dir string) *ownerLock {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.m == nil {
+		l.m = make(map[string]*ownerLock)
+	}
+	o := l.m[dir]
+	if o == nil {
+		o = &ownerLock{}
+		l.m[dir] = o
+	}
+	o.uses++
+	return o
+}
+
+func (l *ownerLocks) release(dir string, o *ownerLock) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if o.uses--; o.uses == 0 {
+		delete(l.m, dir)
+	}
 }
 
 // String describes the store.
