@@ -254,7 +254,7 @@ func (d *Dir) put(ctx context.Context, r io.Reader, key []byte, owner string, wa
 	if oi.isGone() {
 		oi = d.index(owner) // DeleteOwner ran meanwhile
 	}
-	p, end, at, err := d.append(oi, &h, sealed, ref, key, newest)
+	p, end, at, err := d.append(ctx, oi, &h, sealed, ref, key, newest)
 	unlock()
 	if err != nil {
 		return fail(err)
@@ -334,7 +334,7 @@ func readAll(cr io.Reader, orig io.Reader, limit int64) ([]byte, error) {
 // caller's lookup (which found newest, or nothing), append appends nothing
 // and returns nil and that record instead. end is where the record
 // appended ends. The owner's lock is held for reading.
-func (d *Dir) append(oi *ownerIndex, h *recHeader, sealed []byte, ref Ref, key []byte, newest *found) (_ *packFile, end int64, _ *found, _ error) {
+func (d *Dir) append(ctx context.Context, oi *ownerIndex, h *recHeader, sealed []byte, ref Ref, key []byte, newest *found) (_ *packFile, end int64, _ *found, _ error) {
 	hdr := h.encode()
 	for range 100 {
 		n, err := oi.target()
@@ -345,7 +345,7 @@ func (d *Dir) append(oi *ownerIndex, h *recHeader, sealed []byte, ref Ref, key [
 			return nil, 0, nil, err
 		}
 		p := d.packs.acquire(packPath(oi.dir, n))
-		res, end, err := d.appendTo(p, oi, n, hdr, sealed, ref, key, newest)
+		res, end, err := d.appendTo(ctx, p, oi, n, hdr, sealed, ref, key, newest)
 		if res != appended {
 			d.packs.release(p)
 		}
@@ -378,10 +378,10 @@ const (
 
 // appendTo appends the record (hdr, then sealed) to pack n, in p, holding
 // the pack's locks, and returns where it ends.
-func (d *Dir) appendTo(p *packFile, oi *ownerIndex, n int, hdr, sealed []byte, ref Ref, key []byte, newest *found) (_ appendResult, end int64, err error) {
+func (d *Dir) appendTo(ctx context.Context, p *packFile, oi *ownerIndex, n int, hdr, sealed []byte, ref Ref, key []byte, newest *found) (_ appendResult, end int64, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	size, replaced, err := p.lock(true)
+	size, replaced, err := p.lock(ctx, true)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -1058,7 +1058,7 @@ func (d *Dir) Delete(ctx context.Context, ref Ref) error {
 	// Delete a crash interrupted left tombstones that still hold the
 	// SHA-256 (and maybe part of the sealed bytes), which the index skips.
 	for _, n := range oi.packs() {
-		if err := d.tombstone(oi, n, sum); err != nil {
+		if err := d.tombstone(ctx, oi, n, sum); err != nil {
 			return fail(err)
 		}
 	}
@@ -1085,12 +1085,12 @@ func (d *Dir) Delete(ctx context.Context, ref Ref) error {
 // damaged), then zeros over their sealed bytes, synced, then their headers
 // without the SHA-256, synced. Offsets do not move: every index of the
 // pack, here and in other processes, stays right.
-func (d *Dir) tombstone(oi *ownerIndex, n int, sum [32]byte) error {
+func (d *Dir) tombstone(ctx context.Context, oi *ownerIndex, n int, sum [32]byte) error {
 	p := d.packs.acquire(packPath(oi.dir, n))
 	defer d.packs.release(p)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	size, _, err := p.lock(false)
+	size, _, err := p.lock(ctx, false)
 	if errors.Is(err, fs.ErrNotExist) {
 		return oi.refresh(n) // gone meanwhile
 	} else if err != nil {

@@ -5,6 +5,7 @@ package blob
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"runtime"
 	"strings"
@@ -34,7 +35,7 @@ func TestOwnersDoNotWaitForEachOther(t *testing.T) {
 		_, err := d.Put(ctx, bytes.NewReader([]byte("waits for the other process")), key, "UDX-A")
 		putA <- err
 	}()
-	waitForGoroutine(t, "blob.flock")
+	waitForGoroutine(t, "blob.lockFileContext")
 	go func() { deleteA <- d.DeleteOwner(ctx, "UDX-A") }()
 	waitForGoroutine(t, "(*ownerLocks).lock")
 
@@ -49,6 +50,42 @@ func TestOwnersDoNotWaitForEachOther(t *testing.T) {
 	}
 	if err := <-deleteA; err != nil {
 		t.Errorf("DeleteOwner: %v", err)
+	}
+	readAllOf(t, d, key, refs, contents)
+}
+
+// A Put that waits for another process's lock of the pack gives up when
+// its context ends, and appends nothing.
+func TestPutWaitingForLockIsCanceled(t *testing.T) {
+	d := newDir(t)
+	key := newKey(t)
+	refs, contents := putN(t, d, key, "UDX-A", 1, 100)
+	pack := packPathOf(d, "UDX-A", 1)
+	before := size(t, pack)
+	f, err := os.Open(pack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := lockFile(f); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	put := make(chan error, 1)
+	go func() {
+		_, err := d.Put(ctx, bytes.NewReader([]byte("given up")), key, "UDX-A")
+		put <- err
+	}()
+	waitForGoroutine(t, "blob.lockFileContext")
+	cancel()
+	if err := <-put; !errors.Is(err, context.Canceled) {
+		t.Errorf("a Put canceled while it waited for the lock: %v", err)
+	}
+	if err := unlockFile(f); err != nil {
+		t.Fatal(err)
+	}
+	if size(t, pack) != before {
+		t.Errorf("the pack grew from %d to %d bytes", before, size(t, pack))
 	}
 	readAllOf(t, d, key, refs, contents)
 }

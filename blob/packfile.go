@@ -2,6 +2,7 @@ package blob
 
 import (
 	"container/list"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -101,7 +102,7 @@ func (p *packFile) closeFile() {
 // still the one at the path, and if not opens the new one. replaced says
 // that p had another file open before. p.mu is held; unlock releases the
 // lock.
-func (p *packFile) lock(create bool) (size int64, replaced bool, err error) {
+func (p *packFile) lock(ctx context.Context, create bool) (size int64, replaced bool, err error) {
 	for range 100 {
 		if p.f == nil {
 			before := p.fi
@@ -110,7 +111,7 @@ func (p *packFile) lock(create bool) (size int64, replaced bool, err error) {
 			}
 			replaced = replaced || before != nil && !os.SameFile(before, p.fi)
 		}
-		if err := lockFile(p.f); err != nil {
+		if err := lockFileContext(ctx, p.f); err != nil {
 			return 0, replaced, fmt.Errorf("lock %s: %w", p.path, err)
 		}
 		st, err := os.Stat(p.path)
