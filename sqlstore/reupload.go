@@ -174,28 +174,8 @@ func (s *Store) ConfirmReupload(ctx context.Context, r *Reupload) (*undox.Item, 
 		if n, err = s.prepareNoticeTx(ctx, tx, AutomaticActor, r.ItemID, 0, -1); err != nil {
 			return err
 		}
-		if n != nil && n.Status == undox.NoticePrepared {
-			if bad, err := s.addressInvalid(ctx, tx, n.Address); err != nil {
-				return err
-			} else if bad {
-				// An address that bounced before: an analyst decides.
-				n, err = s.notice(ctx, tx, n.ID)
-				it, _ = s.item(ctx, tx, r.ItemID)
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE notices SET automatic = 1 WHERE id = $1`, n.ID); err != nil {
-				return err
-			}
-			if _, err := s.stepNoticeTx(ctx, tx, AutomaticActor, n.ID, undox.NoticeApprove, "automatic=true re-upload", false,
-				`approved_by = $3, approved_at = $4`, AutomaticActor.Label(), micros(s.now())); err != nil {
-				return err
-			}
-			if err := s.enqueue(ctx, tx, undox.SendNoticeJob{NoticeID: n.ID}); err != nil {
-				return err
-			}
-			if n, err = s.notice(ctx, tx, n.ID); err != nil {
-				return err
-			}
+		if n, err = s.approveAutomaticallyTx(ctx, tx, n, "re-upload"); err != nil {
+			return err
 		}
 		it, err = s.item(ctx, tx, r.ItemID)
 		return err
@@ -204,6 +184,33 @@ func (s *Store) ConfirmReupload(ctx context.Context, r *Reupload) (*undox.Item, 
 		return nil, nil, err
 	}
 	return it, n, nil
+}
+
+// approveAutomaticallyTx approves a notice just prepared (n, nil when
+// nobody is to be notified) without a human decision and queues its send:
+// the notice is flagged Automatic (it says so, and its e-mail carries
+// Auto-Submitted), and the audit log names AutomaticActor with
+// automatic=true and why. A manual notice (web form or API) and one to an
+// address that bounced before are left to an analyst. It returns the
+// notice as it now is.
+func (s *Store) approveAutomaticallyTx(ctx context.Context, tx *sql.Tx, n *undox.Notice, why string) (*undox.Notice, error) {
+	if n == nil || n.Status != undox.NoticePrepared {
+		return n, nil
+	}
+	if bad, err := s.addressInvalid(ctx, tx, n.Address); err != nil || bad {
+		return n, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE notices SET automatic = 1 WHERE id = $1`, n.ID); err != nil {
+		return nil, err
+	}
+	if _, err := s.stepNoticeTx(ctx, tx, AutomaticActor, n.ID, undox.NoticeApprove, "automatic=true "+why, false,
+		`approved_by = $3, approved_at = $4`, AutomaticActor.Label(), micros(s.now())); err != nil {
+		return nil, err
+	}
+	if err := s.enqueue(ctx, tx, undox.SendNoticeJob{NoticeID: n.ID}); err != nil {
+		return nil, err
+	}
+	return s.notice(ctx, tx, n.ID)
 }
 
 // reuploadCandidates is the FROM and WHERE of items that FindReupload may

@@ -128,6 +128,62 @@ func (s *Store) PrepareNotice(ctx context.Context, actor undox.Actor, itemID int
 	return n, err
 }
 
+// liveNotices are the notice states in which a notice is under way or
+// was delivered.
+const liveNotices = `('prepared', 'manual', 'approved', 'sending', 'sent', 'answered')`
+
+// noticeAfterTraceTx prepares the notice that a new trace (traceID, whose
+// answer is given) makes possible, as the system, for:
+//   - a confirmed item without a notice under way: confirmed before its
+//     trace named anyone to notify (no trace yet, or none found); it waits
+//     for an analyst's approval like any first notice;
+//   - content that came back (reappeared) and was not notified since:
+//     the re-check that found it back queued this trace. Where the policy
+//     notifies re-uploads of confirmed content automatically, it is
+//     approved and sent at once, marked as automatic; else it waits for
+//     an analyst.
+func (s *Store) noticeAfterTraceTx(ctx context.Context, tx *sql.Tx, itemID, traceID int64, answer []byte) error {
+	var status string
+	if err := tx.QueryRowContext(ctx, `SELECT status FROM items WHERE id = $1`, itemID).Scan(&status); err != nil {
+		return err
+	}
+	var since int64 // notices created before since do not count
+	switch undox.ItemStatus(status) {
+	case undox.ItemConfirmed:
+	case undox.ItemReappeared:
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(created_at), 0) FROM item_events WHERE item_id = $1 AND event = $2`,
+			itemID, string(undox.ObserveBack)).Scan(&since); err != nil {
+			return err
+		}
+	default:
+		return nil
+	}
+	var live int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM notices WHERE item_id = $1 AND created_at >= $2 AND status IN `+liveNotices,
+		itemID, since).Scan(&live); err != nil {
+		return err
+	}
+	if live > 0 {
+		return nil
+	}
+	if rs, err := NotifiableRecipients(answer); err != nil || len(rs) == 0 {
+		return err // nobody to notify: the trace's own audit entry says enough
+	}
+	n, err := s.prepareNoticeTx(ctx, tx, undox.System, itemID, traceID, -1)
+	if err != nil || undox.ItemStatus(status) != undox.ItemReappeared {
+		return err
+	}
+	p := s.policy
+	if p == nil {
+		p = defaultPolicy()
+	}
+	if !p.AutoNotifyReuploads() {
+		return nil
+	}
+	_, err = s.approveAutomaticallyTx(ctx, tx, n, "content back online")
+	return err
+}
+
 // prepareNoticeTx prepares the notice to the first recipient of the
 // item's trace (traceID, or the latest when 0) that comes after index
 // after, is to be notified and can be reached: by e-mail (a prepared

@@ -3,6 +3,7 @@ package sqlstore_test
 import (
 	"context"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/undox/undox"
 	"github.com/undox/undox/dbtest"
 	"github.com/undox/undox/job"
+	"github.com/undox/undox/policy"
 	"github.com/undox/undox/secret"
 	"github.com/undox/undox/sqlstore"
 )
@@ -243,5 +245,107 @@ func TestConfirmWithoutTrace(t *testing.T) {
 		n, err = e.store.PrepareNotice(e.ctx, analyst, it.ID)
 		require.NoError(t, err)
 		require.Equal(t, "abuse@hosting.example", n.Address)
+	})
+}
+
+// A trace that names someone to notify prepares the notice that was
+// missing: for an item confirmed before anyone was found (it waits for an
+// analyst, like every first notice), and for content that came back after
+// its removal (approved and sent at once where the policy notifies
+// re-uploads of confirmed content automatically, marked as automatic;
+// else it waits for an analyst). Each only once.
+func TestNoticeAfterTrace(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
+		e := setupTakedown(t, b)
+		notices := func(id int64) []*undox.Notice {
+			t.Helper()
+			ns, err := e.store.Notices(e.ctx, auditor, id)
+			require.NoError(t, err)
+			return ns
+		}
+
+		// Confirmed with no trace yet: no notice.
+		r, _ := e.create(t, report{urls: []string{"https://dox.example/early"}, category: undox.CategoryDoxing})
+		early := e.get(t, r.CaseRef).Items[0]
+		_, err := e.store.ObserveItem(e.ctx, early.ID, undox.ObserveCaptured, "", nil)
+		require.NoError(t, err)
+		_, n, err := e.store.ConfirmItem(e.ctx, analyst, early.ID, "doxes a home address")
+		require.NoError(t, err)
+		require.Nil(t, n)
+		// A trace that names nobody changes nothing.
+		_, err = e.store.SaveTrace(e.ctx, early.ID, "net:EXAMPLE", []byte(`{"url":"https://dox.example/early","recipients":[]}`))
+		require.NoError(t, err)
+		require.Empty(t, notices(early.ID))
+		// One that names the host prepares its notice, for an analyst.
+		_, err = e.store.SaveTrace(e.ctx, early.ID, "net:EXAMPLE", []byte(takedownTrace))
+		require.NoError(t, err)
+		ns := notices(early.ID)
+		require.Len(t, ns, 1)
+		require.Equal(t, undox.NoticePrepared, ns[0].Status)
+		require.Equal(t, "abuse@hosting.example", ns[0].Address)
+		require.Equal(t, undox.System.Label(), ns[0].CreatedBy)
+		require.False(t, ns[0].Automatic)
+		require.Zero(t, e.sendJobs(t), "an analyst approves the first notice")
+		_, err = e.store.SaveTrace(e.ctx, early.ID, "net:EXAMPLE", []byte(takedownTrace))
+		require.NoError(t, err)
+		require.Len(t, notices(early.ID), 1, "prepared once")
+
+		// Content that came back after its removal.
+		back := e.capturedItem(t, "https://dox.example/back")
+		_, first, err := e.store.ConfirmItem(e.ctx, analyst, back.ID, "doxes a home address")
+		require.NoError(t, err)
+		_, err = e.store.ApproveNotice(e.ctx, analyst, first.ID)
+		require.NoError(t, err)
+		jobs := e.sendJobs(t)
+		_, err = e.store.ObserveItem(e.ctx, back.ID, undox.ObserveGone, "", nil)
+		require.NoError(t, err)
+		// Traced again while removed: nothing to notify.
+		_, err = e.store.SaveTrace(e.ctx, back.ID, "net:EXAMPLE", []byte(takedownTrace))
+		require.NoError(t, err)
+		require.Len(t, notices(back.ID), 1)
+		e.clock.Advance(time.Hour)
+		_, err = e.store.ObserveItem(e.ctx, back.ID, undox.ObserveBack, "", nil)
+		require.NoError(t, err)
+		require.Equal(t, undox.ItemReappeared, itemStatus(t, e, back.ID))
+		_, err = e.store.SaveTrace(e.ctx, back.ID, "net:EXAMPLE", []byte(takedownTrace))
+		require.NoError(t, err)
+		ns = notices(back.ID)
+		require.Len(t, ns, 2, "content back online is notified again")
+		again := ns[len(ns)-1]
+		if again.ID == first.ID {
+			again = ns[0]
+		}
+		require.Equal(t, undox.NoticeApproved, again.Status, "the default policy notifies re-uploads of confirmed content automatically")
+		require.True(t, again.Automatic)
+		require.Equal(t, sqlstore.AutomaticActor.Label(), again.ApprovedBy)
+		require.Equal(t, jobs+1, e.sendJobs(t), "its send job is queued")
+		_, err = e.store.SaveTrace(e.ctx, back.ID, "net:EXAMPLE", []byte(takedownTrace))
+		require.NoError(t, err)
+		require.Len(t, notices(back.ID), 2, "notified again once")
+
+		// Without automatic re-upload notices, an analyst approves it.
+		own, err := policy.Parse([]byte(strings.Replace(string(policy.DefaultFile()), "auto_notify_reuploads = true", "auto_notify_reuploads = false", 1)))
+		require.NoError(t, err)
+		require.False(t, own.AutoNotifyReuploads())
+		e.store.SetPolicy(own)
+		e.clock.Advance(time.Hour)
+		_, err = e.store.ObserveItem(e.ctx, back.ID, undox.ObserveGone, "", nil)
+		require.NoError(t, err)
+		e.clock.Advance(time.Hour)
+		_, err = e.store.ObserveItem(e.ctx, back.ID, undox.ObserveBack, "", nil)
+		require.NoError(t, err)
+		_, err = e.store.SaveTrace(e.ctx, back.ID, "net:EXAMPLE", []byte(takedownTrace))
+		require.NoError(t, err)
+		ns = notices(back.ID)
+		require.Len(t, ns, 3)
+		var prepared int
+		for _, n := range ns {
+			if n.Status == undox.NoticePrepared {
+				prepared++
+				require.False(t, n.Automatic)
+			}
+		}
+		require.Equal(t, 1, prepared)
+		require.Equal(t, jobs+1, e.sendJobs(t))
 	})
 }

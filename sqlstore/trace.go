@@ -52,6 +52,9 @@ func (s *Store) SaveTrace(ctx context.Context, itemID int64, hostKey string, ans
 		if _, err := tx.ExecContext(ctx, q, micros(now), hostKey, itemID); err != nil {
 			return err
 		}
+		if err := s.noticeAfterTraceTx(ctx, tx, itemID, t.ID, answer); err != nil {
+			return err
+		}
 		// A captured and scanned item of an open case that has another,
 		// confirmed item may be a re-upload: decide now, not at the
 		// next sweep.

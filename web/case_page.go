@@ -902,12 +902,18 @@ func (s *Server) casePost(w http.ResponseWriter, r *http.Request, a undox.Actor)
 			done("console_done_requested", anchor, err)
 			return
 		}
+		key := "console_done_" + action
 		if action == undox.FourEyesConfirm {
-			_, _, err = s.Store.ConfirmItem(ctx, a, id, reason)
+			var n *undox.Notice
+			if _, n, err = s.Store.ConfirmItem(ctx, a, id, reason); err == nil && n == nil {
+				// Nobody to notify yet: a contact added here, or a
+				// trace that finds one, prepares the notice.
+				key = "console_done_confirm_no_recipient"
+			}
 		} else {
 			_, err = s.Store.ItemEvent(ctx, a, id, undox.Event(action), reason)
 		}
-		done("console_done_"+action, anchor, err)
+		done(key, anchor, err)
 	case "recheck":
 		if !need(undox.PermActItems) {
 			return
@@ -1010,6 +1016,11 @@ func (s *Server) addContact(w http.ResponseWriter, r *http.Request, a undox.Acto
 	c := undox.Contact{Scope: undox.ContactScope(form.Scope), Key: form.Key, Role: form.Role, Name: form.Name, Email: form.Email,
 		WebForm: form.WebForm, Language: form.Language, Country: form.Country, Platform: form.Platform, Notes: form.Notes}
 	_, err := s.Store.PutContact(r.Context(), a, c)
+	if err == nil && form.Item > 0 {
+		// The item the contact was added for is traced again: a
+		// confirmed item that had nobody to notify gets its notice.
+		err = s.Store.RequestTrace(r.Context(), a, form.Item)
+	}
 	switch {
 	case err == nil:
 		consoleRedirect(w, r, "/cases/"+ref+"#contact", "console_done_contact", false)

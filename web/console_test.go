@@ -460,9 +460,18 @@ func TestConsoleActions(t *testing.T) {
 	require.Contains(t, r.body, "The contact was not saved.")
 	require.Contains(t, r.body, "The organisation&#39;s name is required")
 	require.Contains(t, r.body, `name="email" value="nope"`, "the form keeps what was typed")
-	page = c.anaB.followConsole(t, act(c.anaB, "add_contact", "scope", "domain", "key", "dox.example", "role", "platform", "name", "Dox Site Abuse",
+	page = c.anaB.followConsole(t, act(c.anaB, "add_contact", "item", id(a), "scope", "domain", "key", "dox.example", "role", "platform", "name", "Dox Site Abuse",
 		"email", "abuse@dox.example", "language", "en", "platform", "yes"))
-	require.Contains(t, page.body, "The contact was added to the contact book.")
+	require.Contains(t, page.body, "The contact was added to the contact book; the link is traced again with it.")
+	entries, err := c.e.store.AuditEntries(c.e.ctx, "item", id(a))
+	require.NoError(t, err)
+	var traced int
+	for _, en := range entries {
+		if en.Action == "item.trace.request" {
+			traced++
+		}
+	}
+	require.Equal(t, 1, traced, "the item the contact was added for is traced again")
 	contacts, err := c.e.store.Contacts(c.e.ctx, cli)
 	require.NoError(t, err)
 	require.Len(t, contacts, 1)

@@ -75,7 +75,9 @@ var consoleMessages = map[string][2]string{ // [nl, en]
 	"console_reason_hint":     {"Verplicht bij afwijzen. Komt in de geschiedenis van de melding, niet bij het slachtoffer.", "Required for a rejection. Kept in the item's history, never shown to the victim."},
 
 	// Messages after an action.
-	"console_done_confirm":          {"De melding is bevestigd; het verzoek tot verwijdering staat klaar.", "The item was confirmed; its notice is prepared."},
+	"console_done_confirm": {"De melding is bevestigd; het verzoek tot verwijdering staat klaar.", "The item was confirmed; its notice is prepared."},
+	"console_done_confirm_no_recipient": {"De melding is bevestigd, maar er is nog niemand gevonden om het verzoek tot verwijdering aan te sturen. Voeg hieronder een contact toe: de link wordt dan opnieuw nagetrokken en het verzoek klaargezet.",
+		"The item was confirmed, but nobody to send its notice to was found yet. Add a contact below: the link is then traced again and its notice prepared."},
 	"console_done_reject":           {"De melding is afgewezen.", "The item was rejected."},
 	"console_done_close":            {"De melding is afgesloten.", "The item was closed."},
 	"console_done_escalate":         {"De melding is geëscaleerd.", "The item was escalated."},
@@ -86,7 +88,7 @@ var consoleMessages = map[string][2]string{ // [nl, en]
 	"console_submitted_notice":      {"Ingediend: vastleggen", "Submitted: record it"},
 	"console_done_edit_notice":      {"De ontvanger van het verzoek is gewijzigd.", "The notice's recipient was changed."},
 	"console_done_close_case":       {"De zaak is afgesloten.", "The case was closed."},
-	"console_done_contact":          {"Het contact is aan het contactboek toegevoegd.", "The contact was added to the contact book."},
+	"console_done_contact":          {"Het contact is aan het contactboek toegevoegd; de link wordt ermee opnieuw nagetrokken.", "The contact was added to the contact book; the link is traced again with it."},
 	"console_done_requested":        {"Vastgelegd: een tweede analist moet dit goedkeuren.", "Recorded: a second analyst must approve this."},
 	"console_done_request_approved": {"Goedgekeurd en uitgevoerd.", "Approved and done."},
 	"console_done_request_declined": {"Het verzoek is afgewezen.", "The request was declined."},
