@@ -70,8 +70,10 @@ type Actor struct {
 	Kind    string // "token", "user", "public", "system"
 	TokenID int64
 	UserID  int64 // of a "user"
-	Name    string
-	Role    Role
+	// Owner is the staff account a "token" was made for (0: none).
+	Owner int64
+	Name  string
+	Role  Role
 }
 
 // System is undox's own jobs.

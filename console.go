@@ -174,15 +174,30 @@ type ConsoleStore interface {
 }
 
 // Key names the actor as a person or system, whatever its display name:
-// two actors with the same key are the same analyst (for four-eyes).
+// two actors with the same key are the same analyst (for four-eyes). A
+// token made for a staff account is that account.
 func (a Actor) Key() string {
-	switch a.Kind {
-	case "token":
+	switch {
+	case a.Kind == "token" && a.Owner != 0:
+		return "user:" + strconv.FormatInt(a.Owner, 10)
+	case a.Kind == "token":
 		return "token:" + strconv.FormatInt(a.TokenID, 10)
-	case "user":
+	case a.Kind == "user":
 		return "user:" + strconv.FormatInt(a.UserID, 10)
 	}
 	return a.Kind
+}
+
+// RequirePerson fails unless the actor can be one of the two people of a
+// four-eyes step (the one who asks, or the one who approves): a staff
+// account, or a token made for one. A token of no account (undox token
+// create without --user) could be anyone's, so the two "people" could be
+// one.
+func (a Actor) RequirePerson() error {
+	if a.Kind == "token" && a.Owner == 0 {
+		return Errorf(EFORBIDDEN, "four-eyes: this token is not tied to a staff account, so it cannot stand for one of the two people (make one with undox token create --user)")
+	}
+	return nil
 }
 
 // LabelKey is the Key of the actor a Label names ("user:12:Ana" →
@@ -202,14 +217,13 @@ func LabelKey(label string) string {
 // they may withdraw the request but not approve it.
 //
 // The same user account or token is the same person, whatever name it
-// shows now. Tokens are otherwise actors of their own (undox does not know
-// which staff member holds which), with one exception: tokens of the same
-// name (ignoring case) count as one holder. A token's name is the only
-// statement of whom it was made for, and a replaced token, a second one
-// or one shared by a hotline's tool must not approve what the first one
-// asked for. A token and a user account are never matched by name: users'
-// display names are not unique and nothing ties them to token names, so
-// a match either way would be a guess.
+// shows now, and so are a staff account and a token made for it (see Key).
+// Tokens of no account are otherwise actors of their own, with one
+// exception: tokens of the same name (ignoring case) count as one holder.
+// A token's name is the only statement of whom it was made for, and a
+// replaced token, a second one or one shared by a hotline's tool must not
+// approve what the first one asked for. Such tokens take no four-eyes step
+// at all (RequirePerson): nothing tells whose they are.
 func (a Actor) IsRequester(key, label string) bool {
 	if a.Key() == key {
 		return true

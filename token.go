@@ -8,17 +8,23 @@ import (
 // Token is an API credential of a staff member or a partner system. Only
 // the hash of its secret is stored.
 type Token struct {
-	ID        int64      `json:"id"`
-	Name      string     `json:"name"`
-	Role      Role       `json:"role"`
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+	Role Role   `json:"role"`
+	// UserID is the staff account the token was made for (0: none, such
+	// as a partner's system): for four-eyes they are one person.
+	UserID    int64      `json:"user_id,omitempty"`
 	CreatedAt time.Time  `json:"created_at"`
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 }
 
 // TokenStore keeps API tokens.
 type TokenStore interface {
-	CreateToken(ctx context.Context, name string, role Role, hash []byte) (*Token, error)
-	// TokenByHash returns the live token with that hash, or ENOTFOUND.
+	// CreateToken keeps a new token; userID is the staff account it is
+	// for, or 0.
+	CreateToken(ctx context.Context, name string, role Role, hash []byte, userID int64) (*Token, error)
+	// TokenByHash returns the live token with that hash (a token of a
+	// disabled staff account is not), or EUNAUTHORIZED.
 	TokenByHash(ctx context.Context, hash []byte) (*Token, error)
 }
 

@@ -187,6 +187,9 @@ func (s *Store) requestActionTx(ctx context.Context, tx *sql.Tx, actor undox.Act
 	if actor.Kind != "user" && actor.Kind != "token" {
 		return nil, undox.Errorf(undox.EFORBIDDEN, "only staff ask for four-eyes actions")
 	}
+	if err := actor.RequirePerson(); err != nil {
+		return nil, err
+	}
 	if pa.Reason, err = undox.CheckText("reason", pa.Reason, 2000); err != nil {
 		return nil, err
 	}
@@ -349,6 +352,11 @@ func (s *Store) decide(ctx context.Context, tx *sql.Tx, actor undox.Actor, id in
 		return nil, undox.Errorf(undox.ETRANSITION, "this request was %s already", pa.Status)
 	}
 	mine := actor.IsRequester(key, pa.RequestedBy)
+	if to == undox.PendingApproved {
+		if err := actor.RequirePerson(); err != nil {
+			return nil, err
+		}
+	}
 	switch {
 	case to == undox.PendingApproved && mine:
 		return nil, undox.Errorf(undox.EFORBIDDEN, "four-eyes: a second, different analyst must approve this %s", pa.Action)
@@ -559,9 +567,13 @@ func (s *Store) CreateBulkJob(ctx context.Context, actor undox.Actor, action str
 		if found != len(ids) {
 			return notFound("item")
 		}
+		var owner any
+		if actor.Owner != 0 {
+			owner = actor.Owner
+		}
 		if err := tx.QueryRowContext(ctx, `INSERT INTO bulk_jobs (action, created_by, total, created_at, actor_kind, actor_id,
-                actor_name, actor_role, four_eyes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-			action, j.CreatedBy, j.Total, micros(j.CreatedAt), actor.Kind, actorID, actor.Name, string(actor.Role), fourEyes).Scan(&j.ID); err != nil {
+                actor_name, actor_role, four_eyes, actor_owner) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+			action, j.CreatedBy, j.Total, micros(j.CreatedAt), actor.Kind, actorID, actor.Name, string(actor.Role), fourEyes, owner).Scan(&j.ID); err != nil {
 			return err
 		}
 		sealed, err := s.sealNote(reason, bulkReasonContext(j.ID))
@@ -688,8 +700,9 @@ func (s *Store) RunBulkJob(ctx context.Context, bulkID int64, log *slog.Logger) 
 		fourEyes                 bool
 		sealed                   []byte
 	)
-	err := s.db.SQL.QueryRowContext(ctx, `SELECT action, actor_kind, actor_id, actor_name, actor_role, four_eyes, reason_enc
-        FROM bulk_jobs WHERE id = $1`, bulkID).Scan(&action, &kind, &actorID, &name, &role, &fourEyes, &sealed)
+	var owner int64
+	err := s.db.SQL.QueryRowContext(ctx, `SELECT action, actor_kind, actor_id, actor_name, actor_role, four_eyes, reason_enc,
+        COALESCE(actor_owner, 0) FROM bulk_jobs WHERE id = $1`, bulkID).Scan(&action, &kind, &actorID, &name, &role, &fourEyes, &sealed, &owner)
 	if errors.Is(err, sql.ErrNoRows) {
 		return notFound("bulk job")
 	}
@@ -705,7 +718,7 @@ func (s *Store) RunBulkJob(ctx context.Context, bulkID int64, log *slog.Logger) 
 	case "user":
 		actor.UserID = actorID
 	case "token":
-		actor.TokenID = actorID
+		actor.TokenID, actor.Owner = actorID, owner
 	default:
 		return undox.Errorf(undox.EINVALID, "bulk job %d names no analyst to act as", bulkID)
 	}

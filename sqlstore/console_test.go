@@ -542,9 +542,10 @@ func TestInCase(t *testing.T) {
 }
 
 // Four-eyes holds in the store, for every client: the analyst who asked
-// cannot approve, as the same token or user account whatever its name, or
-// as another token of the same name (a replaced token, or one shared by a
-// hotline's tool). A user and a token are told apart even by one name.
+// cannot approve, as the same token or user account whatever its name, as
+// another token made for the same account, or as that account in the
+// console (a token made for a staff account is that person). A token made
+// for no account takes no four-eyes step at all: nothing tells whose it is.
 func TestFourEyesSecondPerson(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
 		e := setupTakedown(t, b)
@@ -552,32 +553,41 @@ func TestFourEyesSecondPerson(t *testing.T) {
 		id := itoa(it.ID)
 		reject := undox.PendingAction{Action: undox.FourEyesReject, Object: "item", ObjectID: id, CaseRef: ref, Reason: "the victim's own post"}
 
-		rotated := undox.Actor{Kind: "token", TokenID: 3, Name: "ANA ", Role: undox.RoleAnalyst}
+		// analyst is a token of account 2.
 		pa, err := e.store.RequestAction(e.ctx, analyst, reject)
 		require.NoError(t, err)
+		rotated := undox.Actor{Kind: "token", TokenID: 9, Owner: analyst.Owner, Name: "ana's new token", Role: undox.RoleAnalyst}
 		_, err = e.store.ApproveAction(e.ctx, rotated, pa.ID)
-		requireCode(t, undox.EFORBIDDEN, err, "another token of the same name is the same holder")
-		list, err := e.store.PendingActions(e.ctx, rotated, undox.PendingFilter{CaseRef: ref})
+		requireCode(t, undox.EFORBIDDEN, err, "another token of the same account is the same person")
+		console := undox.Actor{Kind: "user", UserID: analyst.Owner, Name: "Ana de Analist", Role: undox.RoleAnalyst}
+		_, err = e.store.ApproveAction(e.ctx, console, pa.ID)
+		requireCode(t, undox.EFORBIDDEN, err, "the account itself, in the console, is the same person")
+		tool := undox.Actor{Kind: "token", TokenID: 5, Name: "tool", Role: undox.RoleAnalyst}
+		_, err = e.store.ApproveAction(e.ctx, tool, pa.ID)
+		requireCode(t, undox.EFORBIDDEN, err, "a token of no account could be anyone's")
+		_, err = e.store.RequestAction(e.ctx, tool, undox.PendingAction{Action: undox.FourEyesConfirm, Object: "item", ObjectID: id, CaseRef: ref})
+		requireCode(t, undox.EFORBIDDEN, err, "nor can it ask")
+		list, err := e.store.PendingActions(e.ctx, console, undox.PendingFilter{CaseRef: ref})
 		require.NoError(t, err)
 		require.True(t, list[0].Mine, "so the list tells them")
 		got, err := e.store.PendingAction(e.ctx, analyst2, pa.ID)
 		require.NoError(t, err)
-		require.False(t, got.Mine, "a user account named ana is not the token ana")
+		require.False(t, got.Mine, "another account, of the same name, is another person")
 		// Its decline is a withdrawal, as the requester's own.
 		got, err = e.store.DeclineAction(e.ctx, rotated, pa.ID, "")
 		require.NoError(t, err)
 		require.Equal(t, undox.PendingCanceled, got.Status)
 		require.Equal(t, undox.ItemCaptured, itemStatus(t, e, it.ID))
 
-		// A user's request: the same account cannot approve it, another
-		// token of another name can.
+		// A user's request: the same account cannot approve it, whatever
+		// its name; a token of another account can.
 		pa, err = e.store.RequestAction(e.ctx, analyst2, reject)
 		require.NoError(t, err)
 		renamed := analyst2
 		renamed.Name = "ana-renamed"
 		_, err = e.store.ApproveAction(e.ctx, renamed, pa.ID)
 		requireCode(t, undox.EFORBIDDEN, err, "the same account, whatever its name")
-		bob := undox.Actor{Kind: "token", TokenID: 4, Name: "bob", Role: undox.RoleAnalyst}
+		bob := undox.Actor{Kind: "token", TokenID: 4, Owner: 4, Name: "bob", Role: undox.RoleAnalyst}
 		got, err = e.store.ApproveAction(e.ctx, bob, pa.ID)
 		require.NoError(t, err)
 		require.Equal(t, undox.PendingApproved, got.Status)

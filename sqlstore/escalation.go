@@ -504,12 +504,26 @@ func (s *Store) ApproveDossier(ctx context.Context, actor undox.Actor, id int64)
 		}
 		now := micros(s.now())
 		me := actor.Label()
+		firstKey := undox.LabelKey(cur.FirstApprovedBy) // of a first approval recorded before its key was
+		if cur.FourEyes {
+			if err := actor.RequirePerson(); err != nil {
+				return err
+			}
+			var key sql.NullString
+			if err := tx.QueryRowContext(ctx, `SELECT first_approved_key FROM dossiers WHERE id = $1`, id).Scan(&key); err != nil {
+				return err
+			}
+			if key.Valid {
+				firstKey = key.String
+			}
+		}
 		var detail string
 		switch {
 		case cur.FourEyes && cur.FirstApprovedBy == "":
-			_, err = tx.ExecContext(ctx, `UPDATE dossiers SET first_approved_by = $1, updated_at = $2 WHERE id = $3`, me, now, id)
+			_, err = tx.ExecContext(ctx, `UPDATE dossiers SET first_approved_by = $1, first_approved_key = $2, updated_at = $3 WHERE id = $4`,
+				me, actor.Key(), now, id)
 			detail = "first approval (four eyes)"
-		case cur.FourEyes && actor.IsRequester(undox.LabelKey(cur.FirstApprovedBy), cur.FirstApprovedBy):
+		case cur.FourEyes && actor.IsRequester(firstKey, cur.FirstApprovedBy):
 			return undox.Errorf(undox.EFORBIDDEN, "a four-eyes step needs a second, different staff member")
 		default:
 			_, err = tx.ExecContext(ctx, `UPDATE dossiers SET approved_by = $1, status = $2, updated_at = $3 WHERE id = $4`,

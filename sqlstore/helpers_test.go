@@ -20,8 +20,10 @@ import (
 
 // Actors used across the suite; their audit labels are "token:<id>:<name>".
 var (
-	analyst    = undox.Actor{Kind: "token", TokenID: 2, Name: "ana", Role: undox.RoleAnalyst}
-	supervisor = undox.Actor{Kind: "token", TokenID: 3, Name: "sue", Role: undox.RoleSupervisor}
+	// Staff tokens, each made for a staff account of its own (Owner):
+	// they take four-eyes steps as that person.
+	analyst    = undox.Actor{Kind: "token", TokenID: 2, Owner: 2, Name: "ana", Role: undox.RoleAnalyst}
+	supervisor = undox.Actor{Kind: "token", TokenID: 3, Owner: 3, Name: "sue", Role: undox.RoleSupervisor}
 	auditor    = undox.Actor{Kind: "token", TokenID: 1, Name: "a", Role: undox.RoleAuditor}
 	partnerA   = undox.Actor{Kind: "token", TokenID: 10, Name: "partner-a", Role: undox.RolePartner}
 	partnerB   = undox.Actor{Kind: "token", TokenID: 11, Name: "partner-b", Role: undox.RolePartner}

@@ -1179,13 +1179,13 @@ func TestTokens(t *testing.T) {
 		e := setup(t, b)
 		secretA, err := secret.Token(32)
 		require.NoError(t, err)
-		tok, err := e.store.CreateToken(e.ctx, "alice", undox.RoleAnalyst, secret.Hash(secretA))
+		tok, err := e.store.CreateToken(e.ctx, "alice", undox.RoleAnalyst, secret.Hash(secretA), 0)
 		require.NoError(t, err)
 		require.Positive(t, tok.ID)
 		require.Equal(t, "alice", tok.Name)
 		require.Equal(t, undox.RoleAnalyst, tok.Role)
 
-		tokB, err := e.store.CreateToken(e.ctx, "importer", undox.RolePartner, secret.Hash("other-secret"))
+		tokB, err := e.store.CreateToken(e.ctx, "importer", undox.RolePartner, secret.Hash("other-secret"), 0)
 		require.NoError(t, err)
 		require.NotEqual(t, tok.ID, tokB.ID)
 
@@ -1206,7 +1206,7 @@ func TestTokens(t *testing.T) {
 		_, err = e.store.TokenByHash(e.ctx, nil)
 		requireCode(t, undox.EUNAUTHORIZED, err, "no token")
 
-		_, err = e.store.CreateToken(e.ctx, "alice-again", undox.RoleAdmin, secret.Hash(secretA))
+		_, err = e.store.CreateToken(e.ctx, "alice-again", undox.RoleAdmin, secret.Hash(secretA), 0)
 		require.Error(t, err, "two tokens with one secret")
 		got, err = e.store.TokenByHash(e.ctx, secret.Hash(secretA))
 		require.NoError(t, err)
@@ -1219,6 +1219,29 @@ func TestTokens(t *testing.T) {
 		require.NoError(t, err)
 		_, err = e.store.TokenByHash(e.ctx, secret.Hash(secretA))
 		requireCode(t, undox.EUNAUTHORIZED, err, "revoked token")
+
+		// A token made for a staff account says whose it is, and works
+		// while the account does.
+		u, err := e.store.CreateUser(e.ctx, undox.System, undox.NewUser{Email: "ana@hotline.example", Name: "Ana", Role: undox.RoleAnalyst,
+			PasswordHash: "x", TOTPSecret: "JBSWY3DPEHPK3PXP"})
+		require.NoError(t, err)
+		_, err = e.store.CreateToken(e.ctx, "ana", undox.RoleAnalyst, secret.Hash("of-nobody"), 999999)
+		requireCode(t, undox.ENOTFOUND, err, "an account that does not exist")
+		own, err := e.store.CreateToken(e.ctx, "ana", undox.RoleAnalyst, secret.Hash("ana's"), u.ID)
+		require.NoError(t, err)
+		require.Equal(t, u.ID, own.UserID)
+		got, err = e.store.TokenByHash(e.ctx, secret.Hash("ana's"))
+		require.NoError(t, err)
+		require.Equal(t, u.ID, got.UserID)
+		entries, err := e.store.AuditEntries(e.ctx, "token", strconv.FormatInt(own.ID, 10))
+		require.NoError(t, err)
+		require.Equal(t, "role=analyst user="+strconv.FormatInt(u.ID, 10), entries[0].Detail)
+		_, err = e.store.DisableUser(e.ctx, undox.System, "ana@hotline.example")
+		require.NoError(t, err)
+		_, err = e.store.TokenByHash(e.ctx, secret.Hash("ana's"))
+		requireCode(t, undox.EUNAUTHORIZED, err, "the token of a disabled account")
+		_, err = e.store.CreateToken(e.ctx, "ana", undox.RoleAnalyst, secret.Hash("ana's next"), u.ID)
+		requireCode(t, undox.ECONFLICT, err, "a token for a disabled account")
 	})
 }
 

@@ -31,7 +31,7 @@ const ladderAnswer = `{"url":"https://dox.example/p/ladder","recipients":[
 
 var auditorActor = undox.Actor{Kind: "token", TokenID: 4, Name: "aud", Role: undox.RoleAuditor}
 
-var supervisor = undox.Actor{Kind: "token", TokenID: 3, Name: "sup", Role: undox.RoleSupervisor}
+var supervisor = undox.Actor{Kind: "token", TokenID: 3, Owner: 3, Name: "sup", Role: undox.RoleSupervisor}
 
 // item is a reported, captured (with a stored page), traced item.
 type item struct {

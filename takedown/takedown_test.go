@@ -38,7 +38,7 @@ const traceAnswer = `{"url":"https://dox.example/p/1","recipients":[
  {"role":"host","organisation":"Example Hosting B.V.","email":"abuse@hosting.example","language":"en","country":"NL","notify":true,"source":"rdap"},
  {"role":"registrar","organisation":"Example Registrar","email":"abuse@registrar.example","notify":true,"source":"rdap"}]}`
 
-var analyst = undox.Actor{Kind: "token", TokenID: 2, Name: "ana", Role: undox.RoleAnalyst}
+var analyst = undox.Actor{Kind: "token", TokenID: 2, Owner: 2, Name: "ana", Role: undox.RoleAnalyst}
 
 // backend is the SMTP server of these tests: it refuses the recipients
 // in rcptErr, and with dropAfterData it keeps the whole message and closes

@@ -24,7 +24,7 @@ func (s *Server) authorize(p undox.Permission, h func(http.ResponseWriter, *http
 			s.fail(w, r, err)
 			return
 		}
-		a := undox.Actor{Kind: "token", TokenID: t.ID, Name: t.Name, Role: t.Role}
+		a := undox.Actor{Kind: "token", TokenID: t.ID, Name: t.Name, Role: t.Role, Owner: t.UserID}
 		if err := a.Require(p); err != nil {
 			s.fail(w, r, err)
 			return

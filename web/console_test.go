@@ -606,7 +606,7 @@ func TestConsoleFourEyes(t *testing.T) {
 	// The JSON API is no way around it: the same actions are recorded as
 	// requests there too (pending_test.go has the API's own walk), which
 	// the console shows and decides; others are done at once.
-	tok := c.e.token(t, "api-ana", undox.RoleAnalyst)
+	tok := c.e.tokenOfUser(t, "api-ana", undox.RoleAnalyst, c.ana.User.ID)
 	oid := strconv.FormatInt(other.ID, 10)
 	c.e.api.do(t, "POST", "/api/v1/items/"+oid+"/confirm", map[string]string{"reason": "home address"}, bearer(tok)).
 		problem(t, 409, undox.ECONFLICT) // the bulk job's request waits already

@@ -586,13 +586,20 @@ func (e *env) startJobs(t *testing.T) {
 	})
 }
 
-// token creates an API token of role.
+// token creates an API token of role, of no staff account.
 func (e *env) token(t testing.TB, name string, role undox.Role) string {
+	t.Helper()
+	return e.tokenOfUser(t, name, role, 0)
+}
+
+// tokenOfUser creates an API token of role made for the staff account
+// userID (0: none): for four-eyes it is that person.
+func (e *env) tokenOfUser(t testing.TB, name string, role undox.Role, userID int64) string {
 	t.Helper()
 	tok, err := secret.Token(32)
 	require.NoError(t, err)
 	tok = "udx_" + tok
-	_, err = e.store.CreateToken(e.ctx, name, role, secret.Hash(tok))
+	_, err = e.store.CreateToken(e.ctx, name, role, secret.Hash(tok), userID)
 	require.NoError(t, err)
 	return tok
 }
@@ -627,8 +634,10 @@ func TestOpenAPIWalk(t *testing.T) {
 	api.do(t, "GET", "/api/v1/audit/checkpoint", nil).problem(t, 404, undox.ENOTFOUND)
 	e.startJobs(t)
 
-	analyst := e.token(t, "ana", undox.RoleAnalyst)
-	supervisor := e.token(t, "sue", undox.RoleSupervisor)
+	// Staff tokens made for staff accounts (they take four-eyes steps as
+	// those people); the partner's is of no account.
+	analyst := e.tokenOfUser(t, "ana", undox.RoleAnalyst, newAccount(t, e, "ana.api@hotline.example", "Ana", undox.RoleAnalyst).User.ID)
+	supervisor := e.tokenOfUser(t, "sue", undox.RoleSupervisor, newAccount(t, e, "sue.api@hotline.example", "Sue", undox.RoleSupervisor).User.ID)
 	admin := e.token(t, "adm", undox.RoleAdmin)
 	partner := e.token(t, "partner-a", undox.RolePartner)
 	auditor := e.token(t, "aud", undox.RoleAuditor)

@@ -39,16 +39,19 @@ func tracedItem(t *testing.T, e *env, token, u string) (string, int64) {
 // Four-eyes over the JSON API: an action the configuration marks is
 // recorded as a request (202) and changes nothing; a second token
 // approves it and it is done, or declines it and nothing happens; the
-// token that asked, or another of the same name, cannot approve. Every
+// token that asked, or another of the same staff account, cannot approve;
+// a token of no account takes no four-eyes step. Every
 // request and answer is checked against openapi.json.
 func TestAPIFourEyes(t *testing.T) {
 	e := newEnv(t, func(c *web.Config) {
 		c.FourEyes = []string{undox.FourEyesConfirm, undox.FourEyesApprove, undox.FourEyesClose}
 	})
 	api := e.api
-	ana := e.token(t, "ana", undox.RoleAnalyst)
-	anaAgain := e.token(t, "ana", undox.RoleAnalyst) // a second token made for ana
-	bob := e.token(t, "bob", undox.RoleAnalyst)
+	anaUser := newAccount(t, e, "ana@hotline.example", "Ana", undox.RoleAnalyst).User
+	ana := e.tokenOfUser(t, "ana", undox.RoleAnalyst, anaUser.ID)
+	anaAgain := e.tokenOfUser(t, "ana's laptop", undox.RoleAnalyst, anaUser.ID) // a second token made for ana
+	bob := e.tokenOfUser(t, "bob", undox.RoleAnalyst, newAccount(t, e, "bob@hotline.example", "Bob", undox.RoleAnalyst).User.ID)
+	tool := e.token(t, "tool", undox.RoleAnalyst) // of no staff account
 	aud := e.token(t, "aud", undox.RoleAuditor)
 	ref, id := tracedItem(t, e, ana, "https://paste.example/four-eyes")
 	itemPath := "/api/v1/items/" + strconv.FormatInt(id, 10)
@@ -91,12 +94,15 @@ func TestAPIFourEyes(t *testing.T) {
 	require.Len(t, l.PendingActions, 1)
 	assert.Nil(t, l.Next)
 
-	// Not by the token that asked, nor by another token of its name, nor
-	// by a role that may not act.
+	// Not by the token that asked, nor by another token of its account,
+	// nor by a role that may not act.
 	p := api.do(t, "POST", pending(pa.ID)+"/approve", nil, bearer(ana)).problem(t, 403, undox.EFORBIDDEN)
 	assert.Contains(t, p.Detail, "second, different analyst")
 	api.do(t, "POST", pending(pa.ID)+"/approve", nil, bearer(anaAgain)).problem(t, 403, undox.EFORBIDDEN)
 	api.do(t, "POST", pending(pa.ID)+"/approve", nil, bearer(aud)).problem(t, 403, undox.EFORBIDDEN)
+	// Nor by a token of no staff account: it could be ana's.
+	p = api.do(t, "POST", pending(pa.ID)+"/approve", nil, bearer(tool)).problem(t, 403, undox.EFORBIDDEN)
+	assert.Contains(t, p.Detail, "not tied to a staff account")
 	assert.Equal(t, undox.ItemCaptured, item().Status)
 
 	// A second analyst approves: the item is confirmed and its notice
@@ -217,9 +223,9 @@ func TestAPIFourEyes(t *testing.T) {
 func walkPendingActions(t *testing.T, e *env, analyst, supervisor, auditor, partner string) {
 	api := e.api
 	ref, id := tracedItem(t, e, analyst, "https://paste.example/walk-four-eyes")
-	tid, err := strconv.ParseInt(tokenIDOf(t, e, analyst), 10, 64)
+	tk, err := e.store.TokenByHash(e.ctx, secret.Hash(analyst))
 	require.NoError(t, err)
-	ana := undox.Actor{Kind: "token", TokenID: tid, Name: "ana", Role: undox.RoleAnalyst}
+	ana := undox.Actor{Kind: "token", TokenID: tk.ID, Owner: tk.UserID, Name: tk.Name, Role: tk.Role}
 	confirm, err := e.store.RequestAction(e.ctx, ana, undox.PendingAction{Action: undox.FourEyesConfirm, Object: "item",
 		ObjectID: strconv.FormatInt(id, 10), Reason: "doxes a home address"})
 	require.NoError(t, err)

@@ -473,6 +473,7 @@ func tokenCreate(ctx context.Context, args, env []string, stdout, stderr io.Writ
 	return withApp(ctx, "token create", args, env, stderr, func(fs *flag.FlagSet, c *config) {
 		fs.StringVar(&c.role, "role", "", "analyst, supervisor, admin, partner (bulk intake only) or auditor (read-only)")
 		fs.StringVar(&c.name, "name", "", "who or what the token is for (a partner's name scopes its external references)")
+		fs.StringVar(&c.user, "user", "", "the e-mail address of the staff account the token is for: for four-eyes steps the token is that person (a token of no account takes no four-eyes step)")
 	}, func(c *config) error {
 		var err error
 		if role, err = undox.ParseRole(c.role); err != nil {
@@ -488,11 +489,23 @@ func tokenCreate(ctx context.Context, args, env []string, stdout, stderr io.Writ
 			return err
 		}
 		token := "udx_" + random
-		t, err := a.store.CreateToken(ctx, a.cfg.name, role, secret.Hash(token))
+		var userID int64
+		if a.cfg.user != "" {
+			u, err := a.store.UserByEmail(ctx, undox.System, a.cfg.user)
+			if err != nil {
+				return err
+			}
+			userID = u.ID
+		}
+		t, err := a.store.CreateToken(ctx, a.cfg.name, role, secret.Hash(token), userID)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "Created %s token %d for %q. Keep it secret: it is shown only now.\n", t.Role, t.ID, t.Name)
+		if userID != 0 {
+			fmt.Fprintf(stdout, "Created %s token %d for %q, of the staff account %s. Keep it secret: it is shown only now.\n", t.Role, t.ID, t.Name, a.cfg.user)
+		} else {
+			fmt.Fprintf(stdout, "Created %s token %d for %q. Keep it secret: it is shown only now.\n", t.Role, t.ID, t.Name)
+		}
 		fmt.Fprintln(stdout, token)
 		return nil
 	})

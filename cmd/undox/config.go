@@ -81,7 +81,7 @@ type config struct {
 	takedown       takedownOptions
 	portal         portalOptions
 
-	role, name string
+	role, name, user string
 }
 
 // newFlags returns a flag set with the options every command shares.
