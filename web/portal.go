@@ -403,12 +403,13 @@ func (s *Server) reportMoved(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, target, http.StatusPermanentRedirect)
 }
 
-// splitURLs reads the textarea: one URL a line, blank lines skipped. line
+// splitURLs reads the textarea: URLs separated by any white space (a URL
+// has none of its own), so two links pasted on one line are two. line
 // maps each URL to its line number.
 func splitURLs(text string) (urls []string, line []int) {
 	for i, l := range strings.Split(text, "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			urls, line = append(urls, l), append(line, i+1)
+		for _, u := range strings.Fields(l) {
+			urls, line = append(urls, u), append(line, i+1)
 		}
 	}
 	return urls, line

@@ -630,3 +630,27 @@ func TestPortalWalkConformsToOpenAPI(t *testing.T) {
 	e := newEnv(t, nil)
 	portalWalk(t, e, e.token(t, "sue", undox.RoleSupervisor))
 }
+
+// A reporter's links are stored as given: two links on one line are two
+// items, and a path's "//" (an archived copy's, say) is kept.
+func TestPortalLinksAsGiven(t *testing.T) {
+	e, p := newPortal(t, nil)
+	ref, path := reportOn(t, e, p, url.Values{"lang": {"en"}, "urls": {
+		"https://dox.example/page https://b.example/c\n\thttps://web.archive.org/web/2024/https://dox.example/x\u00a0https://example.com/a//b"}})
+	c, err := e.store.Case(e.ctx, undox.System, ref)
+	require.NoError(t, err)
+	var got []string
+	for _, it := range c.Items {
+		got = append(got, it.URL)
+	}
+	require.Equal(t, []string{"https://dox.example/page", "https://b.example/c",
+		"https://web.archive.org/web/2024/https://dox.example/x", "https://example.com/a//b"}, got)
+	st := p.do("GET", path, nil)
+	require.Contains(t, st.body, `<span class="url">https://web.archive.org/web/2024/https://dox.example/x</span>`)
+
+	// The status page's form splits the same way.
+	r := p.do("POST", path+"/urls", url.Values{"csrf": {csrfOf(t, st)}, "urls": {"https://more.example/1 https://more.example/2"}})
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	require.Contains(t, r.body, `<span class="url">https://more.example/1</span>`)
+	require.Contains(t, r.body, `<span class="url">https://more.example/2</span>`)
+}
