@@ -16,6 +16,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -119,8 +120,11 @@ var messages = map[string][2]string{ // [nl, en]
 	"err_urls_many":    {"Te veel links in één melding (hoogstens %d).", "Too many links in one report (at most %d)."},
 	"err_url_line":     {"Regel %d: dit is geen werkend webadres (begin met https://).", "Line %d: this is not a working web address (start with https://)."},
 	"err_url_private":  {"Regel %d: dit adres is niet op het openbare internet.", "Line %d: this address is not on the public internet."},
+	"err_url_long":     {"Regel %d: deze link is te lang (hoogstens %d tekens).", "Line %d: this link is too long (at most %d characters)."},
+	"err_url_scheme":   {"Regel %d: alleen webadressen die met http:// of https:// beginnen kunnen worden gemeld.", "Line %d: only web addresses that start with http:// or https:// can be reported."},
 	"err_category":     {"Kies een van de mogelijkheden.", "Choose one of the options."},
-	"err_description":  {"Deze tekst is te lang.", "This text is too long."},
+	"err_description":  {"Deze tekst is te lang (hoogstens %d tekens).", "This text is too long (at most %d characters)."},
+	"err_desc_text":    {"Deze tekst bevat tekens die we niet kunnen lezen.", "This text contains characters we cannot read."},
 	"err_email":        {"Dit is geen geldig e-mailadres.", "This is not a valid e-mail address."},
 	"err_consent":      {"Vink het vakje aan als u berichten wilt, of laat het e-mailadres leeg.", "Tick the box if you want messages, or leave the e-mail address empty."},
 	"err_csrf":         {"Dit formulier is verlopen of kwam niet van deze website. Controleer uw gegevens en verstuur opnieuw.", "This form expired or did not come from this website. Check what you typed and send it again."},
@@ -513,15 +517,17 @@ func fieldErrors(t, errs map[string]string, err error, lines []int) {
 			if n >= 0 && n < len(lines) {
 				line = lines[n]
 			}
-			key := "err_url_line"
-			if strings.Contains(msg, "private network") {
-				key = "err_url_private"
+			// Words on one line are links of their own: each line's
+			// message is said once.
+			if m := urlError(t, msg, line); !slices.Contains(urlErrs, m) {
+				urlErrs = append(urlErrs, m)
 			}
-			urlErrs = append(urlErrs, fmt.Sprintf(t[key], line))
 		case k == "category":
 			errs["category"] = t["err_category"]
+		case k == "description" && strings.Contains(msg, "UTF-8"):
+			errs["description"] = t["err_desc_text"]
 		case k == "description":
-			errs["description"] = t["err_description"]
+			errs["description"] = fmt.Sprintf(t["err_description"], intake.MaxDescription)
 		case k == "reporter_email":
 			errs["email"] = t["err_email"]
 		default:
@@ -531,6 +537,34 @@ func fieldErrors(t, errs map[string]string, err error, lines []int) {
 	if len(urlErrs) > 0 && errs["urls"] == "" {
 		errs["urls"] = strings.Join(urlErrs, " ")
 	}
+}
+
+// urlError says in the page's language (t) what is wrong with the link on
+// a line, by the cause that intake's message (msg) names: too long, not
+// http or https, not on the public internet (a private address, or a
+// local name such as localhost), or no web address at all.
+func urlError(t map[string]string, msg string, line int) string {
+	switch {
+	case strings.Contains(msg, "longer than"):
+		return fmt.Sprintf(t["err_url_long"], line, undox.MaxURLLength)
+	case strings.Contains(msg, "only http and https"):
+		return fmt.Sprintf(t["err_url_scheme"], line)
+	case strings.Contains(msg, "private network"), localName(msg):
+		return fmt.Sprintf(t["err_url_private"], line)
+	}
+	return fmt.Sprintf(t["err_url_line"], line)
+}
+
+// localName tells whether intake refused the host name localhost: this
+// machine, not the internet.
+func localName(msg string) bool {
+	_, name, ok := strings.Cut(msg, "the host name ")
+	if !ok {
+		return false
+	}
+	name, _, _ = strings.Cut(name, " is not a valid public domain name")
+	name, err := strconv.Unquote(name)
+	return err == nil && (name == "localhost" || strings.HasSuffix(name, ".localhost"))
 }
 
 // urlIndex is i of "urls[i]", -1 for other fields.

@@ -654,3 +654,45 @@ func TestPortalLinksAsGiven(t *testing.T) {
 	require.Contains(t, r.body, `<span class="url">https://more.example/1</span>`)
 	require.Contains(t, r.body, `<span class="url">https://more.example/2</span>`)
 }
+
+// Each wrong link gets the reason it is refused, in the page's language.
+func TestPortalURLErrorsSayWhy(t *testing.T) {
+	_, p := newPortal(t, nil)
+	long := "https://long.example/" + strings.Repeat("a", 10000)
+	lines := strings.Join([]string{long, "http://localhost:22/", "ftp:", "javascript:alert(1)", "ftp://files.example/x",
+		"not a url at all"}, "\n")
+	send := func(lang string) page {
+		r := p.do("POST", "/", url.Values{"csrf": {csrfOf(t, p.do("GET", "/", nil))}, "lang": {lang}, "urls": {lines},
+			"description": {strings.Repeat("x", intake.MaxDescription+1)}})
+		require.Equal(t, http.StatusBadRequest, r.status)
+		return r
+	}
+	en := send("en")
+	for _, want := range []string{
+		"Line 1: this link is too long (at most 4096 characters).",
+		"Line 2: this address is not on the public internet.",
+		"Line 3: only web addresses that start with http:// or https:// can be reported.",
+		"Line 4: only web addresses that start with http:// or https:// can be reported.",
+		"Line 5: only web addresses that start with http:// or https:// can be reported.",
+		"Line 6: this is not a working web address (start with https://).",
+		"This text is too long (at most 10000 characters).",
+	} {
+		require.Contains(t, en.body, want)
+	}
+	require.Equal(t, 1, strings.Count(en.body, "Line 6:"), "one message for the line")
+	// Addresses of private networks are refused once the links are valid.
+	r := p.do("POST", "/", url.Values{"csrf": {csrfOf(t, p.do("GET", "/", nil))}, "lang": {"en"},
+		"urls": {"https://ok.example/\nhttp://192.168.1.1/router"}})
+	require.Equal(t, http.StatusBadRequest, r.status)
+	require.Contains(t, r.body, "Line 2: this address is not on the public internet.")
+	nl := send("nl")
+	for _, want := range []string{
+		"Regel 1: deze link is te lang (hoogstens 4096 tekens).",
+		"Regel 2: dit adres is niet op het openbare internet.",
+		"Regel 3: alleen webadressen die met http:// of https:// beginnen kunnen worden gemeld.",
+		"Regel 6: dit is geen werkend webadres (begin met https://).",
+		"Deze tekst is te lang (hoogstens 10000 tekens).",
+	} {
+		require.Contains(t, nl.body, want)
+	}
+}
