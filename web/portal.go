@@ -14,6 +14,7 @@ import (
 	_ "embed"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -138,6 +139,10 @@ var messages = map[string][2]string{ // [nl, en]
 	"done_mailed":      {"We hebben deze link ook naar uw e-mailadres gestuurd. Ziet u de e-mail niet? Kijk dan bij uw ongewenste e-mail.", "We also sent this link to your e-mail address. If you do not see the e-mail, look in your spam folder."},
 	"done_mail_failed": {"Het lukte niet om deze link te e-mailen. Bewaar hem daarom nu.", "We could not e-mail this link. Please save it now."},
 	"done_open":        {"Open uw statuspagina", "Open your status page"},
+	"done_again":       {"Dit formulier was al verstuurd. Er is geen tweede melding gemaakt: dit is dezelfde melding, met dezelfde link.", "This form had been sent already. No second report was made: this is the same report, with the same link."},
+	"done_mail_once":   {"Vroeg u om e-mail? Dan hebben we deze link toen één keer gestuurd; we sturen hem niet opnieuw.", "Did you ask for e-mail? Then we sent this link once at the time; we do not send it again."},
+	"err_resent":       {"Dit formulier was al verstuurd, met andere links. Controleer wat u invulde en verstuur het opnieuw.", "This form had been sent already, with other links. Check what you typed and send it again."},
+	"err_resent_gone":  {"Dit formulier was al verstuurd, en die melding is intussen ingetrokken of gewist. Wilt u opnieuw melden? Verstuur het formulier dan nog een keer.", "This form had been sent already, and that report has since been withdrawn or erased. To report again, send the form once more."},
 	"help_title":       {"Hulp", "Help"},
 	"help_talk":        {"Praten met iemand kan helpen. U kunt ook aangifte doen bij de politie; dat hoeft niet om hier te melden.", "Talking to someone can help. You can also report it to the police; you do not have to in order to report here."},
 	"help_support":     {"Slachtofferhulp", "Victim support"},
@@ -266,14 +271,20 @@ type reportPage struct {
 	QuickExit   string
 	Help        HelpLinks
 	CSRF        string
-	Form        reportForm
-	Categories  []choice
-	Minor       []choice
-	Errors      map[string]string
-	Problem     string
-	Receipt     *undox.Receipt
+	// Submission is the form's one-time submission key: a resend of the
+	// form (the browser's "resend", the receipt's language switch) is
+	// the same report and shows the same receipt.
+	Submission string
+	Form       reportForm
+	Categories []choice
+	Minor      []choice
+	Errors     map[string]string
+	Problem    string
+	Receipt    *undox.Receipt
 	// Mail says whether the status link was e-mailed too.
 	Mail string
+	// Again says that the form had been sent before: this is its receipt.
+	Again bool
 }
 
 func (s *Server) quickExit() string {
@@ -317,6 +328,36 @@ func (s *Server) reportFormTokenOK(tok string) bool {
 	}
 	age := time.Since(time.Unix(int64(binary.BigEndian.Uint64(b[:8])), 0))
 	return age > -time.Minute && age < reportFormMaxAge
+}
+
+// newSubmissionKey is a fresh one-time submission key for the report
+// form: 128 random bits.
+func newSubmissionKey() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// submissionKeyOK tells whether a posted submission key has the form of
+// one newSubmissionKey makes.
+func submissionKeyOK(key string) bool {
+	b, err := base64.RawURLEncoding.DecodeString(key)
+	return err == nil && len(b) == 16
+}
+
+// formIdempotency is the idempotency of a report sent with the form's
+// submission key, as POST /api/v1/reports takes an Idempotency-Key: the
+// key, in a namespace of its own, and a hash of the report's links,
+// category and minor answer. The receipt's language switch re-posts just
+// these, not the description nor the e-mail address.
+func formIdempotency(key string, rep undox.Report) *undox.Idempotency {
+	b, _ := json.Marshal(struct {
+		URLs     []string `json:"urls"`
+		Category string   `json:"category"`
+		IsMinor  bool     `json:"is_minor"`
+	}{rep.URLs, rep.Category, rep.IsMinor})
+	sum := sha256.Sum256(append([]byte("report form\x00"), b...))
+	return &undox.Idempotency{Key: "form:" + key, RequestHash: sum[:]}
 }
 
 // statusFormToken binds the status page's forms to their link.
@@ -371,7 +412,7 @@ func (s *Server) newReportPage(lang string, f reportForm) *reportPage {
 		i = 1
 	}
 	p := &reportPage{Here: "/", Lang: lang, Other: otherLanguage(lang), T: tr(lang), QuickExit: s.quickExit(), Help: s.HelpLinks,
-		CSRF: s.reportFormToken(), Form: f, Errors: map[string]string{}}
+		CSRF: s.reportFormToken(), Submission: newSubmissionKey(), Form: f, Errors: map[string]string{}}
 	for _, c := range reportCategories {
 		p.Categories = append(p.Categories, choice{c.Code, c.Name[i], f.Category == c.Code})
 	}
@@ -433,6 +474,14 @@ func (s *Server) reportPost(w http.ResponseWriter, r *http.Request) {
 		Description: pf.Get("description"), Email: strings.TrimSpace(pf.Get("email")), Consent: pf.Get("consent") == "yes"}
 	lang := pageLanguage(r, "")
 	p := s.newReportPage(lang, f)
+	// A form shown again to be corrected keeps its submission key: it is
+	// still the one report.
+	key := pf.Get("submission")
+	if submissionKeyOK(key) {
+		p.Submission = key
+	} else {
+		key = ""
+	}
 	if !s.reportFormTokenOK(pf.Get("csrf")) || !sameOrigin(r) {
 		p.Problem = p.T["err_csrf"]
 		s.render(w, http.StatusForbidden, "report.html", p)
@@ -451,7 +500,8 @@ func (s *Server) reportPost(w http.ResponseWriter, r *http.Request) {
 	urls, lines := splitURLs(f.URLs)
 	rep := undox.Report{URLs: urls, Category: f.Category, Description: f.Description, IsMinor: f.Minor == "yes",
 		ReporterEmail: f.Email, Language: lang, Consent: f.Consent}
-	if _, err := intake.Validate(rep); err != nil {
+	valid, err := intake.Validate(rep)
+	if err != nil {
 		fieldErrors(p.T, p.Errors, err, lines)
 	}
 	if len(p.Errors) > 0 {
@@ -464,16 +514,26 @@ func (s *Server) reportPost(w http.ResponseWriter, r *http.Request) {
 		s.render(w, http.StatusTooManyRequests, "report.html", p)
 		return
 	}
-	rcpt, err := s.Intake.Submit(r.Context(), undox.Public, intake.Submission{Report: rep})
+	sub := intake.Submission{Report: rep}
+	if key != "" {
+		sub.Idempotency = formIdempotency(key, valid)
+	}
+	rcpt, err := s.Intake.Submit(r.Context(), undox.Public, sub)
 	switch {
 	case err == nil:
-		done := s.newReportPage(lang, reportForm{})
-		done.CSRF = ""
+		// The receipt's language switch sends the same submission again
+		// (what identifies it, not the description nor the address),
+		// which shows this receipt in the other language.
+		done := s.newReportPage(lang, reportForm{URLs: f.URLs, Category: f.Category, Minor: f.Minor})
+		done.CSRF, done.Submission = pf.Get("csrf"), key
 		done.Receipt = &rcpt
 		// The link is e-mailed when an address and consent were given
-		// and undox can send e-mail.
+		// and undox can send e-mail; a form sent again sends none.
 		done.Mail = done.T["done_no_mail"]
-		if f.Email != "" && f.Consent && s.Intake.Receipts != nil {
+		if rcpt.Duplicate {
+			done.Again = pf.Get("switch") != "lang"
+			done.Mail = done.T["done_mail_once"]
+		} else if f.Email != "" && f.Consent && s.Intake.Receipts != nil {
 			done.Mail = done.T["done_mailed"]
 			if !s.Intake.MailReceipt(r.Context(), rep, rcpt) {
 				// The mail server's error is not logged: it may name the
@@ -483,6 +543,15 @@ func (s *Server) reportPost(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		s.render(w, http.StatusOK, "report.html", done)
+	case undox.ErrorCode(err) == undox.EIDEMPOTENCY, undox.ErrorCode(err) == undox.EERASED:
+		// The key went with another report, or its case is gone: the
+		// form, with a new key, makes a new one.
+		p.Submission = newSubmissionKey()
+		p.Problem = p.T["err_resent"]
+		if undox.ErrorCode(err) == undox.EERASED {
+			p.Problem = p.T["err_resent_gone"]
+		}
+		s.render(w, http.StatusConflict, "report.html", p)
 	case undox.ErrorCode(err) == undox.EINVALID:
 		fieldErrors(p.T, p.Errors, err, lines)
 		p.Problem = p.T["form_errors"]

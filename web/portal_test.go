@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/url"
@@ -87,6 +88,14 @@ func (p *portal) do(method, path string, form url.Values, hdr ...string) page {
 }
 
 var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// submissionOf is the report form's one-time submission key.
+func submissionOf(t *testing.T, pg page) string {
+	t.Helper()
+	m := regexp.MustCompile(`name="submission" value="([^"]+)"`).FindStringSubmatch(pg.body)
+	require.NotNil(t, m, "no submission key in the form")
+	return m[1]
+}
 
 func csrfOf(t *testing.T, pg page) string {
 	t.Helper()
@@ -195,8 +204,8 @@ func TestPortalBadInputKeepsTheForm(t *testing.T) {
 
 func TestPortalReportCreatesCase(t *testing.T) {
 	e, p := newPortal(t, nil)
-	csrf := csrfOf(t, p.do("GET", "/?lang=en", nil))
-	r := p.do("POST", "/", url.Values{"csrf": {csrf}, "lang": {"en"},
+	form := p.do("GET", "/?lang=en", nil)
+	r := p.do("POST", "/", url.Values{"csrf": {csrfOf(t, form)}, "submission": {submissionOf(t, form)}, "lang": {"en"},
 		"urls":     {"https://social.example/u/victim/status/1\n\nhttps://paste.example/abc"},
 		"category": {"doxing"}, "minor": {"yes"}, "email": {"victim@example.com"}, "consent": {"yes"}})
 	require.Equal(t, http.StatusOK, r.status, r.body)
@@ -207,7 +216,9 @@ func TestPortalReportCreatesCase(t *testing.T) {
 	require.NotNil(t, link, r.body)
 	require.Contains(t, r.body, "Save this link now")
 	require.Contains(t, r.body, "We do not send this link by e-mail.", "no mail server is configured: the page must not say it was sent")
-	require.NotContains(t, r.body, `name="csrf"`, "the receipt page has no form")
+	require.Equal(t, 1, strings.Count(r.body, "<form"), "the receipt page's one form is its language switch")
+	require.Contains(t, r.body, `<form method="post" action="/" class="switch">`)
+	require.NotContains(t, r.body, `href="/?lang=`, "no link to an empty form: the status link would be lost")
 
 	c, err := e.store.Case(e.ctx, undox.System, ref[1])
 	require.NoError(t, err)
@@ -412,6 +423,16 @@ func TestPortalReceiptIsMailed(t *testing.T) {
 	require.Len(t, msgs, 2)
 	require.Equal(t, []string{"app@example.com"}, msgs[1].To)
 	require.Contains(t, string(msgs[1].Data), "Subject: Uw persoonlijke link\r\n")
+
+	// The form sent again (the browser's "resend") mails nothing more.
+	form := p.do("GET", "/?lang=en", nil)
+	twice := url.Values{"csrf": {csrfOf(t, form)}, "submission": {submissionOf(t, form)}, "lang": {"en"},
+		"urls": {"https://social.example/u/victim/13"}, "email": {"twice@example.com"}, "consent": {"yes"}}
+	require.Contains(t, p.do("POST", "/", twice).body, "We also sent this link to your e-mail address.")
+	r = p.do("POST", "/", twice)
+	require.Equal(t, http.StatusOK, r.status)
+	require.Contains(t, r.body, "Then we sent this link once at the time; we do not send it again.")
+	require.Len(t, be.Messages(), 3)
 }
 
 func TestPortalAddURLs(t *testing.T) {
@@ -695,4 +716,80 @@ func TestPortalURLErrorsSayWhy(t *testing.T) {
 	} {
 		require.Contains(t, nl.body, want)
 	}
+}
+
+var hiddenField = regexp.MustCompile(`<input type="hidden" name="([a-z]+)" value="([^"]*)">`)
+
+// switchForm is what the receipt's language switch posts.
+func switchForm(t *testing.T, pg page) url.Values {
+	t.Helper()
+	start := strings.Index(pg.body, `<form method="post" action="/" class="switch">`)
+	require.GreaterOrEqual(t, start, 0, "no language switch on the receipt")
+	form := pg.body[start : start+strings.Index(pg.body[start:], "</form>")]
+	v := url.Values{}
+	for _, m := range hiddenField.FindAllStringSubmatch(form, -1) {
+		v.Set(m[1], html.UnescapeString(m[2]))
+	}
+	return v
+}
+
+// Sending the same form again (the browser's "resend") is the same report:
+// one case, and the same receipt with the same link. The receipt's
+// language switch shows it in the other language.
+func TestPortalResendShowsTheSameReceipt(t *testing.T) {
+	e, p := newPortal(t, nil)
+	form := p.do("GET", "/?lang=en", nil)
+	key := submissionOf(t, form)
+	require.Regexp(t, `^[A-Za-z0-9_-]{22}$`, key)
+	require.NotEqual(t, key, submissionOf(t, p.do("GET", "/", nil)), "each form has its own")
+	sent := url.Values{"csrf": {csrfOf(t, form)}, "submission": {key}, "lang": {"en"},
+		"urls": {"https://resend.example/a\nhttps://resend.example/b"}, "category": {"doxing"}, "minor": {"yes"},
+		"description": {"Jan Jansen, Dorpsstraat 1"}}
+	statusLink := regexp.MustCompile(`<a class="link" href="([^"]+)">`)
+
+	first := p.do("POST", "/", sent)
+	require.Equal(t, http.StatusOK, first.status, first.body)
+	link := statusLink.FindStringSubmatch(first.body)
+	require.NotNil(t, link)
+	require.NotContains(t, first.body, "This form had been sent already")
+
+	again := p.do("POST", "/", sent)
+	require.Equal(t, http.StatusOK, again.status, again.body)
+	require.Contains(t, again.body, "This form had been sent already. No second report was made")
+	require.Equal(t, link, statusLink.FindStringSubmatch(again.body), "the same link")
+	cases, err := e.store.Cases(e.ctx, undox.System, undox.CaseFilter{Query: "resend.example", Limit: 10})
+	require.NoError(t, err)
+	require.Len(t, cases, 1, "one report, one case")
+
+	// The language switch keeps the link: the same receipt, in Dutch. It
+	// posts neither the description nor an address.
+	sw := switchForm(t, first)
+	require.Equal(t, "nl", sw.Get("lang"))
+	require.Empty(t, sw.Get("description"))
+	require.NotContains(t, first.body, "Jansen")
+	nl := p.do("POST", "/", sw)
+	require.Equal(t, http.StatusOK, nl.status, nl.body)
+	require.Contains(t, nl.body, `<html lang="nl">`)
+	require.Contains(t, nl.body, "Uw melding is ontvangen")
+	require.NotContains(t, nl.body, "Dit formulier was al verstuurd")
+	require.Equal(t, link, statusLink.FindStringSubmatch(nl.body))
+	require.Equal(t, "en", switchForm(t, nl).Get("lang"), "and back")
+	cases, err = e.store.Cases(e.ctx, undox.System, undox.CaseFilter{Query: "resend.example", Limit: 10})
+	require.NoError(t, err)
+	require.Len(t, cases, 1)
+	c, err := e.store.Case(e.ctx, undox.System, cases[0].Ref)
+	require.NoError(t, err)
+	require.Equal(t, "en", c.Language, "the case keeps the language it was reported in")
+
+	// The same key with other links is refused; the form gets a new key.
+	other := url.Values{}
+	for k, v := range sent {
+		other[k] = v
+	}
+	other.Set("urls", "https://resend.example/c")
+	r := p.do("POST", "/", other)
+	require.Equal(t, http.StatusConflict, r.status)
+	require.Contains(t, r.body, "This form had been sent already, with other links.")
+	require.Contains(t, r.body, "https://resend.example/c</textarea>")
+	require.NotContains(t, r.body, `value="`+key+`"`)
 }
