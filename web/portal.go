@@ -184,6 +184,8 @@ var messages = map[string][2]string{ // [nl, en]
 	"gone_text":        {"De link is misschien niet goed gekopieerd, of de melding is afgesloten en gewist. Hulp nodig? Doe een nieuwe melding.", "The link may not have been copied correctly, or the report was closed and erased. Need help? Make a new report."},
 	"new_report":       {"Nieuwe melding", "New report"},
 	"status_error":     {"Er ging bij ons iets mis. Probeer het later opnieuw.", "Something went wrong on our side. Please try again later."},
+	"notfound_title":   {"Deze pagina bestaat niet", "This page does not exist"},
+	"notfound_text":    {"Misschien is de link niet helemaal goed overgenomen. Wilt u een pagina melden? Dat kan met het formulier.", "The link may not have been copied completely. Want to report a page? Use the form."},
 
 	// The staff pages: login, the layout, the placeholders (login.go, session.go).
 	"login_title":           {"Inloggen", "Log in"},
@@ -647,6 +649,18 @@ func urlIndex(field string) int {
 		return -1
 	}
 	return n
+}
+
+// notFoundPage is the page of a path undox does not have, for browsers:
+// in the public pages' language, with the quick exit and a way to the
+// form. Its language switch is a link to "?lang=…", the same path.
+func (s *Server) notFoundPage(w http.ResponseWriter, r *http.Request, code int) {
+	lang := r.URL.Query().Get("lang") // a post's body is not read
+	if lang != "nl" && lang != "en" {
+		lang = acceptLanguage(r.Header.Get("Accept-Language"))
+	}
+	s.render(w, code, "notfound.html", statusPageData{Lang: lang, Other: otherLanguage(lang), T: tr(lang),
+		QuickExit: s.quickExit(), Help: s.HelpLinks})
 }
 
 // The status page.

@@ -793,3 +793,44 @@ func TestPortalResendShowsTheSameReceipt(t *testing.T) {
 	require.Contains(t, r.body, "https://resend.example/c</textarea>")
 	require.NotContains(t, r.body, `value="`+key+`"`)
 }
+
+// A browser that opens a path undox does not have gets a page that says
+// so, in the public pages' language; the API answers problems still.
+func TestPortalNotFoundPageForBrowsers(t *testing.T) {
+	_, p := newPortal(t, nil)
+	const browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+	for _, path := range []string{"/favicon.ico", "/login/", "/queue/", "/status/", "/STATUS/x", "/no-such-page"} {
+		r := p.do("GET", path, nil, "Accept", browser)
+		require.Equal(t, http.StatusNotFound, r.status, path)
+		require.Contains(t, r.body, `<html lang="nl">`, path)
+		require.Contains(t, r.body, "<h1>Deze pagina bestaat niet</h1>", path)
+		require.Contains(t, r.body, `<a href="/?lang=nl">Nieuwe melding</a>`, path)
+		require.Contains(t, r.body, `href="?lang=en"`, path)
+	}
+	r := p.do("GET", "/queue/", nil, "Accept", browser, "Accept-Language", "en-GB,en;q=0.9")
+	require.Contains(t, r.body, "<h1>This page does not exist</h1>")
+	r = p.do("GET", "/queue/?lang=en", nil, "Accept", browser)
+	require.Contains(t, r.body, "<h1>This page does not exist</h1>")
+	r = p.do("GET", "/status/x/withdraw", nil, "Accept", browser)
+	require.Equal(t, http.StatusMethodNotAllowed, r.status)
+	require.Contains(t, r.body, "Deze pagina bestaat niet")
+
+	problem := func(path, accept string) {
+		t.Helper()
+		req, err := http.NewRequest("GET", p.base+path, nil)
+		require.NoError(t, err)
+		if accept != "" {
+			req.Header.Set("Accept", accept)
+		}
+		resp, err := p.hc.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, http.StatusNotFound, resp.StatusCode, path)
+		require.Equal(t, "application/problem+json", resp.Header.Get("Content-Type"), path)
+	}
+	problem("/api/v1/no-such-endpoint", browser)
+	problem("/favicon.ico", "")
+	problem("/favicon.ico", "*/*")
+	problem("/queue/", "application/json")
+	problem("/queue/", "application/json, text/html;q=0.5")
+}
