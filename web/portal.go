@@ -26,6 +26,7 @@ import (
 
 	"github.com/undox/undox"
 	"github.com/undox/undox/intake"
+	"github.com/undox/undox/policy"
 )
 
 // DefaultQuickExitURL is where the quick exit leaves for when
@@ -155,7 +156,14 @@ var messages = map[string][2]string{ // [nl, en]
 	"timeline_start":   {"We hebben uw melding ontvangen.", "We received your report."},
 	"status_next":      {"Wat er nu gebeurt", "What happens next"},
 	"status_deadline":  {"We hebben gevraagd de inhoud uiterlijk %s weg te halen. Gebeurt dat niet, dan gaan we een stap verder.", "We asked for it to be taken down by %s. If that does not happen, we take the next step."},
-	"next_open":        {"We bekijken elke link, meestal binnen twee werkdagen. Breekt een pagina de regels, dan vragen we de partij die hem online houdt om hem weg te halen. Die krijgt daar een paar dagen voor; reageert ze niet, dan gaan we naar een volgende partij. U hoeft niets te doen.", "We look at every link, usually within two working days. If a page breaks the rules, we ask whoever keeps it online to take it down. They get a few days for that; if they do not act, we turn to the next party. You do not have to do anything."},
+	"next_open":        {"We bekijken elke link, meestal binnen twee werkdagen. Breekt een pagina de regels, dan vragen we de partij die hem online houdt om hem weg te halen. Die krijgt daar %s voor; reageert ze niet, dan gaan we naar een volgende partij. U hoeft niets te doen.", "We look at every link, usually within two working days. If a page breaks the rules, we ask whoever keeps it online to take it down. They get %s for that; if they do not act, we turn to the next party. You do not have to do anything."},
+	"next_open_minor":  {"Omdat het om iemand onder de 18 gaat, bekijken we elke link met voorrang. Breekt een pagina de regels, dan vragen we de partij die hem online houdt om hem weg te halen. Die krijgt daar %s voor; reageert ze niet, dan gaan we meteen naar een volgende partij. U hoeft niets te doen.", "Because it is about someone under 18, we look at every link first. If a page breaks the rules, we ask whoever keeps it online to take it down. They get %s for that; if they do not act, we turn to the next party at once. You do not have to do anything."},
+	"next_referral":    {"Dit soort inhoud vragen we niet zelf weg te halen: we geven het door aan de instantie die erover gaat, en die zorgt dat het offline gaat. U hoeft niets te doen.", "We do not ask for this kind of content to be taken down ourselves: we pass it on to the authority that handles it, which has it taken offline. You do not have to do anything."},
+	"deadline_hours":   {"%d uur", "%d hours"},
+	"deadline_days":    {"%d dagen", "%d days"},
+	"deadline_paused":  {"%s (weekenden en feestdagen tellen niet mee)", "%s (weekends and public holidays do not count)"},
+	"deadline_weekend": {"%s (weekenden tellen niet mee)", "%s (weekends do not count)"},
+	"deadline_holiday": {"%s (feestdagen tellen niet mee)", "%s (public holidays do not count)"},
 	"next_closed":      {"We zijn klaar met deze melding. Komt de inhoud terug, meld het dan opnieuw.", "We have finished with this report. If the content comes back, please report it again."},
 	"next_withdrawn":   {"U heeft de melding ingetrokken. We wissen uw gegevens; alleen wat de wet ons verplicht te bewaren houden we.", "You withdrew the report. We are erasing your data; we keep only what the law requires us to keep."},
 	"add_title":        {"Meer links melden", "Report more links"},
@@ -770,7 +778,7 @@ func formatDate(lang string, t time.Time) string {
 var stages = map[undox.ItemStatus][2]string{
 	undox.ItemNew:         {"We hebben deze link ontvangen en bekijken hem binnenkort.", "We received this link and will look at it soon."},
 	undox.ItemCaptured:    {"We controleren deze link.", "We are checking this link."},
-	undox.ItemUnreachable: {"We controleren deze link.", "We are checking this link."},
+	undox.ItemUnreachable: {"We konden deze pagina niet openen. Misschien is hij al offline, of alleen te zien na inloggen. We proberen het opnieuw en een medewerker kijkt ernaar. Ziet u de pagina nog wel? Kijk dan of de link klopt; een betere link kunt u hieronder toevoegen.", "We could not open this page. It may be offline already, or only visible after logging in. We try again and a member of staff will look at it. Can you still see the page? Then check that the link is right; you can add a better link below."},
 	undox.ItemConfirmed:   {"We hebben de link bekeken. We vragen de partij die hem online houdt om hem weg te halen.", "We checked it. We will ask the company that hosts it to take it down."},
 	undox.ItemNotified:    {"We hebben gevraagd de inhoud weg te halen en wachten op antwoord.", "We asked the company that hosts it to take it down. We are waiting for them."},
 	undox.ItemEscalated:   {"Er werd niet op tijd gereageerd. We hebben anderen gevraagd de inhoud weg te halen.", "The company did not act in time. We have asked others who can take it down."},
@@ -850,7 +858,7 @@ func (s *Server) showStatusForm(w http.ResponseWriter, r *http.Request, code int
 	case undox.CaseClosed:
 		p.Next = p.T["next_closed"]
 	default:
-		p.Next = p.T["next_open"]
+		p.Next = s.nextSteps(p.T, c)
 	}
 	p.CanWithdraw = c.Status != undox.CaseWithdrawn && c.Status != undox.CaseErased
 	p.CanAdd, p.Closed = c.Status == undox.CaseOpen, c.Status == undox.CaseClosed
@@ -874,6 +882,43 @@ func (s *Server) showStatusForm(w http.ResponseWriter, r *http.Request, code int
 		p.CanErase = false
 	}
 	s.render(w, code, "status.html", p)
+}
+
+// nextSteps says what happens next in an open case, by the takedown
+// policy's rules for it: content that is referred, not notified, or the
+// time an intermediary gets to remove it (12 hours for a minor, by
+// default, and 24 not counting weekends and holidays for an adult).
+func (s *Server) nextSteps(t map[string]string, c *undox.Case) string {
+	handling := c.Handling
+	if handling == "" {
+		handling = c.Category
+	}
+	rules := s.policy().For(handling, c.IsMinor)
+	referred := len(c.Items) > 0
+	for _, it := range c.Items {
+		referred = referred && it.Status == undox.ItemReferred
+	}
+	if rules.ReferralOnly || referred {
+		return t["next_referral"]
+	}
+	h := rules.DeadlineHours
+	within := fmt.Sprintf(t["deadline_hours"], h)
+	if h >= 48 && h%24 == 0 {
+		within = fmt.Sprintf(t["deadline_days"], h/24)
+	}
+	weekend, holiday := slices.Contains(rules.DeadlinePauseOn, policy.PauseWeekend), slices.Contains(rules.DeadlinePauseOn, policy.PauseHoliday)
+	switch {
+	case weekend && holiday:
+		within = fmt.Sprintf(t["deadline_paused"], within)
+	case weekend:
+		within = fmt.Sprintf(t["deadline_weekend"], within)
+	case holiday:
+		within = fmt.Sprintf(t["deadline_holiday"], within)
+	}
+	if c.IsMinor {
+		return fmt.Sprintf(t["next_open_minor"], within)
+	}
+	return fmt.Sprintf(t["next_open"], within)
 }
 
 // statusForm reads a form of the status page: it answers (and returns

@@ -834,3 +834,40 @@ func TestPortalNotFoundPageForBrowsers(t *testing.T) {
 	problem("/queue/", "application/json")
 	problem("/queue/", "application/json, text/html;q=0.5")
 }
+
+// The status page says what happens next as the policy has it for the
+// case, and tells of a link undox could not open.
+func TestPortalStatusSaysWhatHappensNext(t *testing.T) {
+	e, p := newPortal(t, nil)
+	ref, path := reportOn(t, e, p, url.Values{"lang": {"en"}, "urls": {"https://next.example/adult"}, "category": {"doxing"}, "minor": {"no"}})
+	st := p.do("GET", path, nil)
+	require.Contains(t, st.body, "They get 24 hours (weekends and public holidays do not count) for that;")
+	require.NotContains(t, st.body, "a few days")
+
+	c, err := e.store.Case(e.ctx, undox.System, ref)
+	require.NoError(t, err)
+	_, err = e.store.ObserveItem(e.ctx, c.Items[0].ID, undox.ObserveUnreachable, "dns: no such host", nil)
+	require.NoError(t, err)
+	st = p.do("GET", path, nil)
+	require.Contains(t, st.body, "We could not open this page. It may be offline already, or only visible after logging in.")
+	require.NotContains(t, st.body, "We are checking this link.")
+	st = p.do("GET", path+"?lang=nl", nil)
+	require.Contains(t, st.body, "We konden deze pagina niet openen.")
+	require.Contains(t, st.body, "Die krijgt daar 24 uur (weekenden en feestdagen tellen niet mee) voor;")
+	var v statusView
+	e.api.do(t, "GET", "/api/v1/status/"+strings.TrimPrefix(path, "/status/"), nil).ok(t, 200, &v)
+	require.Contains(t, v.Items[0].Stage, "We could not open this page.")
+
+	// A minor: 12 hours, weekends or not.
+	_, path = reportOn(t, e, p, url.Values{"lang": {"en"}, "urls": {"https://next.example/minor"}, "category": {"doxing"}, "minor": {"yes"}})
+	st = p.do("GET", path, nil)
+	require.Contains(t, st.body, "Because it is about someone under 18, we look at every link first.")
+	require.Contains(t, st.body, "They get 12 hours for that;")
+	require.NotContains(t, st.body, "do not count")
+
+	// Content that goes to an authority is not notified at all.
+	_, path = reportOn(t, e, p, url.Values{"lang": {"en"}, "urls": {"https://next.example/referred"}, "category": {"intimate_images"}, "minor": {"yes"}})
+	st = p.do("GET", path, nil)
+	require.Contains(t, st.body, "we pass it on to the authority that handles it")
+	require.NotContains(t, st.body, "They get")
+}
