@@ -3,7 +3,6 @@ package undox
 import (
 	"net"
 	"net/url"
-	"path"
 	"strconv"
 	"strings"
 
@@ -16,7 +15,10 @@ const MaxURLLength = 4096
 // NormalizeURL returns the canonical form of a reported URL, under which
 // one page is one item however it was written: scheme and host in lower
 // case, the host in ASCII (IDNA), no default port, no user info, dot
-// segments resolved, an empty path as "/", and no fragment unless it is a
+// segments resolved (RFC 3986, 5.2.4: "a/./b/../c" is "a/c", and the
+// path's other segments stay as given, empty ones too, so
+// "/web/2024/https://x.example/" keeps its "//"), an empty path as "/",
+// and no fragment unless it is a
 // route of a single-page site ("#!…" or "#/…"). A URL without a scheme is
 // taken as https. Only http and https are accepted.
 func NormalizeURL(raw string) (string, error) {
@@ -84,10 +86,7 @@ func NormalizeURL(raw string) (string, error) {
 	if p == "" {
 		p = "/"
 	}
-	clean := path.Clean(p)
-	if strings.HasSuffix(p, "/") && clean != "/" {
-		clean += "/"
-	}
+	clean := removeDotSegments(p)
 	frag := u.EscapedFragment()
 	out := u.Scheme + "://" + u.Host + clean
 	if u.RawQuery != "" || u.ForceQuery {
@@ -100,6 +99,53 @@ func NormalizeURL(raw string) (string, error) {
 		return "", Invalid("url", "the URL is longer than %d characters", MaxURLLength)
 	}
 	return out, nil
+}
+
+// removeDotSegments is RFC 3986's remove_dot_segments (5.2.4) for an
+// absolute path: "." and ".." segments are resolved; every other segment,
+// empty ones included, is kept as it is.
+func removeDotSegments(in string) string {
+	var out []string // the output buffer's segments, each with its leading "/"
+	for in != "" {
+		switch {
+		case strings.HasPrefix(in, "../"):
+			in = in[3:]
+		case strings.HasPrefix(in, "./"):
+			in = in[2:]
+		case strings.HasPrefix(in, "/./"):
+			in = in[2:]
+		case in == "/.":
+			in = "/"
+		case strings.HasPrefix(in, "/../"):
+			in = in[3:]
+			if len(out) > 0 {
+				out = out[:len(out)-1]
+			}
+		case in == "/..":
+			in = "/"
+			if len(out) > 0 {
+				out = out[:len(out)-1]
+			}
+		case in == "." || in == "..":
+			in = ""
+		default:
+			// The first segment, with its leading "/" if any, up to
+			// the next "/".
+			end := strings.IndexByte(in[1:], '/')
+			if end < 0 {
+				end = len(in)
+			} else {
+				end++
+			}
+			out = append(out, in[:end])
+			in = in[end:]
+		}
+	}
+	p := strings.Join(out, "")
+	if p == "" {
+		return "/"
+	}
+	return p
 }
 
 func isPort(s string) bool {

@@ -20,6 +20,16 @@ func TestNormalizeURL(t *testing.T) {
 		"https://[2001:DB8::1]/x":                   "https://[2001:db8::1]/x",
 		"http://192.0.2.1:8080":                     "http://192.0.2.1:8080/",
 		"example.com:8443/path":                     "https://example.com:8443/path",
+		// The path's segments stay as the reporter gave them: only dot
+		// segments are resolved (RFC 3986, 5.2.4); empty ones are kept.
+		"https://web.archive.org/web/2024/https://dox.example/x": "https://web.archive.org/web/2024/https://dox.example/x",
+		"https://example.com/a//b":                               "https://example.com/a//b",
+		"https://example.com//x/":                                "https://example.com//x/",
+		"https://example.com/a//b/../c":                          "https://example.com/a//c",
+		"https://example.com/a/b/..":                             "https://example.com/a/",
+		"https://example.com/a/.":                                "https://example.com/a/",
+		"https://example.com/../../x":                            "https://example.com/x",
+		"https://example.com/a/..b/.c":                           "https://example.com/a/..b/.c",
 	}
 	for in, want := range same {
 		got, err := NormalizeURL(in)

@@ -277,8 +277,10 @@ func plainStatus(st string) string {
 	switch undox.ItemStatus(st) {
 	case undox.ItemNew:
 		return "We received this link and will look at it soon."
-	case undox.ItemCaptured, undox.ItemUnreachable:
+	case undox.ItemCaptured:
 		return "We are checking this link."
+	case undox.ItemUnreachable:
+		return "We could not open this page. It may be offline already, or only visible after logging in. We try again and a member of staff will look at it."
 	case undox.ItemConfirmed:
 		return "We checked it. We will ask the company that hosts it to take it down."
 	case undox.ItemNotified:

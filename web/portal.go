@@ -14,8 +14,10 @@ import (
 	_ "embed"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -24,6 +26,7 @@ import (
 
 	"github.com/undox/undox"
 	"github.com/undox/undox/intake"
+	"github.com/undox/undox/policy"
 )
 
 // DefaultQuickExitURL is where the quick exit leaves for when
@@ -119,8 +122,11 @@ var messages = map[string][2]string{ // [nl, en]
 	"err_urls_many":    {"Te veel links in één melding (hoogstens %d).", "Too many links in one report (at most %d)."},
 	"err_url_line":     {"Regel %d: dit is geen werkend webadres (begin met https://).", "Line %d: this is not a working web address (start with https://)."},
 	"err_url_private":  {"Regel %d: dit adres is niet op het openbare internet.", "Line %d: this address is not on the public internet."},
+	"err_url_long":     {"Regel %d: deze link is te lang (hoogstens %d tekens).", "Line %d: this link is too long (at most %d characters)."},
+	"err_url_scheme":   {"Regel %d: alleen webadressen die met http:// of https:// beginnen kunnen worden gemeld.", "Line %d: only web addresses that start with http:// or https:// can be reported."},
 	"err_category":     {"Kies een van de mogelijkheden.", "Choose one of the options."},
-	"err_description":  {"Deze tekst is te lang.", "This text is too long."},
+	"err_description":  {"Deze tekst is te lang (hoogstens %d tekens).", "This text is too long (at most %d characters)."},
+	"err_desc_text":    {"Deze tekst bevat tekens die we niet kunnen lezen.", "This text contains characters we cannot read."},
 	"err_email":        {"Dit is geen geldig e-mailadres.", "This is not a valid e-mail address."},
 	"err_consent":      {"Vink het vakje aan als u berichten wilt, of laat het e-mailadres leeg.", "Tick the box if you want messages, or leave the e-mail address empty."},
 	"err_csrf":         {"Dit formulier is verlopen of kwam niet van deze website. Controleer uw gegevens en verstuur opnieuw.", "This form expired or did not come from this website. Check what you typed and send it again."},
@@ -134,6 +140,10 @@ var messages = map[string][2]string{ // [nl, en]
 	"done_mailed":      {"We hebben deze link ook naar uw e-mailadres gestuurd. Ziet u de e-mail niet? Kijk dan bij uw ongewenste e-mail.", "We also sent this link to your e-mail address. If you do not see the e-mail, look in your spam folder."},
 	"done_mail_failed": {"Het lukte niet om deze link te e-mailen. Bewaar hem daarom nu.", "We could not e-mail this link. Please save it now."},
 	"done_open":        {"Open uw statuspagina", "Open your status page"},
+	"done_again":       {"Dit formulier was al verstuurd. Er is geen tweede melding gemaakt: dit is dezelfde melding, met dezelfde link.", "This form had been sent already. No second report was made: this is the same report, with the same link."},
+	"done_mail_once":   {"Vroeg u om e-mail? Dan hebben we deze link toen één keer gestuurd; we sturen hem niet opnieuw.", "Did you ask for e-mail? Then we sent this link once at the time; we do not send it again."},
+	"err_resent":       {"Dit formulier was al verstuurd, met andere links. Controleer wat u invulde en verstuur het opnieuw.", "This form had been sent already, with other links. Check what you typed and send it again."},
+	"err_resent_gone":  {"Dit formulier was al verstuurd, en die melding is intussen ingetrokken of gewist. Wilt u opnieuw melden? Verstuur het formulier dan nog een keer.", "This form had been sent already, and that report has since been withdrawn or erased. To report again, send the form once more."},
 	"help_title":       {"Hulp", "Help"},
 	"help_talk":        {"Praten met iemand kan helpen. U kunt ook aangifte doen bij de politie; dat hoeft niet om hier te melden.", "Talking to someone can help. You can also report it to the police; you do not have to in order to report here."},
 	"help_support":     {"Slachtofferhulp", "Victim support"},
@@ -146,7 +156,14 @@ var messages = map[string][2]string{ // [nl, en]
 	"timeline_start":   {"We hebben uw melding ontvangen.", "We received your report."},
 	"status_next":      {"Wat er nu gebeurt", "What happens next"},
 	"status_deadline":  {"We hebben gevraagd de inhoud uiterlijk %s weg te halen. Gebeurt dat niet, dan gaan we een stap verder.", "We asked for it to be taken down by %s. If that does not happen, we take the next step."},
-	"next_open":        {"We bekijken elke link, meestal binnen twee werkdagen. Breekt een pagina de regels, dan vragen we de partij die hem online houdt om hem weg te halen. Die krijgt daar een paar dagen voor; reageert ze niet, dan gaan we naar een volgende partij. U hoeft niets te doen.", "We look at every link, usually within two working days. If a page breaks the rules, we ask whoever keeps it online to take it down. They get a few days for that; if they do not act, we turn to the next party. You do not have to do anything."},
+	"next_open":        {"We bekijken elke link, meestal binnen twee werkdagen. Breekt een pagina de regels, dan vragen we de partij die hem online houdt om hem weg te halen. Die krijgt daar %s voor; reageert ze niet, dan gaan we naar een volgende partij. U hoeft niets te doen.", "We look at every link, usually within two working days. If a page breaks the rules, we ask whoever keeps it online to take it down. They get %s for that; if they do not act, we turn to the next party. You do not have to do anything."},
+	"next_open_minor":  {"Omdat het om iemand onder de 18 gaat, bekijken we elke link met voorrang. Breekt een pagina de regels, dan vragen we de partij die hem online houdt om hem weg te halen. Die krijgt daar %s voor; reageert ze niet, dan gaan we meteen naar een volgende partij. U hoeft niets te doen.", "Because it is about someone under 18, we look at every link first. If a page breaks the rules, we ask whoever keeps it online to take it down. They get %s for that; if they do not act, we turn to the next party at once. You do not have to do anything."},
+	"next_referral":    {"Dit soort inhoud vragen we niet zelf weg te halen: we geven het door aan de instantie die erover gaat, en die zorgt dat het offline gaat. U hoeft niets te doen.", "We do not ask for this kind of content to be taken down ourselves: we pass it on to the authority that handles it, which has it taken offline. You do not have to do anything."},
+	"deadline_hours":   {"%d uur", "%d hours"},
+	"deadline_days":    {"%d dagen", "%d days"},
+	"deadline_paused":  {"%s (weekenden en feestdagen tellen niet mee)", "%s (weekends and public holidays do not count)"},
+	"deadline_weekend": {"%s (weekenden tellen niet mee)", "%s (weekends do not count)"},
+	"deadline_holiday": {"%s (feestdagen tellen niet mee)", "%s (public holidays do not count)"},
 	"next_closed":      {"We zijn klaar met deze melding. Komt de inhoud terug, meld het dan opnieuw.", "We have finished with this report. If the content comes back, please report it again."},
 	"next_withdrawn":   {"U heeft de melding ingetrokken. We wissen uw gegevens; alleen wat de wet ons verplicht te bewaren houden we.", "You withdrew the report. We are erasing your data; we keep only what the law requires us to keep."},
 	"add_title":        {"Meer links melden", "Report more links"},
@@ -175,6 +192,8 @@ var messages = map[string][2]string{ // [nl, en]
 	"gone_text":        {"De link is misschien niet goed gekopieerd, of de melding is afgesloten en gewist. Hulp nodig? Doe een nieuwe melding.", "The link may not have been copied correctly, or the report was closed and erased. Need help? Make a new report."},
 	"new_report":       {"Nieuwe melding", "New report"},
 	"status_error":     {"Er ging bij ons iets mis. Probeer het later opnieuw.", "Something went wrong on our side. Please try again later."},
+	"notfound_title":   {"Deze pagina bestaat niet", "This page does not exist"},
+	"notfound_text":    {"Misschien is de link niet helemaal goed overgenomen. Wilt u een pagina melden? Dat kan met het formulier.", "The link may not have been copied completely. Want to report a page? Use the form."},
 
 	// The staff pages: login, the layout, the placeholders (login.go, session.go).
 	"login_title":           {"Inloggen", "Log in"},
@@ -262,14 +281,20 @@ type reportPage struct {
 	QuickExit   string
 	Help        HelpLinks
 	CSRF        string
-	Form        reportForm
-	Categories  []choice
-	Minor       []choice
-	Errors      map[string]string
-	Problem     string
-	Receipt     *undox.Receipt
+	// Submission is the form's one-time submission key: a resend of the
+	// form (the browser's "resend", the receipt's language switch) is
+	// the same report and shows the same receipt.
+	Submission string
+	Form       reportForm
+	Categories []choice
+	Minor      []choice
+	Errors     map[string]string
+	Problem    string
+	Receipt    *undox.Receipt
 	// Mail says whether the status link was e-mailed too.
 	Mail string
+	// Again says that the form had been sent before: this is its receipt.
+	Again bool
 }
 
 func (s *Server) quickExit() string {
@@ -313,6 +338,36 @@ func (s *Server) reportFormTokenOK(tok string) bool {
 	}
 	age := time.Since(time.Unix(int64(binary.BigEndian.Uint64(b[:8])), 0))
 	return age > -time.Minute && age < reportFormMaxAge
+}
+
+// newSubmissionKey is a fresh one-time submission key for the report
+// form: 128 random bits.
+func newSubmissionKey() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// submissionKeyOK tells whether a posted submission key has the form of
+// one newSubmissionKey makes.
+func submissionKeyOK(key string) bool {
+	b, err := base64.RawURLEncoding.DecodeString(key)
+	return err == nil && len(b) == 16
+}
+
+// formIdempotency is the idempotency of a report sent with the form's
+// submission key, as POST /api/v1/reports takes an Idempotency-Key: the
+// key, in a namespace of its own, and a hash of the report's links,
+// category and minor answer. The receipt's language switch re-posts just
+// these, not the description nor the e-mail address.
+func formIdempotency(key string, rep undox.Report) *undox.Idempotency {
+	b, _ := json.Marshal(struct {
+		URLs     []string `json:"urls"`
+		Category string   `json:"category"`
+		IsMinor  bool     `json:"is_minor"`
+	}{rep.URLs, rep.Category, rep.IsMinor})
+	sum := sha256.Sum256(append([]byte("report form\x00"), b...))
+	return &undox.Idempotency{Key: "form:" + key, RequestHash: sum[:]}
 }
 
 // statusFormToken binds the status page's forms to their link.
@@ -367,7 +422,7 @@ func (s *Server) newReportPage(lang string, f reportForm) *reportPage {
 		i = 1
 	}
 	p := &reportPage{Here: "/", Lang: lang, Other: otherLanguage(lang), T: tr(lang), QuickExit: s.quickExit(), Help: s.HelpLinks,
-		CSRF: s.reportFormToken(), Form: f, Errors: map[string]string{}}
+		CSRF: s.reportFormToken(), Submission: newSubmissionKey(), Form: f, Errors: map[string]string{}}
 	for _, c := range reportCategories {
 		p.Categories = append(p.Categories, choice{c.Code, c.Name[i], f.Category == c.Code})
 	}
@@ -403,12 +458,13 @@ func (s *Server) reportMoved(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, target, http.StatusPermanentRedirect)
 }
 
-// splitURLs reads the textarea: one URL a line, blank lines skipped. line
+// splitURLs reads the textarea: URLs separated by any white space (a URL
+// has none of its own), so two links pasted on one line are two. line
 // maps each URL to its line number.
 func splitURLs(text string) (urls []string, line []int) {
 	for i, l := range strings.Split(text, "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			urls, line = append(urls, l), append(line, i+1)
+		for _, u := range strings.Fields(l) {
+			urls, line = append(urls, u), append(line, i+1)
 		}
 	}
 	return urls, line
@@ -428,6 +484,14 @@ func (s *Server) reportPost(w http.ResponseWriter, r *http.Request) {
 		Description: pf.Get("description"), Email: strings.TrimSpace(pf.Get("email")), Consent: pf.Get("consent") == "yes"}
 	lang := pageLanguage(r, "")
 	p := s.newReportPage(lang, f)
+	// A form shown again to be corrected keeps its submission key: it is
+	// still the one report.
+	key := pf.Get("submission")
+	if submissionKeyOK(key) {
+		p.Submission = key
+	} else {
+		key = ""
+	}
 	if !s.reportFormTokenOK(pf.Get("csrf")) || !sameOrigin(r) {
 		p.Problem = p.T["err_csrf"]
 		s.render(w, http.StatusForbidden, "report.html", p)
@@ -446,7 +510,8 @@ func (s *Server) reportPost(w http.ResponseWriter, r *http.Request) {
 	urls, lines := splitURLs(f.URLs)
 	rep := undox.Report{URLs: urls, Category: f.Category, Description: f.Description, IsMinor: f.Minor == "yes",
 		ReporterEmail: f.Email, Language: lang, Consent: f.Consent}
-	if _, err := intake.Validate(rep); err != nil {
+	valid, err := intake.Validate(rep)
+	if err != nil {
 		fieldErrors(p.T, p.Errors, err, lines)
 	}
 	if len(p.Errors) > 0 {
@@ -459,16 +524,26 @@ func (s *Server) reportPost(w http.ResponseWriter, r *http.Request) {
 		s.render(w, http.StatusTooManyRequests, "report.html", p)
 		return
 	}
-	rcpt, err := s.Intake.Submit(r.Context(), undox.Public, intake.Submission{Report: rep})
+	sub := intake.Submission{Report: rep}
+	if key != "" {
+		sub.Idempotency = formIdempotency(key, valid)
+	}
+	rcpt, err := s.Intake.Submit(r.Context(), undox.Public, sub)
 	switch {
 	case err == nil:
-		done := s.newReportPage(lang, reportForm{})
-		done.CSRF = ""
+		// The receipt's language switch sends the same submission again
+		// (what identifies it, not the description nor the address),
+		// which shows this receipt in the other language.
+		done := s.newReportPage(lang, reportForm{URLs: f.URLs, Category: f.Category, Minor: f.Minor})
+		done.CSRF, done.Submission = pf.Get("csrf"), key
 		done.Receipt = &rcpt
 		// The link is e-mailed when an address and consent were given
-		// and undox can send e-mail.
+		// and undox can send e-mail; a form sent again sends none.
 		done.Mail = done.T["done_no_mail"]
-		if f.Email != "" && f.Consent && s.Intake.Receipts != nil {
+		if rcpt.Duplicate {
+			done.Again = pf.Get("switch") != "lang"
+			done.Mail = done.T["done_mail_once"]
+		} else if f.Email != "" && f.Consent && s.Intake.Receipts != nil {
 			done.Mail = done.T["done_mailed"]
 			if !s.Intake.MailReceipt(r.Context(), rep, rcpt) {
 				// The mail server's error is not logged: it may name the
@@ -478,6 +553,15 @@ func (s *Server) reportPost(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		s.render(w, http.StatusOK, "report.html", done)
+	case undox.ErrorCode(err) == undox.EIDEMPOTENCY, undox.ErrorCode(err) == undox.EERASED:
+		// The key went with another report, or its case is gone: the
+		// form, with a new key, makes a new one.
+		p.Submission = newSubmissionKey()
+		p.Problem = p.T["err_resent"]
+		if undox.ErrorCode(err) == undox.EERASED {
+			p.Problem = p.T["err_resent_gone"]
+		}
+		s.render(w, http.StatusConflict, "report.html", p)
 	case undox.ErrorCode(err) == undox.EINVALID:
 		fieldErrors(p.T, p.Errors, err, lines)
 		p.Problem = p.T["form_errors"]
@@ -512,15 +596,17 @@ func fieldErrors(t, errs map[string]string, err error, lines []int) {
 			if n >= 0 && n < len(lines) {
 				line = lines[n]
 			}
-			key := "err_url_line"
-			if strings.Contains(msg, "private network") {
-				key = "err_url_private"
+			// Words on one line are links of their own: each line's
+			// message is said once.
+			if m := urlError(t, msg, line); !slices.Contains(urlErrs, m) {
+				urlErrs = append(urlErrs, m)
 			}
-			urlErrs = append(urlErrs, fmt.Sprintf(t[key], line))
 		case k == "category":
 			errs["category"] = t["err_category"]
+		case k == "description" && strings.Contains(msg, "UTF-8"):
+			errs["description"] = t["err_desc_text"]
 		case k == "description":
-			errs["description"] = t["err_description"]
+			errs["description"] = fmt.Sprintf(t["err_description"], intake.MaxDescription)
 		case k == "reporter_email":
 			errs["email"] = t["err_email"]
 		default:
@@ -530,6 +616,34 @@ func fieldErrors(t, errs map[string]string, err error, lines []int) {
 	if len(urlErrs) > 0 && errs["urls"] == "" {
 		errs["urls"] = strings.Join(urlErrs, " ")
 	}
+}
+
+// urlError says in the page's language (t) what is wrong with the link on
+// a line, by the cause that intake's message (msg) names: too long, not
+// http or https, not on the public internet (a private address, or a
+// local name such as localhost), or no web address at all.
+func urlError(t map[string]string, msg string, line int) string {
+	switch {
+	case strings.Contains(msg, "longer than"):
+		return fmt.Sprintf(t["err_url_long"], line, undox.MaxURLLength)
+	case strings.Contains(msg, "only http and https"):
+		return fmt.Sprintf(t["err_url_scheme"], line)
+	case strings.Contains(msg, "private network"), localName(msg):
+		return fmt.Sprintf(t["err_url_private"], line)
+	}
+	return fmt.Sprintf(t["err_url_line"], line)
+}
+
+// localName tells whether intake refused the host name localhost: this
+// machine, not the internet.
+func localName(msg string) bool {
+	_, name, ok := strings.Cut(msg, "the host name ")
+	if !ok {
+		return false
+	}
+	name, _, _ = strings.Cut(name, " is not a valid public domain name")
+	name, err := strconv.Unquote(name)
+	return err == nil && (name == "localhost" || strings.HasSuffix(name, ".localhost"))
 }
 
 // urlIndex is i of "urls[i]", -1 for other fields.
@@ -543,6 +657,18 @@ func urlIndex(field string) int {
 		return -1
 	}
 	return n
+}
+
+// notFoundPage is the page of a path undox does not have, for browsers:
+// in the public pages' language, with the quick exit and a way to the
+// form. Its language switch is a link to "?lang=…", the same path.
+func (s *Server) notFoundPage(w http.ResponseWriter, r *http.Request, code int) {
+	lang := r.URL.Query().Get("lang") // a post's body is not read
+	if lang != "nl" && lang != "en" {
+		lang = acceptLanguage(r.Header.Get("Accept-Language"))
+	}
+	s.render(w, code, "notfound.html", statusPageData{Lang: lang, Other: otherLanguage(lang), T: tr(lang),
+		QuickExit: s.quickExit(), Help: s.HelpLinks})
 }
 
 // The status page.
@@ -652,7 +778,7 @@ func formatDate(lang string, t time.Time) string {
 var stages = map[undox.ItemStatus][2]string{
 	undox.ItemNew:         {"We hebben deze link ontvangen en bekijken hem binnenkort.", "We received this link and will look at it soon."},
 	undox.ItemCaptured:    {"We controleren deze link.", "We are checking this link."},
-	undox.ItemUnreachable: {"We controleren deze link.", "We are checking this link."},
+	undox.ItemUnreachable: {"We konden deze pagina niet openen. Misschien is hij al offline, of alleen te zien na inloggen. We proberen het opnieuw en een medewerker kijkt ernaar. Ziet u de pagina nog wel? Kijk dan of de link klopt; een betere link kunt u hieronder toevoegen.", "We could not open this page. It may be offline already, or only visible after logging in. We try again and a member of staff will look at it. Can you still see the page? Then check that the link is right; you can add a better link below."},
 	undox.ItemConfirmed:   {"We hebben de link bekeken. We vragen de partij die hem online houdt om hem weg te halen.", "We checked it. We will ask the company that hosts it to take it down."},
 	undox.ItemNotified:    {"We hebben gevraagd de inhoud weg te halen en wachten op antwoord.", "We asked the company that hosts it to take it down. We are waiting for them."},
 	undox.ItemEscalated:   {"Er werd niet op tijd gereageerd. We hebben anderen gevraagd de inhoud weg te halen.", "The company did not act in time. We have asked others who can take it down."},
@@ -732,7 +858,7 @@ func (s *Server) showStatusForm(w http.ResponseWriter, r *http.Request, code int
 	case undox.CaseClosed:
 		p.Next = p.T["next_closed"]
 	default:
-		p.Next = p.T["next_open"]
+		p.Next = s.nextSteps(p.T, c)
 	}
 	p.CanWithdraw = c.Status != undox.CaseWithdrawn && c.Status != undox.CaseErased
 	p.CanAdd, p.Closed = c.Status == undox.CaseOpen, c.Status == undox.CaseClosed
@@ -756,6 +882,43 @@ func (s *Server) showStatusForm(w http.ResponseWriter, r *http.Request, code int
 		p.CanErase = false
 	}
 	s.render(w, code, "status.html", p)
+}
+
+// nextSteps says what happens next in an open case, by the takedown
+// policy's rules for it: content that is referred, not notified, or the
+// time an intermediary gets to remove it (12 hours for a minor, by
+// default, and 24 not counting weekends and holidays for an adult).
+func (s *Server) nextSteps(t map[string]string, c *undox.Case) string {
+	handling := c.Handling
+	if handling == "" {
+		handling = c.Category
+	}
+	rules := s.policy().For(handling, c.IsMinor)
+	referred := len(c.Items) > 0
+	for _, it := range c.Items {
+		referred = referred && it.Status == undox.ItemReferred
+	}
+	if rules.ReferralOnly || referred {
+		return t["next_referral"]
+	}
+	h := rules.DeadlineHours
+	within := fmt.Sprintf(t["deadline_hours"], h)
+	if h >= 48 && h%24 == 0 {
+		within = fmt.Sprintf(t["deadline_days"], h/24)
+	}
+	weekend, holiday := slices.Contains(rules.DeadlinePauseOn, policy.PauseWeekend), slices.Contains(rules.DeadlinePauseOn, policy.PauseHoliday)
+	switch {
+	case weekend && holiday:
+		within = fmt.Sprintf(t["deadline_paused"], within)
+	case weekend:
+		within = fmt.Sprintf(t["deadline_weekend"], within)
+	case holiday:
+		within = fmt.Sprintf(t["deadline_holiday"], within)
+	}
+	if c.IsMinor {
+		return fmt.Sprintf(t["next_open_minor"], within)
+	}
+	return fmt.Sprintf(t["next_open"], within)
 }
 
 // statusForm reads a form of the status page: it answers (and returns

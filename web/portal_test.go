@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/url"
@@ -87,6 +88,14 @@ func (p *portal) do(method, path string, form url.Values, hdr ...string) page {
 }
 
 var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// submissionOf is the report form's one-time submission key.
+func submissionOf(t *testing.T, pg page) string {
+	t.Helper()
+	m := regexp.MustCompile(`name="submission" value="([^"]+)"`).FindStringSubmatch(pg.body)
+	require.NotNil(t, m, "no submission key in the form")
+	return m[1]
+}
 
 func csrfOf(t *testing.T, pg page) string {
 	t.Helper()
@@ -195,8 +204,8 @@ func TestPortalBadInputKeepsTheForm(t *testing.T) {
 
 func TestPortalReportCreatesCase(t *testing.T) {
 	e, p := newPortal(t, nil)
-	csrf := csrfOf(t, p.do("GET", "/?lang=en", nil))
-	r := p.do("POST", "/", url.Values{"csrf": {csrf}, "lang": {"en"},
+	form := p.do("GET", "/?lang=en", nil)
+	r := p.do("POST", "/", url.Values{"csrf": {csrfOf(t, form)}, "submission": {submissionOf(t, form)}, "lang": {"en"},
 		"urls":     {"https://social.example/u/victim/status/1\n\nhttps://paste.example/abc"},
 		"category": {"doxing"}, "minor": {"yes"}, "email": {"victim@example.com"}, "consent": {"yes"}})
 	require.Equal(t, http.StatusOK, r.status, r.body)
@@ -207,7 +216,9 @@ func TestPortalReportCreatesCase(t *testing.T) {
 	require.NotNil(t, link, r.body)
 	require.Contains(t, r.body, "Save this link now")
 	require.Contains(t, r.body, "We do not send this link by e-mail.", "no mail server is configured: the page must not say it was sent")
-	require.NotContains(t, r.body, `name="csrf"`, "the receipt page has no form")
+	require.Equal(t, 1, strings.Count(r.body, "<form"), "the receipt page's one form is its language switch")
+	require.Contains(t, r.body, `<form method="post" action="/" class="switch">`)
+	require.NotContains(t, r.body, `href="/?lang=`, "no link to an empty form: the status link would be lost")
 
 	c, err := e.store.Case(e.ctx, undox.System, ref[1])
 	require.NoError(t, err)
@@ -412,6 +423,16 @@ func TestPortalReceiptIsMailed(t *testing.T) {
 	require.Len(t, msgs, 2)
 	require.Equal(t, []string{"app@example.com"}, msgs[1].To)
 	require.Contains(t, string(msgs[1].Data), "Subject: Uw persoonlijke link\r\n")
+
+	// The form sent again (the browser's "resend") mails nothing more.
+	form := p.do("GET", "/?lang=en", nil)
+	twice := url.Values{"csrf": {csrfOf(t, form)}, "submission": {submissionOf(t, form)}, "lang": {"en"},
+		"urls": {"https://social.example/u/victim/13"}, "email": {"twice@example.com"}, "consent": {"yes"}}
+	require.Contains(t, p.do("POST", "/", twice).body, "We also sent this link to your e-mail address.")
+	r = p.do("POST", "/", twice)
+	require.Equal(t, http.StatusOK, r.status)
+	require.Contains(t, r.body, "Then we sent this link once at the time; we do not send it again.")
+	require.Len(t, be.Messages(), 3)
 }
 
 func TestPortalAddURLs(t *testing.T) {
@@ -629,4 +650,224 @@ func portalWalk(t *testing.T, e *env, supervisor string) {
 func TestPortalWalkConformsToOpenAPI(t *testing.T) {
 	e := newEnv(t, nil)
 	portalWalk(t, e, e.token(t, "sue", undox.RoleSupervisor))
+}
+
+// A reporter's links are stored as given: two links on one line are two
+// items, and a path's "//" (an archived copy's, say) is kept.
+func TestPortalLinksAsGiven(t *testing.T) {
+	e, p := newPortal(t, nil)
+	ref, path := reportOn(t, e, p, url.Values{"lang": {"en"}, "urls": {
+		"https://dox.example/page https://b.example/c\n\thttps://web.archive.org/web/2024/https://dox.example/x\u00a0https://example.com/a//b"}})
+	c, err := e.store.Case(e.ctx, undox.System, ref)
+	require.NoError(t, err)
+	var got []string
+	for _, it := range c.Items {
+		got = append(got, it.URL)
+	}
+	require.Equal(t, []string{"https://dox.example/page", "https://b.example/c",
+		"https://web.archive.org/web/2024/https://dox.example/x", "https://example.com/a//b"}, got)
+	st := p.do("GET", path, nil)
+	require.Contains(t, st.body, `<span class="url">https://web.archive.org/web/2024/https://dox.example/x</span>`)
+
+	// The status page's form splits the same way.
+	r := p.do("POST", path+"/urls", url.Values{"csrf": {csrfOf(t, st)}, "urls": {"https://more.example/1 https://more.example/2"}})
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	require.Contains(t, r.body, `<span class="url">https://more.example/1</span>`)
+	require.Contains(t, r.body, `<span class="url">https://more.example/2</span>`)
+}
+
+// Each wrong link gets the reason it is refused, in the page's language.
+func TestPortalURLErrorsSayWhy(t *testing.T) {
+	_, p := newPortal(t, nil)
+	long := "https://long.example/" + strings.Repeat("a", 10000)
+	lines := strings.Join([]string{long, "http://localhost:22/", "ftp:", "javascript:alert(1)", "ftp://files.example/x",
+		"not a url at all"}, "\n")
+	send := func(lang string) page {
+		r := p.do("POST", "/", url.Values{"csrf": {csrfOf(t, p.do("GET", "/", nil))}, "lang": {lang}, "urls": {lines},
+			"description": {strings.Repeat("x", intake.MaxDescription+1)}})
+		require.Equal(t, http.StatusBadRequest, r.status)
+		return r
+	}
+	en := send("en")
+	for _, want := range []string{
+		"Line 1: this link is too long (at most 4096 characters).",
+		"Line 2: this address is not on the public internet.",
+		"Line 3: only web addresses that start with http:// or https:// can be reported.",
+		"Line 4: only web addresses that start with http:// or https:// can be reported.",
+		"Line 5: only web addresses that start with http:// or https:// can be reported.",
+		"Line 6: this is not a working web address (start with https://).",
+		"This text is too long (at most 10000 characters).",
+	} {
+		require.Contains(t, en.body, want)
+	}
+	require.Equal(t, 1, strings.Count(en.body, "Line 6:"), "one message for the line")
+	// Addresses of private networks are refused once the links are valid.
+	r := p.do("POST", "/", url.Values{"csrf": {csrfOf(t, p.do("GET", "/", nil))}, "lang": {"en"},
+		"urls": {"https://ok.example/\nhttp://192.168.1.1/router"}})
+	require.Equal(t, http.StatusBadRequest, r.status)
+	require.Contains(t, r.body, "Line 2: this address is not on the public internet.")
+	nl := send("nl")
+	for _, want := range []string{
+		"Regel 1: deze link is te lang (hoogstens 4096 tekens).",
+		"Regel 2: dit adres is niet op het openbare internet.",
+		"Regel 3: alleen webadressen die met http:// of https:// beginnen kunnen worden gemeld.",
+		"Regel 6: dit is geen werkend webadres (begin met https://).",
+		"Deze tekst is te lang (hoogstens 10000 tekens).",
+	} {
+		require.Contains(t, nl.body, want)
+	}
+}
+
+var hiddenField = regexp.MustCompile(`<input type="hidden" name="([a-z]+)" value="([^"]*)">`)
+
+// switchForm is what the receipt's language switch posts.
+func switchForm(t *testing.T, pg page) url.Values {
+	t.Helper()
+	start := strings.Index(pg.body, `<form method="post" action="/" class="switch">`)
+	require.GreaterOrEqual(t, start, 0, "no language switch on the receipt")
+	form := pg.body[start : start+strings.Index(pg.body[start:], "</form>")]
+	v := url.Values{}
+	for _, m := range hiddenField.FindAllStringSubmatch(form, -1) {
+		v.Set(m[1], html.UnescapeString(m[2]))
+	}
+	return v
+}
+
+// Sending the same form again (the browser's "resend") is the same report:
+// one case, and the same receipt with the same link. The receipt's
+// language switch shows it in the other language.
+func TestPortalResendShowsTheSameReceipt(t *testing.T) {
+	e, p := newPortal(t, nil)
+	form := p.do("GET", "/?lang=en", nil)
+	key := submissionOf(t, form)
+	require.Regexp(t, `^[A-Za-z0-9_-]{22}$`, key)
+	require.NotEqual(t, key, submissionOf(t, p.do("GET", "/", nil)), "each form has its own")
+	sent := url.Values{"csrf": {csrfOf(t, form)}, "submission": {key}, "lang": {"en"},
+		"urls": {"https://resend.example/a\nhttps://resend.example/b"}, "category": {"doxing"}, "minor": {"yes"},
+		"description": {"Jan Jansen, Dorpsstraat 1"}}
+	statusLink := regexp.MustCompile(`<a class="link" href="([^"]+)">`)
+
+	first := p.do("POST", "/", sent)
+	require.Equal(t, http.StatusOK, first.status, first.body)
+	link := statusLink.FindStringSubmatch(first.body)
+	require.NotNil(t, link)
+	require.NotContains(t, first.body, "This form had been sent already")
+
+	again := p.do("POST", "/", sent)
+	require.Equal(t, http.StatusOK, again.status, again.body)
+	require.Contains(t, again.body, "This form had been sent already. No second report was made")
+	require.Equal(t, link, statusLink.FindStringSubmatch(again.body), "the same link")
+	cases, err := e.store.Cases(e.ctx, undox.System, undox.CaseFilter{Query: "resend.example", Limit: 10})
+	require.NoError(t, err)
+	require.Len(t, cases, 1, "one report, one case")
+
+	// The language switch keeps the link: the same receipt, in Dutch. It
+	// posts neither the description nor an address.
+	sw := switchForm(t, first)
+	require.Equal(t, "nl", sw.Get("lang"))
+	require.Empty(t, sw.Get("description"))
+	require.NotContains(t, first.body, "Jansen")
+	nl := p.do("POST", "/", sw)
+	require.Equal(t, http.StatusOK, nl.status, nl.body)
+	require.Contains(t, nl.body, `<html lang="nl">`)
+	require.Contains(t, nl.body, "Uw melding is ontvangen")
+	require.NotContains(t, nl.body, "Dit formulier was al verstuurd")
+	require.Equal(t, link, statusLink.FindStringSubmatch(nl.body))
+	require.Equal(t, "en", switchForm(t, nl).Get("lang"), "and back")
+	cases, err = e.store.Cases(e.ctx, undox.System, undox.CaseFilter{Query: "resend.example", Limit: 10})
+	require.NoError(t, err)
+	require.Len(t, cases, 1)
+	c, err := e.store.Case(e.ctx, undox.System, cases[0].Ref)
+	require.NoError(t, err)
+	require.Equal(t, "en", c.Language, "the case keeps the language it was reported in")
+
+	// The same key with other links is refused; the form gets a new key.
+	other := url.Values{}
+	for k, v := range sent {
+		other[k] = v
+	}
+	other.Set("urls", "https://resend.example/c")
+	r := p.do("POST", "/", other)
+	require.Equal(t, http.StatusConflict, r.status)
+	require.Contains(t, r.body, "This form had been sent already, with other links.")
+	require.Contains(t, r.body, "https://resend.example/c</textarea>")
+	require.NotContains(t, r.body, `value="`+key+`"`)
+}
+
+// A browser that opens a path undox does not have gets a page that says
+// so, in the public pages' language; the API answers problems still.
+func TestPortalNotFoundPageForBrowsers(t *testing.T) {
+	_, p := newPortal(t, nil)
+	const browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+	for _, path := range []string{"/favicon.ico", "/login/", "/queue/", "/status/", "/STATUS/x", "/no-such-page"} {
+		r := p.do("GET", path, nil, "Accept", browser)
+		require.Equal(t, http.StatusNotFound, r.status, path)
+		require.Contains(t, r.body, `<html lang="nl">`, path)
+		require.Contains(t, r.body, "<h1>Deze pagina bestaat niet</h1>", path)
+		require.Contains(t, r.body, `<a href="/?lang=nl">Nieuwe melding</a>`, path)
+		require.Contains(t, r.body, `href="?lang=en"`, path)
+	}
+	r := p.do("GET", "/queue/", nil, "Accept", browser, "Accept-Language", "en-GB,en;q=0.9")
+	require.Contains(t, r.body, "<h1>This page does not exist</h1>")
+	r = p.do("GET", "/queue/?lang=en", nil, "Accept", browser)
+	require.Contains(t, r.body, "<h1>This page does not exist</h1>")
+	r = p.do("GET", "/status/x/withdraw", nil, "Accept", browser)
+	require.Equal(t, http.StatusMethodNotAllowed, r.status)
+	require.Contains(t, r.body, "Deze pagina bestaat niet")
+
+	problem := func(path, accept string) {
+		t.Helper()
+		req, err := http.NewRequest("GET", p.base+path, nil)
+		require.NoError(t, err)
+		if accept != "" {
+			req.Header.Set("Accept", accept)
+		}
+		resp, err := p.hc.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, http.StatusNotFound, resp.StatusCode, path)
+		require.Equal(t, "application/problem+json", resp.Header.Get("Content-Type"), path)
+	}
+	problem("/api/v1/no-such-endpoint", browser)
+	problem("/favicon.ico", "")
+	problem("/favicon.ico", "*/*")
+	problem("/queue/", "application/json")
+	problem("/queue/", "application/json, text/html;q=0.5")
+}
+
+// The status page says what happens next as the policy has it for the
+// case, and tells of a link undox could not open.
+func TestPortalStatusSaysWhatHappensNext(t *testing.T) {
+	e, p := newPortal(t, nil)
+	ref, path := reportOn(t, e, p, url.Values{"lang": {"en"}, "urls": {"https://next.example/adult"}, "category": {"doxing"}, "minor": {"no"}})
+	st := p.do("GET", path, nil)
+	require.Contains(t, st.body, "They get 24 hours (weekends and public holidays do not count) for that;")
+	require.NotContains(t, st.body, "a few days")
+
+	c, err := e.store.Case(e.ctx, undox.System, ref)
+	require.NoError(t, err)
+	_, err = e.store.ObserveItem(e.ctx, c.Items[0].ID, undox.ObserveUnreachable, "dns: no such host", nil)
+	require.NoError(t, err)
+	st = p.do("GET", path, nil)
+	require.Contains(t, st.body, "We could not open this page. It may be offline already, or only visible after logging in.")
+	require.NotContains(t, st.body, "We are checking this link.")
+	st = p.do("GET", path+"?lang=nl", nil)
+	require.Contains(t, st.body, "We konden deze pagina niet openen.")
+	require.Contains(t, st.body, "Die krijgt daar 24 uur (weekenden en feestdagen tellen niet mee) voor;")
+	var v statusView
+	e.api.do(t, "GET", "/api/v1/status/"+strings.TrimPrefix(path, "/status/"), nil).ok(t, 200, &v)
+	require.Contains(t, v.Items[0].Stage, "We could not open this page.")
+
+	// A minor: 12 hours, weekends or not.
+	_, path = reportOn(t, e, p, url.Values{"lang": {"en"}, "urls": {"https://next.example/minor"}, "category": {"doxing"}, "minor": {"yes"}})
+	st = p.do("GET", path, nil)
+	require.Contains(t, st.body, "Because it is about someone under 18, we look at every link first.")
+	require.Contains(t, st.body, "They get 12 hours for that;")
+	require.NotContains(t, st.body, "do not count")
+
+	// Content that goes to an authority is not notified at all.
+	_, path = reportOn(t, e, p, url.Values{"lang": {"en"}, "urls": {"https://next.example/referred"}, "category": {"intimate_images"}, "minor": {"yes"}})
+	st = p.do("GET", path, nil)
+	require.Contains(t, st.body, "we pass it on to the authority that handles it")
+	require.NotContains(t, st.body, "They get")
 }

@@ -365,18 +365,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
 	}()
 	if _, pattern := s.mux.Handler(r); pattern == "" {
-		// Unknown paths and methods answer as problems, like every error.
-		s.mux.ServeHTTP(&problemOnError{recorder: rec, s: s, r: r}, r)
+		// Unknown paths and methods answer as problems, like every error;
+		// outside the API, a browser gets a page.
+		page := !strings.HasPrefix(r.URL.Path, "/api/") && prefersHTML(r.Header.Get("Accept"))
+		s.mux.ServeHTTP(&problemOnError{recorder: rec, s: s, r: r, page: page}, r)
 		return
 	}
 	s.mux.ServeHTTP(rec, r)
 }
 
-// problemOnError turns the mux's plain-text 404 and 405 into problems.
+// problemOnError turns the mux's plain-text 404 and 405 into problems, or
+// into the page that says there is no such page (page).
 type problemOnError struct {
 	*recorder
 	s       *Server
 	r       *http.Request
+	page    bool
 	handled bool
 }
 
@@ -386,6 +390,10 @@ func (p *problemOnError) WriteHeader(code int) {
 		return
 	}
 	p.handled = true
+	if p.page {
+		p.s.notFoundPage(p.recorder, p.r, code)
+		return
+	}
 	c, msg := undox.ENOTFOUND, "no such endpoint"
 	if code == http.StatusMethodNotAllowed {
 		c, msg = "method_not_allowed", "this method is not allowed here"
@@ -400,6 +408,49 @@ func (p *problemOnError) Write(b []byte) (int, error) {
 		return len(b), nil
 	}
 	return p.recorder.Write(b)
+}
+
+// prefersHTML tells whether an Accept header weighs text/html above JSON,
+// as a browser's does when it opens a page ("text/html,…,*/*;q=0.8"); no
+// header, or "*/*" alone, is not a preference.
+func prefersHTML(accept string) bool {
+	h := acceptQ(accept, "text/html")
+	return h > 0 && h > acceptQ(accept, "application/json") && h > acceptQ(accept, "application/problem+json")
+}
+
+// acceptQ is the weight an Accept header gives a media type: that of the
+// most specific range that matches it (type/subtype, type/*, */*).
+func acceptQ(accept, mediaType string) float64 {
+	if strings.TrimSpace(accept) == "" {
+		return 1
+	}
+	major, _, _ := strings.Cut(mediaType, "/")
+	best, q := -1, 0.0
+	for _, part := range strings.Split(accept, ",") {
+		rng, params, _ := strings.Cut(part, ";")
+		rng = strings.ToLower(strings.TrimSpace(rng))
+		spec := -1
+		switch rng {
+		case mediaType:
+			spec = 2
+		case major + "/*":
+			spec = 1
+		case "*/*":
+			spec = 0
+		}
+		if spec <= best {
+			continue
+		}
+		best, q = spec, 1
+		for _, p := range strings.Split(params, ";") {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(p), "q="); ok {
+				if f, err := strconv.ParseFloat(v, 64); err == nil {
+					q = f
+				}
+			}
+		}
+	}
+	return q
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
