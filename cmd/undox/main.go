@@ -47,7 +47,7 @@ Usage:
                      watch for an identifier of a protected person (read from standard input)
   undox watch reindex [--rotate-key]
                      rebuild the watch index (under a new key)
-  undox notice preview ITEM
+  undox notice preview ITEM --notifier-name NAME --mail-from ADDRESS
                      the notice that confirming ITEM would send, from its latest trace (nothing is sent)
   undox policy default|check FILE
                      print the default takedown policy, or validate a policy file
