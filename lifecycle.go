@@ -1,6 +1,10 @@
 package undox
 
-import "sort"
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
 
 // ItemStatus is where an item (one URL) stands in its lifecycle.
 type ItemStatus string
@@ -164,7 +168,33 @@ func step(table []Transition, kind, from string, ev Event, observed bool) (strin
 	if !known {
 		return "", Invalid("action", "unknown %s event %q", kind, ev)
 	}
-	return "", Errorf(ETRANSITION, "a %s that is %s cannot %s", kind, from, ev)
+	return "", Errorf(ETRANSITION, "%s", refusedStep(kind, from, ev))
+}
+
+// done says what an action does to a thing, as a past participle.
+var done = map[Event]string{
+	ActionConfirm: "confirmed", ActionReject: "rejected", ActionRefer: "referred", ActionEscalate: "escalated",
+	ActionClose: "closed", ActionReopen: "reopened", ActionWithdraw: "withdrawn", ActionErase: "erased",
+}
+
+// refusedStep says why ev does not apply to a kind ("item", "case") in
+// state from: "an item that is confirmed cannot be confirmed again", "a
+// case that is open cannot be reopened"; for an observation, "\"gone\"
+// does not apply to an item that is new".
+func refusedStep(kind, from string, ev Event) string {
+	article := "a"
+	if strings.ContainsRune("aeiou", rune(kind[0])) {
+		article = "an"
+	}
+	what := article + " " + kind + " that is " + from
+	p, ok := done[ev]
+	switch {
+	case !ok:
+		return fmt.Sprintf("%q does not apply to %s", ev, what)
+	case p == from:
+		return what + " cannot be " + p + " again"
+	}
+	return what + " cannot be " + p
 }
 
 // ItemStep returns the state that an item in state from moves to on ev.

@@ -182,3 +182,22 @@ func TestTerminalItemStates(t *testing.T) {
 		require.Equal(t, terminal[s], s.Terminal(), "%s", s)
 	}
 }
+
+// TestRefusedStepReadsWell: what the API and the CLI say when a step does
+// not apply.
+func TestRefusedStepReadsWell(t *testing.T) {
+	for _, tc := range []struct {
+		err  func() error
+		says string
+	}{
+		{func() error { _, err := ItemStep(ItemConfirmed, ActionConfirm, false); return err }, "an item that is confirmed cannot be confirmed again"},
+		{func() error { _, err := ItemStep(ItemNew, ActionEscalate, false); return err }, "an item that is new cannot be escalated"},
+		{func() error { _, err := ItemStep(ItemNew, ObserveGone, true); return err }, `"gone" does not apply to an item that is new`},
+		{func() error { _, err := CaseStep(CaseOpen, ActionReopen); return err }, "a case that is open cannot be reopened"},
+		{func() error { _, err := CaseStep(CaseWithdrawn, ActionWithdraw); return err }, "a case that is withdrawn cannot be withdrawn again"},
+	} {
+		err := tc.err()
+		require.Equal(t, ETRANSITION, ErrorCode(err))
+		require.Equal(t, tc.says, ErrorMessage(err))
+	}
+}

@@ -485,7 +485,8 @@ func (s *Sender) connect(ctx context.Context, raw net.Conn, u *serverURL) (*smtp
 	if helo == "" {
 		helo = "localhost"
 	}
-	id, err := tp.Cmd("EHLO %s", helo)
+	ehlo := "EHLO " + helo
+	id, err := tp.Cmd("%s", ehlo)
 	if err != nil {
 		return nil, false, err
 	}
@@ -507,8 +508,21 @@ func (s *Sender) connect(ctx context.Context, raw net.Conn, u *serverURL) (*smtp
 				Message: "the server does not offer STARTTLS (use ?starttls=opportunistic to send without TLS)"}
 		}
 		raw.SetDeadline(time.Time{})
-		// go-smtp must read a greeting: give it the one already read.
-		return smtp.NewClient(&writeDeadlineConn{Conn: raw, timeout: timeout, pending: []byte("220 greeted\r\n")}), false, nil
+		// One EHLO per session: a server may refuse a second one (Python's
+		// smtpd answers "503 Duplicate HELO/EHLO"). go-smtp must read a
+		// greeting and say EHLO itself: give it the greeting and the EHLO
+		// reply already read, and do not send its EHLO again.
+		pending := "220 greeted\r\n"
+		lines := strings.Split(ext, "\n")
+		for i, l := range lines {
+			sep := "-"
+			if i == len(lines)-1 {
+				sep = " "
+			}
+			pending += "250" + sep + l + "\r\n"
+		}
+		return smtp.NewClient(&writeDeadlineConn{Conn: raw, timeout: timeout, pending: []byte(pending),
+			sent: []byte(ehlo + "\r\n")}), false, nil
 	}
 	id, err = tp.Cmd("STARTTLS")
 	if err != nil {
@@ -615,11 +629,14 @@ func isNetError(err error) bool {
 }
 
 // writeDeadlineConn bounds each write (go-smtp bounds only the replies),
-// and serves a greeting already read before go-smtp took over.
+// and serves replies already read before go-smtp took over (pending): the
+// greeting, and the reply to the EHLO already sent (sent), which go-smtp's
+// own EHLO is taken for instead of being sent again.
 type writeDeadlineConn struct {
 	net.Conn
 	timeout time.Duration
 	pending []byte
+	sent    []byte
 }
 
 func (c *writeDeadlineConn) Read(p []byte) (int, error) {
@@ -632,6 +649,16 @@ func (c *writeDeadlineConn) Read(p []byte) (int, error) {
 }
 
 func (c *writeDeadlineConn) Write(p []byte) (int, error) {
+	if c.sent != nil {
+		sent := c.sent
+		c.sent = nil
+		if bytes.Equal(p, sent) {
+			return len(p), nil
+		}
+		// Another first command than the EHLO already sent: its reply
+		// is not the one pending.
+		return 0, fmt.Errorf("smtp: %q sent after the session was opened with %q", strings.TrimSpace(string(p)), strings.TrimSpace(string(sent)))
+	}
 	c.Conn.SetWriteDeadline(time.Now().Add(c.timeout))
 	return c.Conn.Write(p)
 }

@@ -91,6 +91,26 @@ type backend struct {
 	rcptErr  map[string]*smtp.SMTPError
 	dataErr  *smtp.SMTPError
 	dropData bool // close the connection in the middle of DATA
+	hellos   []string
+}
+
+// hello records a session's EHLO: "ehlo" or "ehlo over TLS".
+func (b *backend) hello(c *smtp.Conn) {
+	h := "ehlo"
+	if _, ok := c.TLSConnectionState(); ok {
+		h += " over TLS"
+	}
+	b.mu.Lock()
+	b.hellos = append(b.hellos, h)
+	b.mu.Unlock()
+}
+
+// greetings returns the EHLOs the server got, in order; a second one in a
+// session is "duplicate ehlo".
+func (b *backend) greetings() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]string(nil), b.hellos...)
 }
 
 func (b *backend) event(s string) {
@@ -111,16 +131,26 @@ func (b *backend) messages() []received {
 	return append([]received(nil), b.msgs...)
 }
 
+// NewSession implements smtp.Backend. go-smtp calls it at the first
+// EHLO of a connection, and again at the first after STARTTLS.
 func (b *backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	b.hello(c)
 	return &session{b: b, c: c}, nil
 }
 
+// session is strict as some servers are (Python's smtpd): a second EHLO
+// in a session is refused, with "503 Duplicate HELO/EHLO". go-smtp itself
+// accepts one as a reset; the session tells it apart (a reset before
+// MAIL: undox never sends RSET there) and refuses the next command it
+// sees, MAIL.
 type session struct {
-	b    *backend
-	c    *smtp.Conn
-	from string
-	to   []string
-	user string
+	b     *backend
+	c     *smtp.Conn
+	from  string
+	to    []string
+	user  string
+	began bool // MAIL was given in this session
+	dup   bool // a second EHLO came
 }
 
 func (s *session) AuthMechanisms() []string { return []string{sasl.Plain} }
@@ -136,6 +166,10 @@ func (s *session) Auth(mech string) (sasl.Server, error) {
 }
 
 func (s *session) Mail(from string, _ *smtp.MailOptions) error {
+	if s.dup {
+		return &smtp.SMTPError{Code: 503, EnhancedCode: smtp.EnhancedCode{5, 5, 1}, Message: "Duplicate HELO/EHLO"}
+	}
+	s.began = true
 	if s.b.user != "" && s.user == "" {
 		return smtp.ErrAuthRequired
 	}
@@ -174,7 +208,16 @@ func (s *session) Data(r io.Reader) error {
 	return nil
 }
 
-func (s *session) Reset()        { s.from, s.to = "", nil }
+func (s *session) Reset() {
+	if !s.began && !s.dup {
+		s.dup = true
+		s.b.mu.Lock()
+		s.b.hellos = append(s.b.hellos, "duplicate ehlo")
+		s.b.mu.Unlock()
+	}
+	s.from, s.to = "", nil
+}
+
 func (s *session) Logout() error { return nil }
 
 type serverOpts struct {
@@ -265,6 +308,33 @@ func TestSendImplicitTLS(t *testing.T) {
 	require.NoError(t, s.Send(context.Background(), mail.Envelope{To: []string{"abuse@host.example"}, MessageID: "<undox-notice-7@hotline.example>"}, []byte(lf)))
 	require.Equal(t, notice, string(be.messages()[0].Data))
 	require.True(t, be.messages()[0].TLS)
+}
+
+// A strict server refuses a second EHLO in a session: undox says EHLO once
+// per session, and once again after STARTTLS (RFC 3207).
+func TestSendOneEHLOPerSession(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		opts   serverOpts
+		url    string
+		hellos []string
+	}{
+		{"without STARTTLS", serverOpts{}, "smtp://%s", []string{"ehlo"}},
+		{"STARTTLS offered", serverOpts{startTLS: true}, "smtp://%s", []string{"ehlo", "ehlo over TLS"}},
+		{"STARTTLS required", serverOpts{startTLS: true}, "smtp://%s?starttls=required", []string{"ehlo", "ehlo over TLS"}},
+		{"implicit TLS", serverOpts{implicitTLS: true}, "smtps://%s", []string{"ehlo over TLS"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			be := &backend{}
+			addr := startSMTP(t, be, tc.opts)
+			s := &mail.Sender{Config: mail.Config{URL: strings.Replace(tc.url, "%s", addr, 1), From: "receipts@hotline.example",
+				HelloName: "hotline.example", TLSConfig: trusting(t)}}
+			err := s.Send(context.Background(), mail.Envelope{To: []string{"reporter@mailbox.example"}}, []byte(notice))
+			require.NoError(t, err, "a server that refuses a second EHLO takes the message")
+			require.Len(t, be.messages(), 1)
+			require.Equal(t, tc.hellos, be.greetings())
+		})
+	}
 }
 
 func TestSendAddsOrChecksMessageID(t *testing.T) {

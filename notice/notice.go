@@ -76,6 +76,10 @@ type Input struct {
 	// ResponseURL is the private, expiring link where the recipient
 	// answers.
 	ResponseURL string
+	// Replies says that replies to the notice's e-mail are read (undox
+	// reads a replies mailbox): only then does the notice invite them;
+	// otherwise it offers the response link alone.
+	Replies bool
 	// Checkpoint is the latest signed checkpoint note of the audit log.
 	Checkpoint string
 	// Evidence gives the captures of the URLs at issue by their hashes;

@@ -476,3 +476,48 @@ func TestRenderLeavesInputAlone(t *testing.T) {
 	require.Equal(t, []string{"  home address ", "phone"}, in.Exposed)
 	require.Equal(t, []string{" https://doxsite.example/a ", "https://doxsite.example/a"}, in.URLs)
 }
+
+// TestNotifierNamedOnce: a hotline whose notifier is the organisation
+// itself is named once where the notice names the notifier, and once in
+// the sign-off; a notifier of its own is named with its organisation.
+func TestNotifierNamedOnce(t *testing.T) {
+	for _, role := range roles {
+		for _, lang := range Languages() {
+			in := input(t, role, lang)
+			in.Notifier.Name, in.Notifier.Organisation, in.Notifier.Address = "Meldpunt Test", "Meldpunt Test", ""
+			n, err := Render(in, nil)
+			require.NoError(t, err)
+			require.NotContains(t, n.Text, "Meldpunt Test, Meldpunt Test", "%s/%s", role, lang)
+			require.NotContains(t, n.Text, "Meldpunt Test\nMeldpunt Test", "%s/%s", role, lang)
+			require.Contains(t, n.Text, "\n\nMeldpunt Test\nmeldingen@meldpunt-voorbeeld.example\n", "%s/%s: the notifier's name and e-mail (DSA art. 16(2)(c))", role, lang)
+			require.True(t, strings.HasSuffix(n.Text, ",\n\nMeldpunt Test\n"), "%s/%s: the sign-off\n%s", role, lang, n.Text)
+
+			n, err = Render(input(t, role, lang), nil)
+			require.NoError(t, err)
+			require.Contains(t, n.Text, "\n\nAnalist Voorbeeld, Meldpunt Voorbeeld\nmeldingen@meldpunt-voorbeeld.example\nPostbus 1, 1000 AA Voorbeeldstad\n", "%s/%s", role, lang)
+			require.True(t, strings.HasSuffix(n.Text, ",\n\nAnalist Voorbeeld\nMeldpunt Voorbeeld\n"), "%s/%s: the sign-off\n%s", role, lang, n.Text)
+		}
+	}
+}
+
+// TestRepliesInvitedOnlyWhenRead: a notice invites replies by e-mail only
+// when undox reads them; otherwise it offers the response link alone.
+func TestRepliesInvitedOnlyWhenRead(t *testing.T) {
+	invitation := map[string]string{"en": "You can also reply to this e-mail.", "nl": "U kunt ook op deze e-mail antwoorden."}
+	for _, role := range roles {
+		for _, lang := range Languages() {
+			in := input(t, role, lang)
+			n, err := Render(in, nil)
+			require.NoError(t, err)
+			require.NotContains(t, n.Text, invitation[lang], "%s/%s", role, lang)
+			require.NotContains(t, strings.ToLower(n.Text), "e-mail antwoorden")
+			require.NotContains(t, strings.ToLower(n.Text), "reply to this")
+			require.Contains(t, n.Text, in.ResponseURL)
+
+			in.Replies = true
+			n, err = Render(in, nil)
+			require.NoError(t, err)
+			require.Contains(t, n.Text, invitation[lang], "%s/%s", role, lang)
+		}
+	}
+}

@@ -57,8 +57,11 @@ type View struct {
 	OnlinePlatform  bool
 
 	ResponseURL string
-	Checkpoint  string // the signed checkpoint note, as is
-	Evidence    []EvidenceView
+	// Replies says that replies to the notice's e-mail are read: only
+	// then may the notice invite them.
+	Replies    bool
+	Checkpoint string // the signed checkpoint note, as is
+	Evidence   []EvidenceView
 
 	Deadline  string // formatted, empty when none
 	Reminder  int    // 0 for a first notice
@@ -85,7 +88,7 @@ func newView(in *Input, lang string, cat undox.Category, urls []*url.URL) *View 
 		Minor:       in.Minor,
 		Notifier:    in.Notifier,
 		Designation: in.TrustedFlagger.Designation, OnlinePlatform: in.OnlinePlatform,
-		ResponseURL: in.ResponseURL, Checkpoint: strings.TrimRight(in.Checkpoint, "\n"),
+		ResponseURL: in.ResponseURL, Replies: in.Replies, Checkpoint: strings.TrimRight(in.Checkpoint, "\n"),
 		Reminder: in.Reminder, Automatic: in.Automatic, Forward: in.Forward,
 		Sent: formatTime(in.SentAt, lang),
 	}

@@ -174,6 +174,7 @@ func (s *Service) input(ctx context.Context, t Target, token, messageID string, 
 		Notifier:  s.cfg.Notifier, TrustedFlagger: s.cfg.TrustedFlagger,
 		OnlinePlatform: t.Role == undox.RolePlatform,
 		ResponseURL:    strings.TrimSuffix(s.cfg.PublicURL, "/") + "/respond/" + token,
+		Replies:        s.mailbox() != nil, // replies by e-mail are read only from a mailbox
 		Checkpoint:     cp.Note,
 		Automatic:      t.Automatic,
 		MessageID:      messageID,
@@ -393,16 +394,24 @@ func (s *Service) Preview(ctx context.Context, itemID int64) (*notice.Notice, *T
 	}
 	r := rs[0]
 	t := &Target{Role: r.Role, Organisation: r.Organisation, Email: r.Email, Language: r.Language, Country: r.Country, Item: it}
-	base := s.cfg.PublicURL
-	if base == "" {
-		base = "https://undox.invalid"
-	}
 	from := s.cfg.From
 	if from == "" {
 		from = "notices@undox.invalid"
 	}
-	svc := *s
-	svc.cfg.PublicURL = base
-	n, err := svc.Render(ctx, *t, "PREVIEW-not-a-valid-link", mail.MessageID(0, domainOf(from)), st.Now().UTC())
+	// Rendered as s renders (with its replies mailbox, if any), with a
+	// response link that leads nowhere.
+	const token = "PREVIEW-not-a-valid-link"
+	in, err := s.input(ctx, *t, token, mail.MessageID(0, domainOf(from)), st.Now().UTC())
+	if err != nil {
+		return nil, nil, err
+	}
+	if s.cfg.PublicURL == "" {
+		in.ResponseURL = "https://undox.invalid/respond/" + token
+	}
+	ts, err := s.templates(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	n, err := notice.Render(in, ts)
 	return n, t, err
 }

@@ -45,7 +45,7 @@ var respondMessages = map[string][2]string{ // [nl, en]
 	"respond_answer_other":  {"Host volgens u: %s", "Host, as you say: %s"},
 	"respond_answer_detail": {"Uw toelichting", "Your remarks"},
 	"respond_notice_text":   {"Het verzoek zoals we het stuurden", "The notice as we sent it"},
-	"respond_contact":       {"Vragen? Beantwoord de e-mail met het verzoek.", "Questions? Reply to the e-mail that brought the notice."},
+	"respond_contact":       {"Vragen? Neem contact op met de melder die in het verzoek staat.", "Questions? Contact the notifier named in the notice."},
 
 	"respond_kind_removed":          {"verwijderd", "removed"},
 	"respond_kind_will_remove":      {"wordt verwijderd", "will be removed"},

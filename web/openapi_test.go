@@ -1517,6 +1517,7 @@ func TestOpenAPIWalk(t *testing.T) {
 		page := string(r.body)
 		assert.Contains(t, page, "The notice&#39;s text.")
 		assert.Contains(t, page, `<form method="post" action="/respond/`+token+`">`)
+		assert.Contains(t, page, "Questions? Contact the notifier named in the notice.", "no invitation to reply by e-mail, which may go unread")
 		assert.NotContains(t, page, "<script")
 		api.do(t, "GET", "/assets/respond.css", nil).ok(t, 200, nil)
 		m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(page)

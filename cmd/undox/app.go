@@ -361,6 +361,9 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer, wi
 	}
 	defer a.close()
 	log := a.log
+	if c.takedown.imapURL == "" {
+		log.Warn("no --imap: replies to notices by e-mail are not read, so notices offer only their response link")
+	}
 	if a.db.Dialect == sqlstore.SQLite {
 		// A job left running by a killed process has no worker now.
 		n, err := job.RescueOrphans(ctx, a.store)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -17,7 +18,7 @@ func main() {
 	err := run(ctx, os.Args[1:], os.Environ(), os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "undox:", err)
+		fmt.Fprintln(os.Stderr, errorLine(err))
 		os.Exit(exitCode(err))
 	}
 }
@@ -46,7 +47,7 @@ Usage:
                      watch for an identifier of a protected person (read from standard input)
   undox watch reindex [--rotate-key]
                      rebuild the watch index (under a new key)
-  undox notice preview ITEM
+  undox notice preview ITEM --notifier-name NAME --mail-from ADDRESS
                      the notice that confirming ITEM would send, from its latest trace (nothing is sent)
   undox policy default|check FILE
                      print the default takedown policy, or validate a policy file
@@ -130,6 +131,13 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprint(stderr, usage)
 	return usageError(fmt.Sprintf("unknown command %q", cmd))
+}
+
+// errorLine is the line undox prints for err: "undox: " and the error,
+// without the "undox: " that undox's own errors start with already
+// ("undox: conflict: …", not "undox: undox: conflict: …").
+func errorLine(err error) string {
+	return "undox: " + strings.TrimPrefix(err.Error(), "undox: ")
 }
 
 type usageError string

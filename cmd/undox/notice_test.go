@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"database/sql"
@@ -132,4 +133,81 @@ func TestTakedownFlags(t *testing.T) {
 	require.NoError(t, parse(fs, []string{"--policy", "/nonexistent/policy.toml"}, nil))
 	_, err = (&app{cfg: &c3}).takedownService(&c3)
 	require.ErrorAs(t, err, new(usageError))
+}
+
+// TestNoticePreviewTakesServesOptions: preview takes the notifier as
+// serve does (flags before or after ITEM, or UNDOX_* variables), says in
+// one line what is missing, names a notifier that is its organisation
+// once, and invites replies by e-mail only with a replies mailbox.
+func TestNoticePreviewTakesServesOptions(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	a := openData(t, dir)
+	_, id := tracedItem(t, a, "https://dox.example/p/10", `{"recipients":[
+	 {"role":"host","organisation":"Example Hosting B.V.","email":"abuse@hosting.example","language":"nl","notify":true}]}`)
+	_, err := a.audit.Integrate(ctx, 0)
+	require.NoError(t, err)
+	a.close()
+	item := strconv.FormatInt(id, 10)
+
+	// Nothing about the notifier: one line that says what to give.
+	_, err = runNotice(t, "preview", item, "--data", dir)
+	require.ErrorAs(t, err, new(usageError))
+	require.Equal(t, "undox notice preview needs --mail-from (UNDOX_MAIL_FROM) and --notifier-name (UNDOX_NOTIFIER_NAME): "+
+		"a notice names the notifier and its e-mail address, and is sent from --mail-from", err.Error())
+	_, err = runNotice(t, "preview", "--data", dir, "--mail-from", "meldingen@meldpunt.example", item)
+	require.EqualError(t, err, "undox notice preview needs --notifier-name (UNDOX_NOTIFIER_NAME): "+
+		"a notice names the notifier and its e-mail address, and is sent from --mail-from")
+
+	// Flags before ITEM; the hotline as its own notifier is named once.
+	out, err := runNotice(t, "preview", "--data", dir, "--notifier-name", "Meldpunt Test", "--mail-from", "meldingen@meldpunt.example", item)
+	require.NoError(t, err)
+	require.Contains(t, out, "MELDER (art. 16, lid 2, onder c, DSA)\n\nMeldpunt Test\nmeldingen@meldpunt.example\n")
+	require.True(t, strings.HasSuffix(out, "Met vriendelijke groet,\n\nMeldpunt Test\n"), out)
+	require.NotContains(t, out, "Meldpunt Test, Meldpunt Test")
+	require.NotContains(t, out, "op deze e-mail antwoorden", "nobody reads replies without --imap")
+
+	// Serve's variables; a team of the organisation, a contact address of
+	// its own, and a replies mailbox.
+	var buf bytes.Buffer
+	err = noticeCmd(ctx, []string{"preview", item}, []string{"UNDOX_DATA=" + dir, "UNDOX_NOTIFIER_NAME=Team Meldingen",
+		"UNDOX_NOTIFIER_ORGANISATION=Meldpunt Test", "UNDOX_MAIL_FROM=meldingen@meldpunt.example",
+		"UNDOX_NOTIFIER_EMAIL=contact@meldpunt.example", "UNDOX_IMAP_URL=imaps://replies:secret@imap.meldpunt.example/INBOX"}, &buf, io.Discard)
+	require.NoError(t, err)
+	out = buf.String()
+	require.Contains(t, out, "MELDER (art. 16, lid 2, onder c, DSA)\n\nTeam Meldingen, Meldpunt Test\ncontact@meldpunt.example\n")
+	require.True(t, strings.HasSuffix(out, "Met vriendelijke groet,\n\nTeam Meldingen\nMeldpunt Test\n"), out)
+	require.Contains(t, out, "U kunt ook op deze e-mail antwoorden.")
+
+	// Extra arguments are refused, as by the other commands.
+	_, err = runNotice(t, "preview", item, "2", "--data", dir)
+	require.ErrorAs(t, err, new(usageError))
+}
+
+// TestServeWarnsWithoutIMAP: serve says at start that replies to notices
+// are not read when it has no replies mailbox.
+func TestServeWarnsWithoutIMAP(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	var stderr bytes.Buffer
+	done := make(chan error, 1)
+	go func() {
+		err := run(ctx, []string{"serve", "--data", t.TempDir(), "--addr", "127.0.0.1:0", "--log-level", "warn",
+			"--dns-server", testDNS().Addr, "--screenshots", "off"}, nil, pw, &stderr)
+		pw.Close()
+		done <- err
+	}()
+	sc := bufio.NewScanner(pr)
+	started := false
+	for sc.Scan() {
+		if listenRE.MatchString(sc.Text()) {
+			started = true
+			break
+		}
+	}
+	go io.Copy(io.Discard, pr)
+	cancel()
+	require.NoError(t, <-done)
+	require.True(t, started, stderr.String())
+	require.Contains(t, stderr.String(), "no --imap: replies to notices by e-mail are not read, so notices offer only their response link")
 }

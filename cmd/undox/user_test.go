@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
+	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/undox/undox"
 	"github.com/undox/undox/staff"
 )
 
@@ -250,4 +253,22 @@ func TestUserResetAndEnable(t *testing.T) {
 		_, err = runCmd(t, nil, append(append([]string{"user"}, args...), "--data", data)...)
 		require.Equal(t, 2, exitCode(err), args)
 	}
+}
+
+// TestErrorsSayUndoxOnce: the real program names itself once before an
+// error, also for undox's own errors, which start with "undox: " already.
+func TestErrorsSayUndoxOnce(t *testing.T) {
+	data := t.TempDir()
+	_, err := runCmd(t, nil, "user", "add", "--data", data, "--email", "ana@hotline.example", "--role", "analyst", "--no-qr")
+	require.NoError(t, err)
+	cmd := exec.Command(os.Args[0], "user", "add", "--data", data, "--email", "ana@hotline.example", "--role", "analyst", "--no-qr")
+	cmd.Env = append(os.Environ(), "UNDOX_RUN_AS_MAIN=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	require.Error(t, cmd.Run())
+	require.Regexp(t, `^undox: conflict: [^\n]*exists[^\n]*\n$`, stderr.String())
+
+	require.Equal(t, "undox: erased: the case's personal data no longer exists",
+		errorLine(undox.Errorf(undox.EERASED, "the case's personal data no longer exists")))
+	require.Equal(t, "undox: --name is required", errorLine(usageError("--name is required")))
 }

@@ -34,7 +34,8 @@ type Message struct {
 var ErrDrop = errors.New("mailtest: the connection is dropped")
 
 // Mailbox is an SMTP server on 127.0.0.1 that keeps every message it
-// accepts. The hooks, set before Start, change what it answers.
+// accepts and, as strict servers do, refuses a second EHLO in a session.
+// The hooks, set before Start, change what it answers.
 type Mailbox struct {
 	// Rcpt, when set, is asked about each recipient: an error refuses it
 	// (an *smtp.SMTPError with its code). It may block, to hold the
@@ -75,14 +76,26 @@ func (m *Mailbox) Messages() []Message {
 // NewSession implements smtp.Backend.
 func (m *Mailbox) NewSession(c *smtp.Conn) (smtp.Session, error) { return &session{m: m, c: c}, nil }
 
+// session is strict as some servers are (Python's smtpd): a second EHLO
+// in a session is refused with "503 Duplicate HELO/EHLO". go-smtp takes
+// one as a reset; the session tells it apart (a reset before MAIL) and
+// refuses the MAIL that follows.
 type session struct {
-	m    *Mailbox
-	c    *smtp.Conn
-	from string
-	to   []string
+	m     *Mailbox
+	c     *smtp.Conn
+	from  string
+	to    []string
+	began bool // MAIL was given in this session
+	dup   bool // a second EHLO came
 }
 
-func (s *session) Mail(from string, _ *smtp.MailOptions) error { s.from = from; return nil }
+func (s *session) Mail(from string, _ *smtp.MailOptions) error {
+	if s.dup {
+		return &smtp.SMTPError{Code: 503, EnhancedCode: smtp.EnhancedCode{5, 5, 1}, Message: "Duplicate HELO/EHLO"}
+	}
+	s.from, s.began = from, true
+	return nil
+}
 
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	if s.m.Rcpt != nil {
@@ -113,7 +126,13 @@ func (s *session) Data(r io.Reader) error {
 	return err
 }
 
-func (s *session) Reset()        { s.from, s.to = "", nil }
+func (s *session) Reset() {
+	if !s.began {
+		s.dup = true
+	}
+	s.from, s.to = "", nil
+}
+
 func (s *session) Logout() error { return nil }
 
 // IMAPOptions are the TLS of an IMAP server: none when both are nil.
