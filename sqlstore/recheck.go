@@ -77,6 +77,9 @@ type RecheckInfo struct {
 	Schedule *RecheckSchedule // nil: never scheduled
 	// Last is the item's latest check (nil: none yet).
 	Last *undox.Check
+	// AbsentSince is when the latest run of checks that found the content
+	// absent began (nil: the latest check found it, or there is none).
+	AbsentSince *time.Time
 	// Baseline is what the original captures' scans found on the page.
 	Baseline Baseline
 	// ReferralOnly content is never fetched.
@@ -112,12 +115,21 @@ func (s *Store) RecheckInfo(ctx context.Context, itemID int64) (*RecheckInfo, er
 	if info.Schedule, err = s.recheckSchedule(ctx, q, itemID); err != nil {
 		return nil, err
 	}
-	last, err := s.checks(ctx, q, itemID, 1)
+	// The latest checks, newest first: the last one, and where the run of
+	// absent ones began (a run longer than these began earlier still).
+	last, err := s.checks(ctx, q, itemID, 20)
 	if err != nil {
 		return nil, err
 	}
 	if len(last) > 0 {
 		info.Last = last[0]
+	}
+	for _, c := range last {
+		if !c.Absent {
+			break
+		}
+		at := c.CheckedAt
+		info.AbsentSince = &at
 	}
 	rows, err := q.QueryContext(ctx, `SELECT sc.summary FROM scans sc JOIN captures p ON p.id = sc.capture_id
         WHERE sc.item_id = $1 AND p.requested_by <> $2 ORDER BY sc.id`, itemID, RecheckLabel)

@@ -495,3 +495,48 @@ func TestRecheckScheduleFollowsPolicy(t *testing.T) {
 		require.Nil(t, c)
 	})
 }
+
+// A site that shows undox a 404 for a moment, while someone holding the
+// notice's response link answers "removed" twice in a row, does not pass
+// for removed: the checks those answers trigger find it absent, but the
+// removal counts only once the content has been absent for the policy's
+// confirm_after, at the confirming check.
+func TestRemovalNeedsConfirmAfter(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
+		f := recheckSetup(t, b)
+		f.site.set("/p/cloak", page{body: doxPage})
+		it := f.notified(t, f.url("dox.test", "/p/cloak"))
+		ns, err := f.store.Notices(f.ctx, analyst, it.ID)
+		require.NoError(t, err)
+
+		f.site.set("/p/cloak", page{status: 404})
+		for range 2 {
+			_, err = f.store.RecordResponse(f.ctx, ns[0].ID, undox.NoticeResponse{Kind: undox.ResponseRemoved, Source: "web"})
+			require.NoError(t, err)
+			// The check the answer queues (TestRemovedResponseTriggersCheck).
+			c, err := f.svc.Recheck(f.ctx, undox.RecheckJob{ItemID: it.ID, Reason: undox.RecheckResponse})
+			require.NoError(t, err)
+			require.True(t, c.Absent)
+			require.Empty(t, c.Observed)
+			f.now = f.now.Add(37 * time.Second)
+		}
+		require.Equal(t, undox.ItemNotified, f.item(t, it.ID).Status, "two absent checks 37 s apart do not confirm a removal")
+
+		// Back for everyone else before the confirming check: not removed.
+		f.site.set("/p/cloak", page{body: doxPage})
+		c := f.due(t, it.ID)
+		require.Equal(t, undox.CheckUp, c.Outcome)
+		require.Equal(t, undox.ItemNotified, f.item(t, it.ID).Status)
+
+		// Really gone: confirmed confirm_after after the first absent check.
+		f.site.set("/p/cloak", page{status: 410})
+		first := f.check(t, it.ID)
+		require.True(t, first.Absent)
+		f.now = f.now.Add(f.rules.ConfirmAfter - time.Second)
+		require.Empty(t, f.check(t, it.ID).Observed, "a second short of confirm_after")
+		c = f.due(t, it.ID)
+		require.Equal(t, string(undox.ObserveGone), c.Observed)
+		require.False(t, f.now.Before(first.CheckedAt.Add(f.rules.ConfirmAfter)))
+		require.Equal(t, undox.ItemRemoved, f.item(t, it.ID).Status)
+	})
+}
