@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -442,6 +443,12 @@ func (s *Store) Notices(ctx context.Context, actor undox.Actor, itemID int64) ([
 			if n.Responses, err = s.responses(ctx, tx, n.ID); err != nil {
 				return err
 			}
+			if actor.Require(undox.PermActItems) != nil {
+				// The response link answers as the recipient: only staff
+				// who act on items (and submit manual notices with it)
+				// see it; a read-only reader sees where it was.
+				n.Text = responseLink.ReplaceAllString(n.Text, "/respond/[…]")
+			}
 		}
 		return s.audit(ctx, tx, actor, "notice.list", "item", strconv.FormatInt(itemID, 10), "")
 	})
@@ -654,9 +661,28 @@ func (s *Store) ResponseByToken(ctx context.Context, tokenHash []byte, r undox.N
 	if err != nil {
 		return nil, err
 	}
+	// The link is a capability anyone who sees the notice holds (hosts
+	// forward notices to their customers): its answers are bounded, so
+	// that nobody floods a notice's record, or the re-checks a removal
+	// answer triggers.
+	var recent int
+	if err := s.db.SQL.QueryRowContext(ctx, `SELECT count(*) FROM notice_responses WHERE notice_id = $1 AND source = 'web' AND created_at > $2`,
+		n.ID, micros(s.now().Add(-time.Hour))).Scan(&recent); err != nil {
+		return nil, err
+	}
+	if recent >= maxWebAnswersPerHour {
+		return nil, undox.Errorf(undox.ERATELIMIT, "this notice was answered %d times in the last hour; try again later", recent)
+	}
 	r.Source = "web"
 	return s.RecordResponse(ctx, n.ID, r)
 }
+
+// responseLink is the token of a notice's response link in its text.
+var responseLink = regexp.MustCompile(`/respond/[A-Za-z0-9_-]{16,}`)
+
+// maxWebAnswersPerHour bounds the answers to one notice through its
+// response page.
+const maxWebAnswersPerHour = 5
 
 // RecordResponse records an answer to a notice (from the response page
 // or a reply by e-mail) and moves the notice to answered. Automatic

@@ -105,10 +105,20 @@ func TestNoticeLifecycle(t *testing.T) {
 
 		// The send job's records.
 		token := "tok-" + randHex(t, 16)
+		text := "Answer at https://hotline.example/respond/" + token + " please."
 		saved, err := e.store.SaveRendered(e.ctx, n.ID, sqlstore.Rendered{MessageID: "<undox-notice-1@hotline.example>",
-			Subject: "s", Text: "t", Message: []byte("m"), TokenHash: secret.Hash(token)})
+			Subject: "s", Text: text, Message: []byte("m"), TokenHash: secret.Hash(token)})
 		require.NoError(t, err)
 		require.True(t, saved)
+		// The response link answers as the recipient: a read-only reader
+		// does not get it; an analyst, who may submit the text by hand,
+		// does.
+		ns, err := e.store.Notices(e.ctx, auditor, it.ID)
+		require.NoError(t, err)
+		require.Equal(t, "Answer at https://hotline.example/respond/[…] please.", ns[0].Text)
+		ns, err = e.store.Notices(e.ctx, analyst, it.ID)
+		require.NoError(t, err)
+		require.Equal(t, text, ns[0].Text)
 		saved, err = e.store.SaveRendered(e.ctx, n.ID, sqlstore.Rendered{MessageID: "<other@hotline.example>", Message: []byte("x")})
 		require.NoError(t, err)
 		require.False(t, saved, "a rendered notice keeps its Message-ID and bytes")

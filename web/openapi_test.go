@@ -1544,6 +1544,17 @@ func TestOpenAPIWalk(t *testing.T) {
 		require.Len(t, list.Notices[0].Responses, 1)
 		assert.Equal(t, undox.ResponseRemoved, list.Notices[0].Responses[0].Kind)
 		assert.Equal(t, undox.NoticeAnswered, list.Notices[0].Status)
+		// The link is anyone's who sees the notice: its answers are
+		// bounded, five an hour.
+		for range 4 {
+			api.do(t, "POST", "/respond/"+token, form(url.Values{"kind": {"disputed"}, "detail": {"not us"}, "csrf": {csrf}}),
+				header("Origin", e.srv.URL)).ok(t, 200, nil)
+		}
+		r = api.do(t, "POST", "/respond/"+token, form(url.Values{"kind": {"removed"}, "csrf": {csrf}}), header("Origin", e.srv.URL))
+		r.ok(t, 429, nil)
+		assert.Contains(t, string(r.body), "answered many times in the last hour")
+		api.do(t, "GET", path+"/notices", nil, bearer(auditor)).ok(t, 200, &list)
+		require.Len(t, list.Notices[0].Responses, 5)
 
 		api.do(t, "GET", "/respond/"+strings.Repeat("x", 30), nil).ok(t, 404, nil)
 		api.do(t, "POST", "/respond/"+strings.Repeat("x", 30), form(url.Values{"kind": {"removed"}, "csrf": {csrf}})).ok(t, 404, nil)

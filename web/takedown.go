@@ -444,6 +444,10 @@ func (s *Server) respondPost(w http.ResponseWriter, r *http.Request) {
 	case undox.ErrorCode(err) == undox.ETRANSITION:
 		p.Problem = p.T["respond_err_now"]
 		s.showRespond(w, r, http.StatusConflict, p)
+	case undox.ErrorCode(err) == undox.ERATELIMIT:
+		p.Problem = p.T["respond_err_many"]
+		w.Header().Set("Retry-After", "3600")
+		s.showRespond(w, r, http.StatusTooManyRequests, p)
 	default:
 		s.log.Error("recording a response", "err", err)
 		p.Problem = p.T["respond_err_internal"]
