@@ -393,6 +393,29 @@ func (s *Service) Preview(ctx context.Context, itemID int64) (*notice.Notice, *T
 	}
 	r := rs[0]
 	t := &Target{Role: r.Role, Organisation: r.Organisation, Email: r.Email, Language: r.Language, Country: r.Country, Item: it}
+	n, err := s.preview(ctx, *t)
+	return n, t, err
+}
+
+// PreviewNotice renders n, a notice of the item it that is not rendered
+// yet (prepared, or approved and waiting for its send job), for its own
+// recipient as Preview does: nothing is stored or sent, the response link
+// and Message-ID are placeholders and the date is now.
+func (s *Service) PreviewNotice(ctx context.Context, it *undox.Item, n *undox.Notice) (*notice.Notice, error) {
+	if it == nil || it.ID != n.ItemID {
+		return nil, undox.Errorf(undox.EINVALID, "notice %d is not about this item", n.ID)
+	}
+	t := Target{Role: n.Role, Organisation: n.Recipient, Language: n.Language, Country: n.Country, Automatic: n.Automatic, Item: it}
+	if n.Channel == undox.ChannelEmail {
+		t.Email = n.Address
+	}
+	return s.preview(ctx, t)
+}
+
+// preview renders the notice for t with placeholders for what only
+// sending gives it.
+func (s *Service) preview(ctx context.Context, t Target) (*notice.Notice, error) {
+	st := s.cfg.Store
 	base := s.cfg.PublicURL
 	if base == "" {
 		base = "https://undox.invalid"
@@ -403,6 +426,5 @@ func (s *Service) Preview(ctx context.Context, itemID int64) (*notice.Notice, *T
 	}
 	svc := *s
 	svc.cfg.PublicURL = base
-	n, err := svc.Render(ctx, *t, "PREVIEW-not-a-valid-link", mail.MessageID(0, domainOf(from)), st.Now().UTC())
-	return n, t, err
+	return svc.Render(ctx, t, "PREVIEW-not-a-valid-link", mail.MessageID(0, domainOf(from)), st.Now().UTC())
 }

@@ -112,6 +112,19 @@ type consoleNoticeRow struct {
 	// submit there themselves, then record here.
 	CanSubmit bool
 	Responses []consoleResponseRow
+	// Shown is the notice's text as it is or was sent: the stored text
+	// once rendered; before that (prepared, approved) a preview rendered
+	// as sending would, with Preview set. ShownNote says why there is no
+	// text to show.
+	Shown     *consoleNoticeText
+	Preview   bool
+	ShownNote string
+}
+
+// consoleNoticeText is a notice's text: always shown as text, never as
+// HTML.
+type consoleNoticeText struct {
+	To, Subject, Body string
 }
 
 type consoleCheckRow struct {
@@ -541,6 +554,7 @@ func (s *Server) itemProcedure(r *http.Request, a undox.Actor, cs consoleStore, 
 		row.CanApprove = canAct && n.Status == undox.NoticePrepared
 		row.CanEdit = row.CanApprove && n.Channel == undox.ChannelEmail
 		row.CanSubmit = canAct && n.Status == undox.NoticeManual
+		s.noticeText(r, ci.Item, n, &row, t)
 		for _, resp := range n.Responses {
 			kind := t["console_resp_"+resp.Kind]
 			if kind == "" {
@@ -572,6 +586,38 @@ func (s *Server) itemProcedure(r *http.Request, a undox.Actor, cs consoleStore, 
 			From: consoleItemStatus(t, undox.ItemStatus(h.From)), To: consoleItemStatus(t, undox.ItemStatus(h.To)), Actor: h.Actor, Reason: h.Reason})
 	}
 	return nil
+}
+
+// noticeText fills the text of a notice: what was sent (or, for a
+// manual notice, is to be submitted) as stored; for one that is not
+// rendered yet, what sending it would render now, by the same renderer as
+// `undox notice preview`.
+func (s *Server) noticeText(r *http.Request, it *undox.Item, n *undox.Notice, row *consoleNoticeRow, t map[string]string) {
+	to := n.Recipient
+	if n.Address != "" {
+		to += " <" + n.Address + ">"
+	}
+	if n.Text != "" {
+		row.Shown = &consoleNoticeText{To: to, Subject: n.Subject, Body: n.Text}
+		return
+	}
+	switch n.Status {
+	case undox.NoticePrepared, undox.NoticeApproved, undox.NoticeSending, undox.NoticeManual:
+	default:
+		return // canceled before it was rendered: there is no text
+	}
+	if s.Notices == nil {
+		row.ShownNote = t["console_notice_text_later"]
+		return
+	}
+	rn, err := s.Notices.PreviewNotice(r.Context(), it, n)
+	if err != nil {
+		s.log.Warn("a notice's preview", "notice", n.ID, "err", err)
+		row.ShownNote = t["console_notice_text_unavailable"]
+		return
+	}
+	row.Shown = &consoleNoticeText{To: to, Subject: rn.Subject, Body: rn.Text}
+	row.Preview = true
 }
 
 // consoleTraceOf reads the part of a trace's answer that the page shows.

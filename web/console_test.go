@@ -19,6 +19,9 @@ import (
 
 	"github.com/undox/undox"
 	"github.com/undox/undox/intake"
+	"github.com/undox/undox/notice"
+	"github.com/undox/undox/sqlstore"
+	"github.com/undox/undox/takedown"
 	"github.com/undox/undox/web"
 )
 
@@ -767,4 +770,91 @@ func TestConsoleApprovesItsCaseRequestsOnly(t *testing.T) {
 	require.Contains(t, page.body, "Declined by "+userLabel(c.bob))
 	require.Contains(t, page.body, "<q>the page shows no personal data</q>")
 	require.Equal(t, undox.ItemCaptured, c.item(t, itemsC[0].ID).Status)
+}
+
+// A notice's text is on the case page before anyone approves it: the
+// prepared notice as sending it would render now (the renderer of `undox
+// notice preview`), to its own recipient; once sent, the text as stored.
+// Both are text, never markup.
+func TestConsoleNoticeText(t *testing.T) {
+	var svc *takedown.Service
+	c := newConsole(t, func(cfg *web.Config) {
+		var err error
+		svc, err = takedown.New(takedown.Config{Store: cfg.Store.(*sqlstore.Store), From: "notices@hotline.example",
+			PublicURL: "https://undox.example", Notifier: notice.Notifier{Name: "Meldpunt Voorbeeld"}})
+		require.NoError(t, err)
+		cfg.Notices = svc
+	})
+	_, err := c.e.log.Integrate(c.e.ctx, 0) // a notice carries the latest checkpoint
+	require.NoError(t, err)
+	ref, items := c.report(t, undox.Report{URLs: []string{"https://dox.example/notice-text"}, Category: undox.CategoryDoxing})
+	it := items[0]
+	c.captured(t, it.ID)
+	casePath := "/cases/" + ref
+	page := c.anaB.followConsole(t, c.anaB.send(casePath, url.Values{"action": {"confirm"}, "item": {strconv.FormatInt(it.ID, 10)},
+		"reason": {"home address"}, "lang": {"en"}}))
+	ns, err := c.e.store.Notices(c.e.ctx, cli, it.ID)
+	require.NoError(t, err)
+	require.Len(t, ns, 1)
+	nid := strconv.FormatInt(ns[0].ID, 10)
+	page = c.anaB.followConsole(t, c.anaB.send(casePath, url.Values{"action": {"edit_notice"}, "notice": {nid},
+		"organisation": {"Other <b>Hosting</b>"}, "address": {"abuse@other.example"}, "lang": {"en"}}))
+	ns, err = c.e.store.Notices(c.e.ctx, cli, it.ID)
+	require.NoError(t, err)
+	want, err := svc.PreviewNotice(c.e.ctx, c.item(t, it.ID), ns[0])
+	require.NoError(t, err)
+	require.Contains(t, want.Text, "https://dox.example/notice-text")
+
+	// Prepared: the text is open above the approve button.
+	require.Contains(t, page.body, `<details class="notice-text" open><summary>The text that will be sent</summary>`)
+	require.Contains(t, page.body, "Sending fills in the date, the deadline and the response link.")
+	require.Contains(t, page.body, "<dt>To</dt><dd>Other &lt;b&gt;Hosting&lt;/b&gt; &lt;abuse@other.example&gt;</dd>")
+	require.Contains(t, page.body, "<dt>Subject</dt><dd>"+html.EscapeString(want.Subject)+"</dd>")
+	require.Equal(t, []string{want.Text}, noticeTexts(page.body), "exactly the rendered text")
+	require.NotContains(t, page.body, "<b>Hosting</b>")
+	require.Less(t, strings.Index(page.body, `class="notice-text"`), strings.Index(page.body, `value="approve_notice"`), "read before approving")
+	nl := c.anaB.do("GET", casePath+"?lang=nl", nil)
+	require.Contains(t, nl.body, "<summary>Tekst die verstuurd wordt</summary>")
+	require.Contains(t, nl.body, "<dt>Onderwerp</dt>")
+
+	// Approved, not yet sent: still the text that will go out.
+	page = c.anaB.followConsole(t, c.anaB.send(casePath, url.Values{"action": {"approve_notice"}, "notice": {nid}, "lang": {"en"}}))
+	require.Contains(t, page.body, `<details class="notice-text"><summary>The text that will be sent</summary>`)
+
+	// Sent: the text as it was sent, not rendered again.
+	_, err = c.e.store.SaveRendered(c.e.ctx, ns[0].ID, sqlstore.Rendered{MessageID: "<n1@hotline.example>", Subject: "Notice <1>",
+		Text: "Dear abuse desk,\n<script>alert(1)</script>\nplease remove https://dox.example/notice-text", Message: []byte("x"), TokenHash: []byte("hash")})
+	require.NoError(t, err)
+	require.NoError(t, c.e.store.MarkNoticeSending(c.e.ctx, ns[0].ID))
+	require.NoError(t, c.e.store.MarkNoticeSent(c.e.ctx, ns[0].ID, c.clock.Now().Add(48*time.Hour)))
+	page = c.anaB.do("GET", casePath+"?lang=en", nil)
+	require.Contains(t, page.body, `<details class="notice-text"><summary>The text as sent</summary>`)
+	require.Contains(t, page.body, "<dt>Subject</dt><dd>Notice &lt;1&gt;</dd>")
+	require.Contains(t, page.body, "<pre class=\"notice-text\">Dear abuse desk,\n&lt;script&gt;alert(1)&lt;/script&gt;\nplease remove https://dox.example/notice-text</pre>")
+	require.Equal(t, []string{"Dear abuse desk,\n<script>alert(1)</script>\nplease remove https://dox.example/notice-text"}, noticeTexts(page.body))
+	require.NotContains(t, page.body, "The text that will be sent")
+	require.NotContains(t, page.body, "<script>alert(1)")
+	require.Contains(t, c.audB.do("GET", casePath+"?lang=nl", nil).body, "<summary>Tekst zoals verstuurd</summary>", "the auditor reads it too")
+}
+
+// Without a renderer (a server started without the takedown procedure)
+// the page says when the text will be there.
+func TestConsoleNoticeTextLater(t *testing.T) {
+	c := newConsole(t, nil)
+	ref, items := c.report(t, undox.Report{URLs: []string{"https://dox.example/notice-later"}, Category: undox.CategoryDoxing})
+	c.captured(t, items[0].ID)
+	page := c.anaB.followConsole(t, c.anaB.send("/cases/"+ref, url.Values{"action": {"confirm"}, "item": {strconv.FormatInt(items[0].ID, 10)},
+		"reason": {"home address"}, "lang": {"en"}}))
+	require.Contains(t, page.body, "The text is made when the notice is sent, and shown here afterwards.")
+}
+
+var noticeTextRE = regexp.MustCompile(`(?s)<pre class="notice-text">(.*?)</pre>`)
+
+// noticeTexts are the notice texts on a case page, as a reader sees them.
+func noticeTexts(body string) []string {
+	var out []string
+	for _, m := range noticeTextRE.FindAllStringSubmatch(body, -1) {
+		out = append(out, html.UnescapeString(m[1]))
+	}
+	return out
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/undox/undox/blob"
 	"github.com/undox/undox/intake"
 	"github.com/undox/undox/job"
+	"github.com/undox/undox/notice"
 	"github.com/undox/undox/policy"
 )
 
@@ -106,6 +107,16 @@ type Config struct {
 	// analyst's approval (undox.FourEyesActions), in the console and over
 	// the API alike.
 	FourEyes []string
+	// Notices renders the text of a notice that is not rendered yet (a
+	// prepared one), for the case page to show before it is approved;
+	// nil: the page says the text is shown once it is sent.
+	Notices NoticePreviewer
+}
+
+// NoticePreviewer renders a notice as sending it would, without storing
+// or sending anything (takedown.Service, as `undox notice preview` does).
+type NoticePreviewer interface {
+	PreviewNotice(ctx context.Context, it *undox.Item, n *undox.Notice) (*notice.Notice, error)
 }
 
 // Server is undox's HTTP handler.
