@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -180,8 +181,11 @@ type casePageData struct {
 	Pending, Decided                             []consolePending
 	CanAct, CanActCase, CanContacts, CanAudit    bool
 	CaseOpen, CloseFourEyes                      bool
-	Scopes, Roles                                []choice
-	Contact                                      caseContactForm
+	// AuditReads: the audit trail shows the entries that only record a
+	// reading too (?audit=all); by default it shows changes.
+	AuditReads    bool
+	Scopes, Roles []choice
+	Contact       caseContactForm
 }
 
 // casePage shows a case to staff.
@@ -272,7 +276,8 @@ func (s *Server) showCase(w http.ResponseWriter, r *http.Request, a undox.Actor,
 	p.Pending = consolePendings(lang, t, pending)
 	p.Decided = consolePendings(lang, t, decided)
 	if p.CanAudit {
-		if p.Audit, err = s.auditTrail(r, c, lang); err != nil {
+		p.AuditReads = r.URL.Query().Get("audit") == "all"
+		if p.Audit, err = s.auditTrail(r, c, p.AuditReads, lang, t); err != nil {
 			s.consoleError(w, r, a, err)
 			return
 		}
@@ -710,26 +715,41 @@ func consoleTraceOf(lang string, t map[string]string, tr *undox.Trace, notices [
 	return v
 }
 
-// auditTrail is the case's audit trail and its items', oldest first.
-func (s *Server) auditTrail(r *http.Request, c *undox.Case, lang string) ([]consoleAuditRow, error) {
-	entries, err := s.Store.AuditEntries(r.Context(), "case", c.Ref)
+// auditTrail is the case's audit trail: the entries of the case, of its
+// items and of their notices, oldest first; those that only record a
+// reading when reads is set. An entry of an item that another case
+// reports too may name that case (its capture's copy): that reference is
+// not shown here, for the analyst of one victim need not learn that
+// another victim exists.
+func (s *Server) auditTrail(r *http.Request, c *undox.Case, reads bool, lang string, t map[string]string) ([]consoleAuditRow, error) {
+	entries, err := s.Store.CaseAuditEntries(r.Context(), c.Ref, reads)
 	if err != nil {
 		return nil, err
 	}
-	for _, it := range c.Items {
-		more, err := s.Store.AuditEntries(r.Context(), "item", strconv.FormatInt(it.ID, 10))
-		if err != nil {
-			return nil, err
-		}
-		entries = append(entries, more...)
-	}
-	slices.SortFunc(entries, func(a, b undox.AuditEntry) int { return cmp.Compare(a.ID, b.ID) })
 	var out []consoleAuditRow
 	for _, e := range entries {
+		obj := t["console_object_"+e.ObjectType]
+		if obj == "" {
+			obj = e.ObjectType
+		}
 		out = append(out, consoleAuditRow{When: formatDate(lang, e.Time), Actor: e.Actor, Action: e.Action,
-			Object: e.ObjectType + " " + e.ObjectID, Detail: e.Detail})
+			Object: obj + " " + e.ObjectID, Detail: otherCaseRefs(e.Detail, c.Ref, t["console_audit_other_case"])})
 	}
 	return out, nil
+}
+
+// caseRefRE is a case reference as audit details give it (case=UDX-…).
+var caseRefRE = regexp.MustCompile(`case=(UDX-[0-9A-Z-]+)`)
+
+// otherCaseRefs replaces every case reference in an audit entry's detail
+// that is not ref by other.
+func otherCaseRefs(detail, ref, other string) string {
+	return caseRefRE.ReplaceAllStringFunc(detail, func(m string) string {
+		if m == "case="+ref {
+			return m
+		}
+		return "case=(" + other + ")"
+	})
 }
 
 // Reveal grants.

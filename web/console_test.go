@@ -358,7 +358,12 @@ func TestConsoleCasePage(t *testing.T) {
 	sue := c.sueB.do("GET", "/cases/"+ref+"?lang=en", nil)
 	require.Equal(t, http.StatusOK, sue.status)
 	require.Contains(t, sue.body, "Audit trail")
+	require.NotContains(t, sue.body, "<td>case.read</td>", "changes first: readings behind a link")
+	require.Contains(t, sue.body, "<td>"+userLabel(c.ana)+"</td><td>capture.reveal</td>", "a picture revealed is on the trail")
+	require.Contains(t, sue.body, `<a href="/cases/`+ref+`?lang=en&amp;audit=all#audit">Show who read what too</a>`)
+	sue = c.sueB.do("GET", "/cases/"+ref+"?lang=en&audit=all", nil)
 	require.Contains(t, sue.body, "<td>"+userLabel(c.ana)+"</td><td>case.read</td>")
+	require.Contains(t, sue.body, `<details open><summary>Show the audit trail of the case, its links and their notices</summary>`)
 	require.Contains(t, consoleAudit(t, c, "case", ref), "case.read "+userLabel(c.sue))
 	aud := c.audB.do("GET", "/cases/"+ref+"?lang=nl", nil)
 	require.Equal(t, http.StatusOK, aud.status)
@@ -857,4 +862,97 @@ func noticeTexts(body string) []string {
 		out = append(out, html.UnescapeString(m[1]))
 	}
 	return out
+}
+
+// The case's audit trail, in the console and over the API, holds what was
+// done to the case, to its items and to their notices: the notice
+// prepared, the four-eyes request and its approval, the approval, the
+// sending and the provider's answer; readings behind a link. An item that
+// another case reports too does not give that case's reference away.
+func TestConsoleAuditTrail(t *testing.T) {
+	c := newConsole(t, func(cfg *web.Config) { cfg.FourEyes = []string{undox.FourEyesApprove} })
+	ref, items := c.report(t, undox.Report{URLs: []string{"https://dox.example/trail", "https://dox.example/trail-untraced"}, Category: undox.CategoryDoxing})
+	other, _ := c.report(t, undox.Report{URLs: []string{"https://dox.example/trail"}, Category: undox.CategoryDoxing})
+	x, y := items[0], items[1]
+	_, err := c.e.store.SaveCapture(c.e.ctx, undox.CaptureAttempt{ItemID: x.ID, Observe: undox.ObserveCaptured, Captures: []undox.Capture{
+		{CaseRef: ref, FetchedAt: c.clock.Now(), RequestedBy: "system", HTTPStatus: 200},
+		{CaseRef: other, FetchedAt: c.clock.Now(), RequestedBy: "system", HTTPStatus: 200}}})
+	require.NoError(t, err)
+	c.traced(t, x.ID)
+	_, err = c.e.store.ObserveItem(c.e.ctx, y.ID, undox.ObserveCaptured, "", nil)
+	require.NoError(t, err)
+	casePath := "/cases/" + ref
+	send := func(br *browser, kv ...string) answer {
+		t.Helper()
+		f := url.Values{"lang": {"en"}}
+		for i := 0; i+1 < len(kv); i += 2 {
+			f.Set(kv[i], kv[i+1])
+		}
+		return br.followConsole(t, br.send(casePath, f))
+	}
+	send(c.anaB, "action", "confirm", "item", strconv.FormatInt(x.ID, 10), "reason", "home address")
+	send(c.anaB, "action", "confirm", "item", strconv.FormatInt(y.ID, 10), "reason", "home address") // no trace: no notice
+	ns, err := c.e.store.Notices(c.e.ctx, cli, x.ID)
+	require.NoError(t, err)
+	nid := ns[0].ID
+	page := send(c.anaB, "action", "approve_notice", "notice", strconv.FormatInt(nid, 10))
+	req := regexp.MustCompile(`name="request" value="(\d+)"`).FindStringSubmatch(c.bobB.do("GET", casePath, nil).body)
+	require.NotNil(t, req, page.body)
+	send(c.bobB, "action", "approve_request", "request", req[1])
+	_, err = c.e.store.SaveRendered(c.e.ctx, nid, sqlstore.Rendered{MessageID: "<n@hotline.example>", Subject: "s", Text: "t", Message: []byte("m"), TokenHash: []byte("h")})
+	require.NoError(t, err)
+	require.NoError(t, c.e.store.MarkNoticeSending(c.e.ctx, nid))
+	require.NoError(t, c.e.store.MarkNoticeSent(c.e.ctx, nid, c.clock.Now().Add(48*time.Hour)))
+	_, err = c.e.store.RecordResponse(c.e.ctx, nid, undox.NoticeResponse{Kind: undox.ResponseWillRemove, Until: "2027-02-01", Source: "web"})
+	require.NoError(t, err)
+
+	// Each view adds readings; the trail shows changes unless asked.
+	for range 3 {
+		c.anaB.do("GET", casePath, nil)
+	}
+	aud := c.audB.do("GET", casePath+"?lang=en", nil)
+	require.Equal(t, http.StatusOK, aud.status)
+	row := func(actor *staffAccount, action string) string {
+		who := "system"
+		if actor != nil {
+			who = userLabel(actor)
+		}
+		return "<td>" + who + "</td><td>" + action + "</td>"
+	}
+	nobj := "<td>notice " + strconv.FormatInt(nid, 10) + "</td>"
+	for _, want := range []string{row(c.ana, "item.confirm") + "<td>link " + strconv.FormatInt(x.ID, 10) + "</td>",
+		row(c.ana, "notice.prepare") + nobj, row(c.ana, "notice.none") + "<td>link " + strconv.FormatInt(y.ID, 10) + "</td>",
+		row(c.ana, "action.request") + nobj, row(c.bob, "action.approve") + nobj, row(c.bob, "notice.approve") + nobj,
+		row(nil, "notice.render") + nobj, row(nil, "notice.accepted") + nobj, row(nil, "notice.answer") + nobj} {
+		require.Contains(t, aud.body, want)
+	}
+	require.NotContains(t, aud.body, "<td>case.read</td>")
+	require.NotContains(t, aud.body, "<td>notice.list</td>")
+	require.NotContains(t, aud.body, other, "another case's reference is not shown")
+	require.Contains(t, aud.body, "case=(another case) capture=")
+	require.Contains(t, aud.body, "case="+ref+" capture=", "this case's own is")
+	all := c.audB.do("GET", casePath+"?lang=nl&audit=all", nil)
+	require.Equal(t, 6, strings.Count(all.body, row(c.ana, "case.read")), "three views and the pages after her three actions")
+	require.Contains(t, all.body, "case=(een andere zaak) capture=")
+	require.Contains(t, all.body, ">Alleen wijzigingen tonen</a>")
+	require.Contains(t, all.body, "<td>verzoek "+strconv.FormatInt(nid, 10)+"</td>")
+
+	// The API gives the same trail, readings included unless left out.
+	tok := c.e.token(t, "api-audit", undox.RoleAuditor)
+	var trail struct{ Entries []undox.AuditEntry }
+	c.e.api.do(t, "GET", "/api/v1/cases/"+ref+"/audit?reads=false", nil, bearer(tok)).ok(t, 200, &trail)
+	var got []string
+	for _, en := range trail.Entries {
+		got = append(got, en.Action+" "+en.ObjectType)
+	}
+	for _, want := range []string{"item.confirm item", "notice.none item", "notice.prepare notice", "notice.approve notice", "notice.accepted notice", "notice.answer notice"} {
+		require.Contains(t, got, want)
+	}
+	require.NotContains(t, got, "case.read case")
+	c.e.api.do(t, "GET", "/api/v1/cases/"+ref+"/audit", nil, bearer(tok)).ok(t, 200, &trail)
+	got = nil
+	for _, en := range trail.Entries {
+		got = append(got, en.Action+" "+en.ObjectType)
+	}
+	require.Contains(t, got, "case.read case")
 }

@@ -38,6 +38,9 @@ type Store interface {
 	ItemHistory(ctx context.Context, id int64) ([]undox.ItemStepRecord, error)
 	Referrals(ctx context.Context, itemID int64) ([]string, error)
 	AuditEntries(ctx context.Context, objType, objID string) ([]undox.AuditEntry, error)
+	// CaseAuditEntries is a case's trail: its entries, its items' and
+	// their notices', oldest first; reads false leaves out readings.
+	CaseAuditEntries(ctx context.Context, ref string, reads bool) ([]undox.AuditEntry, error)
 	LatestCheckpoint(ctx context.Context) (*audit.Checkpoint, error)
 	ItemCaptures(ctx context.Context, actor undox.Actor, itemID int64) ([]*undox.Capture, error)
 	// ScanKinds is how many of each kind of personal data the latest
