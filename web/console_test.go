@@ -212,7 +212,10 @@ func TestConsoleQueue(t *testing.T) {
 	c.clock.Advance(50 * time.Hour)
 	c.login(t) // the sessions expired meanwhile
 
-	q := c.anaB.do("GET", "/queue?lang=en", nil)
+	work := c.anaB.do("GET", "/queue?lang=en", nil)
+	require.Equal(t, http.StatusOK, work.status, work.body)
+	require.Equal(t, []string{"https://dox.example/adult"}, consoleQueueURLs(work.body), "by default what waits for an analyst: not the new items being captured")
+	q := c.anaB.do("GET", "/queue?lang=en&status=all", nil)
 	require.Equal(t, http.StatusOK, q.status, q.body)
 	require.Equal(t, []string{"https://dox.example/minor", "https://dox.example/adult", "https://forum.example/t/1?a=1&b=2"}, consoleQueueURLs(q.body))
 	require.NotContains(t, q.body, `href="https://dox.example`, "never a live link to the page")
@@ -228,7 +231,7 @@ func TestConsoleQueue(t *testing.T) {
 	require.Contains(t, q.body, `hx-get="/queue"`)
 	require.Contains(t, q.header.Get("Content-Security-Policy"), "script-src 'self';")
 	require.Contains(t, q.body, `name="item" value="`+strconv.FormatInt(minor[0].ID, 10)+`"`, "checkboxes for bulk actions")
-	nl := c.anaB.do("GET", "/queue?lang=nl", nil)
+	nl := c.anaB.do("GET", "/queue?lang=nl&status=all", nil)
 	require.Contains(t, nl.body, "vastgelegd, wacht op beoordeling")
 	require.Contains(t, nl.body, "2 dagen")
 
@@ -246,7 +249,11 @@ func TestConsoleQueue(t *testing.T) {
 		{"q=adult", []string{"https://dox.example/adult"}},
 		{"q=nothing-like-this", nil},
 	} {
-		r := c.anaB.do("GET", "/queue?lang=en&"+f.query, nil)
+		query := f.query
+		if !strings.HasPrefix(query, "status=") {
+			query = "status=all&" + query
+		}
+		r := c.anaB.do("GET", "/queue?lang=en&"+query, nil)
 		require.Equal(t, http.StatusOK, r.status, f.query)
 		require.Equal(t, f.want, consoleQueueURLs(r.body), f.query)
 	}
@@ -258,7 +265,7 @@ func TestConsoleQueue(t *testing.T) {
 	require.Contains(t, bad.body, "This filter is not valid.")
 
 	// The auditor reads the queue, without the bulk form.
-	aud := c.audB.do("GET", "/queue?lang=en", nil)
+	aud := c.audB.do("GET", "/queue?lang=en&status=all", nil)
 	require.Equal(t, http.StatusOK, aud.status)
 	require.Len(t, consoleQueueURLs(aud.body), 3)
 	require.NotContains(t, aud.body, `name="item"`)
@@ -655,6 +662,7 @@ func walkConsole(t *testing.T, e *env) {
 	c.do(t, "POST", "/login", walkLogin(t, e, me, me.Password), same).ok(t, 303, nil)
 
 	c.do(t, "GET", "/queue?lang=en&q=walk&status=captured&category=doxing&minor=yes&host=dox.example", nil).ok(t, 200, nil)
+	c.do(t, "GET", "/queue?status=all", nil).ok(t, 200, nil)
 	c.do(t, "GET", "/queue?status=bogus", nil, nonconforming()).ok(t, 400, nil)
 	c.do(t, "GET", casePath+"?lang=en&done=console_done_confirm", nil).ok(t, 200, nil)
 	c.do(t, "GET", "/cases/UDX-AAAA-AAAA-AAAA", nil).ok(t, 404, nil)
@@ -955,4 +963,44 @@ func TestConsoleAuditTrail(t *testing.T) {
 		got = append(got, en.Action+" "+en.ObjectType)
 	}
 	require.Contains(t, got, "case.read case")
+}
+
+// The work queue shows by default what waits for an analyst; finished
+// links and those that wait for undox or the recipient are under "All".
+func TestConsoleQueueWork(t *testing.T) {
+	c := newConsole(t, nil)
+	urls := []string{"https://dox.example/w/captured", "https://dox.example/w/confirmed", "https://dox.example/w/notified",
+		"https://dox.example/w/removed", "https://dox.example/w/rejected", "https://dox.example/w/new"}
+	_, items := c.report(t, undox.Report{URLs: urls, Category: undox.CategoryDoxing})
+	for _, it := range items[:5] {
+		c.captured(t, it.ID)
+	}
+	for _, it := range items[1:4] {
+		_, _, err := c.e.store.ConfirmItem(c.e.ctx, cli, it.ID, "")
+		require.NoError(t, err)
+	}
+	for _, it := range items[2:4] {
+		_, err := c.e.store.ObserveItem(c.e.ctx, it.ID, undox.ObserveNotified, "", nil)
+		require.NoError(t, err)
+	}
+	_, err := c.e.store.ObserveItem(c.e.ctx, items[3].ID, undox.ObserveGone, "", nil)
+	require.NoError(t, err)
+	_, err = c.e.store.ItemEvent(c.e.ctx, cli, items[4].ID, undox.ActionReject, "not doxing")
+	require.NoError(t, err)
+
+	nl := c.anaB.do("GET", "/queue?lang=nl", nil)
+	require.Equal(t, http.StatusOK, nl.status, nl.body)
+	require.ElementsMatch(t, []string{"https://dox.example/w/captured", "https://dox.example/w/confirmed"}, consoleQueueURLs(nl.body))
+	require.NotContains(t, nl.body, "<td>verwijderd, wordt in de gaten gehouden</td>")
+	require.Contains(t, nl.body, `<option value="">Wacht op een analist</option>`)
+	require.Contains(t, nl.body, `Links die op een analist wachten`)
+	require.Contains(t, nl.body, `<a href="/queue?status=all">Alle links tonen</a>`)
+
+	all := c.anaB.do("GET", "/queue?lang=nl&status=all", nil)
+	require.ElementsMatch(t, urls, consoleQueueURLs(all.body))
+	require.Contains(t, all.body, `<option value="all" selected>Alle</option>`)
+	require.Contains(t, all.body, "<td>verwijderd, wordt in de gaten gehouden</td>")
+	require.Contains(t, all.body, "Links die aan het filter voldoen")
+	removed := c.anaB.do("GET", "/queue?lang=en&status=removed", nil)
+	require.Equal(t, []string{"https://dox.example/w/removed"}, consoleQueueURLs(removed.body))
 }
