@@ -525,7 +525,88 @@ func consoleScanSummary(t map[string]string, sc *undox.ScanResult) ([]pdKindCoun
 	}
 	slices.SortFunc(kinds, func(a, b pdKindCount) int { return cmp.Compare(a.Name, b.Name) })
 	level := t["console_level_"+sum.Assessment.Level]
-	return kinds, level, sum.Assessment.Reasons
+	var reasons []string
+	for _, r := range sum.Assessment.Reasons {
+		reasons = append(reasons, consoleReason(t, r))
+	}
+	return kinds, level, reasons
+}
+
+// consoleReasonFactors are the factors of a scan's assessment as package
+// personal writes them ("home address: 1 address, 1 postcode"), by their
+// key in the catalog.
+var consoleReasonFactors = map[string]string{"home address": "home_address", "ID number": "id_number", "payment data": "payment",
+	"phone number": "phone", "birth date": "birth_date", "school": "school", "contact": "contact", "other identifiers": "other",
+	"photos": "photos", "minor": "minor", "protected person on the page": "protected",
+	"protected person on the page, not doxed": "protected_not_doxed"}
+
+// consoleReason writes one reason of a scan's assessment in the page's
+// language; one it does not know is shown as it was stored.
+func consoleReason(t map[string]string, r string) string {
+	kinds := func(list string) string {
+		parts := strings.Split(list, ", ")
+		for i, p := range parts {
+			if n, kind, ok := strings.Cut(p, " "); ok {
+				if _, err := strconv.Atoi(n); err == nil {
+					parts[i] = personalKind(t, kind) + " × " + n
+					continue
+				}
+			}
+			parts[i] = personalKind(t, p)
+		}
+		return strings.Join(parts, ", ")
+	}
+	if rest, ok := strings.CutPrefix(r, "doxes "); ok && strings.HasSuffix(rest, ")") {
+		if who, list, ok := strings.Cut(strings.TrimSuffix(rest, ")"), " ("); ok {
+			return fmt.Sprintf(t["console_reason_doxes"], who, kinds(list))
+		}
+	}
+	label, rest, ok := strings.Cut(r, ": ")
+	key := consoleReasonFactors[label]
+	if !ok || key == "" {
+		return r
+	}
+	switch key {
+	case "minor":
+		switch {
+		case rest == "known minor":
+			rest = t["console_reason_minor_known"]
+		case strings.HasPrefix(rest, "age "):
+			rest = fmt.Sprintf(t["console_reason_minor_age"], strings.TrimPrefix(rest, "age "))
+		case strings.HasPrefix(rest, "born "):
+			rest = fmt.Sprintf(t["console_reason_minor_born"], strings.TrimPrefix(rest, "born "))
+		}
+	case "protected", "protected_not_doxed", "photos":
+	default:
+		rest = kinds(rest)
+	}
+	return t["console_reason_"+key] + ": " + rest
+}
+
+// consoleCheckDetail writes what a re-check saw in the page's language,
+// from the sentences package takedown stores (recheck.go); one it does
+// not know (an error of the fetch) is shown as it was stored.
+func consoleCheckDetail(t map[string]string, d string) string {
+	const answers, notThere, redirects = "the page answers ", ", but the personal data of the original capture is no longer on it", "the page redirects to "
+	switch {
+	case d == "the content is still online":
+		return t["console_check_detail_up"]
+	case d == "the name no longer resolves (NXDOMAIN)":
+		return t["console_check_detail_nxdomain"]
+	case strings.HasPrefix(d, redirects):
+		return fmt.Sprintf(t["console_check_detail_redirects"], strings.TrimPrefix(d, redirects))
+	case strings.HasPrefix(d, answers) && strings.Contains(d, notThere):
+		status, after, _ := strings.Cut(strings.TrimPrefix(d, answers), notThere)
+		out := fmt.Sprintf(t["console_check_detail_changed"], status)
+		if to, ok := strings.CutPrefix(after, " (after a redirect to "); ok {
+			out += " " + fmt.Sprintf(t["console_check_detail_after_redirect"], strings.TrimSuffix(to, ")"))
+		}
+		return out
+	case strings.HasPrefix(d, answers):
+		status, _, _ := strings.Cut(strings.TrimPrefix(d, answers), " ")
+		return fmt.Sprintf(t["console_check_detail_answers"], status)
+	}
+	return d
 }
 
 // itemProcedure fills the item's trace, notices, re-checks and history.
@@ -580,14 +661,18 @@ func (s *Server) itemProcedure(r *http.Request, a undox.Actor, cs consoleStore, 
 			out = ch.Outcome
 		}
 		ci.Checks = append(ci.Checks, consoleCheckRow{When: formatDate(lang, ch.CheckedAt), Outcome: out,
-			Reason: t["console_check_reason_"+ch.Reason], Detail: ch.Detail, HTTPStatus: ch.HTTPStatus})
+			Reason: t["console_check_reason_"+ch.Reason], Detail: consoleCheckDetail(t, ch.Detail), HTTPStatus: ch.HTTPStatus})
 	}
 	hist, err := s.Store.ItemHistory(ctx, ci.ID)
 	if err != nil {
 		return err
 	}
 	for _, h := range hist {
-		ci.History = append(ci.History, itemHistoryRow{When: formatDate(lang, h.At), Event: h.Event,
+		event := t["console_event_"+h.Event]
+		if event == "" {
+			event = h.Event
+		}
+		ci.History = append(ci.History, itemHistoryRow{When: formatDate(lang, h.At), Event: event,
 			From: consoleItemStatus(t, undox.ItemStatus(h.From)), To: consoleItemStatus(t, undox.ItemStatus(h.To)), Actor: h.Actor, Reason: h.Reason})
 	}
 	return nil

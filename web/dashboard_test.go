@@ -56,9 +56,9 @@ func TestDashboard(t *testing.T) {
 	require.Equal(t, http.StatusOK, en.status, en.body)
 	require.Contains(t, en.body, "<h1>Dashboard</h1>")
 	require.Contains(t, en.body, `<a href="/dashboard" aria-current="page">Dashboard</a>`)
-	require.Contains(t, en.body, "<div><dt>Open items</dt><dd>2</dd></div>")
+	require.Contains(t, en.body, "<div><dt>Open links</dt><dd>2</dd></div>")
 	require.Contains(t, en.body, "<div><dt>Notices awaiting a response</dt><dd>1</dd></div>")
-	require.Contains(t, en.body, "<div><dt>Items past their deadline</dt><dd>1</dd></div>")
+	require.Contains(t, en.body, "<div><dt>Links past their deadline</dt><dd>1</dd></div>")
 	require.Contains(t, en.body, "<div><dt>Median time to removal (last 30 days)</dt><dd>1.5 hours</dd></div>")
 	require.Contains(t, en.body, "<div><dt>Removed after a notice (last 30 days)</dt><dd>1</dd></div>")
 	require.Contains(t, en.body, `<tr><th scope="row">new</th><td class="num">1</td></tr>`)
@@ -96,7 +96,10 @@ func TestDashboard(t *testing.T) {
 	nl := b.do("GET", "/dashboard?lang=nl", nil)
 	require.Contains(t, nl.body, "<h1>Overzicht</h1>")
 	require.Contains(t, nl.body, "<dd>1,5 uur</dd>")
-	require.Contains(t, nl.body, `<tr><th scope="row">gemeld</th><td class="num">1</td></tr>`)
+	require.Contains(t, nl.body, `<tr><th scope="row">verzoek verstuurd</th><td class="num">1</td></tr>`)
+	require.Contains(t, nl.body, "<div><dt>Verzoeken tot verwijdering die op antwoord wachten</dt><dd>1</dd></div>", "a notice is not a report (melding)")
+	require.Contains(t, nl.body, "<div><dt>Links over de termijn</dt><dd>1</dd></div>")
+	require.Contains(t, nl.body, "<div><dt>Open links</dt><dd>2</dd></div>")
 	require.Contains(t, nl.body, `src="/dashboard/charts/open-items.svg?days=30&amp;lang=nl&amp;window=30"`)
 
 	// Another period.

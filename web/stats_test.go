@@ -181,7 +181,7 @@ func TestStatsAPI(t *testing.T) {
 		assert.Contains(t, string(r.body), ">=Evil Hosting &lt;b&gt;</text>", "a name is text")
 		assert.Contains(t, string(r.body), ">0.0</text>", "hours, one decimal")
 		r = get("/api/v1/stats/charts/providers.svg?lang=nl&year=2001")
-		assert.Contains(t, string(r.body), ">In deze periode is niets verwijderd na een melding.</text>")
+		assert.Contains(t, string(r.body), ">In deze periode is niets verwijderd na een verzoek tot verwijdering.</text>")
 
 		e.api.do(t, "GET", "/api/v1/stats/charts/pie.svg", nil, bearer(analyst)).problem(t, 404, undox.ENOTFOUND)
 		e.api.do(t, "GET", "/api/v1/stats/charts/open-items.svg?days=0", nil, bearer(analyst), nonconforming()).problem(t, 400, undox.EINVALID)
