@@ -181,6 +181,9 @@ type casePageData struct {
 	Pending, Decided                             []consolePending
 	CanAct, CanActCase, CanContacts, CanAudit    bool
 	CaseOpen, CloseFourEyes                      bool
+	// Erased: the case's personal data is destroyed; the page says so
+	// instead of what it was (whether the reporter wanted e-mail).
+	Erased bool
 	// AuditReads: the audit trail shows the entries that only record a
 	// reading too (?audit=all); by default it shows changes.
 	AuditReads    bool
@@ -213,7 +216,8 @@ func (s *Server) showCase(w http.ResponseWriter, r *http.Request, a undox.Actor,
 	p := &casePageData{consolePage: s.newConsolePage(w, r, a, "queue"), Case: c,
 		CanAct: a.Require(undox.PermActItems) == nil, CanActCase: a.Require(undox.PermActCases) == nil,
 		CanContacts: a.Require(undox.PermContacts) == nil, CanAudit: a.Require(undox.PermReadAudit) == nil,
-		CaseOpen: c.Status == undox.CaseOpen, CloseFourEyes: s.fourEyes(undox.FourEyesClose)}
+		CaseOpen: c.Status == undox.CaseOpen, CloseFourEyes: s.fourEyes(undox.FourEyesClose),
+		Erased: c.Status == undox.CaseErased || c.ErasedAt != nil}
 	t, lang := p.T, p.Lang
 	p.Category, p.Handling = consoleCategory(t, c.Category), consoleCategory(t, c.Handling)
 	p.Status = t["console_case_"+string(c.Status)]

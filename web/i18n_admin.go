@@ -28,7 +28,7 @@ var adminMessages = map[string][2]string{ // [nl, en]
 	"admin_done_contact_added":   {"Het contact is toegevoegd.", "The contact was added."},
 	"admin_done_contact_saved":   {"Het contact is opgeslagen als nieuwe versie.", "The contact was saved as a new version."},
 	"admin_done_contact_removed": {"Het contact is verwijderd. De geschiedenis blijft bewaard.", "The contact was removed. Its history is kept."},
-	"admin_done_erased":          {"De melding is gewist en het verzoek is afgehandeld.", "The case was erased and the request is done."},
+	"admin_done_erased":          {"De zaak is gewist en het verzoek is afgehandeld.", "The case was erased and the request is done."},
 
 	// Staff accounts.
 	"admin_users_title":           {"Medewerkers", "Staff"},
@@ -228,11 +228,11 @@ var adminMessages = map[string][2]string{ // [nl, en]
 
 	// Erasure requests.
 	"admin_erasure_title":        {"Wisverzoeken", "Erasure requests"},
-	"admin_erasure_intro":        {"Melders kunnen vragen de gegevens van hun melding te wissen (AVG art. 17). Dat moet binnen een maand (art. 12 lid 3). Wissen vernietigt de sleutel van de melding; wat een juridische bewaarplicht vraagt blijft.", "Reporters may ask for the data of their case to be erased (GDPR art. 17), to be done within one month (art. 12(3)). Erasing destroys the case's key; what a legal hold requires is kept."},
+	"admin_erasure_intro":        {"Melders kunnen vragen de gegevens van hun melding te wissen (AVG art. 17). Dat moet binnen een maand (art. 12 lid 3). Wissen vernietigt de sleutel van de zaak; wat een juridische bewaarplicht vraagt blijft.", "Reporters may ask for the data of their case to be erased (GDPR art. 17), to be done within one month (art. 12(3)). Erasing destroys the case's key; what a legal hold requires is kept."},
 	"admin_erasure_pending":      {"Openstaand", "Pending"},
 	"admin_erasure_done":         {"Afgehandeld (de laatste 50)", "Done (the latest 50)"},
-	"admin_erasure_case":         {"Melding", "Case"},
-	"admin_erasure_case_status":  {"Status van de melding", "Case status"},
+	"admin_erasure_case":         {"Zaak", "Case"},
+	"admin_erasure_case_status":  {"Status van de zaak", "Case status"},
 	"admin_erasure_requested":    {"Gevraagd op", "Requested"},
 	"admin_erasure_deadline":     {"Uiterlijk", "Deadline"},
 	"admin_erasure_done_at":      {"Gewist op", "Erased"},
@@ -242,7 +242,7 @@ var adminMessages = map[string][2]string{ // [nl, en]
 	"admin_erasure_erase":        {"Nu wissen", "Erase now"},
 	"admin_erasure_none":         {"Er staan geen verzoeken open.", "No requests are pending."},
 	"admin_erasure_none_done":    {"Nog geen verzoeken afgehandeld.", "No requests done yet."},
-	"admin_erasure_hold":         {"Op deze melding rust een juridische bewaarplicht: die moet eerst worden opgeheven.", "This case is under a legal hold: it must be lifted first."},
+	"admin_erasure_hold":         {"Op deze zaak rust een juridische bewaarplicht: die moet eerst worden opgeheven.", "This case is under a legal hold: it must be lifted first."},
 	"admin_case_open":            {"open", "open"},
 	"admin_case_closed":          {"gesloten", "closed"},
 	"admin_case_withdrawn":       {"ingetrokken", "withdrawn"},

@@ -126,6 +126,7 @@ var consoleMessages = map[string][2]string{ // [nl, en]
 	"console_updates":              {"Wil berichten per e-mail", "Wants e-mail updates"},
 	"console_legal_hold":           {"Juridische bewaarplicht", "Legal hold"},
 	"console_description":          {"Wat de melder vertelde", "What the reporter said"},
+	"console_erased_value":         {"gewist met de zaak", "erased with the case"},
 	"console_yes":                  {"ja", "yes"},
 	"console_no":                   {"nee", "no"},
 	"console_request_approve":      {"Goedkeuren", "Approve"},
