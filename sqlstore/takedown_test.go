@@ -291,3 +291,32 @@ func TestCaseAuditEntries(t *testing.T) {
 		}
 	})
 }
+
+// The work queue's default filter: items in any of several states.
+func TestItemsInStatuses(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
+		e := setupTakedown(t, b)
+		r, _ := e.create(t, report{urls: []string{"https://dox.example/s/new", "https://dox.example/s/captured", "https://dox.example/s/rejected"},
+			category: undox.CategoryDoxing})
+		items := e.get(t, r.CaseRef).Items
+		for _, it := range items[1:] {
+			_, err := e.store.ObserveItem(e.ctx, it.ID, undox.ObserveCaptured, "", nil)
+			require.NoError(t, err)
+		}
+		_, err := e.store.ItemEvent(e.ctx, analyst, items[2].ID, undox.ActionReject, "not doxing")
+		require.NoError(t, err)
+		urls := func(f undox.ItemFilter) []string {
+			got, err := e.store.QueueItems(e.ctx, analyst, f)
+			require.NoError(t, err)
+			var out []string
+			for _, it := range got {
+				out = append(out, it.URL)
+			}
+			return out
+		}
+		require.Equal(t, []string{"https://dox.example/s/captured"}, urls(undox.ItemFilter{Statuses: []undox.ItemStatus{undox.ItemCaptured, undox.ItemConfirmed}}))
+		require.ElementsMatch(t, []string{"https://dox.example/s/captured", "https://dox.example/s/rejected"},
+			urls(undox.ItemFilter{Statuses: []undox.ItemStatus{undox.ItemCaptured, undox.ItemRejected}, Host: "dox.example"}))
+		require.Len(t, urls(undox.ItemFilter{}), 3)
+	})
+}
