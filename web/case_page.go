@@ -175,12 +175,14 @@ type casePageData struct {
 	*consolePage
 	Case                                         *undox.Case
 	Category, Handling, Status, Created, Updated string
-	Items                                        []*consoleItem
-	Timeline                                     []consoleTimelineRow
-	Audit                                        []consoleAuditRow
-	Pending, Decided                             []consolePending
-	CanAct, CanActCase, CanContacts, CanAudit    bool
-	CaseOpen, CloseFourEyes                      bool
+	// Source is where the report came from, in words.
+	Source                                    string
+	Items                                     []*consoleItem
+	Timeline                                  []consoleTimelineRow
+	Audit                                     []consoleAuditRow
+	Pending, Decided                          []consolePending
+	CanAct, CanActCase, CanContacts, CanAudit bool
+	CaseOpen, CloseFourEyes                   bool
 	// Erased: the case's personal data is destroyed; the page says so
 	// instead of what it was (whether the reporter wanted e-mail).
 	Erased bool
@@ -221,6 +223,12 @@ func (s *Server) showCase(w http.ResponseWriter, r *http.Request, a undox.Actor,
 	t, lang := p.T, p.Lang
 	p.Category, p.Handling = consoleCategory(t, c.Category), consoleCategory(t, c.Handling)
 	p.Status = t["console_case_"+string(c.Status)]
+	p.Source = c.Source
+	if c.Source == "public" {
+		p.Source = t["console_source_public"]
+	} else if name, ok := strings.CutPrefix(c.Source, "import:"); ok {
+		p.Source = fmt.Sprintf(t["console_source_import"], name)
+	}
 	p.Created, p.Updated = formatDate(lang, c.CreatedAt), formatDate(lang, c.UpdatedAt)
 	grant := s.revealGrant(r, a)
 	now := s.consoleNow()
@@ -787,6 +795,9 @@ func consoleTraceOf(lang string, t map[string]string, tr *undox.Trace, notices [
 			Confidence: rc.Confidence, Notify: rc.Notify, Chosen: chosen[i]}
 		if rv.Role == "" {
 			rv.Role = rc.Role
+		}
+		if c := t["console_level_"+rc.Confidence]; c != "" {
+			rv.Confidence = c // high, medium, low
 		}
 		switch {
 		case rc.Email != "":

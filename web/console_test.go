@@ -377,6 +377,8 @@ func TestConsoleCasePage(t *testing.T) {
 	require.Contains(t, aud.body, "<h1>Zaak "+ref+"</h1>")
 	require.Contains(t, aud.body, `<h2 id="item-h-`+strconv.FormatInt(it.ID, 10)+`">Link #`+strconv.FormatInt(it.ID, 10)+`</h2>`, "an item is a link, not a melding")
 	require.Contains(t, aud.body, "<h3>Verzoeken tot verwijdering</h3>")
+	require.Contains(t, aud.body, "<dt>Bron</dt><dd>het meldformulier</dd>")
+	require.Contains(t, aud.body, "<td>rdap (hoog)</td>", "the recipient's confidence in Dutch")
 	require.Contains(t, aud.body, `<span class="muted">(vastgelegd, system)</span>`, "the history in Dutch")
 	require.NotContains(t, aud.body, "Melding #")
 	require.Contains(t, aud.body, `<mark class="pd" title="telefoonnummer">06 12 34 56 78</mark>`)

@@ -123,6 +123,8 @@ var consoleMessages = map[string][2]string{ // [nl, en]
 	"console_language":             {"Taal", "Language"},
 	"console_reported":             {"Gemeld", "Reported"},
 	"console_source":               {"Bron", "Source"},
+	"console_source_public":        {"het meldformulier", "the report form"},
+	"console_source_import":        {"import door %s", "import by %s"},
 	"console_updates":              {"Wil berichten per e-mail", "Wants e-mail updates"},
 	"console_legal_hold":           {"Juridische bewaarplicht", "Legal hold"},
 	"console_description":          {"Wat de melder vertelde", "What the reporter said"},
