@@ -80,7 +80,7 @@ func TestDashboard(t *testing.T) {
 	require.Equal(t, "image/svg+xml", chart.header.Get("Content-Type"))
 	require.Equal(t, "nosniff", chart.header.Get("X-Content-Type-Options"))
 	require.Contains(t, chart.body, "<svg")
-	require.Contains(t, chart.body, "Open items by state")
+	require.Contains(t, chart.body, "Open links by state")
 	require.NotContains(t, strings.ToLower(chart.body), "<script")
 	nlChart := b.do("GET", "/dashboard/charts/providers.svg?lang=nl", nil)
 	require.Equal(t, http.StatusOK, nlChart.status)

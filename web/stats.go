@@ -21,7 +21,7 @@ import (
 // statsMessages are the dashboard's strings; init adds them to the
 // catalog (messages).
 var statsMessages = map[string][2]string{
-	"stats_open_title":        {"Open items per status", "Open items by state"},
+	"stats_open_title":        {"Open links per status", "Open links by state"},
 	"stats_open_desc":         {"Een staafdiagram van het aantal gemelde links dat nog werk vraagt, per status.", "A bar chart of the reported links that still need work, by state."},
 	"stats_open_empty":        {"Er zijn geen open links.", "There are no open links."},
 	"stats_days_title":        {"Meldingen per dag", "Reports per day"},

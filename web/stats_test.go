@@ -167,11 +167,11 @@ func TestStatsAPI(t *testing.T) {
 		}
 		r := get("/api/v1/stats/charts/open-items.svg?lang=nl")
 		assert.Equal(t, "nl", r.header.Get("Content-Language"))
-		assert.Contains(t, string(r.body), "<title id=\"chart-title\">Open items per status</title>")
+		assert.Contains(t, string(r.body), "<title id=\"chart-title\">Open links per status</title>")
 		assert.Contains(t, string(r.body), ">nieuw</text>")
 		r = get("/api/v1/stats/charts/open-items.svg", header("Accept-Language", "en-GB,en;q=0.9,nl;q=0.5"))
 		assert.Equal(t, "en", r.header.Get("Content-Language"))
-		assert.Contains(t, string(r.body), ">Open items by state</text>")
+		assert.Contains(t, string(r.body), ">Open links by state</text>")
 		assert.Contains(t, string(r.body), ">new</text>")
 
 		r = get("/api/v1/stats/charts/reports-per-day.svg?days=7&lang=nl")
