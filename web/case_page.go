@@ -838,17 +838,18 @@ func (s *Server) auditTrail(r *http.Request, c *undox.Case, reads bool, lang str
 	return out, nil
 }
 
-// caseRefRE is a case reference as audit details give it (case=UDX-…).
-var caseRefRE = regexp.MustCompile(`case=(UDX-[0-9A-Z-]+)`)
+// caseRefRE is a case reference wherever an audit detail gives it
+// (case=UDX-…, case:UDX-…/person:1).
+var caseRefRE = regexp.MustCompile(`UDX(-[0-9A-Z]{4})+`)
 
 // otherCaseRefs replaces every case reference in an audit entry's detail
 // that is not ref by other.
 func otherCaseRefs(detail, ref, other string) string {
 	return caseRefRE.ReplaceAllStringFunc(detail, func(m string) string {
-		if m == "case="+ref {
+		if m == ref {
 			return m
 		}
-		return "case=(" + other + ")"
+		return "(" + other + ")"
 	})
 }
 
