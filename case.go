@@ -134,7 +134,10 @@ type CaseFilter struct {
 
 // ItemFilter selects and pages items.
 type ItemFilter struct {
-	Status   string
+	Status string
+	// Statuses, when set, keeps only the items in one of these states
+	// (the work queue's default: those that wait for an analyst).
+	Statuses []ItemStatus
 	Host     string
 	Category string
 	Minor    *bool

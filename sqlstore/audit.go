@@ -47,6 +47,25 @@ func (s *Store) AuditEntries(ctx context.Context, objType, objID string) ([]undo
 	return s.scanEntries(ctx, s.db.SQL, `WHERE object_type = $1 AND object_id = $2 ORDER BY id`, objType, objID)
 }
 
+// CaseAuditEntries returns a case's audit trail, oldest first: the
+// entries about the case, about each of its items, about each notice of
+// those items and about the case's own captures (a picture revealed). reads false leaves out the entries that only record a
+// reading (actions ending in .read or .list; they are recorded all the
+// same).
+func (s *Store) CaseAuditEntries(ctx context.Context, ref string, reads bool) ([]undox.AuditEntry, error) {
+	q := `WHERE ((object_type = 'case' AND object_id = $1)
+        OR (object_type = 'item' AND object_id IN (SELECT CAST(ci.item_id AS TEXT) FROM case_items ci
+            JOIN cases c ON c.id = ci.case_id WHERE c.ref = $1))
+        OR (object_type = 'notice' AND object_id IN (SELECT CAST(n.id AS TEXT) FROM notices n
+            JOIN case_items ci ON ci.item_id = n.item_id JOIN cases c ON c.id = ci.case_id WHERE c.ref = $1))
+        OR (object_type = 'capture' AND object_id IN (SELECT CAST(p.id AS TEXT) FROM captures p
+            JOIN cases c ON c.id = p.case_id WHERE c.ref = $1)))`
+	if !reads {
+		q += ` AND action NOT LIKE '%.read' AND action NOT LIKE '%.list'`
+	}
+	return s.scanEntries(ctx, s.db.SQL, q+` ORDER BY id`, ref)
+}
+
 func (s *Store) scanEntries(ctx context.Context, q querier, rest string, args ...any) ([]undox.AuditEntry, error) {
 	rows, err := q.QueryContext(ctx, `SELECT id, leaf_index, created_at, actor, action, object_type, object_id, detail
         FROM audit_entries `+rest, args...)

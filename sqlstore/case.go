@@ -295,6 +295,13 @@ func (s *Store) Items(ctx context.Context, actor undox.Actor, f undox.ItemFilter
 	if f.Status != "" {
 		w.add("i.status = ?", f.Status)
 	}
+	if len(f.Statuses) > 0 {
+		in := make([]any, len(f.Statuses))
+		for i, st := range f.Statuses {
+			in[i] = string(st)
+		}
+		w.add("i.status IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(in)), ", ")+")", in...)
+	}
 	if f.Host != "" {
 		w.add("i.host = ?", strings.ToLower(f.Host))
 	}

@@ -359,3 +359,78 @@ func TestNoticeAfterTrace(t *testing.T) {
 		require.Equal(t, jobs+1, e.sendJobs(t))
 	})
 }
+
+// A case's audit trail holds the entries of the case, of its items and of
+// their notices (not another case's); without readings on request.
+func TestCaseAuditEntries(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
+		e := setupTakedown(t, b)
+		r, _ := e.create(t, report{urls: []string{"https://dox.example/trail"}, category: undox.CategoryDoxing})
+		o, _ := e.create(t, report{urls: []string{"https://dox.example/other"}, category: undox.CategoryDoxing})
+		it := e.get(t, r.CaseRef).Items[0]
+		_, err := e.store.ObserveItem(e.ctx, it.ID, undox.ObserveCaptured, "", nil)
+		require.NoError(t, err)
+		_, err = e.store.SaveTrace(e.ctx, it.ID, "net:EXAMPLE", []byte(takedownTrace))
+		require.NoError(t, err)
+		_, n, err := e.store.ConfirmItem(e.ctx, analyst, it.ID, "")
+		require.NoError(t, err)
+		_, err = e.store.ApproveNotice(e.ctx, analyst, n.ID)
+		require.NoError(t, err)
+		_, err = e.store.Notices(e.ctx, analyst, it.ID) // a reading
+		require.NoError(t, err)
+		e.get(t, o.CaseRef)
+
+		objects := func(reads bool) []string {
+			entries, err := e.store.CaseAuditEntries(e.ctx, r.CaseRef, reads)
+			require.NoError(t, err)
+			var out []string
+			for i, en := range entries {
+				if i > 0 {
+					require.Less(t, entries[i-1].ID, en.ID, "oldest first")
+				}
+				out = append(out, en.Action+" "+en.ObjectType+" "+en.ObjectID)
+			}
+			return out
+		}
+		all, changes := objects(true), objects(false)
+		for _, want := range []string{"case.create case " + r.CaseRef, "item.confirm item " + itoa(it.ID),
+			"notice.prepare notice " + itoa(n.ID), "notice.approve notice " + itoa(n.ID)} {
+			require.Contains(t, all, want)
+			require.Contains(t, changes, want)
+		}
+		require.Contains(t, all, "notice.list item "+itoa(it.ID))
+		require.NotContains(t, changes, "notice.list item "+itoa(it.ID))
+		for _, en := range all {
+			require.NotContains(t, en, o.CaseRef)
+		}
+	})
+}
+
+// The work queue's default filter: items in any of several states.
+func TestItemsInStatuses(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
+		e := setupTakedown(t, b)
+		r, _ := e.create(t, report{urls: []string{"https://dox.example/s/new", "https://dox.example/s/captured", "https://dox.example/s/rejected"},
+			category: undox.CategoryDoxing})
+		items := e.get(t, r.CaseRef).Items
+		for _, it := range items[1:] {
+			_, err := e.store.ObserveItem(e.ctx, it.ID, undox.ObserveCaptured, "", nil)
+			require.NoError(t, err)
+		}
+		_, err := e.store.ItemEvent(e.ctx, analyst, items[2].ID, undox.ActionReject, "not doxing")
+		require.NoError(t, err)
+		urls := func(f undox.ItemFilter) []string {
+			got, err := e.store.QueueItems(e.ctx, analyst, f)
+			require.NoError(t, err)
+			var out []string
+			for _, it := range got {
+				out = append(out, it.URL)
+			}
+			return out
+		}
+		require.Equal(t, []string{"https://dox.example/s/captured"}, urls(undox.ItemFilter{Statuses: []undox.ItemStatus{undox.ItemCaptured, undox.ItemConfirmed}}))
+		require.ElementsMatch(t, []string{"https://dox.example/s/captured", "https://dox.example/s/rejected"},
+			urls(undox.ItemFilter{Statuses: []undox.ItemStatus{undox.ItemCaptured, undox.ItemRejected}, Host: "dox.example"}))
+		require.Len(t, urls(undox.ItemFilter{}), 3)
+	})
+}

@@ -16,7 +16,8 @@ package takedown
 //
 // A removal counts only when two consecutive checks find the content
 // absent, the policy's confirm_after apart at least (from the first check
-// of the run): the item then observes "gone" (and becomes removed), and the
+// of the run) unless an analyst asked for the second: the item then
+// observes "gone" (and becomes removed), and the
 // confirming check is kept as evidence, a capture for every case. During
 // the watch after a removal, content that is back makes the item observe
 // "back" (reappeared), also kept as evidence. Every check queues a
@@ -105,11 +106,13 @@ func (s *Service) Recheck(ctx context.Context, j undox.RecheckJob) (*undox.Check
 		r.Absent = info.Last != nil && (info.Last.Absent || info.Last.Outcome == undox.CheckUnreachable)
 	}
 	// Removal counts when the content has been absent for the policy's
-	// confirm_after at least, whatever asked for the checks in between:
-	// a check that a provider's answer (or anyone holding the notice's
-	// response link) triggers cannot shorten the wait, so a site that
-	// shows undox a 404 for a moment does not pass for removed.
-	settled := info.AbsentSince != nil && !st.Now().Before(info.AbsentSince.Add(info.Rules.ConfirmAfter))
+	// confirm_after at least, or when an analyst asked for this check (a
+	// staff member's decision). A check that a provider's answer (or
+	// anyone holding the notice's response link) triggers cannot shorten
+	// the wait, so a site that shows undox a 404 for a moment does not
+	// pass for removed.
+	settled := j.Reason == undox.RecheckStaff ||
+		info.AbsentSince != nil && !st.Now().Before(info.AbsentSince.Add(info.Rules.ConfirmAfter))
 	switch {
 	case r.Absent && prevAbsent && settled && canObserve(status, undox.ObserveGone):
 		r.Observe = undox.ObserveGone

@@ -533,10 +533,27 @@ func TestRemovalNeedsConfirmAfter(t *testing.T) {
 		first := f.check(t, it.ID)
 		require.True(t, first.Absent)
 		f.now = f.now.Add(f.rules.ConfirmAfter - time.Second)
-		require.Empty(t, f.check(t, it.ID).Observed, "a second short of confirm_after")
+		c, err = f.svc.Recheck(f.ctx, undox.RecheckJob{ItemID: it.ID, Reason: undox.RecheckResponse})
+		require.NoError(t, err)
+		require.Empty(t, c.Observed, "a second short of confirm_after")
 		c = f.due(t, it.ID)
 		require.Equal(t, string(undox.ObserveGone), c.Observed)
 		require.False(t, f.now.Before(first.CheckedAt.Add(f.rules.ConfirmAfter)))
+		require.Equal(t, undox.ItemRemoved, f.item(t, it.ID).Status)
+	})
+}
+
+// An analyst's "check now" is a staff member's decision: a second absent
+// check they ask for confirms the removal at once.
+func TestStaffCheckConfirmsAtOnce(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
+		f := recheckSetup(t, b)
+		f.site.set("/p/staff", page{body: doxPage})
+		it := f.notified(t, f.url("dox.test", "/p/staff"))
+		f.site.set("/p/staff", page{status: 404})
+		require.Empty(t, f.check(t, it.ID).Observed)
+		f.now = f.now.Add(time.Minute)
+		require.Equal(t, string(undox.ObserveGone), f.check(t, it.ID).Observed)
 		require.Equal(t, undox.ItemRemoved, f.item(t, it.ID).Status)
 	})
 }

@@ -394,24 +394,45 @@ func (s *Service) Preview(ctx context.Context, itemID int64) (*notice.Notice, *T
 	}
 	r := rs[0]
 	t := &Target{Role: r.Role, Organisation: r.Organisation, Email: r.Email, Language: r.Language, Country: r.Country, Item: it}
+	n, err := s.preview(ctx, *t)
+	return n, t, err
+}
+
+// PreviewNotice renders n, a notice of the item it that is not rendered
+// yet (prepared, or approved and waiting for its send job), for its own
+// recipient as Preview does: nothing is stored or sent, the response link
+// and Message-ID are placeholders and the date is now.
+func (s *Service) PreviewNotice(ctx context.Context, it *undox.Item, n *undox.Notice) (*notice.Notice, error) {
+	if it == nil || it.ID != n.ItemID {
+		return nil, undox.Errorf(undox.EINVALID, "notice %d is not about this item", n.ID)
+	}
+	t := Target{Role: n.Role, Organisation: n.Recipient, Language: n.Language, Country: n.Country, Automatic: n.Automatic, Item: it}
+	if n.Channel == undox.ChannelEmail {
+		t.Email = n.Address
+	}
+	return s.preview(ctx, t)
+}
+
+// preview renders the notice for t as s renders (with its replies
+// mailbox, if any), with placeholders for what only sending gives it: a
+// response link that leads nowhere, a Message-ID, the date of now.
+func (s *Service) preview(ctx context.Context, t Target) (*notice.Notice, error) {
+	st := s.cfg.Store
 	from := s.cfg.From
 	if from == "" {
 		from = "notices@undox.invalid"
 	}
-	// Rendered as s renders (with its replies mailbox, if any), with a
-	// response link that leads nowhere.
 	const token = "PREVIEW-not-a-valid-link"
-	in, err := s.input(ctx, *t, token, mail.MessageID(0, domainOf(from)), st.Now().UTC())
+	in, err := s.input(ctx, t, token, mail.MessageID(0, domainOf(from)), st.Now().UTC())
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if s.cfg.PublicURL == "" {
 		in.ResponseURL = "https://undox.invalid/respond/" + token
 	}
 	ts, err := s.templates(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	n, err := notice.Render(in, ts)
-	return n, t, err
+	return notice.Render(in, ts)
 }

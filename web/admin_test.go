@@ -510,7 +510,7 @@ func TestAdminErasure(t *testing.T) {
 	b := s.loggedIn(root)
 	page := b.do("GET", "/admin/erasure?lang=en", nil)
 	require.Equal(t, http.StatusOK, page.status)
-	require.Contains(t, page.body, "<code>"+refs[0]+"</code>")
+	require.Contains(t, page.body, `<a href="/cases/`+refs[0]+`"><code>`+refs[0]+`</code></a>`, "a link to the case")
 	require.Less(t, strings.Index(page.body, refs[0]), strings.Index(page.body, refs[1]), "the nearest deadline first")
 	require.NotContains(t, page.body, "overdue")
 
@@ -546,7 +546,13 @@ func TestAdminErasure(t *testing.T) {
 	require.Contains(t, page.body, "The case was erased and the request is done.")
 	require.NotContains(t, page.body, "Requests past their deadline")
 	done := page.body[strings.Index(page.body, `id="done-h"`):]
-	require.Contains(t, done, "<code>"+refs[0]+"</code>")
+	require.Contains(t, done, `<a href="/cases/`+refs[0]+`"><code>`+refs[0]+`</code></a>`)
+	require.Contains(t, b.do("GET", "/admin/erasure?lang=nl", nil).body, `<th scope="col">Zaak</th>`, "a case, not a melding")
+	erased := b.do("GET", "/cases/"+refs[0]+"?lang=nl", nil)
+	require.Equal(t, http.StatusOK, erased.status, erased.body)
+	require.Contains(t, erased.body, "<dt>Wil berichten per e-mail</dt><dd>gewist met de zaak</dd>")
+	open := b.do("GET", "/cases/"+refs[1]+"?lang=nl", nil)
+	require.Contains(t, open.body, "<dt>Wil berichten per e-mail</dt><dd>nee</dd>", "the case not erased says what the reporter chose")
 	entries, err := s.e.store.AuditEntries(s.e.ctx, "case", refs[0])
 	require.NoError(t, err)
 	var by []string

@@ -414,7 +414,18 @@ func (s *Server) caseAudit(w http.ResponseWriter, r *http.Request, a undox.Actor
 		s.fail(w, r, err)
 		return
 	}
-	entries, err := s.Store.AuditEntries(r.Context(), "case", ref)
+	// The case's trail: its entries, its items' and their notices'
+	// (and its captures'); ?reads=false leaves out the readings.
+	reads := true
+	switch r.URL.Query().Get("reads") {
+	case "", "true":
+	case "false":
+		reads = false
+	default:
+		s.fail(w, r, undox.Invalid("reads", "reads is true or false"))
+		return
+	}
+	entries, err := s.Store.CaseAuditEntries(r.Context(), ref, reads)
 	if err != nil {
 		s.fail(w, r, err)
 		return

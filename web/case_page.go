@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -112,6 +113,19 @@ type consoleNoticeRow struct {
 	// submit there themselves, then record here.
 	CanSubmit bool
 	Responses []consoleResponseRow
+	// Shown is the notice's text as it is or was sent: the stored text
+	// once rendered; before that (prepared, approved) a preview rendered
+	// as sending would, with Preview set. ShownNote says why there is no
+	// text to show.
+	Shown     *consoleNoticeText
+	Preview   bool
+	ShownNote string
+}
+
+// consoleNoticeText is a notice's text: always shown as text, never as
+// HTML.
+type consoleNoticeText struct {
+	To, Subject, Body string
 }
 
 type consoleCheckRow struct {
@@ -161,14 +175,22 @@ type casePageData struct {
 	*consolePage
 	Case                                         *undox.Case
 	Category, Handling, Status, Created, Updated string
-	Items                                        []*consoleItem
-	Timeline                                     []consoleTimelineRow
-	Audit                                        []consoleAuditRow
-	Pending, Decided                             []consolePending
-	CanAct, CanActCase, CanContacts, CanAudit    bool
-	CaseOpen, CloseFourEyes                      bool
-	Scopes, Roles                                []choice
-	Contact                                      caseContactForm
+	// Source is where the report came from, in words.
+	Source                                    string
+	Items                                     []*consoleItem
+	Timeline                                  []consoleTimelineRow
+	Audit                                     []consoleAuditRow
+	Pending, Decided                          []consolePending
+	CanAct, CanActCase, CanContacts, CanAudit bool
+	CaseOpen, CloseFourEyes                   bool
+	// Erased: the case's personal data is destroyed; the page says so
+	// instead of what it was (whether the reporter wanted e-mail).
+	Erased bool
+	// AuditReads: the audit trail shows the entries that only record a
+	// reading too (?audit=all); by default it shows changes.
+	AuditReads    bool
+	Scopes, Roles []choice
+	Contact       caseContactForm
 }
 
 // casePage shows a case to staff.
@@ -196,10 +218,17 @@ func (s *Server) showCase(w http.ResponseWriter, r *http.Request, a undox.Actor,
 	p := &casePageData{consolePage: s.newConsolePage(w, r, a, "queue"), Case: c,
 		CanAct: a.Require(undox.PermActItems) == nil, CanActCase: a.Require(undox.PermActCases) == nil,
 		CanContacts: a.Require(undox.PermContacts) == nil, CanAudit: a.Require(undox.PermReadAudit) == nil,
-		CaseOpen: c.Status == undox.CaseOpen, CloseFourEyes: s.fourEyes(undox.FourEyesClose)}
+		CaseOpen: c.Status == undox.CaseOpen, CloseFourEyes: s.fourEyes(undox.FourEyesClose),
+		Erased: c.Status == undox.CaseErased || c.ErasedAt != nil}
 	t, lang := p.T, p.Lang
 	p.Category, p.Handling = consoleCategory(t, c.Category), consoleCategory(t, c.Handling)
 	p.Status = t["console_case_"+string(c.Status)]
+	p.Source = c.Source
+	if c.Source == "public" {
+		p.Source = t["console_source_public"]
+	} else if name, ok := strings.CutPrefix(c.Source, "import:"); ok {
+		p.Source = fmt.Sprintf(t["console_source_import"], name)
+	}
 	p.Created, p.Updated = formatDate(lang, c.CreatedAt), formatDate(lang, c.UpdatedAt)
 	grant := s.revealGrant(r, a)
 	now := s.consoleNow()
@@ -259,7 +288,8 @@ func (s *Server) showCase(w http.ResponseWriter, r *http.Request, a undox.Actor,
 	p.Pending = consolePendings(lang, t, pending)
 	p.Decided = consolePendings(lang, t, decided)
 	if p.CanAudit {
-		if p.Audit, err = s.auditTrail(r, c, lang); err != nil {
+		p.AuditReads = r.URL.Query().Get("audit") == "all"
+		if p.Audit, err = s.auditTrail(r, c, p.AuditReads, lang, t); err != nil {
 			s.consoleError(w, r, a, err)
 			return
 		}
@@ -507,7 +537,88 @@ func consoleScanSummary(t map[string]string, sc *undox.ScanResult) ([]pdKindCoun
 	}
 	slices.SortFunc(kinds, func(a, b pdKindCount) int { return cmp.Compare(a.Name, b.Name) })
 	level := t["console_level_"+sum.Assessment.Level]
-	return kinds, level, sum.Assessment.Reasons
+	var reasons []string
+	for _, r := range sum.Assessment.Reasons {
+		reasons = append(reasons, consoleReason(t, r))
+	}
+	return kinds, level, reasons
+}
+
+// consoleReasonFactors are the factors of a scan's assessment as package
+// personal writes them ("home address: 1 address, 1 postcode"), by their
+// key in the catalog.
+var consoleReasonFactors = map[string]string{"home address": "home_address", "ID number": "id_number", "payment data": "payment",
+	"phone number": "phone", "birth date": "birth_date", "school": "school", "contact": "contact", "other identifiers": "other",
+	"photos": "photos", "minor": "minor", "protected person on the page": "protected",
+	"protected person on the page, not doxed": "protected_not_doxed"}
+
+// consoleReason writes one reason of a scan's assessment in the page's
+// language; one it does not know is shown as it was stored.
+func consoleReason(t map[string]string, r string) string {
+	kinds := func(list string) string {
+		parts := strings.Split(list, ", ")
+		for i, p := range parts {
+			if n, kind, ok := strings.Cut(p, " "); ok {
+				if _, err := strconv.Atoi(n); err == nil {
+					parts[i] = personalKind(t, kind) + " × " + n
+					continue
+				}
+			}
+			parts[i] = personalKind(t, p)
+		}
+		return strings.Join(parts, ", ")
+	}
+	if rest, ok := strings.CutPrefix(r, "doxes "); ok && strings.HasSuffix(rest, ")") {
+		if who, list, ok := strings.Cut(strings.TrimSuffix(rest, ")"), " ("); ok {
+			return fmt.Sprintf(t["console_reason_doxes"], who, kinds(list))
+		}
+	}
+	label, rest, ok := strings.Cut(r, ": ")
+	key := consoleReasonFactors[label]
+	if !ok || key == "" {
+		return r
+	}
+	switch key {
+	case "minor":
+		switch {
+		case rest == "known minor":
+			rest = t["console_reason_minor_known"]
+		case strings.HasPrefix(rest, "age "):
+			rest = fmt.Sprintf(t["console_reason_minor_age"], strings.TrimPrefix(rest, "age "))
+		case strings.HasPrefix(rest, "born "):
+			rest = fmt.Sprintf(t["console_reason_minor_born"], strings.TrimPrefix(rest, "born "))
+		}
+	case "protected", "protected_not_doxed", "photos":
+	default:
+		rest = kinds(rest)
+	}
+	return t["console_reason_"+key] + ": " + rest
+}
+
+// consoleCheckDetail writes what a re-check saw in the page's language,
+// from the sentences package takedown stores (recheck.go); one it does
+// not know (an error of the fetch) is shown as it was stored.
+func consoleCheckDetail(t map[string]string, d string) string {
+	const answers, notThere, redirects = "the page answers ", ", but the personal data of the original capture is no longer on it", "the page redirects to "
+	switch {
+	case d == "the content is still online":
+		return t["console_check_detail_up"]
+	case d == "the name no longer resolves (NXDOMAIN)":
+		return t["console_check_detail_nxdomain"]
+	case strings.HasPrefix(d, redirects):
+		return fmt.Sprintf(t["console_check_detail_redirects"], strings.TrimPrefix(d, redirects))
+	case strings.HasPrefix(d, answers) && strings.Contains(d, notThere):
+		status, after, _ := strings.Cut(strings.TrimPrefix(d, answers), notThere)
+		out := fmt.Sprintf(t["console_check_detail_changed"], status)
+		if to, ok := strings.CutPrefix(after, " (after a redirect to "); ok {
+			out += " " + fmt.Sprintf(t["console_check_detail_after_redirect"], strings.TrimSuffix(to, ")"))
+		}
+		return out
+	case strings.HasPrefix(d, answers):
+		status, _, _ := strings.Cut(strings.TrimPrefix(d, answers), " ")
+		return fmt.Sprintf(t["console_check_detail_answers"], status)
+	}
+	return d
 }
 
 // itemProcedure fills the item's trace, notices, re-checks and history.
@@ -541,6 +652,7 @@ func (s *Server) itemProcedure(r *http.Request, a undox.Actor, cs consoleStore, 
 		row.CanApprove = canAct && n.Status == undox.NoticePrepared
 		row.CanEdit = row.CanApprove && n.Channel == undox.ChannelEmail
 		row.CanSubmit = canAct && n.Status == undox.NoticeManual
+		s.noticeText(r, ci.Item, n, &row, t)
 		for _, resp := range n.Responses {
 			kind := t["console_resp_"+resp.Kind]
 			if kind == "" {
@@ -561,17 +673,53 @@ func (s *Server) itemProcedure(r *http.Request, a undox.Actor, cs consoleStore, 
 			out = ch.Outcome
 		}
 		ci.Checks = append(ci.Checks, consoleCheckRow{When: formatDate(lang, ch.CheckedAt), Outcome: out,
-			Reason: t["console_check_reason_"+ch.Reason], Detail: ch.Detail, HTTPStatus: ch.HTTPStatus})
+			Reason: t["console_check_reason_"+ch.Reason], Detail: consoleCheckDetail(t, ch.Detail), HTTPStatus: ch.HTTPStatus})
 	}
 	hist, err := s.Store.ItemHistory(ctx, ci.ID)
 	if err != nil {
 		return err
 	}
 	for _, h := range hist {
-		ci.History = append(ci.History, itemHistoryRow{When: formatDate(lang, h.At), Event: h.Event,
+		event := t["console_event_"+h.Event]
+		if event == "" {
+			event = h.Event
+		}
+		ci.History = append(ci.History, itemHistoryRow{When: formatDate(lang, h.At), Event: event,
 			From: consoleItemStatus(t, undox.ItemStatus(h.From)), To: consoleItemStatus(t, undox.ItemStatus(h.To)), Actor: h.Actor, Reason: h.Reason})
 	}
 	return nil
+}
+
+// noticeText fills the text of a notice: what was sent (or, for a
+// manual notice, is to be submitted) as stored; for one that is not
+// rendered yet, what sending it would render now, by the same renderer as
+// `undox notice preview`.
+func (s *Server) noticeText(r *http.Request, it *undox.Item, n *undox.Notice, row *consoleNoticeRow, t map[string]string) {
+	to := n.Recipient
+	if n.Address != "" {
+		to += " <" + n.Address + ">"
+	}
+	if n.Text != "" {
+		row.Shown = &consoleNoticeText{To: to, Subject: n.Subject, Body: n.Text}
+		return
+	}
+	switch n.Status {
+	case undox.NoticePrepared, undox.NoticeApproved, undox.NoticeSending, undox.NoticeManual:
+	default:
+		return // canceled before it was rendered: there is no text
+	}
+	if s.Notices == nil {
+		row.ShownNote = t["console_notice_text_later"]
+		return
+	}
+	rn, err := s.Notices.PreviewNotice(r.Context(), it, n)
+	if err != nil {
+		s.log.Warn("a notice's preview", "notice", n.ID, "err", err)
+		row.ShownNote = t["console_notice_text_unavailable"]
+		return
+	}
+	row.Shown = &consoleNoticeText{To: to, Subject: rn.Subject, Body: rn.Text}
+	row.Preview = true
 }
 
 // consoleTraceOf reads the part of a trace's answer that the page shows.
@@ -648,6 +796,9 @@ func consoleTraceOf(lang string, t map[string]string, tr *undox.Trace, notices [
 		if rv.Role == "" {
 			rv.Role = rc.Role
 		}
+		if c := t["console_level_"+rc.Confidence]; c != "" {
+			rv.Confidence = c // high, medium, low
+		}
 		switch {
 		case rc.Email != "":
 			rv.Channel, rv.Address = t["console_channel_email"], rc.Email
@@ -664,26 +815,42 @@ func consoleTraceOf(lang string, t map[string]string, tr *undox.Trace, notices [
 	return v
 }
 
-// auditTrail is the case's audit trail and its items', oldest first.
-func (s *Server) auditTrail(r *http.Request, c *undox.Case, lang string) ([]consoleAuditRow, error) {
-	entries, err := s.Store.AuditEntries(r.Context(), "case", c.Ref)
+// auditTrail is the case's audit trail: the entries of the case, of its
+// items and of their notices, oldest first; those that only record a
+// reading when reads is set. An entry of an item that another case
+// reports too may name that case (its capture's copy): that reference is
+// not shown here, for the analyst of one victim need not learn that
+// another victim exists.
+func (s *Server) auditTrail(r *http.Request, c *undox.Case, reads bool, lang string, t map[string]string) ([]consoleAuditRow, error) {
+	entries, err := s.Store.CaseAuditEntries(r.Context(), c.Ref, reads)
 	if err != nil {
 		return nil, err
 	}
-	for _, it := range c.Items {
-		more, err := s.Store.AuditEntries(r.Context(), "item", strconv.FormatInt(it.ID, 10))
-		if err != nil {
-			return nil, err
-		}
-		entries = append(entries, more...)
-	}
-	slices.SortFunc(entries, func(a, b undox.AuditEntry) int { return cmp.Compare(a.ID, b.ID) })
 	var out []consoleAuditRow
 	for _, e := range entries {
+		obj := t["console_object_"+e.ObjectType]
+		if obj == "" {
+			obj = e.ObjectType
+		}
 		out = append(out, consoleAuditRow{When: formatDate(lang, e.Time), Actor: e.Actor, Action: e.Action,
-			Object: e.ObjectType + " " + e.ObjectID, Detail: e.Detail})
+			Object: obj + " " + e.ObjectID, Detail: otherCaseRefs(e.Detail, c.Ref, t["console_audit_other_case"])})
 	}
 	return out, nil
+}
+
+// caseRefRE is a case reference wherever an audit detail gives it
+// (case=UDX-…, case:UDX-…/person:1).
+var caseRefRE = regexp.MustCompile(`UDX(-[0-9A-Z]{4})+`)
+
+// otherCaseRefs replaces every case reference in an audit entry's detail
+// that is not ref by other.
+func otherCaseRefs(detail, ref, other string) string {
+	return caseRefRE.ReplaceAllStringFunc(detail, func(m string) string {
+		if m == ref {
+			return m
+		}
+		return "(" + other + ")"
+	})
 }
 
 // Reveal grants.

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/undox/undox"
+	"github.com/undox/undox/personal"
 )
 
 // Every string of the console exists in Dutch and in English: those its
@@ -50,6 +51,12 @@ func TestConsoleStrings(t *testing.T) {
 	for _, tr := range undox.ItemTransitions() {
 		family("console_item_", tr.From, tr.To)
 	}
+	for _, tr := range undox.ItemTransitions() {
+		family("console_event_", string(tr.Event))
+	}
+	family("console_object_", "case", "item", "notice", "capture")
+	family("console_reason_", "home_address", "id_number", "payment", "phone", "birth_date", "school", "contact", "other",
+		"photos", "minor", "protected", "protected_not_doxed")
 	for _, tr := range undox.CaseTransitions() {
 		family("console_case_", tr.From, tr.To)
 	}
@@ -107,4 +114,41 @@ func TestConsoleHighlight(t *testing.T) {
 	}
 	require.Equal(t, "[name of a protected person:Bel] [phone number:06 12 34 56 78], mail [e-mail address:é@example.org]", b.String())
 	require.Equal(t, []textSegment{{Text: "no findings"}}, highlightText(tr("en"), "no findings", consoleFindingSpans("no findings", nil, nil)))
+}
+
+// Why a scan assessed a page, as package personal writes it, reads in
+// Dutch on a Dutch page: the factors and the kinds of personal data.
+func TestConsoleReasonsInDutch(t *testing.T) {
+	a := personal.Assess([]personal.Finding{
+		{Type: personal.TypeAddress, Value: "Voorbeeldstraat 12", Valid: true},
+		{Type: personal.TypePostcode, Value: "1234 AB", Valid: true},
+		{Type: personal.TypePhone, Value: "+31612345678", Valid: true}},
+		[]personal.Match{{Person: "P1", Kind: "name", Start: 0, End: 3}, {Person: "P1", Kind: "address", Start: 0, End: 18}},
+		personal.AssessOptions{Minor: true, Images: 2})
+	var nl, en []string
+	for _, r := range a.Reasons {
+		nl, en = append(nl, consoleReason(tr("nl"), r)), append(en, consoleReason(tr("en"), r))
+	}
+	require.Equal(t, []string{"doxt P1 (naam, adres)", "minderjarige: bekend als minderjarig", "woonadres: adres × 2, postcode × 1",
+		"foto's: 2", "telefoonnummer: telefoonnummer × 1"}, nl)
+	require.Equal(t, []string{"doxes P1 (name, address)", "minor: known minor", "home address: address × 2, postcode × 1",
+		"photos: 2", "phone number: phone number × 1"}, en)
+	require.Equal(t, "minderjarige: leeftijd 15", consoleReason(tr("nl"), "minor: age 15"))
+	require.Equal(t, "something new", consoleReason(tr("nl"), "something new"), "unknown: as stored")
+}
+
+// What a re-check saw, as package takedown stores it, in Dutch.
+func TestConsoleCheckDetailInDutch(t *testing.T) {
+	nl := tr("nl")
+	for in, want := range map[string]string{
+		"the content is still online":              "de inhoud staat nog online",
+		"the name no longer resolves (NXDOMAIN)":   "de naam bestaat niet meer (NXDOMAIN)",
+		"the page answers 404 Not Found":           "de pagina antwoordt met HTTP 404",
+		"the page redirects to https://x.example/": "de pagina stuurt door naar https://x.example/",
+		"the page answers 200, but the personal data of the original capture is no longer on it (after a redirect to https://x.example/)": "de pagina antwoordt 200, maar de persoonsgegevens van de eerste vastlegging staan er niet meer op (na doorsturen naar https://x.example/)",
+		"timeout: i/o timeout": "timeout: i/o timeout",
+	} {
+		require.Equal(t, want, consoleCheckDetail(nl, in), in)
+		require.Equal(t, in == "the page answers 404 Not Found", consoleCheckDetail(tr("en"), in) != in, "English stays as stored: %s", in)
+	}
 }

@@ -19,6 +19,9 @@ import (
 
 	"github.com/undox/undox"
 	"github.com/undox/undox/intake"
+	"github.com/undox/undox/notice"
+	"github.com/undox/undox/sqlstore"
+	"github.com/undox/undox/takedown"
 	"github.com/undox/undox/web"
 )
 
@@ -209,7 +212,10 @@ func TestConsoleQueue(t *testing.T) {
 	c.clock.Advance(50 * time.Hour)
 	c.login(t) // the sessions expired meanwhile
 
-	q := c.anaB.do("GET", "/queue?lang=en", nil)
+	work := c.anaB.do("GET", "/queue?lang=en", nil)
+	require.Equal(t, http.StatusOK, work.status, work.body)
+	require.Equal(t, []string{"https://dox.example/adult"}, consoleQueueURLs(work.body), "by default what waits for an analyst: not the new items being captured")
+	q := c.anaB.do("GET", "/queue?lang=en&status=all", nil)
 	require.Equal(t, http.StatusOK, q.status, q.body)
 	require.Equal(t, []string{"https://dox.example/minor", "https://dox.example/adult", "https://forum.example/t/1?a=1&b=2"}, consoleQueueURLs(q.body))
 	require.NotContains(t, q.body, `href="https://dox.example`, "never a live link to the page")
@@ -225,7 +231,7 @@ func TestConsoleQueue(t *testing.T) {
 	require.Contains(t, q.body, `hx-get="/queue"`)
 	require.Contains(t, q.header.Get("Content-Security-Policy"), "script-src 'self';")
 	require.Contains(t, q.body, `name="item" value="`+strconv.FormatInt(minor[0].ID, 10)+`"`, "checkboxes for bulk actions")
-	nl := c.anaB.do("GET", "/queue?lang=nl", nil)
+	nl := c.anaB.do("GET", "/queue?lang=nl&status=all", nil)
 	require.Contains(t, nl.body, "vastgelegd, wacht op beoordeling")
 	require.Contains(t, nl.body, "2 dagen")
 
@@ -243,7 +249,11 @@ func TestConsoleQueue(t *testing.T) {
 		{"q=adult", []string{"https://dox.example/adult"}},
 		{"q=nothing-like-this", nil},
 	} {
-		r := c.anaB.do("GET", "/queue?lang=en&"+f.query, nil)
+		query := f.query
+		if !strings.HasPrefix(query, "status=") {
+			query = "status=all&" + query
+		}
+		r := c.anaB.do("GET", "/queue?lang=en&"+query, nil)
 		require.Equal(t, http.StatusOK, r.status, f.query)
 		require.Equal(t, f.want, consoleQueueURLs(r.body), f.query)
 	}
@@ -255,7 +265,7 @@ func TestConsoleQueue(t *testing.T) {
 	require.Contains(t, bad.body, "This filter is not valid.")
 
 	// The auditor reads the queue, without the bulk form.
-	aud := c.audB.do("GET", "/queue?lang=en", nil)
+	aud := c.audB.do("GET", "/queue?lang=en&status=all", nil)
 	require.Equal(t, http.StatusOK, aud.status)
 	require.Len(t, consoleQueueURLs(aud.body), 3)
 	require.NotContains(t, aud.body, `name="item"`)
@@ -355,11 +365,22 @@ func TestConsoleCasePage(t *testing.T) {
 	sue := c.sueB.do("GET", "/cases/"+ref+"?lang=en", nil)
 	require.Equal(t, http.StatusOK, sue.status)
 	require.Contains(t, sue.body, "Audit trail")
+	require.NotContains(t, sue.body, "<td>case.read</td>", "changes first: readings behind a link")
+	require.Contains(t, sue.body, "<td>"+userLabel(c.ana)+"</td><td>capture.reveal</td>", "a picture revealed is on the trail")
+	require.Contains(t, sue.body, `<a href="/cases/`+ref+`?lang=en&amp;audit=all#audit">Show who read what too</a>`)
+	sue = c.sueB.do("GET", "/cases/"+ref+"?lang=en&audit=all", nil)
 	require.Contains(t, sue.body, "<td>"+userLabel(c.ana)+"</td><td>case.read</td>")
+	require.Contains(t, sue.body, `<details open><summary>Show the audit trail of the case, its links and their notices</summary>`)
 	require.Contains(t, consoleAudit(t, c, "case", ref), "case.read "+userLabel(c.sue))
 	aud := c.audB.do("GET", "/cases/"+ref+"?lang=nl", nil)
 	require.Equal(t, http.StatusOK, aud.status)
 	require.Contains(t, aud.body, "<h1>Zaak "+ref+"</h1>")
+	require.Contains(t, aud.body, `<h2 id="item-h-`+strconv.FormatInt(it.ID, 10)+`">Link #`+strconv.FormatInt(it.ID, 10)+`</h2>`, "an item is a link, not a melding")
+	require.Contains(t, aud.body, "<h3>Verzoeken tot verwijdering</h3>")
+	require.Contains(t, aud.body, "<dt>Bron</dt><dd>het meldformulier</dd>")
+	require.Contains(t, aud.body, "<td>rdap (hoog)</td>", "the recipient's confidence in Dutch")
+	require.Contains(t, aud.body, `<span class="muted">(vastgelegd, system)</span>`, "the history in Dutch")
+	require.NotContains(t, aud.body, "Melding #")
 	require.Contains(t, aud.body, `<mark class="pd" title="telefoonnummer">06 12 34 56 78</mark>`)
 	require.NotContains(t, aud.body, `value="reveal"`, "an auditor may not reveal")
 	require.NotContains(t, aud.body, `value="confirm"`, "nor act")
@@ -406,7 +427,7 @@ func TestConsoleActions(t *testing.T) {
 	require.Equal(t, http.StatusSeeOther, r.status, r.body)
 	require.Equal(t, casePath+"?done=console_done_confirm&lang=en#item-"+id(a), r.header.Get("Location"))
 	page := c.anaB.followConsole(t, r)
-	require.Contains(t, page.body, `<p class="flash ok" role="status">The item was confirmed; its notice is prepared.</p>`)
+	require.Contains(t, page.body, `<p class="flash ok" role="status">The link was confirmed; its notice is prepared.</p>`)
 	require.Equal(t, undox.ItemConfirmed, c.item(t, a.ID).Status)
 	require.Contains(t, page.body, "prepared, waiting for approval")
 	require.Contains(t, page.body, `<strong>chosen</strong>`)
@@ -415,7 +436,7 @@ func TestConsoleActions(t *testing.T) {
 	require.Equal(t, "doxes a home address", hist[len(hist)-1].Reason)
 	require.Equal(t, userLabel(c.ana), hist[len(hist)-1].Actor)
 	nl := c.anaB.do("GET", casePath+"?done=console_done_confirm&lang=nl", nil)
-	require.Contains(t, nl.body, "De melding is bevestigd; het verzoek tot verwijdering staat klaar.")
+	require.Contains(t, nl.body, "De link is bevestigd; het verzoek tot verwijdering staat klaar.")
 	require.NotContains(t, c.anaB.do("GET", casePath+"?done=login_err_failed", nil).body, "Login failed", "only the console's messages")
 
 	// The prepared notice: its recipient changed, then approved.
@@ -442,13 +463,13 @@ func TestConsoleActions(t *testing.T) {
 	require.Contains(t, page.body, "A rejection needs a reason.")
 	require.Equal(t, undox.ItemCaptured, c.item(t, b.ID).Status)
 	page = c.anaB.followConsole(t, act(c.anaB, "reject", "item", id(b), "reason", "not personal data"))
-	require.Contains(t, page.body, "The item was rejected.")
+	require.Contains(t, page.body, "The link was rejected.")
 	require.Equal(t, undox.ItemRejected, c.item(t, b.ID).Status)
 	// Escalate is offered only where the lifecycle allows it.
 	page = c.anaB.followConsole(t, act(c.anaB, "escalate", "item", id(x)))
 	require.Contains(t, page.body, "This is not possible in the current state.")
 	page = c.anaB.followConsole(t, act(c.anaB, "close", "item", id(b), "reason", "done"))
-	require.Contains(t, page.body, "The item was closed.")
+	require.Contains(t, page.body, "The link was closed.")
 	require.Equal(t, undox.ItemClosed, c.item(t, b.ID).Status)
 	page = c.anaB.followConsole(t, act(c.anaB, "bogus", "item", id(b)))
 	require.Contains(t, page.body, "What you entered is not valid.")
@@ -504,7 +525,7 @@ func TestConsoleBulk(t *testing.T) {
 	r := c.anaB.send("/queue/bulk", url.Values{"action": {"reject"}, "item": ids, "lang": {"en"}})
 	require.Equal(t, "/queue?lang=en&problem=console_err_reason", r.header.Get("Location"))
 	r = c.anaB.send("/queue/bulk", url.Values{"action": {"confirm"}, "lang": {"en"}})
-	require.Contains(t, c.anaB.followConsole(t, r).body, "Select one or more items first.")
+	require.Contains(t, c.anaB.followConsole(t, r).body, "Select one or more links first.")
 	require.Equal(t, http.StatusForbidden, c.audB.send("/queue/bulk", url.Values{"action": {"confirm"}, "item": ids}).status)
 	require.Equal(t, http.StatusForbidden, c.anaB.send("/queue/bulk", url.Values{"action": {"confirm"}, "item": ids}, "Sec-Fetch-Site", "cross-site").status)
 
@@ -559,7 +580,7 @@ func TestConsoleFourEyes(t *testing.T) {
 	page := c.anaB.followConsole(t, c.anaB.send(casePath, url.Values{"action": {"confirm"}, "item": {id}, "reason": {"home address"}, "lang": {"en"}}))
 	require.Contains(t, page.body, "Recorded: a second analyst must approve this.")
 	require.Equal(t, undox.ItemCaptured, c.item(t, it.ID).Status, "nothing happens before the second analyst")
-	require.Contains(t, page.body, "Confirm: item #"+id+" – "+userLabel(c.ana))
+	require.Contains(t, page.body, "Confirm: link #"+id+" – "+userLabel(c.ana))
 	require.Contains(t, page.body, `value="decline_request">Withdraw</button>`, "the requester may only withdraw")
 	require.NotContains(t, page.body, `value="approve_request"`)
 	q := c.bobB.do("GET", "/queue?lang=en", nil)
@@ -656,6 +677,7 @@ func walkConsole(t *testing.T, e *env) {
 	c.do(t, "POST", "/login", walkLogin(t, e, me, me.Password), same).ok(t, 303, nil)
 
 	c.do(t, "GET", "/queue?lang=en&q=walk&status=captured&category=doxing&minor=yes&host=dox.example", nil).ok(t, 200, nil)
+	c.do(t, "GET", "/queue?status=all", nil).ok(t, 200, nil)
 	c.do(t, "GET", "/queue?status=bogus", nil, nonconforming()).ok(t, 400, nil)
 	c.do(t, "GET", casePath+"?lang=en&done=console_done_confirm", nil).ok(t, 200, nil)
 	c.do(t, "GET", "/cases/UDX-AAAA-AAAA-AAAA", nil).ok(t, 404, nil)
@@ -776,4 +798,224 @@ func TestConsoleApprovesItsCaseRequestsOnly(t *testing.T) {
 	require.Contains(t, page.body, "Declined by "+userLabel(c.bob))
 	require.Contains(t, page.body, "<q>the page shows no personal data</q>")
 	require.Equal(t, undox.ItemCaptured, c.item(t, itemsC[0].ID).Status)
+}
+
+// A notice's text is on the case page before anyone approves it: the
+// prepared notice as sending it would render now (the renderer of `undox
+// notice preview`), to its own recipient; once sent, the text as stored.
+// Both are text, never markup.
+func TestConsoleNoticeText(t *testing.T) {
+	var svc *takedown.Service
+	c := newConsole(t, func(cfg *web.Config) {
+		var err error
+		svc, err = takedown.New(takedown.Config{Store: cfg.Store.(*sqlstore.Store), From: "notices@hotline.example",
+			PublicURL: "https://undox.example", Notifier: notice.Notifier{Name: "Meldpunt Voorbeeld"}})
+		require.NoError(t, err)
+		cfg.Notices = svc
+	})
+	_, err := c.e.log.Integrate(c.e.ctx, 0) // a notice carries the latest checkpoint
+	require.NoError(t, err)
+	ref, items := c.report(t, undox.Report{URLs: []string{"https://dox.example/notice-text"}, Category: undox.CategoryDoxing})
+	it := items[0]
+	c.captured(t, it.ID)
+	casePath := "/cases/" + ref
+	page := c.anaB.followConsole(t, c.anaB.send(casePath, url.Values{"action": {"confirm"}, "item": {strconv.FormatInt(it.ID, 10)},
+		"reason": {"home address"}, "lang": {"en"}}))
+	ns, err := c.e.store.Notices(c.e.ctx, cli, it.ID)
+	require.NoError(t, err)
+	require.Len(t, ns, 1)
+	nid := strconv.FormatInt(ns[0].ID, 10)
+	page = c.anaB.followConsole(t, c.anaB.send(casePath, url.Values{"action": {"edit_notice"}, "notice": {nid},
+		"organisation": {"Other <b>Hosting</b>"}, "address": {"abuse@other.example"}, "lang": {"en"}}))
+	ns, err = c.e.store.Notices(c.e.ctx, cli, it.ID)
+	require.NoError(t, err)
+	want, err := svc.PreviewNotice(c.e.ctx, c.item(t, it.ID), ns[0])
+	require.NoError(t, err)
+	require.Contains(t, want.Text, "https://dox.example/notice-text")
+
+	// Prepared: the text is open above the approve button.
+	require.Contains(t, page.body, `<details class="notice-text" open><summary>The text that will be sent</summary>`)
+	require.Contains(t, page.body, "Sending fills in the date, the deadline and the response link.")
+	require.Contains(t, page.body, "<dt>To</dt><dd>Other &lt;b&gt;Hosting&lt;/b&gt; &lt;abuse@other.example&gt;</dd>")
+	require.Contains(t, page.body, "<dt>Subject</dt><dd>"+html.EscapeString(want.Subject)+"</dd>")
+	require.Equal(t, []string{want.Text}, noticeTexts(page.body), "exactly the rendered text")
+	require.NotContains(t, page.body, "<b>Hosting</b>")
+	require.Less(t, strings.Index(page.body, `class="notice-text"`), strings.Index(page.body, `value="approve_notice"`), "read before approving")
+	nl := c.anaB.do("GET", casePath+"?lang=nl", nil)
+	require.Contains(t, nl.body, "<summary>Tekst die verstuurd wordt</summary>")
+	require.Contains(t, nl.body, "<dt>Onderwerp</dt>")
+
+	// Approved, not yet sent: still the text that will go out.
+	page = c.anaB.followConsole(t, c.anaB.send(casePath, url.Values{"action": {"approve_notice"}, "notice": {nid}, "lang": {"en"}}))
+	require.Contains(t, page.body, `<details class="notice-text"><summary>The text that will be sent</summary>`)
+
+	// Sent: the text as it was sent, not rendered again.
+	_, err = c.e.store.SaveRendered(c.e.ctx, ns[0].ID, sqlstore.Rendered{MessageID: "<n1@hotline.example>", Subject: "Notice <1>",
+		Text: "Dear abuse desk,\n<script>alert(1)</script>\nplease remove https://dox.example/notice-text", Message: []byte("x"), TokenHash: []byte("hash")})
+	require.NoError(t, err)
+	require.NoError(t, c.e.store.MarkNoticeSending(c.e.ctx, ns[0].ID))
+	require.NoError(t, c.e.store.MarkNoticeSent(c.e.ctx, ns[0].ID, c.clock.Now().Add(48*time.Hour)))
+	page = c.anaB.do("GET", casePath+"?lang=en", nil)
+	require.Contains(t, page.body, `<details class="notice-text"><summary>The text as sent</summary>`)
+	require.Contains(t, page.body, "<dt>Subject</dt><dd>Notice &lt;1&gt;</dd>")
+	require.Contains(t, page.body, "<pre class=\"notice-text\">Dear abuse desk,\n&lt;script&gt;alert(1)&lt;/script&gt;\nplease remove https://dox.example/notice-text</pre>")
+	require.Equal(t, []string{"Dear abuse desk,\n<script>alert(1)</script>\nplease remove https://dox.example/notice-text"}, noticeTexts(page.body))
+	require.NotContains(t, page.body, "The text that will be sent")
+	require.NotContains(t, page.body, "<script>alert(1)")
+	require.Contains(t, c.audB.do("GET", casePath+"?lang=nl", nil).body, "<summary>Tekst zoals verstuurd</summary>", "the auditor reads it too")
+}
+
+// Without a renderer (a server started without the takedown procedure)
+// the page says when the text will be there.
+func TestConsoleNoticeTextLater(t *testing.T) {
+	c := newConsole(t, nil)
+	ref, items := c.report(t, undox.Report{URLs: []string{"https://dox.example/notice-later"}, Category: undox.CategoryDoxing})
+	c.captured(t, items[0].ID)
+	page := c.anaB.followConsole(t, c.anaB.send("/cases/"+ref, url.Values{"action": {"confirm"}, "item": {strconv.FormatInt(items[0].ID, 10)},
+		"reason": {"home address"}, "lang": {"en"}}))
+	require.Contains(t, page.body, "The text is made when the notice is sent, and shown here afterwards.")
+}
+
+var noticeTextRE = regexp.MustCompile(`(?s)<pre class="notice-text">(.*?)</pre>`)
+
+// noticeTexts are the notice texts on a case page, as a reader sees them.
+func noticeTexts(body string) []string {
+	var out []string
+	for _, m := range noticeTextRE.FindAllStringSubmatch(body, -1) {
+		out = append(out, html.UnescapeString(m[1]))
+	}
+	return out
+}
+
+// The case's audit trail, in the console and over the API, holds what was
+// done to the case, to its items and to their notices: the notice
+// prepared, the four-eyes request and its approval, the approval, the
+// sending and the provider's answer; readings behind a link. An item that
+// another case reports too does not give that case's reference away.
+func TestConsoleAuditTrail(t *testing.T) {
+	c := newConsole(t, func(cfg *web.Config) { cfg.FourEyes = []string{undox.FourEyesApprove} })
+	ref, items := c.report(t, undox.Report{URLs: []string{"https://dox.example/trail", "https://dox.example/trail-untraced"}, Category: undox.CategoryDoxing})
+	other, _ := c.report(t, undox.Report{URLs: []string{"https://dox.example/trail"}, Category: undox.CategoryDoxing})
+	x, y := items[0], items[1]
+	_, err := c.e.store.SaveCapture(c.e.ctx, undox.CaptureAttempt{ItemID: x.ID, Observe: undox.ObserveCaptured, Captures: []undox.Capture{
+		{CaseRef: ref, FetchedAt: c.clock.Now(), RequestedBy: "system", HTTPStatus: 200},
+		{CaseRef: other, FetchedAt: c.clock.Now(), RequestedBy: "system", HTTPStatus: 200}}})
+	require.NoError(t, err)
+	c.traced(t, x.ID)
+	_, err = c.e.store.ObserveItem(c.e.ctx, y.ID, undox.ObserveCaptured, "", nil)
+	require.NoError(t, err)
+	casePath := "/cases/" + ref
+	send := func(br *browser, kv ...string) answer {
+		t.Helper()
+		f := url.Values{"lang": {"en"}}
+		for i := 0; i+1 < len(kv); i += 2 {
+			f.Set(kv[i], kv[i+1])
+		}
+		return br.followConsole(t, br.send(casePath, f))
+	}
+	send(c.anaB, "action", "confirm", "item", strconv.FormatInt(x.ID, 10), "reason", "home address")
+	send(c.anaB, "action", "confirm", "item", strconv.FormatInt(y.ID, 10), "reason", "home address") // no trace: no notice
+	ns, err := c.e.store.Notices(c.e.ctx, cli, x.ID)
+	require.NoError(t, err)
+	nid := ns[0].ID
+	page := send(c.anaB, "action", "approve_notice", "notice", strconv.FormatInt(nid, 10))
+	req := regexp.MustCompile(`name="request" value="(\d+)"`).FindStringSubmatch(c.bobB.do("GET", casePath, nil).body)
+	require.NotNil(t, req, page.body)
+	send(c.bobB, "action", "approve_request", "request", req[1])
+	_, err = c.e.store.SaveRendered(c.e.ctx, nid, sqlstore.Rendered{MessageID: "<n@hotline.example>", Subject: "s", Text: "t", Message: []byte("m"), TokenHash: []byte("h")})
+	require.NoError(t, err)
+	require.NoError(t, c.e.store.MarkNoticeSending(c.e.ctx, nid))
+	require.NoError(t, c.e.store.MarkNoticeSent(c.e.ctx, nid, c.clock.Now().Add(48*time.Hour)))
+	_, err = c.e.store.RecordResponse(c.e.ctx, nid, undox.NoticeResponse{Kind: undox.ResponseWillRemove, Until: "2027-02-01", Source: "web"})
+	require.NoError(t, err)
+
+	// Each view adds readings; the trail shows changes unless asked.
+	for range 3 {
+		c.anaB.do("GET", casePath, nil)
+	}
+	aud := c.audB.do("GET", casePath+"?lang=en", nil)
+	require.Equal(t, http.StatusOK, aud.status)
+	row := func(actor *staffAccount, action string) string {
+		who := "system"
+		if actor != nil {
+			who = userLabel(actor)
+		}
+		return "<td>" + who + "</td><td>" + action + "</td>"
+	}
+	nobj := "<td>notice " + strconv.FormatInt(nid, 10) + "</td>"
+	for _, want := range []string{row(c.ana, "item.confirm") + "<td>link " + strconv.FormatInt(x.ID, 10) + "</td>",
+		row(c.ana, "notice.prepare") + nobj, row(c.ana, "notice.none") + "<td>link " + strconv.FormatInt(y.ID, 10) + "</td>",
+		row(c.ana, "action.request") + nobj, row(c.bob, "action.approve") + nobj, row(c.bob, "notice.approve") + nobj,
+		row(nil, "notice.render") + nobj, row(nil, "notice.accepted") + nobj, row(nil, "notice.answer") + nobj} {
+		require.Contains(t, aud.body, want)
+	}
+	require.NotContains(t, aud.body, "<td>case.read</td>")
+	require.NotContains(t, aud.body, "<td>notice.list</td>")
+	require.NotContains(t, aud.body, other, "another case's reference is not shown")
+	require.Contains(t, aud.body, "case=(another case) capture=")
+	require.Contains(t, aud.body, "case="+ref+" capture=", "this case's own is")
+	all := c.audB.do("GET", casePath+"?lang=nl&audit=all", nil)
+	require.Equal(t, 6, strings.Count(all.body, row(c.ana, "case.read")), "three views and the pages after her three actions")
+	require.Contains(t, all.body, "case=(een andere zaak) capture=")
+	require.Contains(t, all.body, ">Alleen wijzigingen tonen</a>")
+	require.Contains(t, all.body, "<td>verzoek "+strconv.FormatInt(nid, 10)+"</td>")
+
+	// The API gives the same trail, readings included unless left out.
+	tok := c.e.token(t, "api-audit", undox.RoleAuditor)
+	var trail struct{ Entries []undox.AuditEntry }
+	c.e.api.do(t, "GET", "/api/v1/cases/"+ref+"/audit?reads=false", nil, bearer(tok)).ok(t, 200, &trail)
+	var got []string
+	for _, en := range trail.Entries {
+		got = append(got, en.Action+" "+en.ObjectType)
+	}
+	for _, want := range []string{"item.confirm item", "notice.none item", "notice.prepare notice", "notice.approve notice", "notice.accepted notice", "notice.answer notice"} {
+		require.Contains(t, got, want)
+	}
+	require.NotContains(t, got, "case.read case")
+	c.e.api.do(t, "GET", "/api/v1/cases/"+ref+"/audit", nil, bearer(tok)).ok(t, 200, &trail)
+	got = nil
+	for _, en := range trail.Entries {
+		got = append(got, en.Action+" "+en.ObjectType)
+	}
+	require.Contains(t, got, "case.read case")
+}
+
+// The work queue shows by default what waits for an analyst; finished
+// links and those that wait for undox or the recipient are under "All".
+func TestConsoleQueueWork(t *testing.T) {
+	c := newConsole(t, nil)
+	urls := []string{"https://dox.example/w/captured", "https://dox.example/w/confirmed", "https://dox.example/w/notified",
+		"https://dox.example/w/removed", "https://dox.example/w/rejected", "https://dox.example/w/new"}
+	_, items := c.report(t, undox.Report{URLs: urls, Category: undox.CategoryDoxing})
+	for _, it := range items[:5] {
+		c.captured(t, it.ID)
+	}
+	for _, it := range items[1:4] {
+		_, _, err := c.e.store.ConfirmItem(c.e.ctx, cli, it.ID, "")
+		require.NoError(t, err)
+	}
+	for _, it := range items[2:4] {
+		_, err := c.e.store.ObserveItem(c.e.ctx, it.ID, undox.ObserveNotified, "", nil)
+		require.NoError(t, err)
+	}
+	_, err := c.e.store.ObserveItem(c.e.ctx, items[3].ID, undox.ObserveGone, "", nil)
+	require.NoError(t, err)
+	_, err = c.e.store.ItemEvent(c.e.ctx, cli, items[4].ID, undox.ActionReject, "not doxing")
+	require.NoError(t, err)
+
+	nl := c.anaB.do("GET", "/queue?lang=nl", nil)
+	require.Equal(t, http.StatusOK, nl.status, nl.body)
+	require.ElementsMatch(t, []string{"https://dox.example/w/captured", "https://dox.example/w/confirmed"}, consoleQueueURLs(nl.body))
+	require.NotContains(t, nl.body, "<td>verwijderd, wordt in de gaten gehouden</td>")
+	require.Contains(t, nl.body, `<option value="">Wacht op een analist</option>`)
+	require.Contains(t, nl.body, `Links die op een analist wachten`)
+	require.Contains(t, nl.body, `<a href="/queue?status=all">Alle links tonen</a>`)
+
+	all := c.anaB.do("GET", "/queue?lang=nl&status=all", nil)
+	require.ElementsMatch(t, urls, consoleQueueURLs(all.body))
+	require.Contains(t, all.body, `<option value="all" selected>Alle</option>`)
+	require.Contains(t, all.body, "<td>verwijderd, wordt in de gaten gehouden</td>")
+	require.Contains(t, all.body, "Links die aan het filter voldoen")
+	removed := c.anaB.do("GET", "/queue?lang=en&status=removed", nil)
+	require.Equal(t, []string{"https://dox.example/w/removed"}, consoleQueueURLs(removed.body))
 }

@@ -1601,17 +1601,28 @@ func TestOpenAPIWalk(t *testing.T) {
 	t.Run("case audit", func(t *testing.T) {
 		var a struct{ Entries []undox.AuditEntry }
 		api.do(t, "GET", "/api/v1/cases/"+rcptA.CaseRef+"/audit", nil, bearer(supervisor)).ok(t, 200, &a)
-		var actions []string
+		var actions, objects []string
 		for _, en := range a.Entries {
-			assert.Equal(t, "case", en.ObjectType)
-			assert.Equal(t, rcptA.CaseRef, en.ObjectID)
-			actions = append(actions, en.Action)
+			assert.Contains(t, []string{"case", "item", "notice", "capture"}, en.ObjectType)
+			if en.ObjectType == "case" {
+				assert.Equal(t, rcptA.CaseRef, en.ObjectID)
+			}
+			actions, objects = append(actions, en.Action), append(objects, en.ObjectType)
 		}
 		for _, want := range []string{"case.create", "case.read", "case.close", "case.reopen", "case.token.rotate"} {
 			assert.Contains(t, actions, want)
 		}
+		assert.Contains(t, objects, "item", "the items' entries too")
 		assert.Equal(t, "case.create", actions[0])
 		assert.Equal(t, "public", a.Entries[0].Actor)
+		var changes struct{ Entries []undox.AuditEntry }
+		api.do(t, "GET", "/api/v1/cases/"+rcptA.CaseRef+"/audit?reads=false", nil, bearer(supervisor)).ok(t, 200, &changes)
+		require.NotEmpty(t, changes.Entries)
+		assert.Less(t, len(changes.Entries), len(a.Entries))
+		for _, en := range changes.Entries {
+			assert.NotRegexp(t, `\.(read|list)$`, en.Action)
+		}
+		api.do(t, "GET", "/api/v1/cases/"+rcptA.CaseRef+"/audit?reads=maybe", nil, bearer(supervisor), nonconforming()).problem(t, 400, undox.EINVALID)
 		api.do(t, "GET", "/api/v1/cases/"+rcptA.CaseRef+"/audit", nil, bearer(auditor)).ok(t, 200, nil)
 		api.do(t, "GET", "/api/v1/cases/"+rcptA.CaseRef+"/audit", nil, bearer(analyst)).problem(t, 403, undox.EFORBIDDEN)
 		api.do(t, "GET", "/api/v1/cases/UDX-0000-0000-0000/audit", nil, bearer(auditor)).problem(t, 404, undox.ENOTFOUND)

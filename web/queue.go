@@ -251,8 +251,11 @@ type consoleQueueRow struct {
 
 type queuePage struct {
 	*consolePage
-	Filter     undox.ItemFilter
-	Minor      string
+	Filter undox.ItemFilter
+	Minor  string
+	// Status is the status filter as chosen: "" for the items that wait
+	// for an analyst, "all", or one state.
+	Status     string
 	Statuses   []choice
 	Categories []choice
 	MinorOpts  []choice
@@ -279,6 +282,30 @@ var consoleQueueStatuses = []undox.ItemStatus{undox.ItemNew, undox.ItemCaptured,
 	undox.ItemNotified, undox.ItemEscalated, undox.ItemReappeared, undox.ItemRemoved, undox.ItemReferred,
 	undox.ItemRejected, undox.ItemClosed}
 
+// consoleWorkStatuses are the states in which an item waits for an
+// analyst, which the queue shows unless another filter is chosen
+// (status=all shows every item). From the item lifecycle (lifecycle.go):
+//
+//   - captured: the evidence is in, someone decides (confirm, reject,
+//     refer);
+//   - unreachable: capture failed; someone decides whether to wait,
+//     reject, refer or close;
+//   - confirmed: its notice is prepared and waits for an analyst's
+//     approval (or, for a web form, to be submitted by hand), or nobody
+//     to notify was found;
+//   - escalated: the recipient did not act in time; the ladder's steps
+//     that are not automatic wait for an analyst;
+//   - reappeared: removed content is back online.
+//
+// The others wait for undox's jobs (new: being captured; notified:
+// waiting for the recipient, re-checks and the ladder follow it; removed:
+// re-checks watch it) or are finished (rejected, referred, closed).
+var consoleWorkStatuses = []undox.ItemStatus{undox.ItemCaptured, undox.ItemUnreachable, undox.ItemConfirmed,
+	undox.ItemEscalated, undox.ItemReappeared}
+
+// consoleStatusAll is the status filter's value for every item.
+const consoleStatusAll = "all"
+
 // queuePage is the work queue: the most urgent first, filtered and
 // searched, a page at a time, with a form for bulk actions.
 func (s *Server) queuePage(w http.ResponseWriter, r *http.Request, a undox.Actor) {
@@ -301,7 +328,13 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request, a undox.Actor
 	if err == nil {
 		f.AfterQueue, err = parseQueueCursor(q.Get("after"))
 	}
-	if err == nil && f.Status != "" && !knownState(undox.ItemTransitions(), f.Status) {
+	p.Status = f.Status
+	switch {
+	case f.Status == "":
+		f.Statuses = consoleWorkStatuses
+	case f.Status == consoleStatusAll:
+		f.Status = ""
+	case err == nil && !knownState(undox.ItemTransitions(), f.Status):
 		err = undox.Invalid("status", "unknown item status %q", f.Status)
 	}
 	if _, ok := undox.LookupCategory(f.Category); err == nil && f.Category != "" && !ok {
@@ -316,6 +349,7 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request, a undox.Actor
 	}
 	p.Filter = f
 	t := p.T
+	p.Statuses = append(p.Statuses, choice{consoleStatusAll, t["console_all"], p.Status == consoleStatusAll})
 	for _, st := range consoleQueueStatuses {
 		p.Statuses = append(p.Statuses, choice{string(st), consoleItemStatus(t, st), f.Status == string(st)})
 	}

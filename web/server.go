@@ -24,6 +24,7 @@ import (
 	"github.com/undox/undox/blob"
 	"github.com/undox/undox/intake"
 	"github.com/undox/undox/job"
+	"github.com/undox/undox/notice"
 	"github.com/undox/undox/policy"
 )
 
@@ -37,6 +38,9 @@ type Store interface {
 	ItemHistory(ctx context.Context, id int64) ([]undox.ItemStepRecord, error)
 	Referrals(ctx context.Context, itemID int64) ([]string, error)
 	AuditEntries(ctx context.Context, objType, objID string) ([]undox.AuditEntry, error)
+	// CaseAuditEntries is a case's trail: its entries, its items' and
+	// their notices', oldest first; reads false leaves out readings.
+	CaseAuditEntries(ctx context.Context, ref string, reads bool) ([]undox.AuditEntry, error)
 	LatestCheckpoint(ctx context.Context) (*audit.Checkpoint, error)
 	ItemCaptures(ctx context.Context, actor undox.Actor, itemID int64) ([]*undox.Capture, error)
 	// ScanKinds is how many of each kind of personal data the latest
@@ -106,6 +110,16 @@ type Config struct {
 	// analyst's approval (undox.FourEyesActions), in the console and over
 	// the API alike.
 	FourEyes []string
+	// Notices renders the text of a notice that is not rendered yet (a
+	// prepared one), for the case page to show before it is approved;
+	// nil: the page says the text is shown once it is sent.
+	Notices NoticePreviewer
+}
+
+// NoticePreviewer renders a notice as sending it would, without storing
+// or sending anything (takedown.Service, as `undox notice preview` does).
+type NoticePreviewer interface {
+	PreviewNotice(ctx context.Context, it *undox.Item, n *undox.Notice) (*notice.Notice, error)
 }
 
 // Server is undox's HTTP handler.

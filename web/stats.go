@@ -21,20 +21,20 @@ import (
 // statsMessages are the dashboard's strings; init adds them to the
 // catalog (messages).
 var statsMessages = map[string][2]string{
-	"stats_open_title":        {"Open items per status", "Open items by state"},
+	"stats_open_title":        {"Open links per status", "Open links by state"},
 	"stats_open_desc":         {"Een staafdiagram van het aantal gemelde links dat nog werk vraagt, per status.", "A bar chart of the reported links that still need work, by state."},
-	"stats_open_empty":        {"Er zijn geen open items.", "There are no open items."},
+	"stats_open_empty":        {"Er zijn geen open links.", "There are no open links."},
 	"stats_days_title":        {"Meldingen per dag", "Reports per day"},
 	"stats_days_desc":         {"Een lijndiagram van het aantal meldingen per dag.", "A line chart of the number of reports per day."},
 	"stats_days_empty":        {"Nog geen meldingen.", "No reports yet."},
 	"stats_providers_title":   {"Mediane tijd tot verwijdering per partij (uren)", "Median time to removal by provider (hours)"},
-	"stats_providers_desc":    {"Een liggend staafdiagram van de partijen met de langste mediane tijd van melding tot bevestigde verwijdering, in uren, de traagste bovenaan.", "A horizontal bar chart of the providers with the longest median time from notice to confirmed removal, in hours, the slowest on top."},
-	"stats_providers_empty":   {"In deze periode is niets verwijderd na een melding.", "Nothing was removed after a notice in this period."},
+	"stats_providers_desc":    {"Een liggend staafdiagram van de partijen met de langste mediane tijd van verzoek tot verwijdering tot bevestigde verwijdering, in uren, de traagste bovenaan.", "A horizontal bar chart of the providers with the longest median time from notice to confirmed removal, in hours, the slowest on top."},
+	"stats_providers_empty":   {"In deze periode is niets verwijderd na een verzoek tot verwijdering.", "Nothing was removed after a notice in this period."},
 	"stats_state_new":         {"nieuw", "new"},
 	"stats_state_captured":    {"vastgelegd", "captured"},
 	"stats_state_unreachable": {"onbereikbaar", "unreachable"},
 	"stats_state_confirmed":   {"bevestigd", "confirmed"},
-	"stats_state_notified":    {"gemeld", "notified"},
+	"stats_state_notified":    {"verzoek verstuurd", "notified"},
 	"stats_state_escalated":   {"geëscaleerd", "escalated"},
 	"stats_state_reappeared":  {"teruggekomen", "reappeared"},
 }

@@ -167,11 +167,11 @@ func TestStatsAPI(t *testing.T) {
 		}
 		r := get("/api/v1/stats/charts/open-items.svg?lang=nl")
 		assert.Equal(t, "nl", r.header.Get("Content-Language"))
-		assert.Contains(t, string(r.body), "<title id=\"chart-title\">Open items per status</title>")
+		assert.Contains(t, string(r.body), "<title id=\"chart-title\">Open links per status</title>")
 		assert.Contains(t, string(r.body), ">nieuw</text>")
 		r = get("/api/v1/stats/charts/open-items.svg", header("Accept-Language", "en-GB,en;q=0.9,nl;q=0.5"))
 		assert.Equal(t, "en", r.header.Get("Content-Language"))
-		assert.Contains(t, string(r.body), ">Open items by state</text>")
+		assert.Contains(t, string(r.body), ">Open links by state</text>")
 		assert.Contains(t, string(r.body), ">new</text>")
 
 		r = get("/api/v1/stats/charts/reports-per-day.svg?days=7&lang=nl")
@@ -181,7 +181,7 @@ func TestStatsAPI(t *testing.T) {
 		assert.Contains(t, string(r.body), ">=Evil Hosting &lt;b&gt;</text>", "a name is text")
 		assert.Contains(t, string(r.body), ">0.0</text>", "hours, one decimal")
 		r = get("/api/v1/stats/charts/providers.svg?lang=nl&year=2001")
-		assert.Contains(t, string(r.body), ">In deze periode is niets verwijderd na een melding.</text>")
+		assert.Contains(t, string(r.body), ">In deze periode is niets verwijderd na een verzoek tot verwijdering.</text>")
 
 		e.api.do(t, "GET", "/api/v1/stats/charts/pie.svg", nil, bearer(analyst)).problem(t, 404, undox.ENOTFOUND)
 		e.api.do(t, "GET", "/api/v1/stats/charts/open-items.svg?days=0", nil, bearer(analyst), nonconforming()).problem(t, 400, undox.EINVALID)

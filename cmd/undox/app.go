@@ -45,6 +45,7 @@ type app struct {
 	queue       *job.Queue
 	blobs       *blob.Dir
 	shooter     *screenshot.Shooter
+	takedown    *takedown.Service
 }
 
 // open finishes the configuration (data folder, keys from the
@@ -145,6 +146,7 @@ func open(ctx context.Context, c *config, log *slog.Logger, withJobs bool) (*app
 			a.db.Close()
 			return nil, err
 		}
+		a.takedown = td
 		td.SetCapture(capt) // re-checks fetch through capture
 		// Dossiers of the escalation ladder carry the case's evidence bundle.
 		td.SetEvidence(a.audit, a.blobs, a.verifierKey)
@@ -397,6 +399,7 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer, wi
 			VerifierKey:      a.verifierKey,
 			Version:          version(),
 			Policy:           a.store.Policy(), // the --policy that takedownService loaded, for the admin pages
+			Notices:          a.takedown,       // the case page shows a prepared notice's text
 		}
 		err = c.webPortal(&wc) // the quick exit, help links and receipt e-mails
 		var h *web.Server

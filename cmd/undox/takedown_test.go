@@ -101,7 +101,8 @@ func waitItemStatus(t *testing.T, item, token, status string) {
 }
 
 // recheckUntilRemoved has the item at its API address, whose page is
-// gone, checked twice, and waits until two checks agree and it is removed.
+// gone, checked twice (an analyst's "check now" confirms a removal at
+// once), and waits until two checks agree and it is removed.
 func recheckUntilRemoved(t *testing.T, item, token string) {
 	t.Helper()
 	checks := func() int {
