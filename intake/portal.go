@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/mail"
 	"strings"
 	"time"
@@ -70,6 +71,10 @@ type ReceiptMail struct {
 	From string
 	// Timeout bounds one e-mail; 20 seconds when zero.
 	Timeout time.Duration
+	// Log, when set, says why a receipt could not be sent: the mail
+	// server's classification and reply codes, never its text or the
+	// address (either may name the reporter).
+	Log *slog.Logger
 }
 
 // receiptRecorder records whether a receipt went out (the SQL store does,
@@ -103,6 +108,9 @@ func (s *Service) MailReceipt(ctx context.Context, rep undox.Report, r undox.Rec
 	state := "sent"
 	if err != nil {
 		state = "failed"
+		if log := s.Receipts.Log; log != nil {
+			log.Warn("a receipt could not be e-mailed", receiptFailure(r.CaseRef, err)...)
+		}
 	}
 	if rec, ok := s.Store.(receiptRecorder); ok {
 		// Neither error is kept or logged: a mail server's may name the
@@ -111,6 +119,29 @@ func (s *Service) MailReceipt(ctx context.Context, rep undox.Report, r undox.Rec
 		_ = rec.RecordReceiptMail(ctx, r.CaseRef, state)
 	}
 	return state == "sent"
+}
+
+// receiptFailure describes a receipt's failure for the log: the case, and
+// what the mail package classified (stage, code, the server's reply codes,
+// whether a later attempt may work), never the server's text or the
+// address.
+func receiptFailure(ref string, err error) []any {
+	attrs := []any{"case", ref}
+	var me *undoxmail.Error
+	if !errors.As(err, &me) {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return append(attrs, "code", "timeout")
+		}
+		return append(attrs, "code", "unknown")
+	}
+	attrs = append(attrs, "stage", me.Stage, "code", me.Code, "temporary", me.Temporary)
+	if me.SMTPCode != 0 {
+		attrs = append(attrs, "smtp_code", me.SMTPCode)
+	}
+	if me.EnhancedCode != "" {
+		attrs = append(attrs, "enhanced_code", me.EnhancedCode)
+	}
+	return attrs
 }
 
 // receiptTexts are the receipt e-mail's subject and body; %s is the link.

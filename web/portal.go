@@ -546,9 +546,7 @@ func (s *Server) reportPost(w http.ResponseWriter, r *http.Request) {
 		} else if f.Email != "" && f.Consent && s.Intake.Receipts != nil {
 			done.Mail = done.T["done_mailed"]
 			if !s.Intake.MailReceipt(r.Context(), rep, rcpt) {
-				// The mail server's error is not logged: it may name the
-				// address.
-				s.log.Warn("a receipt could not be e-mailed", "case", rcpt.CaseRef)
+				// MailReceipt logs why (never the address).
 				done.Mail = done.T["done_mail_failed"]
 			}
 		}

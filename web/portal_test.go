@@ -1,9 +1,11 @@
 package web_test
 
 import (
+	"bytes"
 	"fmt"
 	"html"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -361,8 +363,10 @@ func TestPortalReceiptIsMailed(t *testing.T) {
 	addr := be.Start(t)
 	sender, err := mail.NewSender(mail.Config{URL: "smtp://" + addr, From: "meldpunt@hotline.example"})
 	require.NoError(t, err)
+	var logged bytes.Buffer
 	e, p := newPortal(t, func(c *web.Config) {
-		c.Intake.Receipts = &intake.ReceiptMail{Sender: sender, From: "meldpunt@hotline.example"}
+		c.Intake.Receipts = &intake.ReceiptMail{Sender: sender, From: "meldpunt@hotline.example",
+			Log: slog.New(slog.NewTextHandler(&logged, nil))}
 	})
 
 	csrf := csrfOf(t, p.do("GET", "/?lang=en", nil))
@@ -400,6 +404,11 @@ func TestPortalReceiptIsMailed(t *testing.T) {
 	require.Contains(t, r.body, "Het lukte niet om deze link te e-mailen.")
 	require.Contains(t, r.body, "/status/")
 	require.Len(t, be.Messages(), 1)
+	// The log says why, for the operator, without the address.
+	require.Contains(t, logged.String(), `msg="a receipt could not be e-mailed"`)
+	require.Contains(t, logged.String(), "stage=rcpt")
+	require.Contains(t, logged.String(), "smtp_code=550 enhanced_code=5.1.1")
+	require.NotContains(t, logged.String(), "refused@")
 
 	// No address, no e-mail.
 	ref, _ = reportOn(t, e, p, url.Values{"urls": {"https://social.example/u/victim/11"}})

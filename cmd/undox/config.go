@@ -169,7 +169,7 @@ func (c *config) webPortal(wc *web.Config) error {
 		if err != nil {
 			return usageError("--smtp: " + err.Error())
 		}
-		wc.Intake.Receipts = &intake.ReceiptMail{Sender: s, From: o.mailFrom}
+		wc.Intake.Receipts = &intake.ReceiptMail{Sender: s, From: o.mailFrom, Log: wc.Logger}
 	}
 	return nil
 }
