@@ -206,6 +206,7 @@ func (s *Store) Timeline(ctx context.Context, caseRef string) ([]undox.TimelineE
 // VictimMail is a timeline entry to tell the reporter by e-mail.
 type VictimMail struct {
 	EntryID   int64
+	CaseID    int64
 	To        string
 	Language  string
 	Milestone string
@@ -244,6 +245,7 @@ func (s *Store) PendingVictimMails(ctx context.Context, limit int) ([]VictimMail
 	}
 	var out []VictimMail
 	for _, r := range rs {
+		r.m.CaseID = r.caseID
 		key, err := s.caseKey(ctx, s.db.SQL, r.caseID)
 		if err != nil {
 			return nil, err

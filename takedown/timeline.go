@@ -2,7 +2,9 @@ package takedown
 
 // Victims informed: the timeline job adds the cases' timeline entries for
 // the milestones of their items (Store.UpdateTimelines) and sends the
-// reporter an e-mail for each when they asked for updates. The e-mail has
+// reporter an e-mail when they asked for updates: one per case and run,
+// for the steps that came together (escalated, removed and closed at once
+// are one e-mail). The e-mail has
 // a neutral subject and says nothing personal: no name, no page, no case
 // reference, no intermediary; it points to the status page, whose link
 // the reporter received when reporting.
@@ -16,6 +18,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/undox/undox/mail"
+	"github.com/undox/undox/sqlstore"
 )
 
 // victimMailAttempts bounds the tries of one e-mail to a reporter.
@@ -49,24 +52,40 @@ func (s *Service) UpdateTimelines(ctx context.Context) (int, error) {
 	if err != nil {
 		return added, err
 	}
-	var errs []error
+	// One e-mail per case and run, however many steps it tells of: the
+	// mail says only that there is news, the status page says what.
+	var (
+		errs   []error
+		order  []int64
+		byCase = map[int64][]sqlstore.VictimMail{}
+	)
 	for _, m := range mails {
+		if _, ok := byCase[m.CaseID]; !ok {
+			order = append(order, m.CaseID)
+		}
+		byCase[m.CaseID] = append(byCase[m.CaseID], m)
+	}
+	for _, c := range order {
+		group := byCase[c]
+		m := group[len(group)-1] // the latest step's language
 		msg, id, err := VictimMessage(s.cfg.From, m.To, m.Language, st.Now())
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
 		err = s.cfg.Sender.Send(ctx, mailEnvelope(s.cfg.From, m.To, id), msg)
-		state := "sent"
-		if err != nil {
-			state = "pending"
-			if n, aerr := st.VictimMailAttempts(ctx, m.EntryID); aerr == nil && n+1 >= victimMailAttempts {
-				state = "failed"
+		for _, e := range group {
+			state := "sent"
+			if err != nil {
+				state = "pending"
+				if n, aerr := st.VictimMailAttempts(ctx, e.EntryID); aerr == nil && n+1 >= victimMailAttempts {
+					state = "failed"
+				}
+				s.cfg.Logger.Warn("an update to a reporter could not be sent", "entry", e.EntryID, "state", state)
 			}
-			s.cfg.Logger.Warn("an update to a reporter could not be sent", "entry", m.EntryID, "state", state)
-		}
-		if merr := st.MarkVictimMail(ctx, m.EntryID, state); merr != nil {
-			errs = append(errs, merr)
+			if merr := st.MarkVictimMail(ctx, e.EntryID, state); merr != nil {
+				errs = append(errs, merr)
+			}
 		}
 	}
 	return added, errors.Join(errs...)
