@@ -119,16 +119,20 @@ type Config struct {
 
 // Defaults.
 const (
-	DefaultMaxBodyBytes        = 20 << 20
-	DefaultMaxDecompressRatio  = 100
-	DefaultMaxHeaderBytes      = 1 << 20
-	DefaultMaxRedirects        = 10
-	DefaultTimeout             = 60 * time.Second
-	DefaultFirstByteTimeout    = 20 * time.Second
-	DefaultDialTimeout         = 10 * time.Second
-	DefaultMinBytesPerSecond   = 1024
-	DefaultMinRateWindow       = 10 * time.Second
-	DefaultUserAgent           = "Mozilla/5.0 (compatible; undox-capture/1.0; +https://github.com/undox/undox)"
+	DefaultMaxBodyBytes       = 20 << 20
+	DefaultMaxDecompressRatio = 100
+	DefaultMaxHeaderBytes     = 1 << 20
+	DefaultMaxRedirects       = 10
+	DefaultTimeout            = 60 * time.Second
+	DefaultFirstByteTimeout   = 20 * time.Second
+	DefaultDialTimeout        = 10 * time.Second
+	DefaultMinBytesPerSecond  = 1024
+	DefaultMinRateWindow      = 10 * time.Second
+	// DefaultUserAgent is a common desktop browser's: a doxing site that
+	// recognises undox's fetches could show them a 404 while everyone
+	// else still sees the page, and undox would record a removal that did
+	// not happen. --user-agent sets another.
+	DefaultUserAgent           = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36"
 	DefaultMaxIdleConns        = 64
 	DefaultMaxIdleConnsPerHost = 16
 	DefaultIdleConnTimeout     = 30 * time.Second

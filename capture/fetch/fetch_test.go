@@ -34,7 +34,10 @@ const page = `<!doctype html><html><head><title>Doxed</title></head><body><p>Nam
 
 func TestFetchPage(t *testing.T) {
 	_, port := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A browser's, which a site cannot tell from its visitors'.
 		require.Equal(t, fetch.DefaultUserAgent, r.Header.Get("User-Agent"))
+		require.NotContains(t, strings.ToLower(r.Header.Get("User-Agent")), "undox")
+		require.Contains(t, r.Header.Get("User-Agent"), "Chrome/")
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Content-Encoding", "gzip")
 		zw := gzip.NewWriter(w)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -48,7 +49,7 @@ func fetchFlags(fs *flag.FlagSet, o *fetchOptions) {
 	fs.BoolVar(&o.allowAnyPort, "allow-any-port", false, "fetch from ports other than 80 and 443 (UNDOX_ALLOW_ANY_PORT)")
 	fs.StringVar(&o.proxy, "proxy", "", "fetch and take screenshots through this proxy: socks5://host:port (Tor's SOCKS port) or http://host:port (UNDOX_PROXY)")
 	fs.StringVar(&o.dnsServer, "dns-server", "", "ask this DNS server (host:port) instead of the system's resolver (UNDOX_DNS_SERVER)")
-	fs.StringVar(&o.userAgent, "user-agent", "", "User-Agent of every fetch (UNDOX_USER_AGENT; default names undox)")
+	fs.StringVar(&o.userAgent, "user-agent", "", "User-Agent of every fetch and screenshot (UNDOX_USER_AGENT; default a common desktop browser's, so that a site cannot tell undox's fetches from its visitors' and hide the page from them alone)")
 	fs.Int64Var(&o.maxBodyBytes, "max-body-bytes", fetch.DefaultMaxBodyBytes, "largest page kept, in bytes (UNDOX_MAX_BODY_BYTES)")
 	fs.Int64Var(&o.maxImageBytes, "max-image-bytes", 5<<20, "largest image of a page kept, in bytes (UNDOX_MAX_IMAGE_BYTES)")
 	fs.IntVar(&o.maxImages, "max-images", 20, "images of a page fetched; 0 for none (UNDOX_MAX_IMAGES)")
@@ -86,7 +87,8 @@ func (o *fetchOptions) shooter(f *fetch.Fetcher, log *slog.Logger) (*screenshot.
 	}
 	// Every connection of the browser goes through --proxy too, dialled
 	// as the fetches are (a .onion page is shot through Tor).
-	sh, err := screenshot.New(screenshot.Config{Browser: o.browser, Fetcher: f, Proxy: o.proxy, UserAgent: o.userAgent})
+	ua := cmp.Or(o.userAgent, fetch.DefaultUserAgent) // not headless Chromium's own, which names it
+	sh, err := screenshot.New(screenshot.Config{Browser: o.browser, Fetcher: f, Proxy: o.proxy, UserAgent: ua})
 	if err != nil {
 		if errors.Is(err, screenshot.ErrNoBrowser) && o.screenshots == "auto" {
 			log.Warn("no screenshots: no Chromium is installed (apt-get install chromium); captures say so", "err", err)
