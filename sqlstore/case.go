@@ -666,9 +666,12 @@ func (s *Store) SetLegalHold(ctx context.Context, actor undox.Actor, ref, reason
 }
 
 // RotateStatusToken implements undox.CaseStore: the old link stops working.
+// The victim rotates through their status link (the public actor); staff
+// need cases:erase, for whoever holds the new link can withdraw the case,
+// which erases it.
 func (s *Store) RotateStatusToken(ctx context.Context, actor undox.Actor, ref string, newHash []byte) error {
 	if actor.Kind != "public" {
-		if err := actor.Require(undox.PermActCases); err != nil {
+		if err := actor.Require(undox.PermEraseCases); err != nil {
 			return err
 		}
 	}

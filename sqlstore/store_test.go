@@ -947,13 +947,20 @@ func TestRotateStatusToken(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, other.CaseRef, c.Ref)
 
-		// Staff rotate too; an unknown case is not found.
+		// An analyst may not: the new link would let them withdraw the
+		// case, and a withdrawn case is erased, which only a supervisor may
+		// do. The victim's link keeps working.
 		third, err := secret.Token(32)
 		require.NoError(t, err)
-		require.NoError(t, e.store.RotateStatusToken(e.ctx, analyst, r.CaseRef, secret.Hash(third)))
+		requireCode(t, undox.EFORBIDDEN, e.store.RotateStatusToken(e.ctx, analyst, r.CaseRef, secret.Hash(third)), "analyst rotates")
+		_, err = e.store.CaseByStatusToken(e.ctx, secret.Hash(newToken))
+		require.NoError(t, err, "the victim's link after an analyst's refused rotation")
+
+		// A supervisor may; an unknown case is not found.
+		require.NoError(t, e.store.RotateStatusToken(e.ctx, supervisor, r.CaseRef, secret.Hash(third)))
 		_, err = e.store.CaseByStatusToken(e.ctx, secret.Hash(newToken))
 		requireCode(t, undox.ENOTFOUND, err, "second-last status link")
-		requireCode(t, undox.ENOTFOUND, e.store.RotateStatusToken(e.ctx, analyst, "UX-nope", secret.Hash("x")), "unknown case")
+		requireCode(t, undox.ENOTFOUND, e.store.RotateStatusToken(e.ctx, supervisor, "UX-nope", secret.Hash("x")), "unknown case")
 
 		require.Equal(t, []string{"case.create", "case.token.rotate", "case.token.rotate"}, e.actions(t, "case", r.CaseRef))
 	})

@@ -248,7 +248,7 @@ func (s *Server) table() []route {
 		{"POST", "/api/v1/cases/{ref}/actions/{action}", staff(undox.PermActCases, s.withRef(s.caseAction))},
 		{"PUT", "/api/v1/cases/{ref}/hold", staff(undox.PermLegalHold, s.withRef(s.setHold))},
 		{"DELETE", "/api/v1/cases/{ref}/hold", staff(undox.PermLegalHold, s.withRef(s.liftHold))},
-		{"POST", "/api/v1/cases/{ref}/status-token", staff(undox.PermActCases, s.withRef(s.rotateToken))},
+		{"POST", "/api/v1/cases/{ref}/status-token", staff(undox.PermEraseCases, s.withRef(s.rotateToken))},
 		{"GET", "/api/v1/cases/{ref}/identifiers", staff(undox.PermReadCases, s.withRef(s.listIdentifiers))},
 		{"POST", "/api/v1/cases/{ref}/identifiers", staff(undox.PermActCases, s.withRef(s.addIdentifier))},
 		{"DELETE", "/api/v1/cases/{ref}/identifiers/{id}", staff(undox.PermActCases, s.withRef(s.removeIdentifier))},
