@@ -280,7 +280,7 @@ func TestAdminResetAndEnable(t *testing.T) {
 	require.NotContains(t, page.body, `action="/admin/users/`+ninaID+`/enable"`, "Nina is enabled")
 
 	// Nina forgot her password: her guesses lock her out.
-	for i := range staff.DefaultPerEmail {
+	for i := range staff.DefaultPerAccountClient {
 		r := s.browser().login(&staffAccount{Email: nina.Email, Password: "guess number " + strconv.Itoa(i)}, "123456")
 		require.Equal(t, http.StatusUnauthorized, r.status)
 	}
