@@ -1221,11 +1221,36 @@ func TestTokens(t *testing.T) {
 
 		require.Equal(t, []string{"token.create"}, e.actions(t, "token", strconv.FormatInt(tok.ID, 10)))
 
-		// A revoked token no longer authenticates.
-		_, err = e.db.SQL.ExecContext(e.ctx, `UPDATE tokens SET revoked_at = $1 WHERE id = $2`, time.Now().UnixMicro(), tok.ID)
+		// An admin lists the tokens and revokes one (audited, once): it no
+		// longer authenticates, and the list says since when.
+		_, err = e.store.Tokens(e.ctx, analyst)
+		requireCode(t, undox.EFORBIDDEN, err, "an analyst lists tokens")
+		_, err = e.store.RevokeToken(e.ctx, supervisor, tok.ID)
+		requireCode(t, undox.EFORBIDDEN, err, "a supervisor revokes a token")
+		list, err := e.store.Tokens(e.ctx, admin)
 		require.NoError(t, err)
+		require.Len(t, list, 2)
+		require.Equal(t, "alice", list[0].Name)
+		require.Nil(t, list[0].RevokedAt)
+		e.clock.Advance(time.Hour)
+		revoked, err := e.store.RevokeToken(e.ctx, admin, tok.ID)
+		require.NoError(t, err)
+		require.NotNil(t, revoked.RevokedAt)
+		require.Equal(t, e.clock.Now(), *revoked.RevokedAt)
 		_, err = e.store.TokenByHash(e.ctx, secret.Hash(secretA))
 		requireCode(t, undox.EUNAUTHORIZED, err, "revoked token")
+		again, err := e.store.RevokeToken(e.ctx, admin, tok.ID)
+		require.NoError(t, err, "revoked already")
+		require.Equal(t, revoked.RevokedAt, again.RevokedAt)
+		_, err = e.store.RevokeToken(e.ctx, admin, 999999)
+		requireCode(t, undox.ENOTFOUND, err, "an unknown token")
+		require.Equal(t, []string{"token.create", "token.revoke"}, e.actions(t, "token", strconv.FormatInt(tok.ID, 10)))
+		list, err = e.store.Tokens(e.ctx, admin)
+		require.NoError(t, err)
+		require.Equal(t, revoked.RevokedAt, list[0].RevokedAt)
+		require.Nil(t, list[1].RevokedAt, "the other token lives on")
+		_, err = e.store.TokenByHash(e.ctx, secret.Hash("other-secret"))
+		require.NoError(t, err)
 
 		// A token made for a staff account says whose it is, and works
 		// while the account does.
