@@ -273,7 +273,7 @@ func (s *Server) table() []route {
 		{"POST", "/api/v1/pending-actions/{id}/approve", staff(undox.PermActItems, s.approvePendingAction)},
 		{"POST", "/api/v1/pending-actions/{id}/decline", staff(undox.PermActItems, s.declinePendingAction)},
 		{"GET", "/api/v1/items/{id}/dossiers", staff(undox.PermReadCases, s.itemDossiers)},
-		{"GET", "/api/v1/dossiers/{id}/bundle", staff(undox.PermReadCases, s.dossierBundle)},
+		{"GET", "/api/v1/dossiers/{id}/bundle", staff(undox.PermReveal, s.dossierBundle)},
 		{"POST", "/api/v1/dossiers/{id}/approve", staff(undox.PermActItems, s.approveDossier)},
 		{"POST", "/api/v1/dossiers/{id}/sent", staff(undox.PermActItems, s.dossierSent)},
 		{"GET", "/api/v1/cases/{ref}/timeline", staff(undox.PermReadCases, s.withRef(s.caseTimeline))},
