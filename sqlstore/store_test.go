@@ -476,6 +476,24 @@ func TestCaseReadIsAudited(t *testing.T) {
 		require.Empty(t, list[0].ReporterEmail, "a list shows no personal field")
 		require.Empty(t, list[0].Description, "a list shows no personal field")
 		require.Equal(t, []string{"case.list"}, e.actions(t, "case", "*"))
+
+		// A list of items shows their URLs: audited too, with the count,
+		// the queue's as well.
+		items, err := e.store.Items(e.ctx, auditor, undox.ItemFilter{Limit: 500})
+		require.NoError(t, err)
+		require.Len(t, items, 1)
+		_, err = e.store.QueueItems(e.ctx, analyst, undox.ItemFilter{})
+		require.NoError(t, err)
+		_, err = e.store.Items(e.ctx, partnerA, undox.ItemFilter{})
+		requireCode(t, undox.EFORBIDDEN, err, "partner lists items")
+		listed, err := e.store.AuditEntries(e.ctx, "item", "*")
+		require.NoError(t, err)
+		require.Len(t, listed, 2)
+		for i, want := range []string{auditor.Label(), analyst.Label()} {
+			require.Equal(t, "item.list", listed[i].Action)
+			require.Equal(t, want, listed[i].Actor)
+			require.Equal(t, "count=1", listed[i].Detail)
+		}
 		// Listing is not a read of the case.
 		require.Len(t, e.actions(t, "case", r.CaseRef), 3)
 	})

@@ -584,6 +584,25 @@ func TestFourEyesRefer(t *testing.T) {
 	require.NoError(t, web.CheckFourEyes([]string{"refer"}), "--four-eyes refer")
 }
 
+// An auditor's look at the queue, and at the API's list of items, is in
+// the audit log: item lists show every reported URL, which often names the
+// victim.
+func TestItemListsAreAudited(t *testing.T) {
+	c := newConsole(t, nil)
+	c.report(t, undox.Report{URLs: []string{"https://dox.example/one", "https://dox.example/two"}, Category: undox.CategoryDoxing})
+	require.Equal(t, http.StatusOK, c.audB.do("GET", "/queue?lang=en", nil).status)
+	require.Equal(t, []string{"item.list " + userLabel(c.aud)}, consoleAudit(t, c, "item", "*"))
+
+	tok := c.e.tokenOfUser(t, "audrey's script", undox.RoleAuditor, c.aud.User.ID)
+	c.e.api.do(t, "GET", "/api/v1/items?limit=500", nil, bearer(tok)).ok(t, 200, nil)
+	entries, err := c.e.store.AuditEntries(c.e.ctx, "item", "*")
+	require.NoError(t, err)
+	require.Len(t, entries, 2)
+	require.Equal(t, "item.list", entries[1].Action)
+	require.Equal(t, "token:"+tokenIDOf(t, c.e, tok)+":audrey's script", entries[1].Actor)
+	require.Equal(t, "count=2", entries[1].Detail)
+}
+
 // Four-eyes: an action the configuration marks waits for a second,
 // different analyst; the first cannot approve their own request.
 func TestConsoleFourEyes(t *testing.T) {
