@@ -193,6 +193,8 @@ type CaseStore interface {
 	Cases(ctx context.Context, actor Actor, f CaseFilter) ([]*Case, error)
 	CaseByStatusToken(ctx context.Context, tokenHash []byte) (*Case, error)
 	Item(ctx context.Context, actor Actor, id int64) (*Item, error)
+	// Items lists items; each list read is audited (item.list, with the
+	// count), as their URLs often name the victim.
 	Items(ctx context.Context, actor Actor, f ItemFilter) ([]*Item, error)
 	// ItemEvent moves an item through its lifecycle.
 	ItemEvent(ctx context.Context, actor Actor, id int64, ev Event, reason string) (*Item, error)

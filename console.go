@@ -19,11 +19,24 @@ const (
 	FourEyesEscalate = "escalate" // escalate an item
 	FourEyesClose    = "close"    // close an item or a case
 	FourEyesApprove  = "approve"  // approve a prepared notice
+	FourEyesRefer    = "refer"    // refer an item to an authority (it ends there)
 )
 
 // FourEyesActions lists the actions that can be made four-eyes.
 func FourEyesActions() []string {
-	return []string{FourEyesConfirm, FourEyesReject, FourEyesEscalate, FourEyesClose, FourEyesApprove}
+	return []string{FourEyesConfirm, FourEyesReject, FourEyesEscalate, FourEyesClose, FourEyesApprove, FourEyesRefer}
+}
+
+// IsFourEyes tells whether the actions a configuration marks as four-eyes
+// make action four-eyes. Referring ends an item as rejecting and closing
+// do, so it is four-eyes whenever reject or close is: otherwise an analyst
+// could end an item alone by referring it.
+func IsFourEyes(configured []string, action string) bool {
+	if slices.Contains(configured, action) {
+		return true
+	}
+	return action == FourEyesRefer &&
+		(slices.Contains(configured, FourEyesReject) || slices.Contains(configured, FourEyesClose))
 }
 
 // States of a pending action.

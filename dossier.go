@@ -46,7 +46,8 @@ type DossierStore interface {
 	// Dossiers returns an item's dossiers, oldest first.
 	Dossiers(ctx context.Context, actor Actor, itemID int64) ([]*Dossier, error)
 	// DossierBundle returns a dossier's evidence bundle (a zip); reading
-	// it is audited.
+	// it is audited. It holds the raw captures, unblurred, so it needs
+	// PermReveal besides PermReadCases.
 	DossierBundle(ctx context.Context, actor Actor, id int64) ([]byte, error)
 	// ApproveDossier approves a dossier for sending (a four-eyes one
 	// needs two different staff members).

@@ -26,6 +26,13 @@ type TokenStore interface {
 	// TokenByHash returns the live token with that hash (a token of a
 	// disabled staff account is not), or EUNAUTHORIZED.
 	TokenByHash(ctx context.Context, hash []byte) (*Token, error)
+	// Tokens lists every token, revoked ones too, oldest first (never
+	// their secrets, which are not kept); for admins.
+	Tokens(ctx context.Context, actor Actor) ([]*Token, error)
+	// RevokeToken ends a token: from now on it is refused. The revocation
+	// is audited; a token revoked already is left as it is (and not
+	// audited again). An unknown one is ENOTFOUND. For admins.
+	RevokeToken(ctx context.Context, actor Actor, id int64) (*Token, error)
 }
 
 // AuditEntry is one line of the tamper-evident audit log: who did what to

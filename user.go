@@ -89,6 +89,19 @@ const (
 	LoginThrottled = "throttled"
 )
 
+// LoginLimits are how many failed logins BeginLogin lets through in its
+// window. An account is locked for one client address at PerAccountClient
+// failures from it, so that a stranger who guesses cannot lock its owner
+// out from elsewhere; for every client at PerAccount failures from all
+// addresses together, a much higher ceiling that still slows a guess
+// spread over many addresses. A client address is locked for every account
+// at PerClient failures.
+type LoginLimits struct {
+	PerAccountClient int
+	PerAccount       int
+	PerClient        int
+}
+
 // UserStore keeps staff accounts, their sessions and login attempts.
 type UserStore interface {
 	// CreateUser adds an account; an e-mail address already taken (in
@@ -126,14 +139,14 @@ type UserStore interface {
 	// BeginLogin records an attempt to log in before its credentials are
 	// checked, and returns its id: until it is known to have succeeded it
 	// counts as a failure (also when its process dies meanwhile). When
-	// the e-mail address has perEmail, or the client perClient, attempts
-	// since a time that failed or are under way (the address's since its
-	// last successful login), the attempt is refused: ERATELIMIT, and
-	// nothing is recorded. Attempts are counted and recorded one at a
-	// time per address and per client, across every process on the
-	// database, so that attempts made at once cannot all pass the count
-	// before any of them is recorded.
-	BeginLogin(ctx context.Context, email, client string, since time.Time, perEmail, perClient int) (int64, error)
+	// attempts since a time that failed or are under way reach one of
+	// lim's limits (an account's counted since its last successful
+	// login), the attempt is refused: ERATELIMIT, and nothing is
+	// recorded. Attempts are counted and recorded one at a time per
+	// address and per client, across every process on the database, so
+	// that attempts made at once cannot all pass the count before any of
+	// them is recorded.
+	BeginLogin(ctx context.Context, email, client string, since time.Time, lim LoginLimits) (int64, error)
 	// LoginFailures counts the attempts since a time that failed or are
 	// under way: for the e-mail address (since its last successful
 	// login) and for the client address.

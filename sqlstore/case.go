@@ -285,8 +285,8 @@ func (s *Store) item(ctx context.Context, q querier, id int64) (*undox.Item, err
 	return items[0], nil
 }
 
-// Items implements undox.CaseStore. Listing is not audited: it shows no
-// personal field.
+// Items implements undox.CaseStore. Each list is audited (item.list, with
+// the count), for the console's queue and the API alike.
 func (s *Store) Items(ctx context.Context, actor undox.Actor, f undox.ItemFilter) ([]*undox.Item, error) {
 	if err := actor.Require(undox.PermReadCases); err != nil {
 		return nil, err
@@ -327,7 +327,21 @@ func (s *Store) Items(ctx context.Context, actor undox.Actor, f undox.ItemFilter
 	if f.Queue {
 		order = " ORDER BY i.priority DESC, i.severity DESC, i.id ASC"
 	}
-	return s.queryItems(ctx, s.db.SQL, w.String()+order+" LIMIT "+w.arg(limit(f.Limit)), w.args...)
+	// A list of items shows their URLs, which often name the victim: each
+	// list read is audited, as a list of cases is (the count, never the
+	// filter, which may hold a name).
+	var out []*undox.Item
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if out, err = s.queryItems(ctx, tx, w.String()+order+" LIMIT "+w.arg(limit(f.Limit)), w.args...); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, actor, "item.list", "item", "*", fmt.Sprintf("count=%d", len(out)))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // addCaseRefs sets the references of the items' cases, in the order of
@@ -673,9 +687,12 @@ func (s *Store) SetLegalHold(ctx context.Context, actor undox.Actor, ref, reason
 }
 
 // RotateStatusToken implements undox.CaseStore: the old link stops working.
+// The victim rotates through their status link (the public actor); staff
+// need cases:erase, for whoever holds the new link can withdraw the case,
+// which erases it.
 func (s *Store) RotateStatusToken(ctx context.Context, actor undox.Actor, ref string, newHash []byte) error {
 	if actor.Kind != "public" {
-		if err := actor.Require(undox.PermActCases); err != nil {
+		if err := actor.Require(undox.PermEraseCases); err != nil {
 			return err
 		}
 	}

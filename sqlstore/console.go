@@ -54,7 +54,7 @@ func (s *Store) QueueItems(ctx context.Context, actor undox.Actor, f undox.ItemF
 func fourEyesTarget(action, object string) (undox.Permission, error) {
 	switch {
 	case object == "item" && (action == undox.FourEyesConfirm || action == undox.FourEyesReject ||
-		action == undox.FourEyesEscalate || action == undox.FourEyesClose):
+		action == undox.FourEyesEscalate || action == undox.FourEyesClose || action == undox.FourEyesRefer):
 		return undox.PermActItems, nil
 	case object == "notice" && action == undox.FourEyesApprove:
 		return undox.PermActItems, nil

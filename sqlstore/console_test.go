@@ -546,6 +546,30 @@ func TestInCase(t *testing.T) {
 // another token made for the same account, or as that account in the
 // console (a token made for a staff account is that person). A token made
 // for no account takes no four-eyes step at all: nothing tells whose it is.
+// Referring an item ends it too, so it can be four-eyes: the request
+// changes nothing; a second analyst's approval refers the item, as theirs.
+func TestFourEyesRefer(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
+		e := setupTakedown(t, b)
+		ref, it := e.tracedCase(t, "https://dox.example/refer/1")
+		refer := undox.PendingAction{Action: undox.FourEyesRefer, Object: "item", ObjectID: itoa(it.ID), CaseRef: ref, Reason: "for the police"}
+		pa, err := e.store.RequestAction(e.ctx, analyst, refer)
+		require.NoError(t, err)
+		got, err := e.store.Item(e.ctx, auditor, it.ID)
+		require.NoError(t, err)
+		require.Equal(t, undox.ItemCaptured, got.Status, "nothing happens before the second analyst")
+		_, err = e.store.ApproveAction(e.ctx, analyst, pa.ID)
+		requireCode(t, undox.EFORBIDDEN, err, "the one who asked")
+		done, err := e.store.ApproveAction(e.ctx, supervisor, pa.ID)
+		require.NoError(t, err)
+		require.Equal(t, undox.PendingApproved, done.Status)
+		got, err = e.store.Item(e.ctx, auditor, it.ID)
+		require.NoError(t, err)
+		require.Equal(t, undox.ItemReferred, got.Status)
+		require.Contains(t, e.actions(t, "item", itoa(it.ID)), "item.refer")
+	})
+}
+
 func TestFourEyesSecondPerson(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
 		e := setupTakedown(t, b)

@@ -450,6 +450,11 @@ func (s *Store) DossierBundle(ctx context.Context, actor undox.Actor, id int64) 
 	if err := actor.Require(undox.PermReadCases); err != nil {
 		return nil, err
 	}
+	// The bundle holds every item's raw captures, unblurred (a minor's
+	// pictures too): only for those who may reveal them.
+	if err := actor.Require(undox.PermReveal); err != nil {
+		return nil, err
+	}
 	var out []byte
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var (

@@ -17,19 +17,20 @@ import (
 // An attempt counts from when it begins: under way, it counts as a
 // failure (also if its process dies); a failed one keeps counting until
 // a success forgives it; a success no longer counts at all. An attempt
-// over the limit of its address or its client is refused and recorded
-// nowhere.
+// over the limit of its address from its client, of its address from all
+// clients, or of its client is refused and recorded nowhere.
 func TestBeginLogin(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
 		e := setup(t, b)
 		u, err := e.store.CreateUser(e.ctx, admin, undox.NewUser{Email: "b@hotline.example", Name: "B", Role: undox.RoleAnalyst,
 			PasswordHash: fakeHash, TOTPSecret: "JBSWY3DPEHPK3PXP"})
 		require.NoError(t, err)
-		const perEmail, perClient = 3, 5
+		const perPair, perEmail, perClient = 2, 3, 5
 		window := func() time.Time { return e.clock.Now().Add(-15 * time.Minute) }
 		begin := func(email, client string) (int64, error) {
 			t.Helper()
-			return e.store.BeginLogin(e.ctx, email, client, window(), perEmail, perClient)
+			return e.store.BeginLogin(e.ctx, email, client, window(),
+				undox.LoginLimits{PerAccountClient: perPair, PerAccount: perEmail, PerClient: perClient})
 		}
 		count := func(email, client string) (int, int) {
 			t.Helper()
@@ -82,6 +83,17 @@ func TestBeginLogin(t *testing.T) {
 		_, err = begin("b@hotline.example", "192.0.2.6")
 		require.Equal(t, undox.ERATELIMIT, undox.ErrorCode(err))
 
+		// Per address and client: one client's failures lock the address
+		// for that client only.
+		for range perPair {
+			_, err := begin("c@hotline.example", "198.51.100.5")
+			require.NoError(t, err)
+		}
+		_, err = begin("c@hotline.example", "198.51.100.5")
+		require.Equal(t, undox.ERATELIMIT, undox.ErrorCode(err), "%v", err)
+		_, err = begin("C@hotline.example", "198.51.100.6")
+		require.NoError(t, err, "the address from another client")
+
 		// Per client, whatever the addresses.
 		for i := range perClient {
 			_, err := begin("user"+strconv.Itoa(i)+"@hotline.example", "203.0.113.9")
@@ -133,7 +145,8 @@ func TestBeginLoginAtOnce(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
 		ctx := context.Background()
 		stores := dbtest.Processes(t, b, 2)
-		const perEmail, perClient, each = 5, 7, 20
+		const perPair, perEmail, perClient, each = 3, 5, 7, 20
+		lim := undox.LoginLimits{PerAccountClient: perPair, PerAccount: perEmail, PerClient: perClient}
 		since := time.Now().Add(-15 * time.Minute)
 		race := func(email, client func(i int) string) (begun, refused int) {
 			var (
@@ -145,7 +158,7 @@ func TestBeginLoginAtOnce(t *testing.T) {
 				for i := range each {
 					wg.Go(func() {
 						<-start
-						_, err := s.BeginLogin(ctx, email(p*each+i), client(p*each+i), since, perEmail, perClient)
+						_, err := s.BeginLogin(ctx, email(p*each+i), client(p*each+i), since, lim)
 						mu.Lock()
 						defer mu.Unlock()
 						switch {
@@ -173,6 +186,11 @@ func TestBeginLoginAtOnce(t *testing.T) {
 			func(int) string { return "203.0.113.1" })
 		require.Equal(t, perClient, begun)
 		require.Equal(t, 2*each-perClient, refused)
+
+		begun, refused = race(func(int) string { return "pair@hotline.example" },
+			func(int) string { return "192.0.2.200" })
+		require.Equal(t, perPair, begun)
+		require.Equal(t, 2*each-perPair, refused)
 
 		byEmail, byClient, err := stores[1].LoginFailures(ctx, "target@hotline.example", "203.0.113.1", since)
 		require.NoError(t, err)

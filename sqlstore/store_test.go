@@ -476,6 +476,24 @@ func TestCaseReadIsAudited(t *testing.T) {
 		require.Empty(t, list[0].ReporterEmail, "a list shows no personal field")
 		require.Empty(t, list[0].Description, "a list shows no personal field")
 		require.Equal(t, []string{"case.list"}, e.actions(t, "case", "*"))
+
+		// A list of items shows their URLs: audited too, with the count,
+		// the queue's as well.
+		items, err := e.store.Items(e.ctx, auditor, undox.ItemFilter{Limit: 500})
+		require.NoError(t, err)
+		require.Len(t, items, 1)
+		_, err = e.store.QueueItems(e.ctx, analyst, undox.ItemFilter{})
+		require.NoError(t, err)
+		_, err = e.store.Items(e.ctx, partnerA, undox.ItemFilter{})
+		requireCode(t, undox.EFORBIDDEN, err, "partner lists items")
+		listed, err := e.store.AuditEntries(e.ctx, "item", "*")
+		require.NoError(t, err)
+		require.Len(t, listed, 2)
+		for i, want := range []string{auditor.Label(), analyst.Label()} {
+			require.Equal(t, "item.list", listed[i].Action)
+			require.Equal(t, want, listed[i].Actor)
+			require.Equal(t, "count=1", listed[i].Detail)
+		}
 		// Listing is not a read of the case.
 		require.Len(t, e.actions(t, "case", r.CaseRef), 3)
 	})
@@ -947,13 +965,20 @@ func TestRotateStatusToken(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, other.CaseRef, c.Ref)
 
-		// Staff rotate too; an unknown case is not found.
+		// An analyst may not: the new link would let them withdraw the
+		// case, and a withdrawn case is erased, which only a supervisor may
+		// do. The victim's link keeps working.
 		third, err := secret.Token(32)
 		require.NoError(t, err)
-		require.NoError(t, e.store.RotateStatusToken(e.ctx, analyst, r.CaseRef, secret.Hash(third)))
+		requireCode(t, undox.EFORBIDDEN, e.store.RotateStatusToken(e.ctx, analyst, r.CaseRef, secret.Hash(third)), "analyst rotates")
+		_, err = e.store.CaseByStatusToken(e.ctx, secret.Hash(newToken))
+		require.NoError(t, err, "the victim's link after an analyst's refused rotation")
+
+		// A supervisor may; an unknown case is not found.
+		require.NoError(t, e.store.RotateStatusToken(e.ctx, supervisor, r.CaseRef, secret.Hash(third)))
 		_, err = e.store.CaseByStatusToken(e.ctx, secret.Hash(newToken))
 		requireCode(t, undox.ENOTFOUND, err, "second-last status link")
-		requireCode(t, undox.ENOTFOUND, e.store.RotateStatusToken(e.ctx, analyst, "UX-nope", secret.Hash("x")), "unknown case")
+		requireCode(t, undox.ENOTFOUND, e.store.RotateStatusToken(e.ctx, supervisor, "UX-nope", secret.Hash("x")), "unknown case")
 
 		require.Equal(t, []string{"case.create", "case.token.rotate", "case.token.rotate"}, e.actions(t, "case", r.CaseRef))
 	})
@@ -1214,11 +1239,36 @@ func TestTokens(t *testing.T) {
 
 		require.Equal(t, []string{"token.create"}, e.actions(t, "token", strconv.FormatInt(tok.ID, 10)))
 
-		// A revoked token no longer authenticates.
-		_, err = e.db.SQL.ExecContext(e.ctx, `UPDATE tokens SET revoked_at = $1 WHERE id = $2`, time.Now().UnixMicro(), tok.ID)
+		// An admin lists the tokens and revokes one (audited, once): it no
+		// longer authenticates, and the list says since when.
+		_, err = e.store.Tokens(e.ctx, analyst)
+		requireCode(t, undox.EFORBIDDEN, err, "an analyst lists tokens")
+		_, err = e.store.RevokeToken(e.ctx, supervisor, tok.ID)
+		requireCode(t, undox.EFORBIDDEN, err, "a supervisor revokes a token")
+		list, err := e.store.Tokens(e.ctx, admin)
 		require.NoError(t, err)
+		require.Len(t, list, 2)
+		require.Equal(t, "alice", list[0].Name)
+		require.Nil(t, list[0].RevokedAt)
+		e.clock.Advance(time.Hour)
+		revoked, err := e.store.RevokeToken(e.ctx, admin, tok.ID)
+		require.NoError(t, err)
+		require.NotNil(t, revoked.RevokedAt)
+		require.Equal(t, e.clock.Now(), *revoked.RevokedAt)
 		_, err = e.store.TokenByHash(e.ctx, secret.Hash(secretA))
 		requireCode(t, undox.EUNAUTHORIZED, err, "revoked token")
+		again, err := e.store.RevokeToken(e.ctx, admin, tok.ID)
+		require.NoError(t, err, "revoked already")
+		require.Equal(t, revoked.RevokedAt, again.RevokedAt)
+		_, err = e.store.RevokeToken(e.ctx, admin, 999999)
+		requireCode(t, undox.ENOTFOUND, err, "an unknown token")
+		require.Equal(t, []string{"token.create", "token.revoke"}, e.actions(t, "token", strconv.FormatInt(tok.ID, 10)))
+		list, err = e.store.Tokens(e.ctx, admin)
+		require.NoError(t, err)
+		require.Equal(t, revoked.RevokedAt, list[0].RevokedAt)
+		require.Nil(t, list[1].RevokedAt, "the other token lives on")
+		_, err = e.store.TokenByHash(e.ctx, secret.Hash("other-secret"))
+		require.NoError(t, err)
 
 		// A token made for a staff account says whose it is, and works
 		// while the account does.

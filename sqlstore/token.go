@@ -59,3 +59,75 @@ func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*undox.Token, err
 	t.CreatedAt = fromMicros(at)
 	return &t, nil
 }
+
+const tokenColumns = `id, name, role, created_at, COALESCE(user_id, 0), revoked_at`
+
+func scanToken(row interface{ Scan(...any) error }) (*undox.Token, error) {
+	var (
+		t       undox.Token
+		at      int64
+		revoked sql.NullInt64
+	)
+	if err := row.Scan(&t.ID, &t.Name, &t.Role, &at, &t.UserID, &revoked); err != nil {
+		return nil, err
+	}
+	t.CreatedAt = fromMicros(at)
+	if revoked.Valid {
+		r := fromMicros(revoked.Int64)
+		t.RevokedAt = &r
+	}
+	return &t, nil
+}
+
+// Tokens implements undox.TokenStore.
+func (s *Store) Tokens(ctx context.Context, actor undox.Actor) ([]*undox.Token, error) {
+	if err := actor.Require(undox.PermAdmin); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.SQL.QueryContext(ctx, `SELECT `+tokenColumns+` FROM tokens ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*undox.Token
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// RevokeToken implements undox.TokenStore.
+func (s *Store) RevokeToken(ctx context.Context, actor undox.Actor, id int64) (*undox.Token, error) {
+	if err := actor.Require(undox.PermAdmin); err != nil {
+		return nil, err
+	}
+	var t *undox.Token
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`, micros(s.now().UTC()), id)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		t, err = scanToken(tx.QueryRowContext(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE id = $1`, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("token")
+		} else if err != nil {
+			return err
+		}
+		if n == 0 {
+			return nil
+		}
+		return s.audit(ctx, tx, actor, "token.revoke", "token", strconv.FormatInt(id, 10), "role="+string(t.Role))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}

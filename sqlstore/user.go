@@ -239,12 +239,27 @@ func (s *Store) revokeSessions(ctx context.Context, tx *sql.Tx, userID int64, no
 
 // forgiveLoginFailures stops the failed logins of an account's address
 // from counting against it (they are kept, and still count against their
-// clients). Attempts still under way are not forgiven: they may be
-// guesses, and count once they fail.
-func (s *Store) forgiveLoginFailures(ctx context.Context, tx *sql.Tx, email string) error {
+// clients): across all clients, and per client for the client with the
+// key pairClient, or for every client when allClients. Attempts still
+// under way are not forgiven: they may be guesses, and count once they
+// fail.
+func (s *Store) forgiveLoginFailures(ctx context.Context, tx *sql.Tx, email string, pairClient []byte, allClients bool) error {
+	emailKey := s.throttleKey("email", normalEmail(email))
 	if _, err := tx.ExecContext(ctx, `UPDATE login_failures SET email_forgiven = 1 WHERE email_key = $1 AND email_forgiven = 0 AND pending = 0`,
-		s.throttleKey("email", normalEmail(email))); err != nil {
+		emailKey); err != nil {
 		return fmt.Errorf("forgive failed logins: %w", err)
+	}
+	var err error
+	switch {
+	case allClients:
+		_, err = tx.ExecContext(ctx, `UPDATE login_failures SET pair_forgiven = 1 WHERE email_key = $1 AND pair_forgiven = 0 AND pending = 0`,
+			emailKey)
+	case pairClient != nil:
+		_, err = tx.ExecContext(ctx, `UPDATE login_failures SET pair_forgiven = 1
+            WHERE email_key = $1 AND client_key = $2 AND pair_forgiven = 0 AND pending = 0`, emailKey, pairClient)
+	}
+	if err != nil {
+		return fmt.Errorf("forgive failed logins from a client: %w", err)
 	}
 	return nil
 }
@@ -297,7 +312,7 @@ func (s *Store) ResetCredentials(ctx context.Context, actor undox.Actor, userID 
 			s.throttleKey("email", normalEmail(u.Email))); err != nil {
 			return fmt.Errorf("end the logins in progress of user %d: %w", u.ID, err)
 		}
-		if err := s.forgiveLoginFailures(ctx, tx, u.Email); err != nil {
+		if err := s.forgiveLoginFailures(ctx, tx, u.Email, nil, true); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, actor, "user.reset", "user", strconv.FormatInt(u.ID, 10), fmt.Sprintf("sessions_revoked=%d", n))
@@ -329,7 +344,7 @@ func (s *Store) EnableUser(ctx context.Context, actor undox.Actor, email string)
 		u.DisabledAt = nil
 		// Logins tried while the account was disabled failed (and were
 		// audited as such): they do not lock out its first login now.
-		if err := s.forgiveLoginFailures(ctx, tx, u.Email); err != nil {
+		if err := s.forgiveLoginFailures(ctx, tx, u.Email, nil, true); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, actor, "user.enable", "user", strconv.FormatInt(u.ID, 10), "")
@@ -420,7 +435,7 @@ const loginLockClass = 7262035
 // per keyed client, in every process alike. Either is held for a count
 // and an insert, never across the password check, which comes after the
 // commit.
-func (s *Store) BeginLogin(ctx context.Context, email, client string, since time.Time, perEmail, perClient int) (int64, error) {
+func (s *Store) BeginLogin(ctx context.Context, email, client string, since time.Time, lim undox.LoginLimits) (int64, error) {
 	emailKey := s.throttleKey("email", normalEmail(email))
 	clientKey := s.throttleKey("client", client)
 	var id int64
@@ -431,12 +446,19 @@ func (s *Store) BeginLogin(ctx context.Context, email, client string, since time
 			}
 		}
 		// Counted after the locks are held: READ COMMITTED reads what
-		// the attempts that held them before committed.
+		// the attempts that held them before committed (the lock of the
+		// address covers the pair of address and client).
 		byEmail, byClient, err := countLoginFailures(ctx, tx, emailKey, clientKey, since)
 		if err != nil {
 			return err
 		}
-		if byEmail >= perEmail || byClient >= perClient {
+		var byPair int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM login_failures
+            WHERE email_key = $1 AND client_key = $2 AND pair_forgiven = 0 AND created_at >= $3`,
+			emailKey, clientKey, micros(since)).Scan(&byPair); err != nil {
+			return fmt.Errorf("count failed logins: %w", err)
+		}
+		if byPair >= lim.PerAccountClient || byEmail >= lim.PerAccount || byClient >= lim.PerClient {
 			return undox.Errorf(undox.ERATELIMIT, "too many failed logins")
 		}
 		if err := tx.QueryRowContext(ctx, `INSERT INTO login_failures (email_key, client_key, created_at, pending)
@@ -537,7 +559,14 @@ func (s *Store) CreateSession(ctx context.Context, u *undox.User, attempt int64,
 		// The attempt succeeded: it no longer counts against the client
 		// either. The account's failures are forgiven; the client's stay,
 		// so that one's own account does not reset guessing at others.
+		// The account's failures from the attempt's client are forgiven
+		// too (the owner's own typos), not those from other clients.
+		var pairClient []byte
 		if attempt != 0 {
+			err := tx.QueryRowContext(ctx, `SELECT client_key FROM login_failures WHERE id = $1`, attempt).Scan(&pairClient)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("the client of login attempt %d: %w", attempt, err)
+			}
 			// The attempt is still pending unless the account's
 			// credentials were reset while its password was checked
 			// (ResetCredentials ends the pending attempts): then the
@@ -552,7 +581,7 @@ func (s *Store) CreateSession(ctx context.Context, u *undox.User, attempt int64,
 				return undox.Errorf(undox.EUNAUTHORIZED, "the account's credentials changed during the login")
 			}
 		}
-		if err := s.forgiveLoginFailures(ctx, tx, u.Email); err != nil {
+		if err := s.forgiveLoginFailures(ctx, tx, u.Email, pairClient, false); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM user_sessions WHERE expires_at < $1`, micros(now.Add(-sessionKeepAfterExpiry))); err != nil {

@@ -237,7 +237,7 @@ func TestResetEndsLoginsInProgress(t *testing.T) {
 			Role: undox.RoleAnalyst, PasswordHash: fakeHash, TOTPSecret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"})
 		require.NoError(t, err)
 		since := e.clock.Now().Add(-15 * time.Minute)
-		before, err := e.store.BeginLogin(e.ctx, "ana@hotline.example", "192.0.2.7", since, 5, 20)
+		before, err := e.store.BeginLogin(e.ctx, "ana@hotline.example", "192.0.2.7", since, undox.LoginLimits{PerAccountClient: 5, PerAccount: 100, PerClient: 20})
 		require.NoError(t, err)
 
 		_, err = e.store.ResetCredentials(e.ctx, undox.UserActor(root), ana.ID, newHash, "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU")
@@ -248,7 +248,7 @@ func TestResetEndsLoginsInProgress(t *testing.T) {
 		require.Error(t, err)
 
 		// A login begun after the reset gets its session.
-		after, err := e.store.BeginLogin(e.ctx, "ana@hotline.example", "192.0.2.7", since, 5, 20)
+		after, err := e.store.BeginLogin(e.ctx, "ana@hotline.example", "192.0.2.7", since, undox.LoginLimits{PerAccountClient: 5, PerAccount: 100, PerClient: 20})
 		require.NoError(t, err)
 		_, err = e.store.CreateSession(e.ctx, ana, after, secret.Hash("fresh-login"), 8*time.Hour)
 		require.NoError(t, err)

@@ -15,17 +15,27 @@ const (
 	DefaultIdleTimeout = time.Hour
 	DefaultMaxAge      = 12 * time.Hour
 	DefaultWindow      = 15 * time.Minute
-	DefaultPerEmail    = 5
-	DefaultPerClient   = 20
+	// DefaultPerAccountClient failures of an account from one client
+	// address lock the account for that address only.
+	DefaultPerAccountClient = 5
+	// DefaultPerAccount failures of an account from all addresses together
+	// lock it for every address: a guess spread over many addresses.
+	DefaultPerAccount = 100
+	DefaultPerClient  = 20
 )
 
-// Limits throttle failed logins: once an account's e-mail address has
-// PerEmail failures within Window, or a client address PerClient, further
-// logins from it are refused until the failures age out of the window.
+// Limits throttle failed logins within Window: once an account has
+// PerAccountClient failures from one client address, further logins to it
+// from that address are refused (others still log in to it); once it has
+// PerAccount from all addresses together, or a client address has
+// PerClient for all accounts together, every further login to the account,
+// or from the address, is. The refusals last until the failures age out of
+// the window.
 type Limits struct {
-	Window    time.Duration
-	PerEmail  int
-	PerClient int
+	Window           time.Duration
+	PerAccountClient int
+	PerAccount       int
+	PerClient        int
 }
 
 // Service logs staff in and out and finds their sessions.
@@ -68,8 +78,11 @@ func (s *Service) limits() Limits {
 	if l.Window <= 0 {
 		l.Window = DefaultWindow
 	}
-	if l.PerEmail <= 0 {
-		l.PerEmail = DefaultPerEmail
+	if l.PerAccountClient <= 0 {
+		l.PerAccountClient = DefaultPerAccountClient
+	}
+	if l.PerAccount <= 0 {
+		l.PerAccount = DefaultPerAccount
 	}
 	if l.PerClient <= 0 {
 		l.PerClient = DefaultPerClient
@@ -108,7 +121,8 @@ func (s *Service) Login(ctx context.Context, email, password, code, client strin
 	// The attempt is recorded, and counts as a failure, before anything is
 	// checked: attempts sent at once, to this process or another on the
 	// same database, each count the ones before them.
-	attempt, err := s.Store.BeginLogin(ctx, email, client, now.Add(-lim.Window), lim.PerEmail, lim.PerClient)
+	attempt, err := s.Store.BeginLogin(ctx, email, client, now.Add(-lim.Window),
+		undox.LoginLimits{PerAccountClient: lim.PerAccountClient, PerAccount: lim.PerAccount, PerClient: lim.PerClient})
 	if undox.ErrorCode(err) == undox.ERATELIMIT {
 		u, _, err := s.Store.UserCredentials(ctx, email)
 		var uid int64

@@ -264,30 +264,39 @@ func TestLogin(t *testing.T) {
 	})
 }
 
-// Five failures within the window lock the address out, right credentials
-// or not, until they age out; a client address that tries many accounts
-// is locked out too.
+// Five failures within the window lock the account for the client address
+// they came from, right credentials or not, until they age out; the owner
+// logs in from elsewhere all the same. A client address that tries many
+// accounts is locked out too.
 func TestLoginThrottle(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
 		f := newFixture(t, b)
 		const pw = "a long enough password"
 		sec, _ := f.account(t, "sue@hotline.example", undox.RoleSupervisor, pw)
-		for i := 0; i < staff.DefaultPerEmail; i++ {
+		for i := 0; i < staff.DefaultPerAccountClient; i++ {
 			_, err := f.svc.Login(f.ctx, "sue@hotline.example", "guess "+strconv.Itoa(i)+" xxxxxx", "123456", "198.51.100.1")
 			require.Same(t, staff.ErrLogin, err)
 			f.clock.Advance(time.Minute)
 		}
-		_, err := f.svc.Login(f.ctx, "sue@hotline.example", pw, f.code(t, sec), "192.0.2.7")
+		_, err := f.svc.Login(f.ctx, "sue@hotline.example", pw, f.code(t, sec), "198.51.100.1")
 		var th *staff.Throttled
 		require.True(t, errors.As(err, &th), "%v", err)
 		require.Equal(t, staff.DefaultWindow, th.RetryAfter)
 		require.Contains(t, th.Error(), "15 minutes")
 
-		// The first failure ages out of the window: one more try.
-		f.clock.Advance(staff.DefaultWindow - staff.DefaultPerEmail*time.Minute + time.Second)
+		// The guesses from one address do not lock the owner out from
+		// another.
 		login, err := f.svc.Login(f.ctx, "sue@hotline.example", pw, f.code(t, sec), "192.0.2.7")
-		require.NoError(t, err)
+		require.NoError(t, err, "the right password and code from another address")
 		require.NotEmpty(t, login.Token)
+
+		// The guessing address: once the first failure ages out of the
+		// window, one more try.
+		_, err = f.svc.Login(f.ctx, "sue@hotline.example", "guess again xxxxxx", "123456", "198.51.100.1")
+		require.True(t, errors.As(err, &th), "%v", err)
+		f.clock.Advance(staff.DefaultWindow - staff.DefaultPerAccountClient*time.Minute + time.Second)
+		_, err = f.svc.Login(f.ctx, "sue@hotline.example", "guess again xxxxxx", "123456", "198.51.100.1")
+		require.Same(t, staff.ErrLogin, err)
 
 		// Per client: many accounts from one address.
 		f.clock.Advance(time.Hour)
@@ -304,7 +313,7 @@ func TestLoginThrottle(t *testing.T) {
 		// Many attempts at once get no more guesses than one after the
 		// other: the limit holds.
 		f.clock.Advance(time.Hour)
-		results := make(chan error, 3*staff.DefaultPerEmail)
+		results := make(chan error, 3*staff.DefaultPerAccountClient)
 		var wg sync.WaitGroup
 		for i := 0; i < cap(results); i++ {
 			wg.Add(1)
@@ -324,6 +333,6 @@ func TestLoginThrottle(t *testing.T) {
 				require.True(t, errors.As(err, &th), "%v", err)
 			}
 		}
-		require.Equal(t, staff.DefaultPerEmail, guesses, "the password was checked this often")
+		require.Equal(t, staff.DefaultPerAccountClient, guesses, "the password was checked this often")
 	})
 }

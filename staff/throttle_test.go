@@ -15,10 +15,10 @@ import (
 	"github.com/undox/undox/staff"
 )
 
-// Two processes, each sent many wrong guesses at one account at once, check
-// no more passwords between them than one process checks one after the
-// other; then the right password is refused too, until the failures age
-// out.
+// Two processes, each sent many wrong guesses at one account at once from
+// many addresses, check no more passwords between them than the account's
+// ceiling across all addresses allows; then the right password is refused
+// too, from any address, until the failures age out.
 func TestLoginThrottleAcrossProcesses(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
 		ctx := context.Background()
@@ -33,7 +33,8 @@ func TestLoginThrottleAcrossProcesses(t *testing.T) {
 		u, err := stores[0].CreateUser(ctx, admin, acc.NewUser)
 		require.NoError(t, err)
 
-		const perProcess = 3 * staff.DefaultPerEmail
+		const perAccount = 6 // the ceiling across addresses, low for the test
+		const perProcess = 3 * perAccount
 		var (
 			wg      sync.WaitGroup
 			start   = make(chan struct{})
@@ -41,7 +42,7 @@ func TestLoginThrottleAcrossProcesses(t *testing.T) {
 			checks  []func() int64
 		)
 		for p, s := range stores {
-			svc := &staff.Service{Store: s}
+			svc := &staff.Service{Store: s, Limits: staff.Limits{PerAccount: perAccount}}
 			checks = append(checks, staff.CountPasswordChecks(svc))
 			for i := 0; i < perProcess; i++ {
 				wg.Add(1)
@@ -74,9 +75,9 @@ func TestLoginThrottleAcrossProcesses(t *testing.T) {
 		for _, n := range checks {
 			checked += n()
 		}
-		require.Equal(t, int64(staff.DefaultPerEmail), checked, "passwords checked in both processes together")
-		require.Equal(t, staff.DefaultPerEmail, wrong)
-		require.Equal(t, len(stores)*perProcess-staff.DefaultPerEmail, throttled)
+		require.Equal(t, int64(perAccount), checked, "passwords checked in both processes together")
+		require.Equal(t, perAccount, wrong)
+		require.Equal(t, len(stores)*perProcess-perAccount, throttled)
 		entries, err := stores[1].AuditEntries(ctx, "user", strconv.FormatInt(u.ID, 10))
 		require.NoError(t, err)
 		var badPassword, refused int
@@ -88,7 +89,7 @@ func TestLoginThrottleAcrossProcesses(t *testing.T) {
 				refused++
 			}
 		}
-		require.Equal(t, staff.DefaultPerEmail, badPassword, "audited")
+		require.Equal(t, perAccount, badPassword, "audited")
 		require.Equal(t, throttled, refused, "audited")
 
 		// The owner, with the right password and code, in either process:
@@ -99,13 +100,13 @@ func TestLoginThrottleAcrossProcesses(t *testing.T) {
 			return c
 		}
 		for _, s := range stores {
-			svc := &staff.Service{Store: s}
+			svc := &staff.Service{Store: s, Limits: staff.Limits{PerAccount: perAccount}}
 			_, err := svc.Login(ctx, "sue@hotline.example", pw, code(), "192.0.2.7")
 			var th *staff.Throttled
 			require.True(t, errors.As(err, &th), "%v", err)
 		}
 		clk.Advance(staff.DefaultWindow + time.Second)
-		login, err := (&staff.Service{Store: stores[1]}).Login(ctx, "sue@hotline.example", pw, code(), "192.0.2.7")
+		login, err := (&staff.Service{Store: stores[1], Limits: staff.Limits{PerAccount: perAccount}}).Login(ctx, "sue@hotline.example", pw, code(), "192.0.2.7")
 		require.NoError(t, err)
 		require.Equal(t, u.ID, login.User.ID)
 	})

@@ -245,6 +245,14 @@ func TestEscalationLadder(t *testing.T) {
 		require.Equal(t, it.caseRef, rep.Case)
 		require.NotZero(t, rep.CaptureFiles)
 		require.Equal(t, rep.CaptureFiles, rep.CaptureFilesCovered, "every captured file recorded in the audit log")
+		// The bundle holds the raw captures, unblurred: an auditor, who
+		// may not reveal a minor's pictures, reads the dossier's text but
+		// does not get the bundle.
+		_, err = f.store.DossierBundle(f.ctx, auditorActor, d.ID)
+		require.Equal(t, undox.EFORBIDDEN, undox.ErrorCode(err), "%v", err)
+		read, err := f.store.Dossiers(f.ctx, auditorActor, it.id)
+		require.NoError(t, err)
+		require.Contains(t, read[0].Text, "https://dox.example/p/ladder")
 
 		// Four eyes: the same analyst cannot approve twice.
 		d, err = f.store.ApproveDossier(f.ctx, analyst, d.ID)

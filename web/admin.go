@@ -46,8 +46,10 @@ type adminPage struct {
 
 	// /admin/users
 	UserRows []userRow
-	Roles    []option
-	NewUser  userForm
+	// TokenRows are the API tokens, listed on the users' page.
+	TokenRows []tokenRow
+	Roles     []option
+	NewUser   userForm
 	// Credentials are those of an account just made or reset, shown
 	// once.
 	Credentials *shownCredentials
@@ -191,6 +193,14 @@ func yesNo(t map[string]string, v bool) string {
 // staffRoles are the roles of staff accounts, in the order offered.
 var staffRoles = []undox.Role{undox.RoleAnalyst, undox.RoleSupervisor, undox.RoleAdmin, undox.RoleAuditor}
 
+// tokenRow is an API token as the users' page lists it (never a secret:
+// undox keeps none).
+type tokenRow struct {
+	ID                         int64
+	Name, Role, Account, State string
+	Created                    string
+}
+
 type userRow struct {
 	ID                int64
 	Name, Email, Role string
@@ -273,6 +283,23 @@ func (s *Server) showUsers(w http.ResponseWriter, r *http.Request, a undox.Actor
 			row.State = p.T["login_admin_active"]
 		}
 		p.UserRows = append(p.UserRows, row)
+	}
+	tokens, err := s.Store.Tokens(r.Context(), a)
+	if err != nil {
+		s.adminError(w, r, a, err)
+		return
+	}
+	emails := map[int64]string{}
+	for _, u := range users {
+		emails[u.ID] = u.Email
+	}
+	for _, tk := range tokens {
+		row := tokenRow{ID: tk.ID, Name: tk.Name, Role: roleName(p.T, tk.Role), Account: emails[tk.UserID],
+			State: p.T["admin_tokens_active"], Created: formatDay(p.Lang, tk.CreatedAt)}
+		if tk.RevokedAt != nil {
+			row.State = fmt.Sprintf(p.T["admin_tokens_revoked"], formatDay(p.Lang, *tk.RevokedAt))
+		}
+		p.TokenRows = append(p.TokenRows, row)
 	}
 	p.Roles = roleOptions(p.T, p.NewUser.Role)
 	s.renderPage(w, code, "staff_admin.html", p)

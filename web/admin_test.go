@@ -264,6 +264,34 @@ func shownCredentials(t *testing.T, body, email string) (password, secret string
 // keep her out. An admin may reset their own account, after ticking a box
 // that says it logs them out. A disabled account is enabled again and logs
 // in as before.
+// The staff page lists the API tokens: name, role, the account each was
+// made for, since when, and whether it was revoked; never a secret.
+func TestAdminTokens(t *testing.T) {
+	s := newStaffSite(t, nil)
+	root := s.account("root@hotline.example", "Root", undox.RoleAdmin)
+	b := s.loggedIn(root)
+	require.Contains(t, b.do("GET", "/admin/users?lang=en", nil).body, "There are no API tokens yet.")
+
+	laptop := s.e.tokenOfUser(t, "root's laptop", undox.RoleAdmin, root.User.ID)
+	partner := s.e.token(t, "partner <a>", undox.RolePartner)
+	id, err := strconv.ParseInt(tokenIDOf(t, s.e, partner), 10, 64)
+	require.NoError(t, err)
+	_, err = s.e.store.RevokeToken(s.e.ctx, undox.System, id)
+	require.NoError(t, err)
+
+	page := b.do("GET", "/admin/users?lang=en", nil)
+	require.Equal(t, http.StatusOK, page.status)
+	require.Contains(t, page.body, "<h2 id=\"tokens-h\">API tokens</h2>")
+	require.Regexp(t, `<td>\d+</td><td>root&#39;s laptop</td><td>admin</td><td>root@hotline.example</td><td>[^<]+</td><td>active</td>`, page.body)
+	require.Regexp(t, `<td>\d+</td><td>partner &lt;a&gt;</td><td>partner</td><td></td><td>[^<]+</td><td>revoked on [^<]+</td>`, page.body)
+	require.Contains(t, page.body, "undox token revoke ID")
+	require.NotContains(t, page.body, laptop)
+	require.NotContains(t, page.body, partner)
+	nl := b.do("GET", "/admin/users?lang=nl", nil).body
+	require.Contains(t, nl, "API-sleutels")
+	require.Contains(t, nl, "ingetrokken op")
+}
+
 func TestAdminResetAndEnable(t *testing.T) {
 	s := newStaffSite(t, nil)
 	root := s.account("root@hotline.example", "Root", undox.RoleAdmin)
@@ -280,7 +308,7 @@ func TestAdminResetAndEnable(t *testing.T) {
 	require.NotContains(t, page.body, `action="/admin/users/`+ninaID+`/enable"`, "Nina is enabled")
 
 	// Nina forgot her password: her guesses lock her out.
-	for i := range staff.DefaultPerEmail {
+	for i := range staff.DefaultPerAccountClient {
 		r := s.browser().login(&staffAccount{Email: nina.Email, Password: "guess number " + strconv.Itoa(i)}, "123456")
 		require.Equal(t, http.StatusUnauthorized, r.status)
 	}

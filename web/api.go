@@ -506,7 +506,9 @@ func (s *Server) liftHold(w http.ResponseWriter, r *http.Request, a undox.Actor,
 }
 
 // rotateToken gives the case a new private status link; the old one stops
-// working (for a link that leaked to the person who doxed the victim).
+// working (for a link that leaked to the person who doxed the victim). It
+// needs cases:erase: whoever holds the new link can withdraw, and so erase,
+// the case.
 func (s *Server) rotateToken(w http.ResponseWriter, r *http.Request, a undox.Actor, ref string) {
 	token, err := secret.Token(32)
 	if err == nil {

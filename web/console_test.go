@@ -564,6 +564,66 @@ func TestConsoleBulk(t *testing.T) {
 	require.Equal(t, http.StatusNotFound, c.anaB.do("GET", "/queue/bulk/999999", nil).status)
 }
 
+// Referring ends an item as rejecting and closing do: when either is
+// four-eyes, so is refer (and refer can be four-eyes on its own). Over the
+// API the referral is a request (202) that the console shows and a second
+// analyst approves there.
+func TestFourEyesRefer(t *testing.T) {
+	for _, fourEyes := range [][]string{{undox.FourEyesReject}, {undox.FourEyesClose}, {undox.FourEyesRefer}} {
+		t.Run(strings.Join(fourEyes, ","), func(t *testing.T) {
+			c := newConsole(t, func(cfg *web.Config) { cfg.FourEyes = fourEyes })
+			ref, items := c.report(t, undox.Report{URLs: []string{"https://dox.example/refer"}, Category: undox.CategoryDoxing})
+			it := items[0]
+			c.captured(t, it.ID)
+			id := strconv.FormatInt(it.ID, 10)
+			tok := c.e.tokenOfUser(t, "api-ana", undox.RoleAnalyst, c.ana.User.ID)
+			var pa undox.PendingAction
+			c.e.api.do(t, "POST", "/api/v1/items/"+id+"/actions/refer", map[string]string{"reason": "for the police"}, bearer(tok)).ok(t, 202, &pa)
+			require.Equal(t, undox.FourEyesRefer, pa.Action)
+			require.Equal(t, undox.PendingOpen, pa.Status)
+			require.Equal(t, undox.ItemCaptured, c.item(t, it.ID).Status, "nothing happens before the second analyst")
+
+			casePath := "/cases/" + ref
+			page := c.bobB.do("GET", casePath+"?lang=en", nil)
+			require.Contains(t, page.body, "Refer: item #"+id)
+			require.Contains(t, c.bobB.do("GET", casePath+"?lang=nl", nil).body, "Doorsturen: melding #"+id)
+			pending := regexp.MustCompile(`name="request" value="(\d+)"`).FindStringSubmatch(page.body)
+			require.NotNil(t, pending)
+			page = c.bobB.followConsole(t, c.bobB.send(casePath, url.Values{"action": {"approve_request"}, "request": {pending[1]}, "lang": {"en"}}))
+			require.Contains(t, page.body, "Approved and done.")
+			require.Equal(t, undox.ItemReferred, c.item(t, it.ID).Status)
+		})
+	}
+	// Without reject, close or refer four-eyes, referring is done at once.
+	c := newConsole(t, func(cfg *web.Config) { cfg.FourEyes = []string{undox.FourEyesConfirm} })
+	_, items := c.report(t, undox.Report{URLs: []string{"https://dox.example/refer/now"}, Category: undox.CategoryDoxing})
+	c.captured(t, items[0].ID)
+	tok := c.e.tokenOfUser(t, "api-ana", undox.RoleAnalyst, c.ana.User.ID)
+	var referred undox.Item
+	c.e.api.do(t, "POST", "/api/v1/items/"+strconv.FormatInt(items[0].ID, 10)+"/actions/refer", nil, bearer(tok)).ok(t, 200, &referred)
+	require.Equal(t, undox.ItemReferred, referred.Status)
+	require.NoError(t, web.CheckFourEyes([]string{"refer"}), "--four-eyes refer")
+}
+
+// An auditor's look at the queue, and at the API's list of items, is in
+// the audit log: item lists show every reported URL, which often names the
+// victim.
+func TestItemListsAreAudited(t *testing.T) {
+	c := newConsole(t, nil)
+	c.report(t, undox.Report{URLs: []string{"https://dox.example/one", "https://dox.example/two"}, Category: undox.CategoryDoxing})
+	require.Equal(t, http.StatusOK, c.audB.do("GET", "/queue?lang=en", nil).status)
+	require.Equal(t, []string{"item.list " + userLabel(c.aud)}, consoleAudit(t, c, "item", "*"))
+
+	tok := c.e.tokenOfUser(t, "audrey's script", undox.RoleAuditor, c.aud.User.ID)
+	c.e.api.do(t, "GET", "/api/v1/items?limit=500", nil, bearer(tok)).ok(t, 200, nil)
+	entries, err := c.e.store.AuditEntries(c.e.ctx, "item", "*")
+	require.NoError(t, err)
+	require.Len(t, entries, 2)
+	require.Equal(t, "item.list", entries[1].Action)
+	require.Equal(t, "token:"+tokenIDOf(t, c.e, tok)+":audrey's script", entries[1].Actor)
+	require.Equal(t, "count=2", entries[1].Detail)
+}
+
 // Four-eyes: an action the configuration marks waits for a second,
 // different analyst; the first cannot approve their own request.
 func TestConsoleFourEyes(t *testing.T) {

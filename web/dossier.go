@@ -34,7 +34,9 @@ func (s *Server) itemDossiers(w http.ResponseWriter, r *http.Request, a undox.Ac
 	writeJSON(w, http.StatusOK, map[string]any{"dossiers": ds})
 }
 
-// dossierBundle sends a dossier's evidence bundle as a download.
+// dossierBundle sends a dossier's evidence bundle as a download; it holds
+// the raw captures, unblurred, so its route needs evidence:reveal (and the
+// store cases:read too).
 func (s *Server) dossierBundle(w http.ResponseWriter, r *http.Request, a undox.Actor) {
 	id, err := dossierID(r)
 	var zip []byte

@@ -73,6 +73,7 @@ var consoleMessages = map[string][2]string{ // [nl, en]
 	"console_action_reject":   {"Afwijzen", "Reject"},
 	"console_action_escalate": {"Escaleren", "Escalate"},
 	"console_action_close":    {"Afsluiten", "Close"},
+	"console_action_refer":    {"Doorsturen", "Refer"},
 	"console_action_approve":  {"Verzoek tot verwijdering goedkeuren", "Approve the notice"},
 	"console_action_recheck":  {"Nu controleren", "Check now"},
 	"console_reason":          {"Reden", "Reason"},

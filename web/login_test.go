@@ -356,13 +356,13 @@ func TestLoginRefusals(t *testing.T) {
 	require.Equal(t, []string{"reason=bad_password", "reason=bad_code", "reason=replayed_code"}, failures)
 }
 
-// Five failures in a quarter of an hour lock the address out, even for
-// the right password and code, until they age out.
+// Five failures in a quarter of an hour lock the account for the address
+// they came from, even for the right password and code, until they age out.
 func TestLoginThrottled(t *testing.T) {
 	s := newStaffSite(t, nil)
 	sue := s.account("sue@hotline.example", "Sue", undox.RoleSupervisor)
 	b := s.browser()
-	for i := 0; i < staff.DefaultPerEmail; i++ {
+	for i := 0; i < staff.DefaultPerAccountClient; i++ {
 		r := b.do("POST", "/login", url.Values{"email": {sue.Email}, "password": {"guess number " + strconv.Itoa(i)}, "code": {"123456"}})
 		require.Equal(t, http.StatusUnauthorized, r.status)
 	}
@@ -378,6 +378,33 @@ func TestLoginThrottled(t *testing.T) {
 	r = b.login(sue, s.code(sue))
 	require.Equal(t, http.StatusSeeOther, r.status, r.body)
 	require.Equal(t, http.StatusOK, b.do("GET", "/queue", nil).status)
+}
+
+// Behind the proxy, failures count per account and client address:
+// a stranger's guesses lock the account for the stranger only, and its
+// owner logs in from their own address with the right password and code;
+// the stranger still waits.
+func TestLoginThrottledPerAddress(t *testing.T) {
+	s := newStaffSite(t, func(c *web.Config) { c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")} })
+	sue := s.account("sue@hotline.example", "Sue", undox.RoleSupervisor)
+	stranger, owner := s.browser(), s.browser()
+	guess := func(i int) answer {
+		return stranger.do("POST", "/login", url.Values{"email": {sue.Email}, "password": {"guess number " + strconv.Itoa(i)},
+			"code": {"123456"}, "lang": {"en"}}, "X-Forwarded-For", "198.51.100.23")
+	}
+	for i := 0; i < staff.DefaultPerAccountClient; i++ {
+		require.Equal(t, http.StatusUnauthorized, guess(i).status)
+	}
+	r := guess(99)
+	require.Equal(t, http.StatusTooManyRequests, r.status)
+	require.Contains(t, r.body, "Please try again in 15 minutes.")
+
+	r = owner.do("POST", "/login", url.Values{"email": {sue.Email}, "password": {sue.Password}, "code": {s.code(sue)}},
+		"X-Forwarded-For", "192.0.2.44")
+	require.Equal(t, http.StatusSeeOther, r.status, r.body)
+	require.Equal(t, http.StatusOK, owner.do("GET", "/queue", nil, "X-Forwarded-For", "192.0.2.44").status)
+
+	require.Equal(t, http.StatusTooManyRequests, guess(100).status, "the owner's login does not let the stranger guess again")
 }
 
 // A form posted from another site is refused: the login (login CSRF) and
@@ -532,7 +559,7 @@ func walkStaff(t *testing.T, e *env) {
 	c.do(t, "POST", "/login", loginForm(root, root.Password), same).ok(t, 303, nil)
 	c.do(t, "GET", "/admin?lang=nl", nil).ok(t, 200, nil)
 
-	for i := 0; i < staff.DefaultPerEmail; i++ {
+	for i := 0; i < staff.DefaultPerAccountClient; i++ {
 		c.do(t, "POST", "/login", loginForm(ana, "wrong "+strconv.Itoa(i)), same).ok(t, 401, nil)
 	}
 	r = c.do(t, "POST", "/login", loginForm(ana, ana.Password), same)

@@ -93,6 +93,10 @@ func walkDossiers(t *testing.T, e *env, analyst, auditor string, itemID int64, r
 	assert.Empty(t, ds.Dossiers)
 	api.do(t, "GET", "/api/v1/items/99999999/dossiers", nil, bearer(auditor)).problem(t, 404, undox.ENOTFOUND)
 	api.do(t, "GET", "/api/v1/dossiers/99999999/bundle", nil, bearer(analyst)).problem(t, 404, undox.ENOTFOUND)
+	// The bundle holds the unblurred captures: not for an auditor, who may
+	// not reveal them.
+	p := api.do(t, "GET", "/api/v1/dossiers/99999999/bundle", nil, bearer(auditor)).problem(t, 403, undox.EFORBIDDEN)
+	assert.Contains(t, p.Detail, "evidence:reveal")
 	api.do(t, "POST", "/api/v1/dossiers/99999999/approve", nil, bearer(analyst)).problem(t, 404, undox.ENOTFOUND)
 	api.do(t, "POST", "/api/v1/dossiers/99999999/sent", map[string]any{"reference": "ACM-1"}, bearer(analyst)).problem(t, 404, undox.ENOTFOUND)
 	api.do(t, "POST", "/api/v1/dossiers/99999999/sent", map[string]any{"reference": "ACM-1"}, bearer(auditor)).problem(t, 403, undox.EFORBIDDEN)

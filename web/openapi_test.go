@@ -1003,8 +1003,13 @@ func TestOpenAPIWalk(t *testing.T) {
 		api.do(t, "GET", "/api/v1/status/"+old, nil).ok(t, 200, &v)
 		assert.Equal(t, rcptA.CaseRef, v.Case)
 
+		// An analyst gets no new link: with it they could withdraw the case,
+		// which erases it (a supervisor's decision). The old link still works.
+		api.do(t, "POST", "/api/v1/cases/"+rcptA.CaseRef+"/status-token", nil, bearer(analyst)).problem(t, 403, undox.EFORBIDDEN)
+		api.do(t, "GET", "/api/v1/status/"+old, nil).ok(t, 200, &v)
+
 		var link statusLink
-		api.do(t, "POST", "/api/v1/cases/"+rcptA.CaseRef+"/status-token", nil, bearer(analyst)).ok(t, 200, &link)
+		api.do(t, "POST", "/api/v1/cases/"+rcptA.CaseRef+"/status-token", nil, bearer(supervisor)).ok(t, 200, &link)
 		assert.Equal(t, rcptA.CaseRef, link.Case)
 		fresh := tokenOf(t, e.srv.URL, link.StatusURL)
 		assert.NotEqual(t, old, fresh)
@@ -1026,7 +1031,7 @@ func TestOpenAPIWalk(t *testing.T) {
 		assert.Contains(t, string(r.body), rcptA.CaseRef)
 		assert.Equal(t, "noindex, nofollow", r.header.Get("X-Robots-Tag"))
 
-		api.do(t, "POST", "/api/v1/cases/UDX-0000-0000-0000/status-token", nil, bearer(analyst)).problem(t, 404, undox.ENOTFOUND)
+		api.do(t, "POST", "/api/v1/cases/UDX-0000-0000-0000/status-token", nil, bearer(supervisor)).problem(t, 404, undox.ENOTFOUND)
 		api.do(t, "POST", "/api/v1/cases/"+rcptA.CaseRef+"/status-token", nil, bearer(auditor)).problem(t, 403, undox.EFORBIDDEN)
 	})
 

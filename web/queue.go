@@ -78,7 +78,7 @@ func (s *Server) consoleNow() time.Time {
 
 // fourEyes tells whether the configuration makes action four-eyes.
 func (s *Server) fourEyes(action string) bool {
-	return slices.Contains(s.FourEyes, action)
+	return undox.IsFourEyes(s.FourEyes, action)
 }
 
 // CheckFourEyes checks the actions that a configuration marks as

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/netip"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -472,6 +473,94 @@ func migrate(ctx context.Context, args, env []string, stdout, stderr io.Writer) 
 		fmt.Fprintf(stdout, "the %s database is up to date\n", a.db.Dialect)
 		return nil
 	})
+}
+
+// tokenCmd is `undox token create|list|revoke`: API tokens.
+func tokenCmd(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
+	const usage = "usage: undox token create --role ROLE --name NAME [--user EMAIL]\n" +
+		"       undox token list [--json]\n" +
+		"       undox token revoke ID"
+	if len(args) == 0 {
+		return usageError(usage)
+	}
+	switch args[0] {
+	case "create":
+		return tokenCreate(ctx, args[1:], env, stdout, stderr)
+	case "list":
+		var asJSON bool
+		return withApp(ctx, "token list", args[1:], env, stderr, func(fs *flag.FlagSet, _ *config) {
+			fs.BoolVar(&asJSON, "json", false, "print JSON")
+		}, nil, func(a *app) error {
+			return tokenList(ctx, a, stdout, asJSON)
+		})
+	case "revoke":
+		c := &config{}
+		fs := newFlags("token revoke", c, stderr)
+		arg, err := parseOne(fs, args[1:], env)
+		if err != nil {
+			return err
+		}
+		if arg == "" {
+			return usageError(usage)
+		}
+		id, err := strconv.ParseInt(arg, 10, 64)
+		if err != nil || id < 1 {
+			return usageError("ID must be a token's id (see undox token list)\n" + usage)
+		}
+		a, err := c.open(ctx, env, stderr, false)
+		if err != nil {
+			return err
+		}
+		defer a.close()
+		t, err := a.store.RevokeToken(ctx, cliActor, id)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "Revoked %s token %d (%q) as of %s: it no longer works.\n", t.Role, t.ID, t.Name, t.RevokedAt.UTC().Format(time.RFC3339))
+		return nil
+	}
+	return usageError(usage)
+}
+
+// tokenList prints the API tokens, with the address of the staff account
+// each was made for (if any); never a secret, which undox does not keep.
+func tokenList(ctx context.Context, a *app, stdout io.Writer, asJSON bool) error {
+	tokens, err := a.store.Tokens(ctx, cliActor)
+	if err != nil {
+		return err
+	}
+	users, err := a.store.Users(ctx, cliActor)
+	if err != nil {
+		return err
+	}
+	emails := map[int64]string{}
+	for _, u := range users {
+		emails[u.ID] = u.Email
+	}
+	type row struct {
+		*undox.Token
+		User string `json:"user,omitempty"`
+	}
+	rows := []row{}
+	for _, t := range tokens {
+		rows = append(rows, row{Token: t, User: emails[t.UserID]})
+	}
+	if asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(map[string]any{"tokens": rows})
+	}
+	for _, r := range rows {
+		user, revoked := r.User, "active"
+		if user == "" {
+			user = "-"
+		}
+		if r.RevokedAt != nil {
+			revoked = "revoked " + r.RevokedAt.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(stdout, "%d\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Name, r.Role, user, r.CreatedAt.UTC().Format(time.RFC3339), revoked)
+	}
+	return nil
 }
 
 func tokenCreate(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {

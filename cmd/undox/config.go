@@ -131,7 +131,7 @@ func portalFlags(fs *flag.FlagSet, c *config) {
 	fs.StringVar(&o.quickExitURL, "quick-exit-url", web.DefaultQuickExitURL, "the neutral page the victim pages' quick exit leaves for (UNDOX_QUICK_EXIT_URL)")
 	fs.StringVar(&o.victimSupport, "help-victim-support", defaultVictimSupport, "victim support the victim pages link to; empty for none (UNDOX_HELP_VICTIM_SUPPORT)")
 	fs.StringVar(&o.policeReport, "help-police-report", defaultPoliceReport, "where to report to the police, linked from the victim pages; empty for none (UNDOX_HELP_POLICE_REPORT)")
-	fs.Func("four-eyes", "the actions (in the console and over the API) that a second, different analyst must approve, comma-separated: confirm, reject, escalate, close, approve (UNDOX_FOUR_EYES)", func(v string) error {
+	fs.Func("four-eyes", "the actions (in the console and over the API) that a second, different analyst must approve, comma-separated: confirm, reject, escalate, close, approve, refer; refer is four-eyes whenever reject or close is (UNDOX_FOUR_EYES)", func(v string) error {
 		o.fourEyes = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' })
 		return web.CheckFourEyes(o.fourEyes)
 	})

@@ -31,6 +31,10 @@ Usage:
   undox migrate      apply database migrations and exit
   undox token create --role ROLE --name NAME
                      print a new API token (roles: analyst, supervisor, admin, partner, auditor)
+  undox token list [--json]
+                     the API tokens: id, name, role, staff account, created, revoked (never the secret)
+  undox token revoke ID
+                     end an API token at once (audited)
   undox capture URL [--json] [--screenshot]
                      fetch one page safely and show what undox sees (no case is made)
   undox export case REF -o FILE.zip
@@ -85,10 +89,7 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 	case "migrate":
 		return migrate(ctx, rest, env, stdout, stderr)
 	case "token":
-		if len(rest) == 0 || rest[0] != "create" {
-			return usageError("usage: undox token create --role ROLE --name NAME")
-		}
-		return tokenCreate(ctx, rest[1:], env, stdout, stderr)
+		return tokenCmd(ctx, rest, env, stdout, stderr)
 	case "audit":
 		if len(rest) > 0 && rest[0] == "verify" {
 			return auditVerify(ctx, rest[1:], env, stdout, stderr)
