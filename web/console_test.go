@@ -585,8 +585,8 @@ func TestFourEyesRefer(t *testing.T) {
 
 			casePath := "/cases/" + ref
 			page := c.bobB.do("GET", casePath+"?lang=en", nil)
-			require.Contains(t, page.body, "Refer: item #"+id)
-			require.Contains(t, c.bobB.do("GET", casePath+"?lang=nl", nil).body, "Doorsturen: melding #"+id)
+			require.Contains(t, page.body, "Refer: link #"+id)
+			require.Contains(t, c.bobB.do("GET", casePath+"?lang=nl", nil).body, "Doorsturen: link #"+id)
 			pending := regexp.MustCompile(`name="request" value="(\d+)"`).FindStringSubmatch(page.body)
 			require.NotNil(t, pending)
 			page = c.bobB.followConsole(t, c.bobB.send(casePath, url.Values{"action": {"approve_request"}, "request": {pending[1]}, "lang": {"en"}}))
