@@ -135,7 +135,8 @@ var messages = map[string][2]string{ // [nl, en]
 	"done_title":       {"Uw melding is ontvangen", "Your report was received"},
 	"done_ref":         {"Uw kenmerk", "Your reference"},
 	"done_link":        {"Uw persoonlijke link", "Your private link"},
-	"done_save":        {"Bewaar deze link nu. U ziet hem maar één keer en wij kunnen hem niet opnieuw tonen. Met de link volgt u uw melding, voegt u links toe en kunt u de melding intrekken. Deel hem niet met anderen.", "Save this link now. It is shown only once and we cannot show it again. With it you follow your report, add links and can withdraw it. Do not share it with anyone."},
+	"done_save":        {"Bewaar deze link nu. Na deze pagina kunnen wij hem niet opnieuw tonen. Met de link volgt u uw melding, voegt u links toe en kunt u de melding intrekken. Deel hem niet met anderen.", "Save this link now. After this page we cannot show it again. With it you follow your report, add links and can withdraw it. Do not share it with anyone."},
+	"done_hidden":      {"Deze melding hebben we al. Uw persoonlijke link tonen we hier niet opnieuw: hij stond op de pagina na het versturen, en in de e-mail als u daarom vroeg. Bent u de link kwijt? Neem contact met ons op.", "We have this report already. We do not show your personal link here again: it was on the page after sending, and in the e-mail if you asked for one. Lost the link? Contact us."},
 	"done_no_mail":     {"We sturen deze link niet per e-mail.", "We do not send this link by e-mail."},
 	"done_mailed":      {"We hebben deze link ook naar uw e-mailadres gestuurd. Ziet u de e-mail niet? Kijk dan bij uw ongewenste e-mail.", "We also sent this link to your e-mail address. If you do not see the e-mail, look in your spam folder."},
 	"done_mail_failed": {"Het lukte niet om deze link te e-mailen. Bewaar hem daarom nu.", "We could not e-mail this link. Please save it now."},
@@ -295,6 +296,9 @@ type reportPage struct {
 	Mail string
 	// Again says that the form had been sent before: this is its receipt.
 	Again bool
+	// Hidden: the receipt is shown without its link (sent again from
+	// another browser, or too late).
+	Hidden bool
 }
 
 func (s *Server) quickExit() string {
@@ -338,6 +342,50 @@ func (s *Server) reportFormTokenOK(tok string) bool {
 	}
 	age := time.Since(time.Unix(int64(binary.BigEndian.Uint64(b[:8])), 0))
 	return age > -time.Minute && age < reportFormMaxAge
+}
+
+// receiptCookie marks the browser that was shown a receipt: for
+// receiptShownFor, a resend of the same form from it (its language switch,
+// or a reload) shows the link again; from anywhere else, or later, the
+// page confirms the report without the link.
+const (
+	receiptCookie   = "undox_receipt"
+	receiptShownFor = 15 * time.Minute
+)
+
+// receiptMark is what the cookie holds for a submission key: the time
+// it was set, and their HMAC.
+func (s *Server) receiptMark(key string, at time.Time) string {
+	m := hmac.New(sha256.New, s.formKey("receipt"))
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], uint64(at.Unix()))
+	m.Write(b[:])
+	m.Write([]byte(key))
+	return base64.RawURLEncoding.EncodeToString(b[:]) + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+func (s *Server) markReceipt(w http.ResponseWriter, r *http.Request, key string) {
+	http.SetCookie(w, &http.Cookie{Name: receiptCookie, Value: s.receiptMark(key, time.Now()), Path: "/",
+		MaxAge: int(receiptShownFor / time.Second), HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+}
+
+// receiptSeen says whether this browser was shown the receipt of the
+// submission key in the last receiptShownFor.
+func (s *Server) receiptSeen(r *http.Request, key string) bool {
+	c, err := r.Cookie(receiptCookie)
+	if err != nil || key == "" {
+		return false
+	}
+	stamp, _, ok := strings.Cut(c.Value, ".")
+	b, err := base64.RawURLEncoding.DecodeString(stamp)
+	if !ok || err != nil || len(b) != 8 {
+		return false
+	}
+	at := time.Unix(int64(binary.BigEndian.Uint64(b)), 0)
+	if age := time.Since(at); age < -time.Minute || age > receiptShownFor {
+		return false
+	}
+	return hmac.Equal([]byte(c.Value), []byte(s.receiptMark(key, at)))
 }
 
 // newSubmissionKey is a fresh one-time submission key for the report
@@ -543,12 +591,22 @@ func (s *Server) reportPost(w http.ResponseWriter, r *http.Request) {
 		if rcpt.Duplicate {
 			done.Again = pf.Get("switch") != "lang"
 			done.Mail = done.T["done_mail_once"]
+			if !s.receiptSeen(r, key) {
+				// Sent again from elsewhere, or long after: whoever uses
+				// this browser now may not be the reporter (the back
+				// button re-sends the form), so the link is not shown
+				// again.
+				done.Receipt.StatusURL, done.Hidden = "", true
+			}
 		} else if f.Email != "" && f.Consent && s.Intake.Receipts != nil {
 			done.Mail = done.T["done_mailed"]
 			if !s.Intake.MailReceipt(r.Context(), rep, rcpt) {
 				// MailReceipt logs why (never the address).
 				done.Mail = done.T["done_mail_failed"]
 			}
+		}
+		if !rcpt.Duplicate && key != "" {
+			s.markReceipt(w, r, key)
 		}
 		s.render(w, http.StatusOK, "report.html", done)
 	case undox.ErrorCode(err) == undox.EIDEMPOTENCY, undox.ErrorCode(err) == undox.EERASED:

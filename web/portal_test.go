@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"regexp"
 	"strings"
@@ -41,9 +42,18 @@ type portal struct {
 
 func newPortal(t *testing.T, configure func(*web.Config)) (*env, *portal) {
 	e := newEnv(t, configure)
-	hc := e.srv.Client()
+	return e, newBrowser(t, e)
+}
+
+// newBrowser is another browser on e's portal, with cookies of its own.
+func newBrowser(t *testing.T, e *env) *portal {
+	c := *e.srv.Client() // the server's client is shared: a copy, with a jar of its own
+	hc := &c
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return e, &portal{t: t, base: e.srv.URL, hc: hc}
+	jar, err := cookiejar.New(nil)
+	require.NoError(t, err)
+	hc.Jar = jar
+	return &portal{t: t, base: e.srv.URL, hc: hc}
 }
 
 func (p *portal) do(method, path string, form url.Values, hdr ...string) page {
@@ -766,6 +776,14 @@ func TestPortalResendShowsTheSameReceipt(t *testing.T) {
 	require.Equal(t, http.StatusOK, again.status, again.body)
 	require.Contains(t, again.body, "This form had been sent already. No second report was made")
 	require.Equal(t, link, statusLink.FindStringSubmatch(again.body), "the same link")
+	// From another browser (or this one, 15 minutes on) the report is
+	// confirmed without the link: whoever presses Back on a shared
+	// device may not be the reporter.
+	other := newBrowser(t, e).do("POST", "/", sent)
+	require.Equal(t, http.StatusOK, other.status, other.body)
+	require.Contains(t, other.body, "We have this report already. We do not show your personal link here again")
+	require.Nil(t, statusLink.FindStringSubmatch(other.body))
+	require.NotContains(t, other.body, "/status/")
 	cases, err := e.store.Cases(e.ctx, undox.System, undox.CaseFilter{Query: "resend.example", Limit: 10})
 	require.NoError(t, err)
 	require.Len(t, cases, 1, "one report, one case")
@@ -791,12 +809,12 @@ func TestPortalResendShowsTheSameReceipt(t *testing.T) {
 	require.Equal(t, "en", c.Language, "the case keeps the language it was reported in")
 
 	// The same key with other links is refused; the form gets a new key.
-	other := url.Values{}
+	changed := url.Values{}
 	for k, v := range sent {
-		other[k] = v
+		changed[k] = v
 	}
-	other.Set("urls", "https://resend.example/c")
-	r := p.do("POST", "/", other)
+	changed.Set("urls", "https://resend.example/c")
+	r := p.do("POST", "/", changed)
 	require.Equal(t, http.StatusConflict, r.status)
 	require.Contains(t, r.body, "This form had been sent already, with other links.")
 	require.Contains(t, r.body, "https://resend.example/c</textarea>")
