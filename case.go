@@ -138,6 +138,10 @@ type ItemFilter struct {
 	// Statuses, when set, keeps only the items in one of these states
 	// (the work queue's default: those that wait for an analyst).
 	Statuses []ItemStatus
+	// Answered, with Statuses, keeps notified items too when their notice
+	// was answered with what an analyst decides on: disputed, not our
+	// customer, or a reply by e-mail.
+	Answered bool
 	Host     string
 	Category string
 	Minor    *bool

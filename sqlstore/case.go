@@ -300,7 +300,13 @@ func (s *Store) Items(ctx context.Context, actor undox.Actor, f undox.ItemFilter
 		for i, st := range f.Statuses {
 			in[i] = string(st)
 		}
-		w.add("i.status IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(in)), ", ")+")", in...)
+		q := "i.status IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(in)), ", ") + ")"
+		if f.Answered {
+			q = "(" + q + ` OR i.status = 'notified' AND EXISTS (SELECT 1 FROM notices n
+                JOIN notice_responses r ON r.notice_id = n.id
+                WHERE n.item_id = i.id AND n.status = 'answered' AND r.kind IN ('disputed', 'not_our_customer', 'reply')))`
+		}
+		w.add(q, in...)
 	}
 	if f.Host != "" {
 		w.add("i.host = ?", strings.ToLower(f.Host))

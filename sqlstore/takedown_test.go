@@ -432,5 +432,25 @@ func TestItemsInStatuses(t *testing.T) {
 		require.ElementsMatch(t, []string{"https://dox.example/s/captured", "https://dox.example/s/rejected"},
 			urls(undox.ItemFilter{Statuses: []undox.ItemStatus{undox.ItemCaptured, undox.ItemRejected}, Host: "dox.example"}))
 		require.Len(t, urls(undox.ItemFilter{}), 3)
+
+		// A notified item is the recipient's to act on, until its notice
+		// is answered with what an analyst decides on.
+		it := e.capturedItem(t, "https://dox.example/s/notified")
+		_, n, err := e.store.ConfirmItem(e.ctx, analyst, it.ID, "doxes a home address")
+		require.NoError(t, err)
+		_, err = e.store.ApproveNotice(e.ctx, analyst, n.ID)
+		require.NoError(t, err)
+		require.NoError(t, e.store.MarkNoticeSent(e.ctx, n.ID, e.clock.Now().Add(24*time.Hour)))
+		require.Equal(t, undox.ItemNotified, itemStatus(t, e, it.ID))
+		work := undox.ItemFilter{Statuses: []undox.ItemStatus{undox.ItemCaptured}, Answered: true}
+		require.Equal(t, []string{"https://dox.example/s/captured"}, urls(work))
+		_, err = e.store.RecordResponse(e.ctx, n.ID, undox.NoticeResponse{Kind: undox.ResponseWillRemove,
+			Until: e.clock.Now().Add(48 * time.Hour).Format("2006-01-02"), Source: "web"})
+		require.NoError(t, err)
+		require.Equal(t, []string{"https://dox.example/s/captured"}, urls(work), "a promise to remove is the recipient's to keep")
+		_, err = e.store.RecordResponse(e.ctx, n.ID, undox.NoticeResponse{Kind: undox.ResponseNotOurCustomer, OtherParty: "Other Host B.V.", Source: "web"})
+		require.NoError(t, err)
+		require.ElementsMatch(t, []string{"https://dox.example/s/captured", "https://dox.example/s/notified"}, urls(work))
+		require.Equal(t, []string{"https://dox.example/s/captured"}, urls(undox.ItemFilter{Statuses: work.Statuses}), "only when asked for")
 	})
 }

@@ -297,6 +297,9 @@ var consoleQueueStatuses = []undox.ItemStatus{undox.ItemNew, undox.ItemCaptured,
 //     that are not automatic wait for an analyst;
 //   - reappeared: removed content is back online.
 //
+// and notified items whose notice was answered with what an analyst
+// decides on (disputed, not our customer, a reply by e-mail).
+//
 // The others wait for undox's jobs (new: being captured; notified:
 // waiting for the recipient, re-checks and the ladder follow it; removed:
 // re-checks watch it) or are finished (rejected, referred, closed).
@@ -331,7 +334,7 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request, a undox.Actor
 	p.Status = f.Status
 	switch {
 	case f.Status == "":
-		f.Statuses = consoleWorkStatuses
+		f.Statuses, f.Answered = consoleWorkStatuses, true
 	case f.Status == consoleStatusAll:
 		f.Status = ""
 	case err == nil && !knownState(undox.ItemTransitions(), f.Status):
