@@ -62,6 +62,17 @@ func (r Role) Can(p Permission) bool {
 	return false
 }
 
+// Within says whether every permission of r is one of other's too: a
+// token made for a staff account has at most the account's rights.
+func (r Role) Within(other Role) bool {
+	for _, p := range rolePerms[r] {
+		if !other.Can(p) {
+			return false
+		}
+	}
+	return true
+}
+
 // Actor is who does something: a token (staff or partner), a staff member
 // logged in to the pages (a user), the public (a reporter, identified by
 // nothing), or undox itself. The audit log records actors by this label

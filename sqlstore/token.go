@@ -18,8 +18,11 @@ func (s *Store) CreateToken(ctx context.Context, name string, role undox.Role, h
 		var user any
 		detail := "role=" + string(role)
 		if userID != 0 {
-			var disabled sql.NullInt64
-			err := tx.QueryRowContext(ctx, `SELECT disabled_at FROM users WHERE id = $1`, userID).Scan(&disabled)
+			var (
+				disabled sql.NullInt64
+				userRole string
+			)
+			err := tx.QueryRowContext(ctx, `SELECT disabled_at, role FROM users WHERE id = $1`, userID).Scan(&disabled, &userRole)
 			if errors.Is(err, sql.ErrNoRows) {
 				return notFound("user")
 			} else if err != nil {
@@ -27,6 +30,9 @@ func (s *Store) CreateToken(ctx context.Context, name string, role undox.Role, h
 			}
 			if disabled.Valid {
 				return undox.Errorf(undox.ECONFLICT, "the staff account is disabled")
+			}
+			if !role.Within(undox.Role(userRole)) {
+				return undox.Invalid("role", "a token made for a staff account has at most the account's rights: it is %s, not %s", userRole, role)
 			}
 			user, detail = userID, detail+" user="+strconv.FormatInt(userID, 10)
 		}
@@ -46,10 +52,11 @@ func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*undox.Token, err
 		at int64
 	)
 	// A token made for a staff account works while the account does.
-	err := s.db.SQL.QueryRowContext(ctx, `SELECT t.id, t.name, t.role, t.created_at, COALESCE(t.user_id, 0) FROM tokens t
+	var userRole sql.NullString
+	err := s.db.SQL.QueryRowContext(ctx, `SELECT t.id, t.name, t.role, t.created_at, COALESCE(t.user_id, 0), u.role FROM tokens t
         LEFT JOIN users u ON u.id = t.user_id
         WHERE t.hash = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL`, hash).
-		Scan(&t.ID, &t.Name, &t.Role, &at, &t.UserID)
+		Scan(&t.ID, &t.Name, &t.Role, &at, &t.UserID, &userRole)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, undox.Errorf(undox.EUNAUTHORIZED, "unknown or revoked token")
 	}
@@ -57,6 +64,10 @@ func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*undox.Token, err
 		return nil, err
 	}
 	t.CreatedAt = fromMicros(at)
+	if userRole.Valid && !t.Role.Within(undox.Role(userRole.String)) {
+		// The account's role was lowered since: its tokens follow.
+		t.Role = undox.Role(userRole.String)
+	}
 	return &t, nil
 }
 
