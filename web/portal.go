@@ -567,7 +567,10 @@ func (s *Server) reportPost(w http.ResponseWriter, r *http.Request) {
 		s.render(w, http.StatusBadRequest, "report.html", p)
 		return
 	}
-	if s.overLimit(w, r) {
+	// The same browser sending its own report again (the receipt's
+	// language switch, a reload) makes no new one: it does not count
+	// against the limit. (With that key, other links are refused.)
+	if !s.receiptSeen(r, key) && s.overLimit(w, r) {
 		p.Problem = p.T["err_rate"]
 		s.render(w, http.StatusTooManyRequests, "report.html", p)
 		return

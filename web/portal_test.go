@@ -252,13 +252,20 @@ func TestPortalReportCreatesCase(t *testing.T) {
 func TestPortalRateLimit(t *testing.T) {
 	_, p := newPortal(t, func(c *web.Config) { c.ReportsPerMinute, c.ReportBurst = 1, 1 })
 	send := func() page {
-		csrf := csrfOf(t, p.do("GET", "/", nil))
-		return p.do("POST", "/", url.Values{"csrf": {csrf}, "urls": {"https://limit.example/p"}})
+		form := p.do("GET", "/", nil)
+		return p.do("POST", "/", url.Values{"csrf": {csrfOf(t, form)}, "submission": {submissionOf(t, form)}, "urls": {"https://limit.example/p"}})
 	}
-	require.Equal(t, http.StatusOK, send().status)
+	first := send()
+	require.Equal(t, http.StatusOK, first.status)
 	r := send()
 	require.Equal(t, http.StatusTooManyRequests, r.status)
 	require.Contains(t, r.body, "https://limit.example/p</textarea>")
+	// The receipt's language switch is the same report, from the same
+	// browser: it does not count.
+	sw := p.do("POST", "/", switchForm(t, first))
+	require.Equal(t, http.StatusOK, sw.status, sw.body)
+	require.Contains(t, sw.body, `<html lang="en">`)
+	require.Contains(t, sw.body, "/status/", "with its link")
 }
 
 func TestPortalStatusPage(t *testing.T) {
