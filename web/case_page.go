@@ -696,8 +696,11 @@ func (s *Server) itemProcedure(r *http.Request, a undox.Actor, cs consoleStore, 
 // `undox notice preview`.
 func (s *Server) noticeText(r *http.Request, it *undox.Item, n *undox.Notice, row *consoleNoticeRow, t map[string]string) {
 	to := n.Recipient
-	if n.Address != "" {
+	switch {
+	case n.Address != "" && n.Channel == undox.ChannelEmail:
 		to += " <" + n.Address + ">"
+	case n.Address != "":
+		to += " (" + n.Address + ")" // a web form or an API, not a mailbox
 	}
 	if n.Text != "" {
 		row.Shown = &consoleNoticeText{To: to, Subject: n.Subject, Body: n.Text}
