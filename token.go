@@ -16,6 +16,9 @@ type Token struct {
 	UserID    int64      `json:"user_id,omitempty"`
 	CreatedAt time.Time  `json:"created_at"`
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+	// AccountDisabled: the staff account it was made for is disabled, so
+	// the token does not work (Tokens says so; TokenByHash refuses it).
+	AccountDisabled bool `json:"account_disabled,omitempty"`
 }
 
 // TokenStore keeps API tokens.

@@ -1298,6 +1298,11 @@ func TestTokens(t *testing.T) {
 		require.NoError(t, err)
 		_, err = e.store.TokenByHash(e.ctx, secret.Hash("ana's"))
 		requireCode(t, undox.EUNAUTHORIZED, err, "the token of a disabled account")
+		all, err := e.store.Tokens(e.ctx, undox.System)
+		require.NoError(t, err)
+		for _, tk := range all {
+			require.Equal(t, tk.ID == own.ID, tk.AccountDisabled, "token %d: the list says which do not work for their account", tk.ID)
+		}
 		_, err = e.store.CreateToken(e.ctx, "ana", undox.RoleAnalyst, secret.Hash("ana's next"), u.ID)
 		requireCode(t, undox.ECONFLICT, err, "a token for a disabled account")
 	})

@@ -71,7 +71,11 @@ func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*undox.Token, err
 	return &t, nil
 }
 
-const tokenColumns = `id, name, role, created_at, COALESCE(user_id, 0), revoked_at`
+// tokenColumns and tokenFrom read tokens with their account's state.
+const (
+	tokenColumns = `t.id, t.name, t.role, t.created_at, COALESCE(t.user_id, 0), t.revoked_at, u.disabled_at IS NOT NULL`
+	tokenFrom    = ` FROM tokens t LEFT JOIN users u ON u.id = t.user_id`
+)
 
 func scanToken(row interface{ Scan(...any) error }) (*undox.Token, error) {
 	var (
@@ -79,7 +83,7 @@ func scanToken(row interface{ Scan(...any) error }) (*undox.Token, error) {
 		at      int64
 		revoked sql.NullInt64
 	)
-	if err := row.Scan(&t.ID, &t.Name, &t.Role, &at, &t.UserID, &revoked); err != nil {
+	if err := row.Scan(&t.ID, &t.Name, &t.Role, &at, &t.UserID, &revoked, &t.AccountDisabled); err != nil {
 		return nil, err
 	}
 	t.CreatedAt = fromMicros(at)
@@ -95,7 +99,7 @@ func (s *Store) Tokens(ctx context.Context, actor undox.Actor) ([]*undox.Token, 
 	if err := actor.Require(undox.PermAdmin); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.SQL.QueryContext(ctx, `SELECT `+tokenColumns+` FROM tokens ORDER BY id`)
+	rows, err := s.db.SQL.QueryContext(ctx, `SELECT `+tokenColumns+tokenFrom+` ORDER BY t.id`)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +130,7 @@ func (s *Store) RevokeToken(ctx context.Context, actor undox.Actor, id int64) (*
 		if err != nil {
 			return err
 		}
-		t, err = scanToken(tx.QueryRowContext(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE id = $1`, id))
+		t, err = scanToken(tx.QueryRowContext(ctx, `SELECT `+tokenColumns+tokenFrom+` WHERE t.id = $1`, id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("token")
 		} else if err != nil {

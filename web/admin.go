@@ -296,8 +296,11 @@ func (s *Server) showUsers(w http.ResponseWriter, r *http.Request, a undox.Actor
 	for _, tk := range tokens {
 		row := tokenRow{ID: tk.ID, Name: tk.Name, Role: roleName(p.T, tk.Role), Account: emails[tk.UserID],
 			State: p.T["admin_tokens_active"], Created: formatDay(p.Lang, tk.CreatedAt)}
-		if tk.RevokedAt != nil {
+		switch {
+		case tk.RevokedAt != nil:
 			row.State = fmt.Sprintf(p.T["admin_tokens_revoked"], formatDay(p.Lang, *tk.RevokedAt))
+		case tk.AccountDisabled:
+			row.State = p.T["admin_tokens_account_disabled"]
 		}
 		p.TokenRows = append(p.TokenRows, row)
 	}

@@ -555,8 +555,11 @@ func tokenList(ctx context.Context, a *app, stdout io.Writer, asJSON bool) error
 		if user == "" {
 			user = "-"
 		}
-		if r.RevokedAt != nil {
+		switch {
+		case r.RevokedAt != nil:
 			revoked = "revoked " + r.RevokedAt.UTC().Format(time.RFC3339)
+		case r.AccountDisabled:
+			revoked = "account disabled"
 		}
 		fmt.Fprintf(stdout, "%d\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Name, r.Role, user, r.CreatedAt.UTC().Format(time.RFC3339), revoked)
 	}
