@@ -1654,7 +1654,9 @@ func TestOpenAPIWalk(t *testing.T) {
 	})
 
 	t.Run("metrics", func(t *testing.T) {
-		r := api.do(t, "GET", "/metrics", nil)
+		api.do(t, "GET", "/metrics", nil, nonconforming()).problem(t, 401, undox.EUNAUTHORIZED)
+		api.do(t, "GET", "/metrics", nil, bearer(partner)).problem(t, 403, undox.EFORBIDDEN)
+		r := api.do(t, "GET", "/metrics", nil, bearer(auditor))
 		r.ok(t, 200, nil)
 		assert.Contains(t, string(r.body), `undox_http_requests_total{code="201",method="POST",route="POST /api/v1/reports"}`)
 	})

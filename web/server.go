@@ -189,6 +189,11 @@ type route struct {
 	h            http.Handler
 }
 
+// metrics answers the Prometheus metrics.
+func (s *Server) metrics(w http.ResponseWriter, r *http.Request, _ undox.Actor) {
+	promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{}).ServeHTTP(w, r)
+}
+
 // table is every route of undox, in one place.
 func (s *Server) table() []route {
 	staff := func(p undox.Permission, h func(http.ResponseWriter, *http.Request, undox.Actor)) http.Handler {
@@ -197,7 +202,8 @@ func (s *Server) table() []route {
 	return []route{
 		{"GET", "/healthz", http.HandlerFunc(s.healthz)},
 		{"GET", "/readyz", http.HandlerFunc(s.readyz)},
-		{"GET", "/metrics", promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{})},
+		// The counts (failed and throttled logins among them) are staff's.
+		{"GET", "/metrics", staff(undox.PermReadJobs, s.metrics)},
 		{"GET", "/status/{token}", http.HandlerFunc(s.statusPortal)},
 		{"POST", "/status/{token}/withdraw", http.HandlerFunc(s.withdrawPost)},
 		{"POST", "/status/{token}/urls", http.HandlerFunc(s.addURLsPost)},

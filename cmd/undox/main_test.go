@@ -236,7 +236,10 @@ func TestServeEndToEnd(t *testing.T) {
 
 		// Metrics count the requests and the jobs.
 		metrics := func() string {
-			resp, err := http.Get(in.URL + "/metrics")
+			req, err := http.NewRequest("GET", in.URL+"/metrics", nil)
+			require.NoError(t, err)
+			req.Header.Set("Authorization", "Bearer "+analyst)
+			resp, err := http.DefaultClient.Do(req)
 			require.NoError(t, err)
 			defer resp.Body.Close()
 			b, _ := io.ReadAll(resp.Body)
