@@ -191,25 +191,38 @@ func (s *Store) Cases(ctx context.Context, actor undox.Actor, f undox.CaseFilter
 	q := `SELECT ` + caseColumns + ` FROM cases c` + w.String() + " ORDER BY c.id DESC LIMIT " + w.arg(limit(f.Limit))
 	var out []*undox.Case
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		out = nil
 		rows, err := tx.QueryContext(ctx, q, w.args...)
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
+		out, err = collect(rows, func(rows *sql.Rows) (*undox.Case, error) {
 			c, _, _, err := s.scanCase(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, c)
-		}
-		if err := rows.Err(); err != nil {
+			return c, err
+		})
+		if err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, actor, "case.list", "case", "*", fmt.Sprintf("count=%d", len(out)))
 	})
 	return out, err
+}
+
+// collect reads every row with scan and closes rows, so that the
+// transaction they came from can go on.
+func collect[T any](rows *sql.Rows, scan func(*sql.Rows) (T, error)) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, rows.Close()
 }
 
 func limit(n int) int {

@@ -280,24 +280,20 @@ func (s *Store) PendingActions(ctx context.Context, actor undox.Actor, f undox.P
 	q := `SELECT ` + pendingColumns + ` FROM pending_actions` + w.String() + " ORDER BY id LIMIT " + w.arg(limit(f.Limit))
 	var out []*undox.PendingAction
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		out = nil
 		rows, err := tx.QueryContext(ctx, q, w.args...)
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
+		out, err = collect(rows, func(rows *sql.Rows) (*undox.PendingAction, error) {
 			pa, key, err := s.scanPending(rows)
-			if err != nil {
-				return err
+			if err == nil {
+				pa.Mine = actor.IsRequester(key, pa.RequestedBy)
 			}
-			pa.Mine = actor.IsRequester(key, pa.RequestedBy)
-			out = append(out, pa)
-		}
-		if err := rows.Err(); err != nil {
+			return pa, err
+		})
+		if err != nil {
 			return err
 		}
-		rows.Close()
 		// The reasons are staff's free text about a case: reading them
 		// is audited, like reading the case.
 		objType, objID := "pending_action", "*"

@@ -509,7 +509,8 @@ func (s *Store) ApproveDossier(ctx context.Context, actor undox.Actor, id int64)
 		}
 		now := micros(s.now())
 		me := actor.Label()
-		firstKey := undox.LabelKey(cur.FirstApprovedBy) // of a first approval recorded before its key was
+		// A first approval recorded before migration 018 has only its label.
+		firstKey := undox.LabelKey(cur.FirstApprovedBy)
 		if cur.FourEyes {
 			if err := actor.RequirePerson(); err != nil {
 				return err

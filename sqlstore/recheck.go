@@ -36,11 +36,7 @@ var defaultPolicy = sync.OnceValue(policy.Default)
 func (s *Store) SetPolicy(p *policy.Policy) { s.policy = p }
 
 func (s *Store) rules(category string, minor bool) policy.Rules {
-	p := s.policy
-	if p == nil {
-		p = defaultPolicy()
-	}
-	return p.For(category, minor)
+	return s.Policy().For(category, minor)
 }
 
 // recheckArgs is a re-check job as queued: at (zero: now) is when it

@@ -24,11 +24,7 @@ var _ undox.StatsStore = (*Store)(nil)
 // location is the timezone that statistics count days in: the takedown
 // policy's.
 func (s *Store) location() *time.Location {
-	p := s.policy
-	if p == nil {
-		p = defaultPolicy()
-	}
-	return p.Location()
+	return s.Policy().Location()
 }
 
 // openStatesSQL lists undox.OpenStates as SQL literals.

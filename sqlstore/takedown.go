@@ -134,7 +134,8 @@ func (s *Store) PrepareNotice(ctx context.Context, actor undox.Actor, itemID int
 const liveNotices = `('prepared', 'manual', 'approved', 'sending', 'sent', 'answered')`
 
 // noticeAfterTraceTx prepares the notice that a new trace (traceID, whose
-// answer is given) makes possible, as the system, for:
+// answer is given) of the item in status makes possible, as the system,
+// for:
 //   - a confirmed item without a notice under way: confirmed before its
 //     trace named anyone to notify (no trace yet, or none found); it waits
 //     for an analyst's approval like any first notice;
@@ -143,11 +144,7 @@ const liveNotices = `('prepared', 'manual', 'approved', 'sending', 'sent', 'answ
 //     notifies re-uploads of confirmed content automatically, it is
 //     approved and sent at once, marked as automatic; else it waits for
 //     an analyst.
-func (s *Store) noticeAfterTraceTx(ctx context.Context, tx *sql.Tx, itemID, traceID int64, answer []byte) error {
-	var status string
-	if err := tx.QueryRowContext(ctx, `SELECT status FROM items WHERE id = $1`, itemID).Scan(&status); err != nil {
-		return err
-	}
+func (s *Store) noticeAfterTraceTx(ctx context.Context, tx *sql.Tx, itemID int64, status string, traceID int64, answer []byte) error {
 	var since int64 // notices created before since do not count
 	switch undox.ItemStatus(status) {
 	case undox.ItemConfirmed:
@@ -174,11 +171,7 @@ func (s *Store) noticeAfterTraceTx(ctx context.Context, tx *sql.Tx, itemID, trac
 	if err != nil || undox.ItemStatus(status) != undox.ItemReappeared {
 		return err
 	}
-	p := s.policy
-	if p == nil {
-		p = defaultPolicy()
-	}
-	if !p.AutoNotifyReuploads() {
+	if !s.Policy().AutoNotifyReuploads() {
 		return nil
 	}
 	_, err = s.approveAutomaticallyTx(ctx, tx, n, "content back online")

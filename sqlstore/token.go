@@ -103,16 +103,7 @@ func (s *Store) Tokens(ctx context.Context, actor undox.Actor) ([]*undox.Token, 
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []*undox.Token
-	for rows.Next() {
-		t, err := scanToken(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return collect(rows, func(rows *sql.Rows) (*undox.Token, error) { return scanToken(rows) })
 }
 
 // RevokeToken implements undox.TokenStore.

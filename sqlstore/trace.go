@@ -28,7 +28,8 @@ func (s *Store) SaveTrace(ctx context.Context, itemID int64, hostKey string, ans
 	var t *undox.Trace
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var prev sql.NullString
-		err := tx.QueryRowContext(ctx, `SELECT host_key FROM items WHERE id = $1`, itemID).Scan(&prev)
+		var status string
+		err := tx.QueryRowContext(ctx, `SELECT host_key, status FROM items WHERE id = $1`, itemID).Scan(&prev, &status)
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("item")
 		}
@@ -52,7 +53,7 @@ func (s *Store) SaveTrace(ctx context.Context, itemID int64, hostKey string, ans
 		if _, err := tx.ExecContext(ctx, q, micros(now), hostKey, itemID); err != nil {
 			return err
 		}
-		if err := s.noticeAfterTraceTx(ctx, tx, itemID, t.ID, answer); err != nil {
+		if err := s.noticeAfterTraceTx(ctx, tx, itemID, status, t.ID, answer); err != nil {
 			return err
 		}
 		// A captured and scanned item of an open case that has another,
