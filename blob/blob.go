@@ -12,6 +12,7 @@
 package blob
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -131,4 +132,25 @@ func (c ctxReader) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	return c.r.Read(p)
+}
+
+// Hashed is content whose SHA-256 its caller has computed already, as the
+// fetcher hashes a body while it reads it. A Dir stores it without hashing
+// or copying it again; other stores read it as any reader. sum must be the
+// SHA-256 of data: a blob put under a wrong one is never read back (Get
+// fails with ErrTampered). data must not change until the Put returns.
+func Hashed(data []byte, sum [sha256.Size]byte) io.Reader {
+	return &hashed{Reader: bytes.NewReader(data), data: data, sum: sum}
+}
+
+type hashed struct {
+	*bytes.Reader
+	data []byte
+	sum  [sha256.Size]byte
+}
+
+// content returns the content and its SHA-256, unless something read
+// from the reader already.
+func (h *hashed) content() ([]byte, [sha256.Size]byte, bool) {
+	return h.data, h.sum, h.Len() == len(h.data)
 }

@@ -209,14 +209,25 @@ func (d *Dir) put(ctx context.Context, r io.Reader, key []byte, owner string, wa
 	if len(key) != secret.KeySize {
 		return fail(fmt.Errorf("key must be %d bytes, got %d", secret.KeySize, len(key)))
 	}
-	plain, err := readAll(ctxReader{ctx, r}, r, d.maxSize()+1)
-	if err != nil {
-		return fail(err)
+	plain, sum, known := []byte(nil), [sha256.Size]byte{}, false
+	if h, ok := r.(*hashed); ok {
+		plain, sum, known = h.content()
+	}
+	if !known {
+		var err error
+		if plain, err = readAll(ctxReader{ctx, r}, r, d.maxSize()+1); err != nil {
+			return fail(err)
+		}
 	}
 	if int64(len(plain)) > d.maxSize() {
 		return fail(fmt.Errorf("%w: more than %d bytes", ErrTooLarge, d.maxSize()))
 	}
-	sum := sha256.Sum256(plain)
+	if err := ctx.Err(); err != nil {
+		return fail(err)
+	}
+	if !known {
+		sum = sha256.Sum256(plain)
+	}
 	ref.SHA256, ref.Size = hex.EncodeToString(sum[:]), int64(len(plain))
 	oi := d.index(owner)
 

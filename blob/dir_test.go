@@ -551,3 +551,55 @@ func TestBoundsAndBadRefs(t *testing.T) {
 		t.Errorf("cancelled Put: %v", err)
 	}
 }
+
+// Content put with the SHA-256 its caller computed is stored under that
+// SHA-256, once, and reads back; a reader that was partly read is read as
+// any other; a wrong SHA-256 makes a blob that no Get returns.
+func TestPutHashed(t *testing.T) {
+	ctx := context.Background()
+	d := newDir(t)
+	key := newKey(t)
+	content := []byte("<html><body>Evidence of a page, hashed by the fetcher</body></html>")
+	sum := sha256.Sum256(content)
+
+	ref, err := d.Put(ctx, Hashed(content, sum), key, "CASE-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ref.SHA256 != hex.EncodeToString(sum[:]) || ref.Size != int64(len(content)) {
+		t.Fatalf("ref %+v", ref)
+	}
+	got, err := get(t, d, ref, key)
+	if err != nil || !bytes.Equal(got, content) {
+		t.Fatalf("get: %q, %v", got, err)
+	}
+	// The same content read from a plain reader is the same blob.
+	again, err := d.Put(ctx, bytes.NewReader(content), key, "CASE-1")
+	if err != nil || again != ref {
+		t.Fatalf("put again: %+v, %v", again, err)
+	}
+	if _, rec := packOf(t, d, ref); rec.off != 0 {
+		t.Fatalf("stored twice: the newest record is at %d", rec.off)
+	}
+
+	// Partly read already: what is left is the content.
+	r := Hashed(content, sum)
+	io.CopyN(io.Discard, r, 10)
+	rest, err := d.Put(ctx, r, key, "CASE-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := sha256.Sum256(content[10:]); rest.SHA256 != hex.EncodeToString(want[:]) {
+		t.Fatalf("partly read: stored as %s", rest.SHA256)
+	}
+
+	// A caller's wrong SHA-256 is not a blob anyone reads.
+	other := []byte("other content")
+	bad, err := d.Put(ctx, Hashed(other, sum), key, "CASE-2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := get(t, d, bad, key); !errors.Is(err, ErrTampered) {
+		t.Fatalf("get of a blob put under a wrong SHA-256: %v", err)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"sort"
@@ -408,11 +409,12 @@ func (s *Service) keep(ctx context.Context, tk *taken, c undox.CaptureCase) (und
 	if tk.facts.Error != nil {
 		rec.ErrorCode = tk.facts.Error.Code
 	}
-	put := func(kind string, data []byte, mediaType, phash string) (string, error) {
+	// sum is the data's SHA-256 where the capture has it already.
+	put := func(kind string, data []byte, sum, mediaType, phash string) (string, error) {
 		if data == nil {
 			return "", nil
 		}
-		ref, err := s.cfg.Blobs.PutLater(ctx, bytes.NewReader(data), c.Key, c.Ref)
+		ref, err := s.cfg.Blobs.PutLater(ctx, content(data, sum), c.Key, c.Ref)
 		if err != nil {
 			return "", err
 		}
@@ -424,13 +426,13 @@ func (s *Service) keep(ctx context.Context, tk *taken, c undox.CaptureCase) (und
 	if tk.facts.Result != nil && tk.facts.MediaType != "" {
 		bodyType = tk.facts.MediaType
 	}
-	if rec.BodySHA256, err = put(undox.FileBody, tk.body, bodyType, ""); err != nil {
+	if rec.BodySHA256, err = put(undox.FileBody, tk.body, tk.facts.SHA256, bodyType, ""); err != nil {
 		return rec, err
 	}
-	if _, err = put(undox.FileHeaders, tk.headers, "message/http", ""); err != nil {
+	if _, err = put(undox.FileHeaders, tk.headers, "", "message/http", ""); err != nil {
 		return rec, err
 	}
-	if rec.TextSHA256, err = put(undox.FileText, tk.text, "text/plain; charset=utf-8", ""); err != nil {
+	if rec.TextSHA256, err = put(undox.FileText, tk.text, "", "text/plain; charset=utf-8", ""); err != nil {
 		return rec, err
 	}
 	if tk.screenshot != nil {
@@ -438,7 +440,7 @@ func (s *Service) keep(ctx context.Context, tk *taken, c undox.CaptureCase) (und
 		if info, err := extract.ImageHashes(tk.screenshot); err == nil {
 			phash = extract.HashString(info.PHash)
 		}
-		if rec.ScreenshotSHA256, err = put(undox.FileScreenshot, tk.screenshot, "image/png", phash); err != nil {
+		if rec.ScreenshotSHA256, err = put(undox.FileScreenshot, tk.screenshot, "", "image/png", phash); err != nil {
 			return rec, err
 		}
 	}
@@ -447,7 +449,7 @@ func (s *Service) keep(ctx context.Context, tk *taken, c undox.CaptureCase) (und
 			continue
 		}
 		f := tk.facts.Images[i]
-		if _, err := put(undox.FileImage, data, mediaImage(f.Format), f.PHash); err != nil {
+		if _, err := put(undox.FileImage, data, f.SHA256, mediaImage(f.Format), f.PHash); err != nil {
 			return rec, err
 		}
 	}
@@ -456,6 +458,18 @@ func (s *Service) keep(ctx context.Context, tk *taken, c undox.CaptureCase) (und
 	}
 	// One sync for all the capture's files, before they are recorded.
 	return rec, s.cfg.Blobs.Sync(ctx)
+}
+
+// content is data to put: with its SHA-256 when sum (hex) has it, so that
+// the store does not hash it again.
+func content(data []byte, sum string) io.Reader {
+	var b [sha256.Size]byte
+	if hex.DecodedLen(len(sum)) == len(b) {
+		if _, err := hex.Decode(b[:], []byte(sum)); err == nil {
+			return blob.Hashed(data, b)
+		}
+	}
+	return bytes.NewReader(data)
 }
 
 // Scanner scans a capture's text for one case (minor: the case protects

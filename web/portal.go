@@ -195,6 +195,8 @@ var messages = map[string][2]string{ // [nl, en]
 	"status_error":     {"Er ging bij ons iets mis. Probeer het later opnieuw.", "Something went wrong on our side. Please try again later."},
 	"notfound_title":   {"Deze pagina bestaat niet", "This page does not exist"},
 	"notfound_text":    {"Misschien is de link niet helemaal goed overgenomen. Wilt u een pagina melden? Dat kan met het formulier.", "The link may not have been copied completely. Want to report a page? Use the form."},
+	"notallowed_title": {"Deze pagina opent u zo niet", "This page does not open this way"},
+	"notallowed_text":  {"Dit adres ontvangt wat u in een formulier invult; het is geen pagina om te openen of te herladen. Ga terug naar de vorige pagina en verstuur het formulier opnieuw, of open de link uit uw ontvangstbevestiging.", "This address receives what you fill in on a form; it is not a page to open or reload. Go back to the previous page and send the form again, or open the link in your receipt."},
 
 	// The staff pages: login, the layout, the placeholders (login.go, session.go).
 	"login_title":           {"Inloggen", "Log in"},
@@ -727,7 +729,7 @@ func (s *Server) notFoundPage(w http.ResponseWriter, r *http.Request, code int) 
 		lang = acceptLanguage(r.Header.Get("Accept-Language"))
 	}
 	s.render(w, code, "notfound.html", statusPageData{Lang: lang, Other: otherLanguage(lang), T: tr(lang),
-		QuickExit: s.quickExit(), Help: s.HelpLinks})
+		QuickExit: s.quickExit(), Help: s.HelpLinks, NotAllowed: code == http.StatusMethodNotAllowed})
 }
 
 // The status page.
@@ -795,6 +797,10 @@ type statusPageData struct {
 	// the form that makes one.
 	Erasure  string
 	CanErase bool
+	// NotAllowed: the page of a path that exists but not for this method
+	// (a form's address opened or reloaded), instead of the one of a path
+	// that does not exist.
+	NotAllowed bool
 }
 
 // addForm is what was typed into the status page's form that adds links,

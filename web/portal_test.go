@@ -845,9 +845,14 @@ func TestPortalNotFoundPageForBrowsers(t *testing.T) {
 	require.Contains(t, r.body, "<h1>This page does not exist</h1>")
 	r = p.do("GET", "/queue/?lang=en", nil, "Accept", browser)
 	require.Contains(t, r.body, "<h1>This page does not exist</h1>")
+	// A form's address, opened or reloaded, is there but not for GET.
 	r = p.do("GET", "/status/x/withdraw", nil, "Accept", browser)
 	require.Equal(t, http.StatusMethodNotAllowed, r.status)
-	require.Contains(t, r.body, "Deze pagina bestaat niet")
+	require.Contains(t, r.body, "<h1>Deze pagina opent u zo niet</h1>")
+	require.NotContains(t, r.body, "bestaat niet")
+	r = p.do("GET", "/status/x/withdraw?lang=en", nil, "Accept", browser)
+	require.Contains(t, r.body, "<h1>This page does not open this way</h1>")
+	require.Contains(t, r.body, "open the link in your receipt")
 
 	problem := func(path, accept string) {
 		t.Helper()

@@ -188,10 +188,16 @@ func (e *evidence) capturePage(ctx context.Context, f *fetch.Fetcher, url string
 	t1 := time.Now()
 
 	c := &captured{summary: s, captureTime: t1.Sub(t0)}
-	if c.body, err = e.store.PutLater(ctx, bytes.NewReader(res.Body), e.key, e.owner); err != nil {
+	// As a capture puts them: with the SHA-256 the fetcher and the
+	// capture computed, which the store does not compute again.
+	var bodySum [sha256.Size]byte
+	if _, err := hex.Decode(bodySum[:], []byte(res.SHA256)); err != nil {
 		return nil, err
 	}
-	if c.text, err = e.store.PutLater(ctx, strings.NewReader(s.Text), e.key, e.owner); err != nil {
+	if c.body, err = e.store.PutLater(ctx, blob.Hashed(res.Body, bodySum), e.key, e.owner); err != nil {
+		return nil, err
+	}
+	if c.text, err = e.store.PutLater(ctx, blob.Hashed([]byte(s.Text), sum), e.key, e.owner); err != nil {
 		return nil, err
 	}
 	// Both durable with one sync, as a capture stores its files.

@@ -62,13 +62,17 @@ func Available(cfg Config) (path string, ok bool) {
 // itself covers the whole page (up to MaxHeight).
 const viewportHeight = 800
 
-// flags are Chromium's command-line switches. proxyURL is the browser-wide
-// proxy (which refuses everything: every shot gets its own).
-func flags(cfg Config, path, proxyURL string) []chromedp.ExecAllocatorOption {
+// flags are Chromium's command-line switches, and how its process runs.
+// proxyURL is the browser-wide proxy (which refuses everything: every shot
+// gets its own).
+func flags(cfg Config, path, proxyURL string, iso isolation) []chromedp.ExecAllocatorOption {
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
 		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true), // undox usually runs as root in a container, where the sandbox cannot start
+		// false: chromedp adds no --no-sandbox as root either.
+		chromedp.Flag("no-sandbox", !iso.sandbox),
+		chromedp.NoInheritEnv,
+		chromedp.ModifyCmdFunc(iso.prepare),
 		chromedp.Flag("disable-gpu", true),
 		chromedp.Flag("no-first-run", true),
 		chromedp.Flag("no-default-browser-check", true),
@@ -135,20 +139,48 @@ type browser struct {
 	dir         string // the temporary user data directory
 	socketDir   string // Chromium's singleton socket directory, outside dir
 	version     string // product/version
+	iso         isolation
 }
 
 // startTimeout bounds the start of Chromium.
 const startTimeout = 30 * time.Second
 
+// startBrowser starts a browser in the way that started before or, the
+// first time, in the safest way that starts (see isolations). The caller
+// holds s.mu, or has s to itself.
 func (s *Shooter) startBrowser() (*browser, error) {
+	if s.iso != nil {
+		return s.startAs(*s.iso)
+	}
+	var errs []error
+	for _, iso := range s.isos {
+		b, err := s.startAs(iso)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", iso, err))
+			continue
+		}
+		s.iso = &iso
+		if !iso.sandbox && s.cfg.Sandbox == SandboxAuto {
+			s.sandboxErr = errors.Join(errs...)
+			if s.sandboxErr == nil {
+				s.sandboxErr = errors.New("no user other than root to run the browser as")
+			}
+		}
+		return b, nil
+	}
+	return nil, errors.Join(errs...)
+}
+
+// startAs starts a browser that runs as iso says.
+func (s *Shooter) startAs(iso isolation) (*browser, error) {
 	px, err := startProxy(s.cfg.Fetcher, s.cfg.Proxy, s.isSelf, "outside any screenshot's browser context")
 	if err != nil {
 		return nil, err
 	}
 	s.addSelf(px.addr())
-	allocCtx, allocCancel := chromedp.NewExecAllocator(context.Background(), flags(s.cfg, s.path, px.url())...)
+	allocCtx, allocCancel := chromedp.NewExecAllocator(context.Background(), flags(s.cfg, s.path, px.url(), iso)...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
-	b := &browser{allocCancel: allocCancel, ctx: ctx, cancel: cancel, proxy: px}
+	b := &browser{allocCancel: allocCancel, ctx: ctx, cancel: cancel, proxy: px, iso: iso}
 
 	// The first Do starts the process and binds it to ctx, so it must not
 	// get a context with a deadline; a timer stops a start that hangs.
@@ -164,7 +196,7 @@ func (s *Shooter) startBrowser() (*browser, error) {
 	}
 	if c := chromedp.FromContext(ctx); c != nil && c.Browser != nil && c.Browser.Process() != nil {
 		b.dir = userDataDir(c.Browser.Process().Pid)
-		b.socketDir = singletonSocketDir(b.dir)
+		b.socketDir = singletonSocketDir(b.dir, iso.tempDir())
 	}
 	vctx, vcancel := context.WithTimeout(ctx, 10*time.Second)
 	defer vcancel()
@@ -193,10 +225,11 @@ func (b *browser) close(s *Shooter) {
 	}
 }
 
-// singletonSocketDir is the directory that Chromium made for the socket of
-// its process singleton, which the user data directory's SingletonSocket
-// links to; "" if there is none or it does not look like one.
-func singletonSocketDir(userDataDir string) string {
+// singletonSocketDir is the directory that Chromium made in tmp for the
+// socket of its process singleton, which the user data directory's
+// SingletonSocket links to; "" if there is none or it does not look like
+// one.
+func singletonSocketDir(userDataDir, tmp string) string {
 	if userDataDir == "" {
 		return ""
 	}
@@ -206,7 +239,7 @@ func singletonSocketDir(userDataDir string) string {
 	}
 	dir := filepath.Dir(target)
 	base := filepath.Base(dir)
-	if filepath.Dir(dir) != filepath.Clean(os.TempDir()) ||
+	if filepath.Dir(dir) != filepath.Clean(tmp) ||
 		!(strings.HasPrefix(base, "org.chromium.Chromium.") || strings.HasPrefix(base, "com.google.Chrome.")) {
 		return ""
 	}

@@ -69,4 +69,19 @@
 // a Timeout error. The image's height is capped by Config.MaxHeight and its
 // size by Config.MaxBytes (the image is cut shorter until it fits;
 // Result.Truncated says so).
+//
+// # The sandbox
+//
+// The pages are hostile, and the browser runs their scripts. It runs in
+// Chromium's sandbox (Config.Sandbox): its renderers are in user and PID
+// namespaces of their own under a seccomp filter, so that a page that
+// exploits a renderer is confined there. Chromium's sandbox does not run as
+// root; when undox does, the browser runs as an unprivileged user
+// (Config.User, "nobody" by default) either way. The browser gets none of
+// undox's environment variables (which may hold secrets such as the SMTP
+// URL): only PATH, TMPDIR, and a HOME inside its temporary profile. Where
+// the sandbox cannot start (a container without unprivileged user
+// namespaces), SandboxAuto runs the browser without it and
+// Shooter.Sandboxed says why; each Result says whether its browser was
+// sandboxed.
 package screenshot

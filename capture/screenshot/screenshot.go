@@ -59,6 +59,16 @@ type Config struct {
 	UserAgent string
 	// MaxTabs is how many shots run at once (default 2); more wait.
 	MaxTabs int
+	// Sandbox is SandboxAuto (""), SandboxOn or SandboxOff: whether the
+	// browser runs in Chromium's sandbox, where its renderers, which run
+	// the pages' code, are in user and PID namespaces of their own under a
+	// seccomp filter, so that a page that exploits the browser is confined
+	// there. The sandbox needs unprivileged user namespaces.
+	Sandbox string
+	// User is the user the browser runs as when undox runs as root
+	// (default DefaultUser, "nobody"): Chromium's sandbox does not run as
+	// root, and a browser should not run as root anyway.
+	User string
 }
 
 // Defaults.
@@ -85,6 +95,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxTabs <= 0 {
 		c.MaxTabs = DefaultMaxTabs
+	}
+	if c.Sandbox == "" {
+		c.Sandbox = SandboxAuto
 	}
 	return c
 }
@@ -143,9 +156,11 @@ type Result struct {
 	Blocked        []Blocked `json:"blocked"`                   // requests refused by the address policy, in order
 	BlockedDropped int       `json:"blocked_dropped,omitempty"` // refusals beyond the first 500 distinct ones, only counted
 
-	Browser  string        `json:"browser"` // product and version, e.g. HeadlessChrome/156.0.8078.108
-	TakenAt  time.Time     `json:"taken_at"`
-	Duration time.Duration `json:"duration"`
+	Browser string `json:"browser"` // product and version, e.g. HeadlessChrome/156.0.8078.108
+	// Sandboxed says that the browser ran in Chromium's sandbox.
+	Sandboxed bool          `json:"sandboxed"`
+	TakenAt   time.Time     `json:"taken_at"`
+	Duration  time.Duration `json:"duration"`
 }
 
 // Shooter takes screenshots with one shared browser process. It is safe for
@@ -155,6 +170,12 @@ type Shooter struct {
 	proxyRedacted string // cfg.Proxy without its password, for the results
 	path          string
 	sem           chan struct{}
+	// isos are the ways the browser may run (see isolations); once one
+	// started, iso is it, and restarts use it alone.
+	isos []isolation
+	iso  *isolation
+	// sandboxErr is why the sandbox was not used, under SandboxAuto.
+	sandboxErr error
 
 	mu     sync.Mutex
 	cur    *browser
@@ -173,6 +194,13 @@ func New(cfg Config) (*Shooter, error) {
 		return nil, errors.New("screenshot: Config.Fetcher is required")
 	}
 	cfg = cfg.withDefaults()
+	if err := checkSandbox(cfg.Sandbox); err != nil {
+		return nil, err
+	}
+	isos, err := isolations(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("screenshot: %w", err)
+	}
 	if cfg.Proxy == "" {
 		cfg.Proxy = cfg.Fetcher.ProxyURL()
 	}
@@ -195,6 +223,7 @@ func New(cfg Config) (*Shooter, error) {
 		path:          path,
 		sem:           make(chan struct{}, cfg.MaxTabs),
 		selfPorts:     make(map[uint16]int),
+		isos:          isos,
 	}
 	b, err := s.startBrowser()
 	if err != nil {
@@ -206,6 +235,25 @@ func New(cfg Config) (*Shooter, error) {
 
 // Browser is the path of the browser executable in use.
 func (s *Shooter) Browser() string { return s.path }
+
+// Sandboxed says whether the browser runs in Chromium's sandbox; under
+// SandboxAuto, when it does not, the error says why.
+func (s *Shooter) Sandboxed() (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.iso != nil && s.iso.sandbox, s.sandboxErr
+}
+
+// Isolation says how the browser runs, for logs: sandboxed or not, and as
+// which user.
+func (s *Shooter) Isolation() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.iso == nil {
+		return "not started"
+	}
+	return s.iso.String()
+}
 
 // Close stops the browser, ending any shot in flight, and removes its
 // temporary profile. It is safe to call more than once.
@@ -286,7 +334,7 @@ func (s *Shooter) Shot(ctx context.Context, rawURL string) (*Result, error) {
 		return res, fe
 	}
 	defer s.wg.Done()
-	res.Browser = b.version
+	res.Browser, res.Sandboxed = b.version, b.iso.sandbox
 
 	px, err2 := startProxy(s.cfg.Fetcher, s.cfg.Proxy, s.isSelf, "")
 	if err2 != nil {

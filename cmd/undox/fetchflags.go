@@ -28,6 +28,8 @@ type fetchOptions struct {
 	maxImages     int
 	screenshots   string // auto, on, off
 	browser       string
+	sandbox       string // auto, on, off
+	browserUser   string
 }
 
 // fetchFlags registers the fetch options on fs.
@@ -55,6 +57,8 @@ func fetchFlags(fs *flag.FlagSet, o *fetchOptions) {
 	fs.IntVar(&o.maxImages, "max-images", 20, "images of a page fetched; 0 for none (UNDOX_MAX_IMAGES)")
 	fs.StringVar(&o.screenshots, "screenshots", "auto", "screenshots with headless Chromium: auto (when installed), on (required), off (UNDOX_SCREENSHOTS)")
 	fs.StringVar(&o.browser, "browser", "", "path of Chromium or Chrome (UNDOX_BROWSER; default: chromium in PATH)")
+	fs.StringVar(&o.sandbox, "browser-sandbox", screenshot.SandboxAuto, "run the browser in Chromium's sandbox, which confines a page that exploits it: auto (where the sandbox starts), on (required), off (UNDOX_BROWSER_SANDBOX)")
+	fs.StringVar(&o.browserUser, "browser-user", screenshot.DefaultUser, "user the browser runs as when undox runs as root (UNDOX_BROWSER_USER)")
 }
 
 // fetchers returns the page fetcher and the image fetcher.
@@ -63,6 +67,11 @@ func (o *fetchOptions) fetchers() (page, images *fetch.Fetcher, err error) {
 	case "auto", "on", "off":
 	default:
 		return nil, nil, usageError("--screenshots must be auto, on or off")
+	}
+	switch o.sandbox {
+	case screenshot.SandboxAuto, screenshot.SandboxOn, screenshot.SandboxOff:
+	default:
+		return nil, nil, usageError("--browser-sandbox must be auto, on or off")
 	}
 	// A bad proxy would otherwise show only as every capture failing.
 	if _, err := fetch.RedactProxy(o.proxy); err != nil {
@@ -88,13 +97,19 @@ func (o *fetchOptions) shooter(f *fetch.Fetcher, log *slog.Logger) (*screenshot.
 	// Every connection of the browser goes through --proxy too, dialled
 	// as the fetches are (a .onion page is shot through Tor).
 	ua := cmp.Or(o.userAgent, fetch.DefaultUserAgent) // not headless Chromium's own, which names it
-	sh, err := screenshot.New(screenshot.Config{Browser: o.browser, Fetcher: f, Proxy: o.proxy, UserAgent: ua})
+	sh, err := screenshot.New(screenshot.Config{Browser: o.browser, Fetcher: f, Proxy: o.proxy, UserAgent: ua,
+		Sandbox: o.sandbox, User: o.browserUser})
 	if err != nil {
 		if errors.Is(err, screenshot.ErrNoBrowser) && o.screenshots == "auto" {
 			log.Warn("no screenshots: no Chromium is installed (apt-get install chromium); captures say so", "err", err)
 			return nil, nil
 		}
 		return nil, fmt.Errorf("screenshots: %w", err)
+	}
+	if ok, why := sh.Sandboxed(); !ok && why != nil {
+		log.Warn("screenshots: the browser runs without Chromium's sandbox, which did not start here (it needs unprivileged user namespaces); "+
+			"a page that exploits the browser is not confined. --browser-sandbox on makes this an error, off silences it",
+			"browser", sh.Isolation(), "err", why)
 	}
 	return sh, nil
 }
