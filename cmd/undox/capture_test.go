@@ -12,21 +12,40 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/undox/undox/capture"
+	"github.com/undox/undox/capture/fetch"
 	"github.com/undox/undox/capture/fetch/proxytest"
 )
 
 func TestCaptureCommand(t *testing.T) {
 	page := `<html><head><title>Synthetic dox page</title></head><body><h1>Jan Synthetic</h1>
 		<p>Lives at Teststraat 1</p><a href="/next">next</a><img src="/me.jpg"></body></html>`
+	// The User-Agents that asked for the page and its image.
+	var (
+		agentsMu sync.Mutex
+		agents   []string
+	)
+	seen := func(r *http.Request) {
+		agentsMu.Lock()
+		defer agentsMu.Unlock()
+		agents = append(agents, r.URL.Path+" "+r.UserAgent())
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/page", func(w http.ResponseWriter, r *http.Request) {
+		seen(r)
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprint(w, page)
+	})
+	mux.HandleFunc("/me.jpg", func(w http.ResponseWriter, r *http.Request) {
+		seen(r)
+		http.NotFound(w, r)
 	})
 	mux.HandleFunc("/moved", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/page", http.StatusFound) })
 	srv := httptest.NewServer(mux)
@@ -84,12 +103,36 @@ func TestCaptureCommand(t *testing.T) {
 	require.Equal(t, 2, exitCode(err))
 
 	if chromium(t) {
-		shot := filepath.Join(t.TempDir(), "shot.png")
-		out, err := runCmd(t, nil, append([]string{"capture", srv.URL + "/page", "--screenshot-out", shot}, open...)...)
-		require.NoError(t, err, out)
-		s = capture.Summary{}
-		require.NoError(t, json.Unmarshal([]byte(out), &s))
-		requireShot(t, shot, s.ScreenshotSHA256)
+		// The fetch, the image and the browser's requests all carry the
+		// same User-Agent: a common browser's by default (not headless
+		// Chromium's own, which names it), or the one configured.
+		for _, ua := range []string{fetch.DefaultUserAgent, "Mozilla/5.0 (synthetic test agent)"} {
+			agentsMu.Lock()
+			agents = nil
+			agentsMu.Unlock()
+			shot := filepath.Join(t.TempDir(), "shot.png")
+			args := append([]string{"capture", srv.URL + "/page", "--screenshot-out", shot}, open...)
+			if ua != fetch.DefaultUserAgent {
+				args = append(args, "--user-agent", ua)
+			}
+			out, err := runCmd(t, nil, args...)
+			require.NoError(t, err, out)
+			s = capture.Summary{}
+			require.NoError(t, json.Unmarshal([]byte(out), &s))
+			requireShot(t, shot, s.ScreenshotSHA256)
+			agentsMu.Lock()
+			got := slices.Clone(agents)
+			agentsMu.Unlock()
+			// The page twice (fetch, browser), its image by the browser.
+			paths := map[string]int{}
+			for _, a := range got {
+				path, agent, _ := strings.Cut(a, " ")
+				paths[path]++
+				require.Equal(t, ua, agent, a)
+			}
+			require.GreaterOrEqual(t, paths["/page"], 2, got)
+			require.GreaterOrEqual(t, paths["/me.jpg"], 1, got)
+		}
 	}
 }
 
