@@ -562,6 +562,38 @@ func (d *Dir) Close() error {
 	return err
 }
 
+// Tidy forgets what this process keeps of owners that another process
+// erased (DeleteOwner), and closes packs another process removed: the
+// file system frees a removed file's blocks only once no process holds it
+// open, and an owner's index holds the SHA-256s of its blobs. A process
+// that put or read an owner's blobs keeps both until it uses the owner
+// again or they are evicted; undox serve calls Tidy every minute. It
+// stats each owner folder and pack kept in memory, and returns how many
+// owners it forgot.
+func (d *Dir) Tidy() int {
+	gone := func(dir string) bool {
+		_, err := os.Lstat(dir)
+		return errors.Is(err, fs.ErrNotExist)
+	}
+	n := 0
+	for _, dir := range d.owners.dirs() {
+		if !gone(dir) {
+			continue
+		}
+		unlock := d.locks.lock(dir)
+		if gone(dir) { // not made again meanwhile
+			d.owners.drop(dir)
+			d.packs.dropUnder(dir)
+			d.folders.forget(dir)
+			d.forgetFailed(dir)
+			n++
+		}
+		unlock()
+	}
+	d.packs.dropRemoved()
+	return n
+}
+
 // durableFolders remembers the folders of a Dir, and the packs in them,
 // whose entries in their parent folders this process has synced: a folder
 // (or pack) is made, or found, then its parent is synced before any blob is

@@ -603,3 +603,72 @@ func TestPutHashed(t *testing.T) {
 		t.Fatalf("get of a blob put under a wrong SHA-256: %v", err)
 	}
 }
+
+// openDeleted counts this process's open files that were removed from
+// under dir.
+func openDeleted(t *testing.T, dir string) int {
+	t.Helper()
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip("no /proc/self/fd here")
+	}
+	n := 0
+	for _, fd := range fds {
+		target, err := os.Readlink("/proc/self/fd/" + fd.Name())
+		if err == nil && strings.HasPrefix(target, dir+string(os.PathSeparator)) && strings.HasSuffix(target, " (deleted)") {
+			n++
+		}
+	}
+	return n
+}
+
+// An owner erased by another process (another Dir on the same folder) is
+// forgotten by Tidy: the packs it kept open are closed, so that the file
+// system frees them, and a later Put makes the owner anew.
+func TestTidyForgetsOwnersErasedElsewhere(t *testing.T) {
+	ctx := context.Background()
+	serve := newDir(t)
+	key := newKey(t)
+	ref, err := serve.Put(ctx, strings.NewReader("evidence of an erased case"), key, "CASE-ERASED")
+	noErr(t, err)
+	kept, err := serve.Put(ctx, strings.NewReader("evidence of a kept case"), key, "CASE-KEPT")
+	noErr(t, err)
+	if _, err := get(t, serve, ref, key); err != nil {
+		t.Fatal(err)
+	}
+	cli, err := NewDir(serve.Root())
+	noErr(t, err)
+	noErr(t, cli.DeleteOwner(ctx, "CASE-ERASED"))
+
+	dir := filepath.Join(serve.Root(), ownerDir("CASE-ERASED"))
+	if n := openDeleted(t, dir); n == 0 {
+		t.Fatal("the serving Dir holds no pack of the erased owner open: nothing to test")
+	}
+	if n := serve.Tidy(); n != 1 {
+		t.Fatalf("Tidy forgot %d owners, want 1", n)
+	}
+	if n := openDeleted(t, dir); n != 0 {
+		t.Fatalf("%d removed packs still open after Tidy", n)
+	}
+	if n := serve.Tidy(); n != 0 {
+		t.Fatalf("a second Tidy forgot %d owners", n)
+	}
+	if _, err := get(t, serve, ref, key); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("get of an erased blob: %v", err)
+	}
+	if got, err := get(t, serve, kept, key); err != nil || string(got) != "evidence of a kept case" {
+		t.Fatalf("the other owner's blob: %q, %v", got, err)
+	}
+	again, err := serve.Put(ctx, strings.NewReader("new evidence"), key, "CASE-ERASED")
+	noErr(t, err)
+	if got, err := get(t, cli, again, key); err != nil || string(got) != "new evidence" {
+		t.Fatalf("a Put after the erasure, read by the other Dir: %q, %v", got, err)
+	}
+}
+
+func noErr(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -430,6 +430,17 @@ func (o *owners) get(dir string) *ownerIndex {
 	return oi
 }
 
+// dirs are the folders of the owners whose indexes are kept.
+func (o *owners) dirs() []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	out := make([]string, 0, len(o.m))
+	for dir := range o.m {
+		out = append(out, dir)
+	}
+	return out
+}
+
 // drop forgets the index of the owner whose folder is dir; whoever holds
 // it sees it gone.
 func (o *owners) drop(dir string) {

@@ -316,6 +316,36 @@ func (c *packCache) dropUnder(dir string) {
 	}
 }
 
+// dropRemoved closes the packs not in use whose file is no longer at
+// their path (removed by another process).
+func (c *packCache) dropRemoved() {
+	c.mu.Lock()
+	var idle []*packFile
+	for _, p := range c.m {
+		if p.refs == 0 {
+			idle = append(idle, p)
+		}
+	}
+	c.mu.Unlock()
+	for _, p := range idle {
+		p.fmu.RLock()
+		fi := p.fi
+		p.fmu.RUnlock()
+		if fi == nil {
+			continue
+		}
+		if now, err := os.Stat(p.path); err == nil && os.SameFile(fi, now) || err != nil && !errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		c.mu.Lock()
+		if c.m[p.path] == p && p.refs == 0 {
+			c.remove(p)
+			p.closeFile()
+		}
+		c.mu.Unlock()
+	}
+}
+
 // closeAll closes every pack (those in use once they are released).
 func (c *packCache) closeAll() {
 	c.mu.Lock()

@@ -421,6 +421,9 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer, wi
 	if err := a.queue.Start(ctx); err != nil && ctx.Err() == nil {
 		return err
 	}
+	if a.blobs != nil {
+		go tidyBlobs(ctx, a.blobs, log)
+	}
 	select {
 	case <-ctx.Done():
 	case err := <-errc:
@@ -440,6 +443,24 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer, wi
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// tidyBlobs lets go, every minute, of what the evidence store keeps of
+// cases that another process (undox erase, a second serve) erased, so that
+// their files are freed (see blob.Dir.Tidy).
+func tidyBlobs(ctx context.Context, blobs *blob.Dir, log *slog.Logger) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n := blobs.Tidy(); n > 0 {
+				log.Debug("evidence store: let go of cases erased by another process", "cases", n)
+			}
+		}
+	}
 }
 
 // withApp runs a command that needs undox's store but no job workers: it
