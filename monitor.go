@@ -1,0 +1,100 @@
+package undox
+
+import (
+	"net/url"
+	"time"
+)
+
+// WatchedSite is a known doxing site that undox crawls now and then for the
+// persons its cases protect (S12, proactive monitoring). A crawl starts at
+// URL and follows links on the same host, under the same path, up to
+// MaxPages pages; a page that is new or changed since the last crawl and
+// shows a protected person (the watch confirms it) becomes an item of the
+// site's monitoring case, and from there goes the way of every item: it is
+// captured as evidence, its scan suggests the link to the person's case, and
+// a re-upload of content already confirmed for that case is notified without
+// an analyst where the policy allows it. Of the other pages undox keeps only
+// the URL and the SHA-256 of the text, to tell a changed page.
+type WatchedSite struct {
+	ID       int64         `json:"id"`
+	URL      string        `json:"url"`
+	Host     string        `json:"host"`
+	Every    time.Duration `json:"-"`
+	MaxPages int           `json:"max_pages"`
+	Enabled  bool          `json:"enabled"`
+	// CaseRef is the monitoring case that holds what crawls found: made at
+	// the first find (its source is "monitor:<host>").
+	CaseRef     string     `json:"case,omitempty"`
+	AddedBy     string     `json:"added_by"`
+	CreatedAt   time.Time  `json:"created_at"`
+	NextCrawlAt time.Time  `json:"next_crawl_at"`
+	LastCrawlAt *time.Time `json:"last_crawl_at,omitempty"`
+	// LastError says why the last crawl saw nothing (its start page could
+	// not be fetched); "" when it went well.
+	LastError string `json:"last_error,omitempty"`
+	Crawls    int    `json:"crawls"`
+	Pages     int    `json:"pages"` // distinct pages seen on the site
+	Found     int    `json:"found"` // pages that showed a protected person
+}
+
+// EveryMinutes is Every for JSON.
+func (s *WatchedSite) EveryMinutes() int { return int(s.Every / time.Minute) }
+
+// Bounds of a watched site's crawls.
+const (
+	DefaultSiteEvery    = 6 * time.Hour
+	MinSiteEvery        = 5 * time.Minute
+	DefaultSiteMaxPages = 200
+	MaxSiteMaxPages     = 5000
+)
+
+// CheckWatchedSite validates what a watched site is added with and returns
+// its normalized start URL and host; zero every and maxPages take the
+// defaults.
+func CheckWatchedSite(rawURL string, every time.Duration, maxPages int) (string, string, time.Duration, int, error) {
+	bad := map[string]string{}
+	u, err := NormalizeURL(rawURL)
+	host := ""
+	if err != nil {
+		bad["url"] = "give the address of the site's page where a crawl starts (http:// or https://)"
+	} else if p, perr := url.Parse(u); perr != nil || p.Hostname() == "" {
+		bad["url"] = "give the address of the site's page where a crawl starts (http:// or https://)"
+	} else {
+		host = p.Hostname()
+	}
+	if every == 0 {
+		every = DefaultSiteEvery
+	}
+	if every < MinSiteEvery {
+		bad["every_minutes"] = "crawl at most every 5 minutes"
+	}
+	if maxPages == 0 {
+		maxPages = DefaultSiteMaxPages
+	}
+	if maxPages < 1 || maxPages > MaxSiteMaxPages {
+		bad["max_pages"] = "between 1 and 5000 pages per crawl"
+	}
+	if len(bad) > 0 {
+		return "", "", 0, 0, &Error{Code: EINVALID, Message: "the site cannot be watched as given", Fields: bad}
+	}
+	return u, host, every, maxPages, nil
+}
+
+// SitePage is what a crawl keeps of a page: its URL and the SHA-256 (hex) of
+// its text.
+type SitePage struct {
+	URL        string
+	TextSHA256 string
+}
+
+// Crawl is what one crawl of a watched site saw.
+type Crawl struct {
+	SiteID int64
+	// Pages are the pages fetched, with their texts' hashes.
+	Pages []SitePage
+	// Found are the pages, new or changed, that showed a protected person.
+	Found []string
+	// Error says why the crawl saw nothing: its start page could not be
+	// fetched.
+	Error string
+}
