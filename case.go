@@ -22,7 +22,7 @@ type Case struct {
 	ReporterEmail string     `json:"reporter_email,omitempty"`
 	Description   string     `json:"description,omitempty"`
 	Consent       bool       `json:"consent_updates"`
-	Source        string     `json:"source"` // "public" or "import:<token name>"
+	Source        string     `json:"source"` // "public", "import:<token name>" or "monitor:<host>"
 	ExternalRef   string     `json:"external_ref,omitempty"`
 	LegalHold     string     `json:"legal_hold,omitempty"` // reason; empty when none
 	Priority      int        `json:"priority"`

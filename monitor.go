@@ -92,7 +92,11 @@ type Crawl struct {
 	SiteID int64
 	// Pages are the pages fetched, with their texts' hashes.
 	Pages []SitePage
-	// Found are the pages, new or changed, that showed a protected person.
+	// New and Changed count the pages no earlier crawl saw, and those
+	// whose text changed since.
+	New, Changed int
+	// Found are the pages that showed a protected person and were no
+	// items yet.
 	Found []string
 	// Error says why the crawl saw nothing: its start page could not be
 	// fetched.

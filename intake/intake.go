@@ -49,6 +49,10 @@ type Submission struct {
 	Idempotency *undox.Idempotency
 	// Partner is the partner system for imports; empty for the public.
 	Partner string
+	// Monitor is the host of the watched site whose crawl found the
+	// report's pages (undox's own monitoring); its case's source is
+	// "monitor:<host>".
+	Monitor string
 }
 
 // StatusPath is the path of a case's private status page.
@@ -76,8 +80,11 @@ func (s *Service) Submit(ctx context.Context, actor undox.Actor, sub Submission)
 	}
 	handling := undox.EffectiveCategory(rep.Category, rep.IsMinor)
 	source := "public"
-	if sub.Partner != "" {
+	switch {
+	case sub.Partner != "":
 		source = "import:" + sub.Partner
+	case sub.Monitor != "":
+		source = "monitor:" + sub.Monitor
 	}
 	statusURL := strings.TrimRight(s.PublicURL, "/") + StatusPath(token)
 	r, err := s.Store.CreateCase(ctx, actor, undox.NewCase{

@@ -226,7 +226,7 @@ func (s *Store) SaveCrawl(ctx context.Context, c undox.Crawl) error {
 		if n, _ := res.RowsAffected(); n != 1 {
 			return notFound("watched site")
 		}
-		detail := fmt.Sprintf("pages=%d found=%d", len(c.Pages), len(c.Found))
+		detail := fmt.Sprintf("pages=%d new=%d changed=%d found=%d", len(c.Pages), c.New, c.Changed, len(c.Found))
 		if c.Error != "" {
 			detail += " error=" + strconv.Quote(c.Error)
 		}

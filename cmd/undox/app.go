@@ -18,6 +18,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/riverqueue/river"
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/undox/undox"
@@ -27,6 +28,7 @@ import (
 	"github.com/undox/undox/capture/screenshot"
 	"github.com/undox/undox/intake"
 	"github.com/undox/undox/job"
+	"github.com/undox/undox/monitor"
 	"github.com/undox/undox/personal"
 	"github.com/undox/undox/secret"
 	"github.com/undox/undox/sqlstore"
@@ -47,6 +49,7 @@ type app struct {
 	blobs       *blob.Dir
 	shooter     *screenshot.Shooter
 	takedown    *takedown.Service
+	watch       *personal.Watch // the protected persons, for captures and crawls
 }
 
 // open finishes the configuration (data folder, keys from the
@@ -149,6 +152,18 @@ func open(ctx context.Context, c *config, log *slog.Logger, withJobs bool) (*app
 		}
 		a.takedown = td
 		td.SetCapture(capt) // re-checks fetch through capture
+		// Crawls of watched sites fetch as captures do, match with the
+		// same watch, and file what they find as undox's own reports.
+		mon, err := monitor.New(monitor.Config{Store: a.store, Fetcher: capt.Fetcher(), Matcher: a.watch,
+			Intake: &intake.Service{Store: a.store, PublicURL: c.publicURL, AllowPrivate: c.fetch.allowPrivate},
+			Delay:  c.monitorDelay, Logger: log})
+		if err != nil {
+			if a.shooter != nil {
+				a.shooter.Close()
+			}
+			a.db.Close()
+			return nil, err
+		}
 		// Dossiers of the escalation ladder carry the case's evidence bundle.
 		td.SetEvidence(a.audit, a.blobs, a.verifierKey)
 		a.queue, err = job.New(ctx, a.store, a.audit, job.Config{
@@ -162,7 +177,10 @@ func open(ctx context.Context, c *config, log *slog.Logger, withJobs bool) (*app
 			CheckpointEvery:  c.checkpointEvery,
 			MaintenanceEvery: c.maintenanceEvery,
 			PostgresURL:      pgURL,
-			Register:         takedown.Register(td),
+			Register: func(w *river.Workers) {
+				takedown.Register(td)(w)
+				monitor.Register(mon)(w)
+			},
 		})
 		if err != nil {
 			if a.shooter != nil {
@@ -176,6 +194,7 @@ func open(ctx context.Context, c *config, log *slog.Logger, withJobs bool) (*app
 		// timeline, every --takedown-every: the store's clock decides
 		// what is due.
 		takedown.AddPeriodicJobs(a.queue, c.takedown.every)
+		monitor.AddPeriodicJobs(a.queue, c.monitorEvery)
 	}
 	return a, nil
 }
@@ -197,6 +216,7 @@ func (a *app) captureService(c *config) (*capture.Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	a.watch = w
 	cfg := capture.Config{Store: a.store, Blobs: a.blobs, Fetcher: page, ImageFetcher: images,
 		MaxImages: c.fetch.maxImages, Vantage: vantage(&c.fetch), Logger: a.log,
 		Scanner: &personal.Scanner{Matcher: w, Now: time.Now}}

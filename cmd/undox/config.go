@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/undox/undox"
+	"github.com/undox/undox/monitor"
 	"github.com/undox/undox/intake"
 	"github.com/undox/undox/mail"
 	"github.com/undox/undox/web"
@@ -74,6 +75,8 @@ type config struct {
 	checkpointEvery  time.Duration
 	maintenanceEvery time.Duration
 	shutdownGrace    time.Duration
+	monitorEvery     time.Duration // how often due crawls of watched sites are looked for
+	monitorDelay     time.Duration // the pause between two fetches of a crawl
 
 	trustedProxies []netip.Prefix
 	fetch          fetchOptions
@@ -106,6 +109,8 @@ func jobFlags(fs *flag.FlagSet, c *config) {
 	fs.DurationVar(&c.checkpointEvery, "checkpoint-every", time.Minute, "how often the audit log is integrated and signed (UNDOX_CHECKPOINT_EVERY)")
 	fs.DurationVar(&c.maintenanceEvery, "maintenance-every", 10*time.Minute, "how often retention and expiry run (UNDOX_MAINTENANCE_EVERY)")
 	fs.DurationVar(&c.shutdownGrace, "shutdown-grace", 20*time.Second, "how long running jobs and requests may finish on shutdown (UNDOX_SHUTDOWN_GRACE)")
+	fs.DurationVar(&c.monitorEvery, "monitor-every", time.Minute, "how often watched sites are looked at for a crawl that is due (UNDOX_MONITOR_EVERY)")
+	fs.DurationVar(&c.monitorDelay, "monitor-delay", monitor.DefaultDelay, "pause between two fetches of a crawl of a watched site (UNDOX_MONITOR_DELAY)")
 	fetchFlags(fs, &c.fetch)
 	traceFlags(fs, &c.trace)
 	takedownFlags(fs, c)

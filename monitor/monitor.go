@@ -1,0 +1,334 @@
+// Package monitor crawls known doxing sites for the persons undox's cases
+// protect (S12, proactive monitoring; see undox.WatchedSite).
+//
+// A crawl starts at the site's URL and follows the links of its pages that
+// stay on the same host and under the start URL's folder, breadth first, up
+// to the site's page bound, one page at a time with a pause between
+// fetches. Every fetch goes through the safe fetcher (its address policy,
+// bounds and timeouts). Each page's readable text is matched against the
+// watch, which holds only keyed hashes of the protected persons'
+// identifiers and confirms each match against their sealed values; a page
+// that shows a protected person and is no item yet is filed as an item of
+// the site's monitoring case (made at the first find, through intake, as
+// undox's own report). From there the page goes the way of every item:
+// captured as evidence under that case's key, scanned, linked to the
+// person's case by a suggestion, and, if it re-uploads content already
+// confirmed for that case on the same site, notified without an analyst
+// where the policy allows it. The crawl keeps of each page only its URL
+// and the SHA-256 of its text.
+package monitor
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/undox/undox"
+	"github.com/undox/undox/capture/extract"
+	"github.com/undox/undox/capture/fetch"
+	"github.com/undox/undox/intake"
+	"github.com/undox/undox/personal"
+)
+
+// Store is what monitoring needs of the database (sqlstore.Store).
+type Store interface {
+	DueSites(ctx context.Context, limit int) ([]int64, error)
+	ClaimCrawl(ctx context.Context, id int64) (*undox.WatchedSite, map[string]string, error)
+	SaveCrawl(ctx context.Context, c undox.Crawl) error
+	SetSiteCase(ctx context.Context, siteID int64, ref string) error
+	KnownItems(ctx context.Context, urls []string) (map[string]bool, error)
+	AddItems(ctx context.Context, actor undox.Actor, ref string, urls []string) (int, error)
+}
+
+// Matcher finds protected persons in a text (personal.Watch).
+type Matcher interface {
+	Match(ctx context.Context, text string) ([]personal.Match, error)
+}
+
+// Submitter files a report (intake.Service).
+type Submitter interface {
+	Submit(ctx context.Context, actor undox.Actor, sub intake.Submission) (undox.Receipt, error)
+}
+
+// DefaultDelay is the pause between two fetches of one crawl.
+const DefaultDelay = time.Second
+
+// Config is what a Service needs.
+type Config struct {
+	Store   Store
+	Fetcher *fetch.Fetcher
+	Matcher Matcher
+	Intake  Submitter
+	// Delay is the pause between two fetches of one crawl (DefaultDelay
+	// when zero; negative: none).
+	Delay  time.Duration
+	Logger *slog.Logger
+}
+
+// Service crawls watched sites.
+type Service struct{ cfg Config }
+
+// New returns a Service.
+func New(cfg Config) (*Service, error) {
+	if cfg.Store == nil || cfg.Fetcher == nil || cfg.Matcher == nil || cfg.Intake == nil {
+		return nil, errors.New("monitor: Store, Fetcher, Matcher and Intake are required")
+	}
+	if cfg.Delay == 0 {
+		cfg.Delay = DefaultDelay
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Service{cfg: cfg}, nil
+}
+
+// DueSites returns the sites whose crawl is due.
+func (s *Service) DueSites(ctx context.Context, limit int) ([]int64, error) {
+	return s.cfg.Store.DueSites(ctx, limit)
+}
+
+// CrawlSite crawls a site if its crawl is due (nil, nil when it is not:
+// another worker has it), files the pages that show a protected person,
+// and records what the crawl saw.
+func (s *Service) CrawlSite(ctx context.Context, id int64) (*undox.Crawl, error) {
+	site, known, err := s.cfg.Store.ClaimCrawl(ctx, id)
+	if err != nil || site == nil {
+		return nil, err
+	}
+	// A crawl that runs out of time stops a minute early, so that what it
+	// saw is filed and recorded.
+	crawlCtx := ctx
+	if dl, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		crawlCtx, cancel = context.WithDeadline(ctx, dl.Add(-time.Minute))
+		defer cancel()
+	}
+	c, err := s.Crawl(crawlCtx, site, known)
+	if err != nil && (ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded)) {
+		return nil, err
+	}
+	if err != nil {
+		c.Error = fmt.Sprintf("stopped short after %d pages: the crawl ran out of time", len(c.Pages))
+	}
+	if err := s.file(ctx, site, &c); err != nil {
+		// Recorded without the pages that were not filed, so that the
+		// next crawl finds them again.
+		c.Error = "the pages found could not be filed: " + undox.ErrorMessage(err)
+		s.cfg.Logger.Error("monitor: filing what a crawl found", "site", site.ID, "err", err)
+	}
+	if err := s.cfg.Store.SaveCrawl(ctx, c); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// file files the pages a crawl found that are no items yet in the site's
+// monitoring case, making one when the site has none (or its case no
+// longer takes links: closed once all its pages were removed, or
+// erased). c.Found keeps only the pages filed; on an error, the pages
+// found are dropped from c.Pages too.
+func (s *Service) file(ctx context.Context, site *undox.WatchedSite, c *undox.Crawl) error {
+	if len(c.Found) == 0 {
+		return nil
+	}
+	known, err := s.cfg.Store.KnownItems(ctx, c.Found)
+	if err == nil {
+		var fresh []string
+		for _, u := range c.Found {
+			if !known[u] {
+				fresh = append(fresh, u)
+			}
+		}
+		c.Found = fresh
+		for start := 0; start < len(fresh) && err == nil; start += intake.MaxURLsPerReport {
+			batch := fresh[start:min(start+intake.MaxURLsPerReport, len(fresh))]
+			err = s.fileBatch(ctx, site, batch)
+		}
+	}
+	if err != nil {
+		drop := map[string]bool{}
+		for _, u := range c.Found {
+			drop[u] = true
+		}
+		kept := c.Pages[:0]
+		for _, p := range c.Pages {
+			if !drop[p.URL] {
+				kept = append(kept, p)
+			}
+		}
+		c.Pages, c.Found = kept, nil
+	}
+	return err
+}
+
+func (s *Service) fileBatch(ctx context.Context, site *undox.WatchedSite, urls []string) error {
+	if site.CaseRef != "" {
+		_, err := s.cfg.Store.AddItems(ctx, undox.System, site.CaseRef, urls)
+		switch undox.ErrorCode(err) {
+		case undox.ETRANSITION, undox.ENOTFOUND: // closed or erased: a new case
+		default:
+			return err
+		}
+	}
+	r, err := s.cfg.Intake.Submit(ctx, undox.System, intake.Submission{
+		Report: undox.Report{
+			URLs:     urls,
+			Category: "doxing",
+			Language: "nl",
+			Description: fmt.Sprintf("Gevonden door de monitoring van %s: de pagina's tonen een persoon die een zaak beschermt. "+
+				"Found by the monitoring of %s: the pages show a person a case protects.", site.URL, site.URL),
+		},
+		Monitor: site.Host,
+	})
+	if err != nil {
+		return err
+	}
+	if err := s.cfg.Store.SetSiteCase(ctx, site.ID, r.CaseRef); err != nil {
+		return err
+	}
+	site.CaseRef = r.CaseRef
+	return nil
+}
+
+// Crawl fetches the site's pages and matches their texts against the
+// watch; it records nothing. known (URL → SHA-256 of the text) are the
+// pages earlier crawls saw. An error is returned only when the crawl
+// cannot go on (ctx ended, the watch failed); a start page that cannot be
+// fetched is the crawl's Error.
+func (s *Service) Crawl(ctx context.Context, site *undox.WatchedSite, known map[string]string) (undox.Crawl, error) {
+	c := undox.Crawl{SiteID: site.ID}
+	start, err := url.Parse(site.URL)
+	if err != nil {
+		c.Error = "the site's URL does not parse"
+		return c, nil
+	}
+	sc := scope{host: strings.ToLower(start.Hostname()), port: start.Port(), prefix: folder(start.Path)}
+	queue := []string{site.URL}
+	queued := map[string]bool{site.URL: true}
+	done := map[string]bool{}
+	for i := 0; len(queue) > 0 && len(c.Pages) < site.MaxPages; i++ {
+		u := queue[0]
+		queue = queue[1:]
+		if i > 0 && s.cfg.Delay > 0 {
+			select {
+			case <-ctx.Done():
+				return c, ctx.Err()
+			case <-time.After(s.cfg.Delay):
+			}
+		}
+		res, err := s.cfg.Fetcher.Fetch(ctx, u)
+		if ctx.Err() != nil {
+			return c, ctx.Err()
+		}
+		if err != nil || res.Status != http.StatusOK {
+			if u == site.URL {
+				c.Error = fetchProblem(err, res)
+			}
+			continue
+		}
+		page := u
+		if res.FinalURL != "" && res.FinalURL != u {
+			final, err := undox.NormalizeURL(res.FinalURL)
+			if err != nil || !sc.holds(final) || done[final] {
+				continue // redirected away, or to a page seen already
+			}
+			page = final
+		}
+		done[page] = true
+		text, links := readable(res)
+		if text == "" {
+			continue
+		}
+		sum := sha256.Sum256([]byte(text))
+		hash := hex.EncodeToString(sum[:])
+		c.Pages = append(c.Pages, undox.SitePage{URL: page, TextSHA256: hash})
+		switch was, ok := known[page]; {
+		case !ok:
+			c.New++
+		case was != hash:
+			c.Changed++
+		}
+		// Every page is matched, changed or not: the watch may protect
+		// persons it did not at the last crawl.
+		matches, err := s.cfg.Matcher.Match(ctx, text)
+		if err != nil {
+			return c, fmt.Errorf("monitor: the watch: %w", err)
+		}
+		if len(matches) > 0 {
+			c.Found = append(c.Found, page)
+		}
+		for _, l := range links {
+			n, err := undox.NormalizeURL(l)
+			if err != nil || !sc.holds(n) || queued[n] {
+				continue
+			}
+			queued[n] = true
+			queue = append(queue, n)
+		}
+	}
+	return c, nil
+}
+
+// readable returns a fetched page's text and links: HTML is extracted,
+// plain text (a paste) is taken as it is; anything else has no text.
+func readable(res *fetch.Result) (string, []string) {
+	switch res.MediaType {
+	case "text/html", "application/xhtml+xml":
+		page, err := extract.HTML([]byte(res.Text), res.FinalURL)
+		if err != nil {
+			return "", nil
+		}
+		links := make([]string, 0, len(page.Links))
+		for _, l := range page.Links {
+			links = append(links, l.URL)
+		}
+		return page.Text, links
+	case "text/plain":
+		return res.Text, nil
+	}
+	return "", nil
+}
+
+// fetchProblem says why a start page was not read.
+func fetchProblem(err error, res *fetch.Result) string {
+	if err != nil {
+		return fmt.Sprintf("%s: %s", fetch.CodeOf(err), err)
+	}
+	return fmt.Sprintf("the start page answered %d", res.Status)
+}
+
+// scope is what a crawl may follow: the start URL's scheme-less host and
+// port, and its folder.
+type scope struct {
+	host, port, prefix string
+}
+
+func (sc scope) holds(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "http" && u.Scheme != "https" {
+		return false
+	}
+	return strings.EqualFold(u.Hostname(), sc.host) && u.Port() == sc.port && strings.HasPrefix(folderOrPath(u.Path), sc.prefix)
+}
+
+// folder is the folder of a URL path: "/a/b" → "/a/", "/a/" → "/a/".
+func folder(p string) string {
+	if p == "" {
+		return "/"
+	}
+	return p[:strings.LastIndexByte(p, '/')+1]
+}
+
+func folderOrPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	return p
+}
