@@ -1415,6 +1415,44 @@ func TestOpenAPIWalk(t *testing.T) {
 		api.do(t, "PUT", "/api/v1/contacts/999999", entry, bearer(analyst)).problem(t, 404, undox.ENOTFOUND)
 	})
 
+	t.Run("watched sites", func(t *testing.T) {
+		type site struct {
+			ID           int64
+			URL          string
+			EveryMinutes int `json:"every_minutes"`
+			MaxPages     int `json:"max_pages"`
+			Enabled      bool
+			NextCrawlAt  time.Time `json:"next_crawl_at"`
+		}
+		var w site
+		api.do(t, "POST", "/api/v1/watched-sites", map[string]any{"url": "https://DoxSite.example/victims/", "every_minutes": 60, "max_pages": 50},
+			bearer(analyst)).ok(t, 201, &w)
+		assert.Equal(t, "https://doxsite.example/victims/", w.URL)
+		assert.Equal(t, 60, w.EveryMinutes)
+		assert.Equal(t, 50, w.MaxPages)
+		api.do(t, "POST", "/api/v1/watched-sites", map[string]any{"url": "https://doxsite.example/victims/"}, bearer(analyst)).problem(t, 409, undox.ECONFLICT)
+		api.do(t, "POST", "/api/v1/watched-sites", map[string]any{"url": "https://other.example/"}, bearer(auditor)).problem(t, 403, undox.EFORBIDDEN)
+		p := api.do(t, "POST", "/api/v1/watched-sites", map[string]any{"url": "ftp://x", "every_minutes": 1}, bearer(analyst)).problem(t, 400, undox.EINVALID)
+		assert.Contains(t, p.Errors, "url")
+		assert.Contains(t, p.Errors, "every_minutes")
+		api.do(t, "POST", "/api/v1/watched-sites", map[string]any{"url": "https://x.example/", "depth": 3}, bearer(analyst), nonconforming()).problem(t, 400, undox.EINVALID)
+
+		id := strconv.FormatInt(w.ID, 10)
+		var list struct{ Sites []site }
+		api.do(t, "GET", "/api/v1/watched-sites", nil, bearer(auditor)).ok(t, 200, &list)
+		require.Len(t, list.Sites, 1)
+		assert.Equal(t, w.ID, list.Sites[0].ID)
+		api.do(t, "GET", "/api/v1/watched-sites/"+id, nil, bearer(auditor)).ok(t, 200, &w)
+		api.do(t, "GET", "/api/v1/watched-sites/999999", nil, bearer(auditor)).problem(t, 404, undox.ENOTFOUND)
+		api.do(t, "POST", "/api/v1/watched-sites/"+id+"/crawl", nil, bearer(analyst)).ok(t, 202, &w)
+		api.do(t, "POST", "/api/v1/watched-sites/"+id+"/stop", nil, bearer(analyst)).ok(t, 200, &w)
+		assert.False(t, w.Enabled)
+		api.do(t, "POST", "/api/v1/watched-sites/"+id+"/crawl", nil, bearer(analyst)).problem(t, 409, undox.ETRANSITION)
+		api.do(t, "POST", "/api/v1/watched-sites/"+id+"/resume", nil, bearer(supervisor)).ok(t, 200, &w)
+		assert.True(t, w.Enabled)
+		api.do(t, "POST", "/api/v1/watched-sites/999999/stop", nil, bearer(analyst)).problem(t, 404, undox.ENOTFOUND)
+	})
+
 	t.Run("notices", func(t *testing.T) {
 		var rcpt undox.Receipt
 		api.do(t, "POST", "/api/v1/reports", map[string]any{"urls": []string{"https://paste.example/notice"}, "category": "doxing"}).ok(t, 201, &rcpt)
@@ -1747,6 +1785,8 @@ func TestOpenAPIPermissions(t *testing.T) {
 		"POST /api/v1/dossiers/{id}/sent":            map[string]any{"reference": "r"},
 		// An unknown case.
 		"POST /api/v1/cases/{ref}/identifiers": map[string]any{"kind": "name", "value": "n"},
+		// Not a site: refused once the role may act.
+		"POST /api/v1/watched-sites": map[string]any{"url": "ftp://nope"},
 		// An unknown item.
 		"POST /api/v1/items/{id}/confirm": map[string]string{"reason": "test"},
 	}
