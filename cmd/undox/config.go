@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"github.com/undox/undox"
-	"github.com/undox/undox/monitor"
 	"github.com/undox/undox/intake"
 	"github.com/undox/undox/mail"
+	"github.com/undox/undox/monitor"
 	"github.com/undox/undox/web"
 )
 
