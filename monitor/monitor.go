@@ -66,8 +66,8 @@ type Config struct {
 	Fetcher *fetch.Fetcher
 	Matcher Matcher
 	Intake  Submitter
-	// Delay is the pause between two fetches of one crawl (DefaultDelay
-	// when zero; negative: none).
+	// Delay is the pause between two fetches of one crawl (undox serve's
+	// --monitor-delay, DefaultDelay by default); 0: none.
 	Delay  time.Duration
 	Logger *slog.Logger
 }
@@ -79,9 +79,6 @@ type Service struct{ cfg Config }
 func New(cfg Config) (*Service, error) {
 	if cfg.Store == nil || cfg.Fetcher == nil || cfg.Matcher == nil || cfg.Intake == nil {
 		return nil, errors.New("monitor: Store, Fetcher, Matcher and Intake are required")
-	}
-	if cfg.Delay == 0 {
-		cfg.Delay = DefaultDelay
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()

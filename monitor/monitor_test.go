@@ -67,7 +67,7 @@ func service(t *testing.T) *Service {
 	t.Helper()
 	f := fetch.New(fetch.Config{AllowNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}, AllowAnyPort: true})
 	t.Cleanup(f.CloseIdleConnections)
-	s, err := New(Config{Store: noStore{}, Fetcher: f, Matcher: nameMatcher("Jan Synthetica"), Intake: noIntake{}, Delay: -1})
+	s, err := New(Config{Store: noStore{}, Fetcher: f, Matcher: nameMatcher("Jan Synthetica"), Intake: noIntake{}})
 	require.NoError(t, err)
 	return s
 }

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestMonitoringEndToEnd: a known doxing site is watched. Its first crawl
+// finds a new page that shows a person a case protects, whose page on the
+// same site was confirmed already: the page becomes an item of the site's
+// monitoring case, is captured and traced, joins her case as a re-upload,
+// and its notice reaches the host's abuse desk without an analyst. The
+// page that shows nobody, and the page that is an item already, are not
+// filed; nothing leaves the site's folder.
+func TestMonitoringEndToEnd(t *testing.T) {
+	const (
+		name    = "Syntha Voorbeeldkind"
+		phone   = "06 98 76 54 31"
+		address = "Testlaan 77"
+	)
+	dox := func(w http.ResponseWriter, title string) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!doctype html><title>%s</title><h1>S y n t h a  V o o r b e e l d k i n d</h1>
+			<p>Bel haar: +31 6-98765431. Woont op Testlaan 77, 9999 ZZ Nergensdorp.</p>`, title)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/board/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><title>Board</title><ul><li><a href="/board/1">first</a><li><a href="/board/2">second</a>
+			<li><a href="/board/3">third</a><li><a href="/elsewhere">elsewhere</a></ul>`)
+	})
+	mux.HandleFunc("/board/1", func(w http.ResponseWriter, r *http.Request) { dox(w, "First") })
+	mux.HandleFunc("/board/2", func(w http.ResponseWriter, r *http.Request) { dox(w, "Second") })
+	mux.HandleFunc("/board/3", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><title>Third</title><p>Nobody that anyone protects.`)
+	})
+	mux.HandleFunc("/elsewhere", func(w http.ResponseWriter, r *http.Request) { t.Error("the crawl left the site's folder") })
+	site := httptest.NewServer(mux)
+	defer site.Close()
+	_, port, _ := net.SplitHostPort(site.Listener.Addr().String())
+	testDNS().Set("watched.test", netip.MustParseAddr("127.0.0.1"))
+	base := "http://watched.test:" + port + "/board/"
+	mb, smtpAddr := startMailbox(t)
+
+	in := startServe(t, t.TempDir(), "", "--allow-networks", "127.0.0.1/32", "--allow-any-port",
+		"--smtp", "smtp://"+smtpAddr, "--mail-from", "meldingen@meldpunt.example", "--notifier-name", "Meldpunt Voorbeeld",
+		"--monitor-every", "200ms", "--monitor-delay", "0s", "--takedown-every", "1s")
+	analyst := newToken(t, in, "analyst")
+	code, body := call(t, "POST", in.URL+"/api/v1/contacts", analyst, map[string]any{"scope": "domain", "key": "watched.test",
+		"role": "host", "name": "Voorbeeld Hosting", "email": "abuse@hosting.example", "language": "nl"})
+	require.Equal(t, 201, code, body)
+
+	// Her case: her report of the first page, her identifiers, the page
+	// captured until the watch finds her in it, confirmed and notified.
+	code, rcpt := call(t, "POST", in.URL+"/api/v1/reports", "", map[string]any{"urls": []string{base + "1"}, "category": "doxing"})
+	require.Equal(t, 201, code, rcpt)
+	ref := rcpt["case"].(string)
+	for _, kv := range [][2]string{{"name", name}, {"phone", phone}, {"address", address}} {
+		code, body := call(t, "POST", in.URL+"/api/v1/cases/"+ref+"/identifiers", analyst, map[string]any{"kind": kv[0], "value": kv[1]})
+		require.Equal(t, 201, code, body)
+	}
+	_, c := call(t, "GET", in.URL+"/api/v1/cases/"+ref, analyst, nil)
+	item := in.URL + "/api/v1/items/" + strconv.FormatInt(int64(c["items"].([]any)[0].(map[string]any)["id"].(float64)), 10)
+	captureUntilMatched(t, item, analyst, ref+"/1")
+	code, confirmed := call(t, "POST", item+"/confirm", analyst, map[string]any{"reason": "doxes a protected person"})
+	require.Equal(t, 200, code, confirmed)
+	n := confirmed["notice"].(map[string]any)
+	code, body = call(t, "POST", in.URL+"/api/v1/notices/"+strconv.FormatInt(int64(n["id"].(float64)), 10)+"/approve", analyst, nil)
+	require.Equal(t, 202, code, body)
+	require.Eventually(t, func() bool { msgs, _ := mb.received(); return len(msgs) == 1 }, 60*time.Second, 100*time.Millisecond)
+
+	// The site is watched; its first crawl is due at once.
+	code, w := call(t, "POST", in.URL+"/api/v1/watched-sites", analyst, map[string]any{"url": base, "every_minutes": 60})
+	require.Equal(t, 201, code, w)
+	siteURL := in.URL + "/api/v1/watched-sites/" + strconv.FormatInt(int64(w["id"].(float64)), 10)
+	require.Eventually(t, func() bool {
+		_, w = call(t, "GET", siteURL, analyst, nil)
+		return w["crawls"] == float64(1)
+	}, 60*time.Second, 100*time.Millisecond, "the first crawl")
+	require.Equal(t, float64(4), w["pages"], "the board and its three pages, nothing outside its folder")
+	require.Equal(t, float64(1), w["found"], "the second page only: the first is an item already, the third shows nobody")
+	require.Empty(t, w["last_error"])
+	monitoring, _ := w["case"].(string)
+	require.NotEmpty(t, monitoring)
+	require.NotEqual(t, ref, monitoring)
+	_, mc := call(t, "GET", in.URL+"/api/v1/cases/"+monitoring, analyst, nil)
+	require.Equal(t, "monitor:watched.test", mc["source"])
+	items := mc["items"].([]any)
+	require.Len(t, items, 1)
+	require.Equal(t, base+"2", items[0].(map[string]any)["url"])
+
+	// The re-upload joins her case and its notice goes out without an
+	// analyst, marked as automatic.
+	require.Eventually(t, func() bool { msgs, _ := mb.received(); return len(msgs) == 2 }, 90*time.Second, 100*time.Millisecond,
+		"the re-upload's notice")
+	msgs, to := mb.received()
+	require.Equal(t, []string{"abuse@hosting.example", "abuse@hosting.example"}, to)
+	require.Contains(t, msgs[1], base+"2")
+	require.NotContains(t, msgs[1], base+"1", "a notice names only the URLs at issue")
+	require.NotContains(t, msgs[1], ref)
+	require.NotContains(t, msgs[1], monitoring)
+	require.Contains(t, strings.ToLower(msgs[1]), "auto-submitted")
+	_, c = call(t, "GET", in.URL+"/api/v1/cases/"+ref, analyst, nil)
+	var urls []string
+	for _, it := range c["items"].([]any) {
+		urls = append(urls, it.(map[string]any)["url"].(string))
+	}
+	require.ElementsMatch(t, []string{base + "1", base + "2"}, urls)
+
+	// A second crawl, asked for now, finds nothing new: the page is an
+	// item now.
+	code, w = call(t, "POST", siteURL+"/crawl", analyst, nil)
+	require.Equal(t, 202, code, w)
+	require.Eventually(t, func() bool {
+		_, w = call(t, "GET", siteURL, analyst, nil)
+		return w["crawls"] == float64(2)
+	}, 60*time.Second, 100*time.Millisecond, "the second crawl")
+	require.Equal(t, float64(1), w["found"])
+	require.Equal(t, monitoring, w["case"])
+}
+
+// captureUntilMatched captures the item at its API address again until
+// its latest scan matches the protected person (the watch sees new
+// identifiers within seconds).
+func captureUntilMatched(t *testing.T, item, token, person string) {
+	t.Helper()
+	requested := -1
+	require.Eventually(t, func() bool {
+		_, it := call(t, "GET", item, token, nil)
+		if it["status"] != "captured" || it["traced_at"] == nil {
+			return false
+		}
+		_, l := call(t, "GET", item+"/captures", token, nil)
+		caps, _ := l["captures"].([]any)
+		if len(caps) == 0 {
+			return false
+		}
+		latest, _ := caps[len(caps)-1].(map[string]any)
+		scan, _ := latest["scan"].(map[string]any)
+		summary, _ := scan["summary"].(map[string]any)
+		matches, _ := summary["matches"].([]any)
+		for _, m := range matches {
+			if m, _ := m.(map[string]any); m["person"] == person {
+				return true
+			}
+		}
+		if requested != len(caps) {
+			requested = len(caps)
+			code, out := call(t, "POST", item+"/captures", token, nil)
+			require.Equal(t, 202, code, out)
+		}
+		return false
+	}, 90*time.Second, 200*time.Millisecond, "%s captured, traced and matched", item)
+}
