@@ -1,6 +1,7 @@
 package undox
 
 import (
+	"encoding/json"
 	"net/url"
 	"time"
 )
@@ -37,8 +38,17 @@ type WatchedSite struct {
 	Found     int    `json:"found"` // pages that showed a protected person
 }
 
-// EveryMinutes is Every for JSON.
+// EveryMinutes is Every in minutes, as JSON gives it.
 func (s *WatchedSite) EveryMinutes() int { return int(s.Every / time.Minute) }
+
+// MarshalJSON adds every_minutes.
+func (s WatchedSite) MarshalJSON() ([]byte, error) {
+	type plain WatchedSite
+	return json.Marshal(struct {
+		plain
+		EveryMinutes int `json:"every_minutes"`
+	}{plain(s), s.EveryMinutes()})
+}
 
 // Bounds of a watched site's crawls.
 const (

@@ -27,14 +27,6 @@ func (s *Server) sites() (siteStore, error) {
 	return ss, nil
 }
 
-// siteView is a watched site as the API shows it.
-type siteView struct {
-	*undox.WatchedSite
-	EveryMinutes int `json:"every_minutes"`
-}
-
-func viewSite(w *undox.WatchedSite) siteView { return siteView{w, w.EveryMinutes()} }
-
 func siteID(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id < 1 {
@@ -53,11 +45,7 @@ func (s *Server) listSites(w http.ResponseWriter, r *http.Request, a undox.Actor
 		s.fail(w, r, err)
 		return
 	}
-	out := make([]siteView, len(sites))
-	for i, site := range sites {
-		out[i] = viewSite(site)
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"sites": out})
+	writeJSON(w, http.StatusOK, map[string]any{"sites": sites})
 }
 
 func (s *Server) addSite(w http.ResponseWriter, r *http.Request, a undox.Actor) {
@@ -85,7 +73,7 @@ func (s *Server) addSite(w http.ResponseWriter, r *http.Request, a undox.Actor) 
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, viewSite(site))
+	writeJSON(w, http.StatusCreated, site)
 }
 
 // siteAction is one of the actions on one watched site.
@@ -104,7 +92,7 @@ func (s *Server) siteAction(act func(ss siteStore, ctx context.Context, a undox.
 			s.fail(w, r, err)
 			return
 		}
-		writeJSON(w, status, viewSite(site))
+		writeJSON(w, status, site)
 	}
 }
 

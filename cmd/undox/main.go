@@ -57,6 +57,9 @@ Usage:
                      print the default takedown policy, or validate a policy file
   undox contacts add|list|remove
                      the contact book: abuse desks that take precedence over lookups
+  undox site add URL [--every 6h] [--max-pages 200]
+                     watch a known doxing site: serve crawls it for protected persons
+                     (also: site list, site stop|resume|crawl ID)
   undox user add --email E --role ROLE [--name N]
                      a staff account for the pages: prints its password and TOTP enrolment
                      (also: user list, user reset, user disable, user enable)
@@ -119,6 +122,8 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 		return policyCmd(ctx, rest, env, stdout, stderr)
 	case "contacts":
 		return contactsCmd(ctx, rest, env, stdout, stderr)
+	case "site":
+		return siteCmd(ctx, rest, env, stdout, stderr)
 	case "stats":
 		return statsCmd(ctx, rest, env, stdout, stderr)
 	case "user":

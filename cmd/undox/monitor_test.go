@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -161,4 +162,46 @@ func captureUntilMatched(t *testing.T, item, token, person string) {
 		}
 		return false
 	}, 90*time.Second, 200*time.Millisecond, "%s captured, traced and matched", item)
+}
+
+// `undox site` adds, lists, stops, resumes and asks for crawls of watched
+// sites, with clear errors.
+func TestSiteCommand(t *testing.T) {
+	data := t.TempDir()
+	out, err := runCmd(t, nil, "site", "add", "https://DoxSite.example/board/", "--every", "2h", "--max-pages", "50", "--data", data)
+	require.NoError(t, err, out)
+	require.Contains(t, out, "watching site 1: https://doxsite.example/board/, every 2h0m0s, up to 50 pages")
+	_, err = runCmd(t, nil, "site", "add", "https://doxsite.example/board/", "--data", data)
+	require.ErrorContains(t, err, "watched already")
+	_, err = runCmd(t, nil, "site", "add", "ftp://nope", "--every", "1m", "--data", data)
+	require.ErrorContains(t, err, "the site cannot be watched as given")
+	require.Equal(t, 1, exitCode(err))
+	_, err = runCmd(t, nil, "site", "stop", "one", "--data", data)
+	require.Equal(t, 2, exitCode(err))
+
+	out, err = runCmd(t, nil, "site", "stop", "1", "--data", data)
+	require.NoError(t, err, out)
+	require.Contains(t, out, "\tstopped\t")
+	_, err = runCmd(t, nil, "site", "crawl", "1", "--data", data)
+	require.ErrorContains(t, err, "not watched")
+	out, err = runCmd(t, nil, "site", "resume", "1", "--data", data)
+	require.NoError(t, err, out)
+	require.Contains(t, out, "\twatched\t")
+	out, err = runCmd(t, nil, "site", "list", "--json", "--data", data)
+	require.NoError(t, err, out)
+	var list struct {
+		Sites []struct {
+			URL          string
+			EveryMinutes int `json:"every_minutes"`
+			MaxPages     int `json:"max_pages"`
+			Enabled      bool
+			AddedBy      string `json:"added_by"`
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &list))
+	require.Len(t, list.Sites, 1)
+	require.Equal(t, 120, list.Sites[0].EveryMinutes)
+	require.Equal(t, 50, list.Sites[0].MaxPages)
+	require.True(t, list.Sites[0].Enabled)
+	require.NotEmpty(t, list.Sites[0].AddedBy)
 }
