@@ -1729,6 +1729,7 @@ func TestOpenAPIWalk(t *testing.T) {
 	t.Run("staff pages", func(t *testing.T) { walkStaff(t, e) }) // login_test.go
 
 	t.Run("dashboard and admin pages", func(t *testing.T) { walkAdmin(t, e) }) // admin_test.go
+	t.Run("watched sites' page", func(t *testing.T) { walkSites(t, e) })       // sites_page_test.go
 
 	t.Run("console", func(t *testing.T) { walkConsole(t, e) }) // console_test.go
 

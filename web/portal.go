@@ -216,6 +216,7 @@ var messages = map[string][2]string{ // [nl, en]
 	"login_nav_label":       {"Hoofdmenu", "Main menu"},
 	"login_nav_queue":       {"Werkvoorraad", "Work queue"},
 	"login_nav_dashboard":   {"Overzicht", "Dashboard"},
+	"login_nav_sites":       {"Sites", "Sites"},
 	"login_nav_admin":       {"Beheer", "Admin"},
 	"login_logout":          {"Uitloggen", "Log out"},
 	"login_queue_title":     {"Werkvoorraad", "Work queue"},

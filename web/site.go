@@ -45,6 +45,9 @@ func (s *Server) listSites(w http.ResponseWriter, r *http.Request, a undox.Actor
 		s.fail(w, r, err)
 		return
 	}
+	if sites == nil {
+		sites = []*undox.WatchedSite{}
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"sites": sites})
 }
 
