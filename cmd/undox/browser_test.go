@@ -393,6 +393,18 @@ func TestBrowser(t *testing.T) {
 		analyst.check(t, "admin-forbidden", pageCheck{axe: true})
 	})
 
+	t.Run("an analyst watches a known doxing site", func(t *testing.T) {
+		resp := analyst.open(t, in.URL+"/sites")
+		require.EqualValues(t, 200, resp.Status)
+		requireStrictCSP(t, resp, true)
+		analyst.check(t, "sites", pageCheck{axe: true})
+		analyst.do(t, chromedp.SendKeys(chromedp.ID("s-url"), "https://watched-doxsite.example/board/"))
+		resp = analyst.submit(t, `form[action="/sites"] button[type="submit"]`)
+		require.EqualValues(t, 200, resp.Status)
+		require.Contains(t, analyst.text(t), "https://watched-doxsite.example/board/")
+		analyst.check(t, "sites-added", pageCheck{axe: true})
+	})
+
 	t.Run("forms posted from another origin are refused", func(t *testing.T) {
 		// A login with the analyst's own (correct) password, from a
 		// browser without a session.
