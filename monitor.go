@@ -15,7 +15,8 @@ import (
 // captured as evidence, its scan suggests the link to the person's case, and
 // a re-upload of content already confirmed for that case is notified without
 // an analyst where the policy allows it. Of the other pages undox keeps only
-// the URL and the SHA-256 of the text, to tell a changed page.
+// a keyed hash of the URL and the SHA-256 of the text, to tell a changed
+// page.
 type WatchedSite struct {
 	ID       int64         `json:"id"`
 	URL      string        `json:"url"`
@@ -90,10 +91,11 @@ func CheckWatchedSite(rawURL string, every time.Duration, maxPages int) (string,
 	return u, host, every, maxPages, nil
 }
 
-// SitePage is what a crawl keeps of a page: its URL and the SHA-256 (hex) of
-// its text.
+// SitePage is a page a crawl saw. Of it, undox keeps Key, a keyed hash of
+// the URL (a URL can name a person), and the SHA-256 (hex) of its text.
 type SitePage struct {
 	URL        string
+	Key        string
 	TextSHA256 string
 }
 

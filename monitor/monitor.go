@@ -14,12 +14,13 @@
 // captured as evidence under that case's key, scanned, linked to the
 // person's case by a suggestion, and, if it re-uploads content already
 // confirmed for that case on the same site, notified without an analyst
-// where the policy allows it. The crawl keeps of each page only its URL
-// and the SHA-256 of its text.
+// where the policy allows it. The crawl keeps of each page only a keyed
+// hash of its URL (a URL can name a person) and the SHA-256 of its text.
 package monitor
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -66,6 +67,9 @@ type Config struct {
 	Fetcher *fetch.Fetcher
 	Matcher Matcher
 	Intake  Submitter
+	// Key keys the hashes of the URLs of the pages crawls saw (see
+	// undox.SitePage); at least 32 bytes.
+	Key []byte
 	// Delay is the pause between two fetches of one crawl (undox serve's
 	// --monitor-delay, DefaultDelay by default); 0: none.
 	Delay  time.Duration
@@ -79,6 +83,9 @@ type Service struct{ cfg Config }
 func New(cfg Config) (*Service, error) {
 	if cfg.Store == nil || cfg.Fetcher == nil || cfg.Matcher == nil || cfg.Intake == nil {
 		return nil, errors.New("monitor: Store, Fetcher, Matcher and Intake are required")
+	}
+	if len(cfg.Key) < 32 {
+		return nil, errors.New("monitor: Key must be at least 32 bytes")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -195,7 +202,7 @@ func (s *Service) fileBatch(ctx context.Context, site *undox.WatchedSite, urls [
 }
 
 // Crawl fetches the site's pages and matches their texts against the
-// watch; it records nothing. known (URL → SHA-256 of the text) are the
+// watch; it records nothing. known (page key → SHA-256 of the text) are the
 // pages earlier crawls saw. An error is returned only when the crawl
 // cannot go on (ctx ended, the watch failed); a start page that cannot be
 // fetched is the crawl's Error.
@@ -245,8 +252,9 @@ func (s *Service) Crawl(ctx context.Context, site *undox.WatchedSite, known map[
 		}
 		sum := sha256.Sum256([]byte(text))
 		hash := hex.EncodeToString(sum[:])
-		c.Pages = append(c.Pages, undox.SitePage{URL: page, TextSHA256: hash})
-		switch was, ok := known[page]; {
+		key := s.pageKey(page)
+		c.Pages = append(c.Pages, undox.SitePage{URL: page, Key: key, TextSHA256: hash})
+		switch was, ok := known[key]; {
 		case !ok:
 			c.New++
 		case was != hash:
@@ -271,6 +279,13 @@ func (s *Service) Crawl(ctx context.Context, site *undox.WatchedSite, known map[
 		}
 	}
 	return c, nil
+}
+
+// pageKey is the keyed hash of a page's URL that undox keeps.
+func (s *Service) pageKey(u string) string {
+	m := hmac.New(sha256.New, s.cfg.Key)
+	m.Write([]byte("undox site page\x00" + u))
+	return hex.EncodeToString(m.Sum(nil))
 }
 
 // readable returns a fetched page's text and links: HTML is extracted,

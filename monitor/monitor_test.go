@@ -67,7 +67,7 @@ func service(t *testing.T) *Service {
 	t.Helper()
 	f := fetch.New(fetch.Config{AllowNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}, AllowAnyPort: true})
 	t.Cleanup(f.CloseIdleConnections)
-	s, err := New(Config{Store: noStore{}, Fetcher: f, Matcher: nameMatcher("Jan Synthetica"), Intake: noIntake{}})
+	s, err := New(Config{Store: noStore{}, Fetcher: f, Matcher: nameMatcher("Jan Synthetica"), Intake: noIntake{}, Key: testKey})
 	require.NoError(t, err)
 	return s
 }
@@ -99,9 +99,11 @@ func TestCrawl(t *testing.T) {
 	// The next crawl knows the pages: one changed.
 	known := map[string]string{}
 	for _, p := range c.Pages {
-		known[p.URL] = p.TextSHA256
+		require.NotContains(t, p.Key, "victims", "a page is kept as a keyed hash of its URL")
+		require.Len(t, p.Key, 64)
+		known[p.Key] = p.TextSHA256
 	}
-	known[base+"2"] = "0000"
+	known[s.pageKey(base+"2")] = "0000"
 	c, err = s.Crawl(context.Background(), w, known)
 	require.NoError(t, err)
 	require.Equal(t, 0, c.New)
@@ -122,7 +124,7 @@ func TestCrawl(t *testing.T) {
 	require.Empty(t, c.Pages)
 
 	// Loopback is not open by default: the fetcher's policy applies.
-	closed, err := New(Config{Store: noStore{}, Fetcher: fetch.New(fetch.Config{AllowAnyPort: true}), Matcher: nameMatcher("x"), Intake: noIntake{}})
+	closed, err := New(Config{Store: noStore{}, Fetcher: fetch.New(fetch.Config{AllowAnyPort: true}), Matcher: nameMatcher("x"), Intake: noIntake{}, Key: testKey})
 	require.NoError(t, err)
 	w.URL = base
 	c, err = closed.Crawl(context.Background(), w, nil)
@@ -141,6 +143,8 @@ func TestCrawlPausesAndStops(t *testing.T) {
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	require.Len(t, c.Pages, 1, "the start page, then the pause")
 }
+
+var testKey = []byte("a synthetic key of 32 bytes, ok!")
 
 type noStore struct{ Store }
 type noIntake struct{ Submitter }

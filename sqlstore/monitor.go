@@ -163,7 +163,7 @@ func (s *Store) DueSites(ctx context.Context, limit int) ([]int64, error) {
 
 // ClaimCrawl claims a due crawl of a site: its next crawl moves a period
 // ahead, so that no other worker starts the same one. It returns the site
-// and the pages known on it (URL → SHA-256 of the text), or nil when the
+// and the pages known on it (page key → SHA-256 of the text), or nil when the
 // crawl is not due (another worker claimed it, or the site is no longer
 // watched).
 func (s *Store) ClaimCrawl(ctx context.Context, id int64) (*undox.WatchedSite, map[string]string, error) {
@@ -185,7 +185,7 @@ func (s *Store) ClaimCrawl(ctx context.Context, id int64) (*undox.WatchedSite, m
 			return err
 		}
 		known = map[string]string{}
-		return run(ctx, tx, `SELECT url, text_sha256 FROM site_pages WHERE site_id = $1`, []any{id}, func(rows *sql.Rows) error {
+		return run(ctx, tx, `SELECT page_key, text_sha256 FROM site_pages WHERE site_id = $1`, []any{id}, func(rows *sql.Rows) error {
 			var u, sum string
 			if err := rows.Scan(&u, &sum); err != nil {
 				return err
@@ -197,7 +197,7 @@ func (s *Store) ClaimCrawl(ctx context.Context, id int64) (*undox.WatchedSite, m
 	return site, known, err
 }
 
-// SaveCrawl records what a crawl saw: every page's URL and text hash, when
+// SaveCrawl records what a crawl saw: every page's key and text hash, when
 // it was seen, and which showed a protected person. Audited, as undox's.
 func (s *Store) SaveCrawl(ctx context.Context, c undox.Crawl) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
@@ -211,10 +211,10 @@ func (s *Store) SaveCrawl(ctx context.Context, c undox.Crawl) error {
 			if found[p.URL] {
 				at = now
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO site_pages (site_id, url, text_sha256, first_seen, last_seen, found_at)
+			if _, err := tx.ExecContext(ctx, `INSERT INTO site_pages (site_id, page_key, text_sha256, first_seen, last_seen, found_at)
                 VALUES ($1, $2, $3, $4, $4, $5)
-                ON CONFLICT (site_id, url) DO UPDATE SET text_sha256 = excluded.text_sha256, last_seen = excluded.last_seen,
-                    found_at = COALESCE(excluded.found_at, site_pages.found_at)`, c.SiteID, p.URL, p.TextSHA256, now, at); err != nil {
+                ON CONFLICT (site_id, page_key) DO UPDATE SET text_sha256 = excluded.text_sha256, last_seen = excluded.last_seen,
+                    found_at = COALESCE(excluded.found_at, site_pages.found_at)`, c.SiteID, p.Key, p.TextSHA256, now, at); err != nil {
 				return err
 			}
 		}

@@ -54,8 +54,8 @@ func TestWatchedSites(t *testing.T) {
 		require.Empty(t, due)
 
 		require.NoError(t, e.store.SaveCrawl(e.ctx, undox.Crawl{SiteID: w.ID, Pages: []undox.SitePage{
-			{URL: "https://doxsite.example/victims/", TextSHA256: "aa"},
-			{URL: "https://doxsite.example/victims/1", TextSHA256: "bb"},
+			{URL: "https://doxsite.example/victims/", Key: "k0", TextSHA256: "aa"},
+			{URL: "https://doxsite.example/victims/1", Key: "k1", TextSHA256: "bb"},
 		}, Found: []string{"https://doxsite.example/victims/1"}}))
 		w, err = e.store.WatchedSite(e.ctx, auditor, w.ID)
 		require.NoError(t, err)
@@ -70,7 +70,9 @@ func TestWatchedSites(t *testing.T) {
 		site, known, err = e.store.ClaimCrawl(e.ctx, w.ID)
 		require.NoError(t, err)
 		require.NotNil(t, site)
-		require.Equal(t, map[string]string{"https://doxsite.example/victims/": "aa", "https://doxsite.example/victims/1": "bb"}, known)
+		require.Equal(t, map[string]string{"k0": "aa", "k1": "bb"}, known)
+		require.Zero(t, e.count(t, `SELECT count(*) FROM site_pages WHERE page_key LIKE '%victims%' OR text_sha256 LIKE '%victims%'`),
+			"the pages' URLs are not kept")
 		require.NoError(t, e.store.SaveCrawl(e.ctx, undox.Crawl{SiteID: w.ID, Error: "connection refused"}))
 		w, err = e.store.WatchedSite(e.ctx, auditor, w.ID)
 		require.NoError(t, err)

@@ -110,7 +110,7 @@ var consoleMessages = map[string][2]string{ // [nl, en]
 	"console_error_title": {"Dat lukte niet", "That did not work"},
 	// Watched sites (sites_page.go).
 	"console_sites_title":         {"Bewaakte sites", "Watched sites"},
-	"console_sites_intro":         {"Bekende doxingsites die undox regelmatig doorzoekt op personen die een zaak beschermt. Een pagina die zo iemand toont en nog geen link is, wordt een link van de monitoringzaak van de site: vastgelegd, en gekoppeld aan de zaak van die persoon. Van andere pagina's bewaart undox alleen het adres en een hash van de tekst.", "Known doxing sites that undox searches now and then for persons a case protects. A page that shows such a person and is no link yet becomes a link of the site's monitoring case: captured, and linked to that person's case. Of other pages undox keeps only the address and a hash of the text."},
+	"console_sites_intro":         {"Bekende doxingsites die undox regelmatig doorzoekt op personen die een zaak beschermt. Een pagina die zo iemand toont en nog geen link is, wordt een link van de monitoringzaak van de site: vastgelegd, en gekoppeld aan de zaak van die persoon. Van andere pagina's bewaart undox alleen een hash van het adres en van de tekst.", "Known doxing sites that undox searches now and then for persons a case protects. A page that shows such a person and is no link yet becomes a link of the site's monitoring case: captured, and linked to that person's case. Of other pages undox keeps only a hash of the address and of the text."},
 	"console_sites_site":          {"Site (tekst, geen link)", "Site (text, not a link)"},
 	"console_sites_state":         {"Status", "State"},
 	"console_sites_crawls":        {"Doorzoeken", "Crawls"},

@@ -154,7 +154,9 @@ func open(ctx context.Context, c *config, log *slog.Logger, withJobs bool) (*app
 		td.SetCapture(capt) // re-checks fetch through capture
 		// Crawls of watched sites fetch as captures do, match with the
 		// same watch, and file what they find as undox's own reports.
-		mon, err := monitor.New(monitor.Config{Store: a.store, Fetcher: capt.Fetcher(), Matcher: a.watch,
+		// The URLs of the pages they saw are kept as hashes under the
+		// watch's key, which stays outside the database.
+		mon, err := monitor.New(monitor.Config{Store: a.store, Fetcher: capt.Fetcher(), Matcher: a.watch, Key: a.watch.Key,
 			Intake: &intake.Service{Store: a.store, PublicURL: c.publicURL, AllowPrivate: c.fetch.allowPrivate},
 			Delay:  c.monitorDelay, Logger: log})
 		if err != nil {

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -53,7 +57,8 @@ func TestMonitoringEndToEnd(t *testing.T) {
 	base := "http://watched.test:" + port + "/board/"
 	mb, smtpAddr := startMailbox(t)
 
-	in := startServe(t, t.TempDir(), "", "--allow-networks", "127.0.0.1/32", "--allow-any-port",
+	data := t.TempDir()
+	in := startServe(t, data, "", "--allow-networks", "127.0.0.1/32", "--allow-any-port",
 		"--smtp", "smtp://"+smtpAddr, "--mail-from", "meldingen@meldpunt.example", "--notifier-name", "Meldpunt Voorbeeld",
 		"--monitor-every", "200ms", "--monitor-delay", "0s", "--takedown-every", "1s")
 	analyst := newToken(t, in, "analyst")
@@ -128,6 +133,22 @@ func TestMonitoringEndToEnd(t *testing.T) {
 	}, 60*time.Second, 100*time.Millisecond, "the second crawl")
 	require.Equal(t, float64(1), w["found"])
 	require.Equal(t, monitoring, w["case"])
+
+	// Of the pages that are no items, undox kept no URL: the data folder
+	// holds the second page's URL (an item) and not the third's.
+	in.Stop(t)
+	var second, third bool
+	require.NoError(t, filepath.WalkDir(data, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		second = second || bytes.Contains(b, []byte("/board/2"))
+		third = third || bytes.Contains(b, []byte("/board/3"))
+		return err
+	}))
+	require.True(t, second, "the check reads what the database holds (the item's URL)")
+	require.False(t, third, "the URL of a page that showed nobody is not kept")
 }
 
 // captureUntilMatched captures the item at its API address again until

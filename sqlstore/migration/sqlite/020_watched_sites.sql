@@ -1,7 +1,7 @@
 -- Monitoring of known doxing sites (S12): the sites undox crawls for
--- protected persons, and the pages it saw on them. A page is kept as its
--- URL and the SHA-256 of its text (to tell a changed page from one seen
--- before), never its text. Pages that showed a protected person became
+-- protected persons, and the pages it saw on them. A page is kept as a
+-- keyed hash of its URL (a URL can name a person) and the SHA-256 of its
+-- text (to tell a changed page from one seen before), never its text. Pages that showed a protected person became
 -- items of the site's monitoring case (case_id, made at the first find).
 CREATE TABLE watched_sites (
     id             INTEGER PRIMARY KEY,
@@ -23,10 +23,10 @@ CREATE INDEX watched_sites_due ON watched_sites (enabled, next_crawl_at);
 
 CREATE TABLE site_pages (
     site_id      INTEGER NOT NULL REFERENCES watched_sites (id),
-    url          TEXT   NOT NULL,
+    page_key     TEXT   NOT NULL, -- HMAC-SHA256 of the URL, under a key kept outside the database
     text_sha256  TEXT   NOT NULL,
     first_seen   INTEGER NOT NULL,
     last_seen    INTEGER NOT NULL,
     found_at     INTEGER, -- when it showed a protected person and became an item
-    PRIMARY KEY (site_id, url)
+    PRIMARY KEY (site_id, page_key)
 );
