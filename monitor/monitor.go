@@ -28,6 +28,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"time"
 
@@ -270,8 +271,11 @@ func (s *Service) Crawl(ctx context.Context, site *undox.WatchedSite, known map[
 			c.Found = append(c.Found, page)
 		}
 		for _, l := range links {
+			if len(queued) >= maxQueued(site.MaxPages) {
+				break // a site that makes up links without end
+			}
 			n, err := undox.NormalizeURL(l)
-			if err != nil || !sc.holds(n) || queued[n] {
+			if err != nil || !sc.holds(n) || queued[n] || notText(n) {
 				continue
 			}
 			queued[n] = true
@@ -286,6 +290,31 @@ func (s *Service) pageKey(u string) string {
 	m := hmac.New(sha256.New, s.cfg.Key)
 	m.Write([]byte("undox site page\x00" + u))
 	return hex.EncodeToString(m.Sum(nil))
+}
+
+// maxQueued bounds the links a crawl of up to maxPages pages keeps to
+// follow: a page may link to thousands, and a hostile site can make up
+// links without end.
+func maxQueued(maxPages int) int { return min(20*maxPages, 100_000) }
+
+// notText tells the links to files that have no text to read (by the
+// extension of their path), which a crawl does not fetch.
+func notText(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return true
+	}
+	ext := strings.ToLower(path.Ext(u.Path))
+	_, skip := binaryExt[ext]
+	return skip
+}
+
+var binaryExt = map[string]struct{}{
+	".jpg": {}, ".jpeg": {}, ".png": {}, ".gif": {}, ".webp": {}, ".avif": {}, ".bmp": {}, ".ico": {}, ".svg": {}, ".tif": {}, ".tiff": {},
+	".mp4": {}, ".webm": {}, ".mov": {}, ".avi": {}, ".mkv": {}, ".mp3": {}, ".ogg": {}, ".wav": {}, ".m4a": {},
+	".zip": {}, ".rar": {}, ".7z": {}, ".gz": {}, ".tar": {}, ".exe": {}, ".dmg": {}, ".apk": {}, ".iso": {},
+	".pdf": {}, ".doc": {}, ".docx": {}, ".xls": {}, ".xlsx": {}, ".ppt": {}, ".pptx": {},
+	".css": {}, ".js": {}, ".woff": {}, ".woff2": {}, ".ttf": {},
 }
 
 // readable returns a fetched page's text and links: HTML is extracted,

@@ -42,6 +42,7 @@ func site(t *testing.T) *httptest.Server {
 			<li><a href="/victims/1">one</a> <li><a href="2#top">two</a> <li><a href="/victims/3.txt">three</a>
 			<li><a href="/victims/moved">moved</a> <li><a href="/victims/gone">gone</a>
 			<li><a href="/about">about</a> <li><a href="http://elsewhere.test/victims/9">elsewhere</a>
+			<li><a href="/victims/photo.JPG">a photo</a> <li><a href="/victims/dump.zip?x=1">a dump</a>
 			<li><a href="/victims/1">one again</a></ul>`)
 	})
 	mux.HandleFunc("/victims/1", func(w http.ResponseWriter, r *http.Request) {
@@ -55,6 +56,9 @@ func site(t *testing.T) *httptest.Server {
 	mux.HandleFunc("/victims/4", func(w http.ResponseWriter, r *http.Request) { html(w, `<p>Page four.`) })
 	mux.HandleFunc("/victims/moved", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/about", http.StatusFound) })
 	mux.HandleFunc("/victims/gone", http.NotFound)
+	for _, p := range []string{"/victims/photo.JPG", "/victims/dump.zip"} {
+		mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) { t.Errorf("a crawl fetched %s, which has no text", r.URL) })
+	}
 	// Outside the folder: reached only through the redirect above (the
 	// fetcher follows it), and then not taken as a page of the site.
 	mux.HandleFunc("/about", func(w http.ResponseWriter, r *http.Request) { html(w, `<p>About Jan Synthetica.`) })
