@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/undox/undox"
@@ -25,14 +24,6 @@ func (s *Server) sites() (siteStore, error) {
 		return nil, undox.Errorf(undox.EUNAVAILABLE, "the monitoring of sites is not available on this instance")
 	}
 	return ss, nil
-}
-
-func siteID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id < 1 {
-		return 0, undox.Errorf(undox.ENOTFOUND, "watched site not found")
-	}
-	return id, nil
 }
 
 func (s *Server) listSites(w http.ResponseWriter, r *http.Request, a undox.Actor) {
@@ -85,7 +76,7 @@ func (s *Server) siteAction(act func(ss siteStore, ctx context.Context, a undox.
 		ss, err := s.sites()
 		var id int64
 		if err == nil {
-			id, err = siteID(r)
+			id, err = pathID(r, "watched site")
 		}
 		var site *undox.WatchedSite
 		if err == nil {

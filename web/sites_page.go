@@ -136,7 +136,7 @@ func (s *Server) sitePost(w http.ResponseWriter, r *http.Request, a undox.Actor)
 	ss, err := s.sites()
 	var id int64
 	if err == nil {
-		id, err = siteID(r)
+		id, err = pathID(r, "watched site")
 	}
 	if err != nil {
 		s.consoleError(w, r, a, err)
