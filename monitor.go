@@ -25,8 +25,11 @@ type WatchedSite struct {
 	MaxPages int           `json:"max_pages"`
 	Enabled  bool          `json:"enabled"`
 	// CaseRef is the monitoring case that holds what crawls found: made at
-	// the first find (its source is "monitor:<host>").
-	CaseRef     string     `json:"case,omitempty"`
+	// the first find (its source is "monitor:<host>"). MinorCaseRef holds
+	// the pages that showed a person whom a minor's case protects: a case
+	// of a minor (the evidence blurred, its deadlines a minor's).
+	CaseRef      string `json:"case,omitempty"`
+	MinorCaseRef string `json:"minor_case,omitempty"`
 	AddedBy     string     `json:"added_by"`
 	CreatedAt   time.Time  `json:"created_at"`
 	NextCrawlAt time.Time  `json:"next_crawl_at"`
@@ -110,6 +113,9 @@ type Crawl struct {
 	// Found are the pages that showed a protected person and were no
 	// items yet.
 	Found []string
+	// Persons are, per page found, the protected persons it showed (not
+	// recorded).
+	Persons map[string][]string
 	// Error says why the crawl saw nothing: its start page could not be
 	// fetched.
 	Error string

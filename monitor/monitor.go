@@ -29,6 +29,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -44,7 +45,8 @@ type Store interface {
 	DueSites(ctx context.Context, limit int) ([]int64, error)
 	ClaimCrawl(ctx context.Context, id int64) (*undox.WatchedSite, map[string]string, error)
 	SaveCrawl(ctx context.Context, c undox.Crawl) error
-	SetSiteCase(ctx context.Context, siteID int64, ref string) error
+	SetSiteCase(ctx context.Context, siteID int64, ref string, minor bool) error
+	ProtectsMinor(ctx context.Context, persons []string) (bool, error)
 	KnownItems(ctx context.Context, urls []string) (map[string]bool, error)
 	AddItems(ctx context.Context, actor undox.Actor, ref string, urls []string) (int, error)
 }
@@ -145,16 +147,35 @@ func (s *Service) file(ctx context.Context, site *undox.WatchedSite, c *undox.Cr
 	}
 	known, err := s.cfg.Store.KnownItems(ctx, c.Found)
 	if err == nil {
-		var fresh []string
+		// Pages that show a person whom a minor's case protects go to the
+		// minors' monitoring case: their evidence is shown blurred, their
+		// deadlines are a minor's.
+		var fresh, adults, minors []string
 		for _, u := range c.Found {
-			if !known[u] {
-				fresh = append(fresh, u)
+			if known[u] {
+				continue
+			}
+			fresh = append(fresh, u)
+			minor, merr := s.cfg.Store.ProtectsMinor(ctx, c.Persons[u])
+			if merr != nil {
+				err = merr
+				break
+			}
+			if minor {
+				minors = append(minors, u)
+			} else {
+				adults = append(adults, u)
 			}
 		}
 		c.Found = fresh
-		for start := 0; start < len(fresh) && err == nil; start += intake.MaxURLsPerReport {
-			batch := fresh[start:min(start+intake.MaxURLsPerReport, len(fresh))]
-			err = s.fileBatch(ctx, site, batch)
+		for _, group := range []struct {
+			urls  []string
+			minor bool
+		}{{adults, false}, {minors, true}} {
+			for start := 0; start < len(group.urls) && err == nil; start += intake.MaxURLsPerReport {
+				batch := group.urls[start:min(start+intake.MaxURLsPerReport, len(group.urls))]
+				err = s.fileBatch(ctx, site, batch, group.minor)
+			}
 		}
 	}
 	if err != nil {
@@ -173,9 +194,16 @@ func (s *Service) file(ctx context.Context, site *undox.WatchedSite, c *undox.Cr
 	return err
 }
 
-func (s *Service) fileBatch(ctx context.Context, site *undox.WatchedSite, urls []string) error {
-	if site.CaseRef != "" {
-		_, err := s.cfg.Store.AddItems(ctx, undox.System, site.CaseRef, urls)
+// fileBatch files pages into the site's monitoring case (minor: its
+// minors'), making one when the site has none or its case no longer takes
+// links.
+func (s *Service) fileBatch(ctx context.Context, site *undox.WatchedSite, urls []string, minor bool) error {
+	ref := &site.CaseRef
+	if minor {
+		ref = &site.MinorCaseRef
+	}
+	if *ref != "" {
+		_, err := s.cfg.Store.AddItems(ctx, undox.System, *ref, urls)
 		switch undox.ErrorCode(err) {
 		case undox.ETRANSITION, undox.ENOTFOUND: // closed or erased: a new case
 		default:
@@ -186,6 +214,7 @@ func (s *Service) fileBatch(ctx context.Context, site *undox.WatchedSite, urls [
 		Report: undox.Report{
 			URLs:     urls,
 			Category: "doxing",
+			IsMinor:  minor,
 			Language: "nl",
 			Description: fmt.Sprintf("Gevonden door de monitoring van %s: de pagina's tonen een persoon die een zaak beschermt. "+
 				"Found by the monitoring of %s: the pages show a person a case protects.", site.URL, site.URL),
@@ -195,10 +224,10 @@ func (s *Service) fileBatch(ctx context.Context, site *undox.WatchedSite, urls [
 	if err != nil {
 		return err
 	}
-	if err := s.cfg.Store.SetSiteCase(ctx, site.ID, r.CaseRef); err != nil {
+	if err := s.cfg.Store.SetSiteCase(ctx, site.ID, r.CaseRef, minor); err != nil {
 		return err
 	}
-	site.CaseRef = r.CaseRef
+	*ref = r.CaseRef
 	return nil
 }
 
@@ -269,6 +298,14 @@ func (s *Service) Crawl(ctx context.Context, site *undox.WatchedSite, known map[
 		}
 		if len(matches) > 0 {
 			c.Found = append(c.Found, page)
+			if c.Persons == nil {
+				c.Persons = map[string][]string{}
+			}
+			for _, m := range matches {
+				if !slices.Contains(c.Persons[page], m.Person) {
+					c.Persons[page] = append(c.Persons[page], m.Person)
+				}
+			}
 		}
 		for _, l := range links {
 			if len(queued) >= maxQueued(site.MaxPages) {

@@ -9,16 +9,17 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/undox/undox"
 )
 
-const siteColumns = `s.id, s.url, s.host, s.every_seconds, s.max_pages, s.enabled, COALESCE(c.ref, ''), s.added_by,
+const siteColumns = `s.id, s.url, s.host, s.every_seconds, s.max_pages, s.enabled, COALESCE(c.ref, ''), COALESCE(m.ref, ''), s.added_by,
     s.created_at, s.next_crawl_at, s.last_crawl_at, s.last_error, s.crawls, s.found,
     (SELECT count(*) FROM site_pages p WHERE p.site_id = s.id)`
 
-const siteFrom = ` FROM watched_sites s LEFT JOIN cases c ON c.id = s.case_id`
+const siteFrom = ` FROM watched_sites s LEFT JOIN cases c ON c.id = s.case_id LEFT JOIN cases m ON m.id = s.minor_case_id`
 
 func scanSite(rows interface{ Scan(...any) error }) (*undox.WatchedSite, error) {
 	var (
@@ -27,7 +28,7 @@ func scanSite(rows interface{ Scan(...any) error }) (*undox.WatchedSite, error) 
 		last                 sql.NullInt64
 		enabled              int64
 	)
-	if err := rows.Scan(&w.ID, &w.URL, &w.Host, &every, &w.MaxPages, &enabled, &w.CaseRef, &w.AddedBy,
+	if err := rows.Scan(&w.ID, &w.URL, &w.Host, &every, &w.MaxPages, &enabled, &w.CaseRef, &w.MinorCaseRef, &w.AddedBy,
 		&created, &next, &last, &w.LastError, &w.Crawls, &w.Found, &w.Pages); err != nil {
 		return nil, err
 	}
@@ -234,19 +235,43 @@ func (s *Store) SaveCrawl(ctx context.Context, c undox.Crawl) error {
 	})
 }
 
-// SetSiteCase makes ref the monitoring case of a site: the case that
-// holds what its crawls find.
-func (s *Store) SetSiteCase(ctx context.Context, siteID int64, ref string) error {
+// SetSiteCase makes ref the monitoring case of a site (minor: its minors'
+// monitoring case): the case that holds what its crawls find.
+func (s *Store) SetSiteCase(ctx context.Context, siteID int64, ref string, minor bool) error {
+	column := "case_id"
+	if minor {
+		column = "minor_case_id"
+	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE watched_sites SET case_id = (SELECT id FROM cases WHERE ref = $1) WHERE id = $2`, ref, siteID)
+		res, err := tx.ExecContext(ctx, `UPDATE watched_sites SET `+column+` = (SELECT id FROM cases WHERE ref = $1) WHERE id = $2`, ref, siteID)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			return notFound("watched site")
 		}
-		return s.audit(ctx, tx, undox.System, "site.case", "site", strconv.FormatInt(siteID, 10), "case="+ref)
+		return s.audit(ctx, tx, undox.System, "site.case", "site", strconv.FormatInt(siteID, 10), fmt.Sprintf("case=%s minor=%t", ref, minor))
 	})
+}
+
+// ProtectsMinor tells whether one of the protected persons ("REF/N", as
+// the watch names them) is protected by a minor's case.
+func (s *Store) ProtectsMinor(ctx context.Context, persons []string) (bool, error) {
+	for _, p := range persons {
+		ref, _, _ := strings.Cut(p, "/")
+		var minor bool
+		err := s.db.SQL.QueryRowContext(ctx, `SELECT is_minor FROM cases WHERE ref = $1`, ref).Scan(&minor)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return false, err
+		}
+		if minor {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // KnownItems returns which of the URLs (normalized) are items already.

@@ -29,6 +29,7 @@ type siteRow struct {
 	Every, MaxPages    string
 	LastCrawl, Next    string
 	LastError, CaseRef string
+	MinorCaseRef       string
 	Pages, Found       string
 }
 
@@ -55,7 +56,8 @@ func (s *Server) showSites(w http.ResponseWriter, r *http.Request, a undox.Actor
 	}
 	t, lang := p.T, p.Lang
 	for _, site := range sites {
-		row := siteRow{ID: site.ID, URL: site.URL, Enabled: site.Enabled, CaseRef: site.CaseRef, LastError: site.LastError,
+		row := siteRow{ID: site.ID, URL: site.URL, Enabled: site.Enabled, CaseRef: site.CaseRef, MinorCaseRef: site.MinorCaseRef,
+			LastError: site.LastError,
 			Every: everyText(t, site.Every), MaxPages: number(lang, site.MaxPages),
 			Pages: number(lang, site.Pages), Found: number(lang, site.Found), LastCrawl: t["console_sites_never"]}
 		row.State = t["console_sites_stopped"]

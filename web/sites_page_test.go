@@ -57,6 +57,17 @@ func walkSites(t *testing.T, e *env) {
 		}
 	}
 	require.NotEmpty(t, id)
+	// What crawls found: the site's monitoring cases, the minors' marked.
+	var adult, minor undox.Receipt
+	c.do(t, "POST", "/api/v1/reports", map[string]any{"urls": []string{"https://walk-doxsite.example/board/1"}}).ok(t, 201, &adult)
+	c.do(t, "POST", "/api/v1/reports", map[string]any{"urls": []string{"https://walk-doxsite.example/board/2"}, "is_minor": true}).ok(t, 201, &minor)
+	siteNum, _ := strconv.ParseInt(id, 10, 64)
+	require.NoError(t, e.store.SetSiteCase(e.ctx, siteNum, adult.CaseRef, false))
+	require.NoError(t, e.store.SetSiteCase(e.ctx, siteNum, minor.CaseRef, true))
+	r = c.do(t, "GET", "/sites?lang=en", nil)
+	r.ok(t, 200, nil)
+	assert.Contains(t, string(r.body), `<a href="/cases/`+adult.CaseRef+`">`+adult.CaseRef+`</a><br><a href="/cases/`+minor.CaseRef+`">`+minor.CaseRef+`</a> <span class="tag">minor</span>`)
+
 	c.do(t, "POST", "/sites/"+id+"/crawl", form(), same).ok(t, 303, nil)
 	c.do(t, "POST", "/sites/"+id+"/stop", form(), same).ok(t, 303, nil)
 	r = c.do(t, "POST", "/sites/"+id+"/crawl", form(), same)

@@ -41,10 +41,14 @@ func TestMonitoringEndToEnd(t *testing.T) {
 	mux.HandleFunc("/board/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprint(w, `<!doctype html><title>Board</title><ul><li><a href="/board/1">first</a><li><a href="/board/2">second</a>
-			<li><a href="/board/3">third</a><li><a href="/elsewhere">elsewhere</a></ul>`)
+			<li><a href="/board/3">third</a><li><a href="/board/4">fourth</a><li><a href="/elsewhere">elsewhere</a></ul>`)
 	})
 	mux.HandleFunc("/board/1", func(w http.ResponseWriter, r *http.Request) { dox(w, "First") })
 	mux.HandleFunc("/board/2", func(w http.ResponseWriter, r *http.Request) { dox(w, "Second") })
+	mux.HandleFunc("/board/4", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><title>Fourth</title><h1>Minna Testkind</h1><p>Haar nummer: +31 6 11223344.</p>`)
+	})
 	mux.HandleFunc("/board/3", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprint(w, `<!doctype html><title>Third</title><p>Nobody that anyone protects.`)
@@ -85,6 +89,17 @@ func TestMonitoringEndToEnd(t *testing.T) {
 	require.Equal(t, 202, code, body)
 	require.Eventually(t, func() bool { msgs, _ := mb.received(); return len(msgs) == 1 }, 60*time.Second, 100*time.Millisecond)
 
+	// A minor's case protects another person; nothing of hers is
+	// confirmed yet.
+	code, minorRcpt := call(t, "POST", in.URL+"/api/v1/reports", "", map[string]any{"urls": []string{"https://elsewhere.test/m"},
+		"category": "doxing", "is_minor": true})
+	require.Equal(t, 201, code, minorRcpt)
+	minorRef := minorRcpt["case"].(string)
+	for _, kv := range [][2]string{{"name", "Minna Testkind"}, {"phone", "06 11 22 33 44"}} {
+		code, body := call(t, "POST", in.URL+"/api/v1/cases/"+minorRef+"/identifiers", analyst, map[string]any{"kind": kv[0], "value": kv[1]})
+		require.Equal(t, 201, code, body)
+	}
+
 	// The site is watched; its first crawl is due at once.
 	code, w := call(t, "POST", in.URL+"/api/v1/watched-sites", analyst, map[string]any{"url": base, "every_minutes": 60})
 	require.Equal(t, 201, code, w)
@@ -93,8 +108,8 @@ func TestMonitoringEndToEnd(t *testing.T) {
 		_, w = call(t, "GET", siteURL, analyst, nil)
 		return w["crawls"] == float64(1)
 	}, 60*time.Second, 100*time.Millisecond, "the first crawl")
-	require.Equal(t, float64(4), w["pages"], "the board and its three pages, nothing outside its folder")
-	require.Equal(t, float64(1), w["found"], "the second page only: the first is an item already, the third shows nobody")
+	require.Equal(t, float64(5), w["pages"], "the board and its four pages, nothing outside its folder")
+	require.Equal(t, float64(2), w["found"], "the second and fourth pages: the first is an item already, the third shows nobody")
 	require.Empty(t, w["last_error"])
 	monitoring, _ := w["case"].(string)
 	require.NotEmpty(t, monitoring)
@@ -104,6 +119,16 @@ func TestMonitoringEndToEnd(t *testing.T) {
 	items := mc["items"].([]any)
 	require.Len(t, items, 1)
 	require.Equal(t, base+"2", items[0].(map[string]any)["url"])
+	require.Equal(t, false, mc["is_minor"])
+	// The page that shows the minor's person is a minor's case's.
+	minorMonitoring, _ := w["minor_case"].(string)
+	require.NotEmpty(t, minorMonitoring)
+	_, mmc := call(t, "GET", in.URL+"/api/v1/cases/"+minorMonitoring, analyst, nil)
+	require.Equal(t, true, mmc["is_minor"])
+	require.Equal(t, "monitor:watched.test", mmc["source"])
+	items = mmc["items"].([]any)
+	require.Len(t, items, 1)
+	require.Equal(t, base+"4", items[0].(map[string]any)["url"])
 
 	// The re-upload joins her case and its notice goes out without an
 	// analyst, marked as automatic.
@@ -131,8 +156,9 @@ func TestMonitoringEndToEnd(t *testing.T) {
 		_, w = call(t, "GET", siteURL, analyst, nil)
 		return w["crawls"] == float64(2)
 	}, 60*time.Second, 100*time.Millisecond, "the second crawl")
-	require.Equal(t, float64(1), w["found"])
+	require.Equal(t, float64(2), w["found"])
 	require.Equal(t, monitoring, w["case"])
+	require.Equal(t, minorMonitoring, w["minor_case"])
 
 	// Of the pages that are no items, undox kept no URL: the data folder
 	// holds the second page's URL (an item) and not the third's.

@@ -2,7 +2,9 @@
 -- protected persons, and the pages it saw on them. A page is kept as a
 -- keyed hash of its URL (a URL can name a person) and the SHA-256 of its
 -- text (to tell a changed page from one seen before), never its text. Pages that showed a protected person became
--- items of the site's monitoring case (case_id, made at the first find).
+-- items of the site's monitoring case (case_id, made at the first find),
+-- or of its minors' monitoring case (minor_case_id) when they showed a
+-- person whom a minor's case protects.
 CREATE TABLE watched_sites (
     id             INTEGER PRIMARY KEY,
     url            TEXT    NOT NULL UNIQUE, -- where each crawl starts
@@ -11,6 +13,7 @@ CREATE TABLE watched_sites (
     max_pages      INTEGER  NOT NULL,
     enabled        INTEGER  NOT NULL DEFAULT 1,
     case_id        INTEGER REFERENCES cases (id),
+    minor_case_id  INTEGER REFERENCES cases (id), -- what was found of persons whom a minor's case protects
     added_by       TEXT    NOT NULL,
     created_at     INTEGER  NOT NULL,
     next_crawl_at  INTEGER  NOT NULL,
