@@ -28,12 +28,12 @@ type WatchedSite struct {
 	// the first find (its source is "monitor:<host>"). MinorCaseRef holds
 	// the pages that showed a person whom a minor's case protects: a case
 	// of a minor (the evidence blurred, its deadlines a minor's).
-	CaseRef      string `json:"case,omitempty"`
-	MinorCaseRef string `json:"minor_case,omitempty"`
-	AddedBy     string     `json:"added_by"`
-	CreatedAt   time.Time  `json:"created_at"`
-	NextCrawlAt time.Time  `json:"next_crawl_at"`
-	LastCrawlAt *time.Time `json:"last_crawl_at,omitempty"`
+	CaseRef      string     `json:"case,omitempty"`
+	MinorCaseRef string     `json:"minor_case,omitempty"`
+	AddedBy      string     `json:"added_by"`
+	CreatedAt    time.Time  `json:"created_at"`
+	NextCrawlAt  time.Time  `json:"next_crawl_at"`
+	LastCrawlAt  *time.Time `json:"last_crawl_at,omitempty"`
 	// LastError says why the last crawl saw nothing (its start page could
 	// not be fetched); "" when it went well.
 	LastError string `json:"last_error,omitempty"`

@@ -58,7 +58,7 @@ func (s *Server) showSites(w http.ResponseWriter, r *http.Request, a undox.Actor
 	for _, site := range sites {
 		row := siteRow{ID: site.ID, URL: site.URL, Enabled: site.Enabled, CaseRef: site.CaseRef, MinorCaseRef: site.MinorCaseRef,
 			LastError: site.LastError,
-			Every: everyText(t, site.Every), MaxPages: number(lang, site.MaxPages),
+			Every:     everyText(t, site.Every), MaxPages: number(lang, site.MaxPages),
 			Pages: number(lang, site.Pages), Found: number(lang, site.Found), LastCrawl: t["console_sites_never"]}
 		row.State = t["console_sites_stopped"]
 		if site.Enabled {
