@@ -178,19 +178,18 @@ func TestSandboxFallback(t *testing.T) {
 		t.Skip("a shell script stands for the browser")
 	}
 	real, _ := Available(Config{})
-	dir := t.TempDir()
-	require.NoError(t, os.Chmod(dir, 0o755)) // the browser's user runs the script
-	for d := filepath.Dir(dir); d != "/" && d != "."; d = filepath.Dir(d) {
-		if st, err := os.Stat(d); err == nil && st.Mode().Perm()&0o005 != 0o005 {
-			require.NoError(t, os.Chmod(d, st.Mode().Perm()|0o005))
-		}
-	}
+	// In /tmp, which the browser's user (nobody, when the tests run as
+	// root) can reach, as it may not reach the test's own temporary folder.
+	dir, err := os.MkdirTemp("/tmp", "undox-sandbox-test-")
+	require.NoError(t, err)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	require.NoError(t, os.Chmod(dir, 0o755))
 	wrapper := filepath.Join(dir, "chromium-without-sandbox")
 	script := "#!/bin/sh\ncase \" $* \" in *\" --no-sandbox \"*) exec " + real + " \"$@\";; esac\n" +
 		"echo 'No usable sandbox!' >&2\nexit 1\n"
 	require.NoError(t, os.WriteFile(wrapper, []byte(script), 0o755))
 
-	_, err := New(Config{Fetcher: loopbackFetcher(), Browser: wrapper, Sandbox: SandboxOn})
+	_, err = New(Config{Fetcher: loopbackFetcher(), Browser: wrapper, Sandbox: SandboxOn})
 	require.Error(t, err)
 
 	s, err := New(Config{Fetcher: loopbackFetcher(), Browser: wrapper, Width: 400})
