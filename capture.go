@@ -106,7 +106,10 @@ func (CaptureJob) Kind() string { return "capture" }
 
 // EraseBlobsJob deletes the stored evidence of an erased case. The case's
 // key is already destroyed, so the blobs are unreadable; this frees the
-// space and leaves nothing behind.
+// space and leaves nothing behind. It also brings the watch index of the
+// process that runs it up to date, so that the hashes of the case's
+// identifiers leave the index file at once (other processes' follow
+// within a minute).
 type EraseBlobsJob struct {
 	CaseRef string `json:"case"`
 }

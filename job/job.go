@@ -57,6 +57,10 @@ type Config struct {
 	// Blobs is the evidence store, whose files of erased cases are
 	// deleted.
 	Blobs blob.Store
+	// Watch is the watch index of this process, brought up to date when
+	// a case is erased, so that the keyed hashes of the case's
+	// identifiers leave its file at once; nil: no index here.
+	Watch WatchRefresher
 	// Register adds further workers (tests use it for jobs that fail).
 	Register func(*river.Workers)
 }
@@ -142,7 +146,7 @@ func New(ctx context.Context, store *sqlstore.Store, log *audit.Log, cfg Config)
 	river.AddWorker(workers, &dispatchWorker{store: store})
 	river.AddWorker(workers, &captureWorker{service: cfg.Capture})
 	river.AddWorker(workers, &traceWorker{store: store, tracer: cfg.Trace})
-	river.AddWorker(workers, &eraseBlobsWorker{blobs: cfg.Blobs})
+	river.AddWorker(workers, &eraseBlobsWorker{blobs: cfg.Blobs, watch: cfg.Watch})
 	river.AddWorker(workers, &checkpointWorker{log: log})
 	river.AddWorker(workers, &maintenanceWorker{store: store, retention: cfg.Retention, logger: cfg.Logger})
 	river.AddWorker(workers, &bulkWorker{store: store, logger: cfg.Logger})

@@ -157,17 +157,31 @@ func (w *captureWorker) Work(ctx context.Context, j *river.Job[undox.CaptureJob]
 	return err
 }
 
-// eraseBlobsWorker deletes an erased case's evidence files.
+// WatchRefresher brings a watch index up to date with the database
+// (personal.Watch does).
+type WatchRefresher interface {
+	Refresh(ctx context.Context) error
+}
+
+// eraseBlobsWorker deletes an erased case's evidence files and brings the
+// watch index up to date, which drops the case's identifiers from it (the
+// erasure moved the index's generation).
 type eraseBlobsWorker struct {
 	river.WorkerDefaults[undox.EraseBlobsJob]
 	blobs blob.Store
+	watch WatchRefresher
 }
 
 func (w *eraseBlobsWorker) Work(ctx context.Context, j *river.Job[undox.EraseBlobsJob]) error {
-	if w.blobs == nil {
-		return nil // this instance keeps no blobs
+	if w.blobs != nil { // nil: this instance keeps no blobs
+		if err := w.blobs.DeleteOwner(ctx, j.Args.CaseRef); err != nil {
+			return err
+		}
 	}
-	return w.blobs.DeleteOwner(ctx, j.Args.CaseRef)
+	if w.watch != nil {
+		return w.watch.Refresh(ctx)
+	}
+	return nil
 }
 
 // Tracer traces a URL: it returns the answer and a stable key of who hosts

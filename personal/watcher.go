@@ -88,6 +88,34 @@ func (w *Watch) current(ctx context.Context) (*watch.Index, error) {
 	if w.loaded && time.Since(w.checked) < every {
 		return w.ix, nil
 	}
+	return w.refresh(ctx)
+}
+
+// Refresh brings the index, and its file, up to date with the database
+// now, if the identifiers changed since it was built. Without it the index
+// follows the database only when a page is scanned: the hashes of an
+// erased case's identifiers, or of a removed one, would stay in the file
+// (where, with the key beside it, a phone number can be found by trying
+// them all) until the next capture.
+func (w *Watch) Refresh(ctx context.Context) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.loaded && w.Path != "" {
+		// Not loaded yet: a file of the current generation is left for
+		// the first scan to load.
+		gen, err := w.Store.WatchGeneration(ctx)
+		if err != nil {
+			return err
+		}
+		if fg, ok := w.fileGeneration(); ok && fg == gen {
+			return nil
+		}
+	}
+	_, err := w.refresh(ctx)
+	return err
+}
+
+func (w *Watch) refresh(ctx context.Context) (*watch.Index, error) {
 	gen, err := w.Store.WatchGeneration(ctx)
 	if err != nil {
 		return nil, err
@@ -142,8 +170,7 @@ func (w *Watch) rebuild(ctx context.Context) error {
 
 // The index file is saved beside a file that names its generation.
 func (w *Watch) loadFile(gen int64) (*watch.Index, bool) {
-	b, err := os.ReadFile(w.Path + ".generation")
-	if err != nil || strings.TrimSpace(string(b)) != strconv.FormatInt(gen, 10) {
+	if fg, ok := w.fileGeneration(); !ok || fg != gen {
 		return nil, false
 	}
 	if _, err := os.Stat(w.Path); errors.Is(err, os.ErrNotExist) {
@@ -154,6 +181,16 @@ func (w *Watch) loadFile(gen int64) (*watch.Index, bool) {
 		return nil, false
 	}
 	return ix, true
+}
+
+// fileGeneration returns the generation of the saved index.
+func (w *Watch) fileGeneration() (int64, bool) {
+	b, err := os.ReadFile(w.Path + ".generation")
+	if err != nil {
+		return 0, false
+	}
+	gen, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	return gen, err == nil
 }
 
 func (w *Watch) saveFile(ix *watch.Index, gen int64) {

@@ -47,6 +47,7 @@ type app struct {
 	audit       *audit.Log
 	queue       *job.Queue
 	blobs       *blob.Dir
+	watch       *personal.Watch // the watch index of captures' scans
 	shooter     *screenshot.Shooter
 	takedown    *takedown.Service
 	watch       *personal.Watch // the protected persons, for captures and crawls
@@ -172,6 +173,7 @@ func open(ctx context.Context, c *config, log *slog.Logger, withJobs bool) (*app
 			Capture:          capt,
 			Trace:            tracer{tr},
 			Blobs:            a.blobs,
+			Watch:            a.watch,
 			Logger:           log,
 			Workers:          c.workers,
 			Retention:        retention,
@@ -446,6 +448,9 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer, wi
 	if a.blobs != nil {
 		go tidyBlobs(ctx, a.blobs, log)
 	}
+	if a.watch != nil {
+		go refreshWatch(ctx, a.watch, log)
+	}
 	select {
 	case <-ctx.Done():
 	case err := <-errc:
@@ -480,6 +485,26 @@ func tidyBlobs(ctx context.Context, blobs *blob.Dir, log *slog.Logger) {
 		case <-t.C:
 			if n := blobs.Tidy(); n > 0 {
 				log.Debug("evidence store: let go of cases erased by another process", "cases", n)
+			}
+		}
+	}
+}
+
+// refreshWatch brings the watch index and its file up to date every
+// minute when identifiers changed, without waiting for a page to scan: a
+// case erased or an identifier removed in another process (or by
+// retention) leaves no keyed hashes in this process's index file for
+// longer than that.
+func refreshWatch(ctx context.Context, w *personal.Watch, log *slog.Logger) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := w.Refresh(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("refreshing the watch index", "err", err)
 			}
 		}
 	}
