@@ -47,7 +47,6 @@ type app struct {
 	audit       *audit.Log
 	queue       *job.Queue
 	blobs       *blob.Dir
-	watch       *personal.Watch // the watch index of captures' scans
 	shooter     *screenshot.Shooter
 	takedown    *takedown.Service
 	watch       *personal.Watch // the protected persons, for captures and crawls
