@@ -61,6 +61,19 @@ type Dashboard struct {
 	// ReportsPerDay are the reports of the last days, oldest first, today
 	// included (zeros included).
 	ReportsPerDay []DayCount `json:"reports_per_day"`
+	// Monitoring is what the crawls of known doxing sites did.
+	Monitoring MonitoringStats `json:"monitoring"`
+}
+
+// MonitoringStats are the figures of the monitoring of known doxing sites
+// (S12).
+type MonitoringStats struct {
+	// SitesWatched are the sites crawled now and then.
+	SitesWatched int `json:"sites_watched"`
+	// Crawled are the watched sites' crawls in the period, and Found the
+	// pages they filed because they showed a protected person.
+	Crawls int `json:"crawls"`
+	Found  int `json:"found"`
 }
 
 // OpenStates are the item states that still need work, in the order of

@@ -148,6 +148,19 @@ func (s *Store) Dashboard(ctx context.Context, actor undox.Actor, q undox.Dashbo
 		d.ReportsPerDay = append(d.ReportsPerDay, undox.DayCount{Day: fromMicros(bounds[i]).In(loc).Format("2006-01-02"), Count: n})
 	}
 
+	// Monitoring: the sites watched now; the crawls and finds of the
+	// period, from their audit entries (site.crawl) and pages (found_at).
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM watched_sites WHERE enabled = 1`).Scan(&d.Monitoring.SitesWatched); err != nil {
+		return nil, err
+	}
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM site_pages WHERE found_at >= $1`, bounds[0]).Scan(&d.Monitoring.Found); err != nil {
+		return nil, err
+	}
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM audit_entries WHERE object_type = 'site' AND action = 'site.crawl' AND created_at >= $1`, bounds[0]).
+		Scan(&d.Monitoring.Crawls); err != nil {
+		return nil, err
+	}
+
 	if err := s.Audit(ctx, actor, "stats.dashboard", "stats", "dashboard",
 		fmt.Sprintf("days=%d window_days=%d", q.Days, q.WindowDays)); err != nil {
 		return nil, err

@@ -38,6 +38,9 @@ type dashboardPage struct {
 	Median, P90  string
 	ReportsTotal string
 	PerDay       []dashRow
+	// The monitoring of known doxing sites: sites watched, crawls and
+	// finds in the period.
+	SitesWatched, Crawls, Found string
 
 	ProviderFrom, ProviderTo string
 	Providers                []providerRow
@@ -113,6 +116,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, a undox.Actor
 	}
 	p.Awaiting = number(lang, d.NoticesAwaitingResponse)
 	p.PastDeadline = number(lang, d.ItemsPastDeadline)
+	p.SitesWatched, p.Crawls, p.Found = number(lang, d.Monitoring.SitesWatched), number(lang, d.Monitoring.Crawls), number(lang, d.Monitoring.Found)
 	p.Removed = number(lang, d.Removal.Removed)
 	p.Median = removalTime(t, lang, d.Removal.MedianMinutes)
 	p.P90 = removalTime(t, lang, d.Removal.P90Minutes)

@@ -51,6 +51,14 @@ func TestDashboard(t *testing.T) {
 		Outcome: undox.CheckGone, Absent: true, Observe: undox.ObserveGone})
 	require.NoError(t, err)
 
+	// A watched site, crawled once: a page found.
+	w, err := s.e.store.AddWatchedSite(s.e.ctx, undox.System, "https://dash-doxsite.example/", 0, 0)
+	require.NoError(t, err)
+	_, _, err = s.e.store.ClaimCrawl(s.e.ctx, w.ID)
+	require.NoError(t, err)
+	require.NoError(t, s.e.store.SaveCrawl(s.e.ctx, undox.Crawl{SiteID: w.ID, Pages: []undox.SitePage{{URL: "https://dash-doxsite.example/1", Key: "k1", TextSHA256: "t1"}},
+		Found: []string{"https://dash-doxsite.example/1"}}))
+
 	b := s.loggedIn(aud)
 	en := b.do("GET", "/dashboard?lang=en", nil)
 	require.Equal(t, http.StatusOK, en.status, en.body)
@@ -58,6 +66,9 @@ func TestDashboard(t *testing.T) {
 	require.Contains(t, en.body, `<a href="/dashboard" aria-current="page">Dashboard</a>`)
 	require.Contains(t, en.body, "<div><dt>Open links</dt><dd>2</dd></div>")
 	require.Contains(t, en.body, "<div><dt>Notices awaiting a response</dt><dd>1</dd></div>")
+	require.Contains(t, en.body, `<div><dt>Sites watched</dt><dd><a href="/sites">1</a></dd></div>`)
+	require.Contains(t, en.body, "<div><dt>Crawls (last 30 days)</dt><dd>1</dd></div>")
+	require.Contains(t, en.body, "<div><dt>Pages found (last 30 days)</dt><dd>1</dd></div>")
 	require.Contains(t, en.body, "<div><dt>Links past their deadline</dt><dd>1</dd></div>")
 	require.Contains(t, en.body, "<div><dt>Median time to removal (last 30 days)</dt><dd>1.5 hours</dd></div>")
 	require.Contains(t, en.body, "<div><dt>Removed after a notice (last 30 days)</dt><dd>1</dd></div>")
