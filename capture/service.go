@@ -426,7 +426,11 @@ func (s *Service) keep(ctx context.Context, tk *taken, c undox.CaptureCase) (und
 	if tk.facts.Result != nil && tk.facts.MediaType != "" {
 		bodyType = tk.facts.MediaType
 	}
-	if rec.BodySHA256, err = put(undox.FileBody, tk.body, tk.facts.SHA256, bodyType, ""); err != nil {
+	bodySum := ""
+	if tk.facts.Result != nil {
+		bodySum = tk.facts.SHA256 // the fetcher's, of exactly these bytes
+	}
+	if rec.BodySHA256, err = put(undox.FileBody, tk.body, bodySum, bodyType, ""); err != nil {
 		return rec, err
 	}
 	if _, err = put(undox.FileHeaders, tk.headers, "", "message/http", ""); err != nil {

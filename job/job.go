@@ -175,9 +175,10 @@ func New(ctx context.Context, store *sqlstore.Store, log *audit.Log, cfg Config)
 			&river.PeriodicJobOpts{ID: "capture_dispatch", RunOnStart: true}))
 	}
 	client, err := river.NewClient(driver(db, q.pool), &river.Config{
-		Logger:       cfg.Logger,
-		Workers:      workers,
-		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		Logger:  cfg.Logger,
+		Workers: workers,
+		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers},
+			QueueSlow: {MaxWorkers: SlowWorkers}},
 		PeriodicJobs: periodic,
 		// A job running far longer than any job should was lost with its
 		// process (kill -9, power cut): run it again.
@@ -248,6 +249,15 @@ func insertOpts(j interface{ Kind() string }) *river.InsertOpts {
 	}
 	return nil
 }
+
+// QueueSlow is the queue of jobs that run long and wait most of the time
+// (the crawls of watched sites): SlowWorkers of them run at once, beside
+// the other jobs' workers, so that they never hold up captures and
+// notices.
+const (
+	QueueSlow   = "slow"
+	SlowWorkers = 2
+)
 
 // PeriodicTimeout bounds one run of a periodic job: what it did not get
 // to, its next run does. A periodic job runs one at a time (OneAtATime),

@@ -71,6 +71,9 @@ func (w *dispatchWorker) Work(ctx context.Context, _ *river.Job[DispatchJob]) er
 	params := make([]river.InsertManyParams, len(ids))
 	for i, id := range ids {
 		params[i] = river.InsertManyParams{Args: CrawlJob{SiteID: id}, InsertOpts: &river.InsertOpts{
+			// Crawls wait between fetches for up to an hour: a queue of
+			// their own keeps them from holding up captures and notices.
+			Queue:       job.QueueSlow,
 			MaxAttempts: 1, // a crawl that failed is the next one's to do
 			UniqueOpts:  river.UniqueOpts{ByArgs: true, ByState: waiting},
 		}}

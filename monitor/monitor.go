@@ -19,6 +19,7 @@
 package monitor
 
 import (
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -109,8 +110,9 @@ func (s *Service) CrawlSite(ctx context.Context, id int64) (*undox.Crawl, error)
 	if err != nil || site == nil {
 		return nil, err
 	}
-	// A crawl that runs out of time stops a minute early, so that what it
-	// saw is filed and recorded.
+	// A crawl that runs out of time stops a minute early; one stopped
+	// (undox shutting down) stops at once. Either way what it saw is filed
+	// and recorded, with a context of its own.
 	crawlCtx := ctx
 	if dl, ok := ctx.Deadline(); ok {
 		var cancel context.CancelFunc
@@ -118,44 +120,51 @@ func (s *Service) CrawlSite(ctx context.Context, id int64) (*undox.Crawl, error)
 		defer cancel()
 	}
 	c, err := s.Crawl(crawlCtx, site, known)
-	if err != nil && (ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded)) {
+	switch {
+	case err == nil:
+	case crawlCtx.Err() != nil:
+		c.Error = fmt.Sprintf("stopped short after %d pages: the crawl ran out of time or undox stopped", len(c.Pages))
+	default:
 		return nil, err
 	}
-	if err != nil {
-		c.Error = fmt.Sprintf("stopped short after %d pages: the crawl ran out of time", len(c.Pages))
-	}
-	if err := s.file(ctx, site, &c); err != nil {
+	saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveTimeout)
+	defer cancel()
+	if err := s.file(saveCtx, site, &c); err != nil {
 		// Recorded without the pages that were not filed, so that the
 		// next crawl finds them again.
 		c.Error = "the pages found could not be filed: " + undox.ErrorMessage(err)
 		s.cfg.Logger.Error("monitor: filing what a crawl found", "site", site.ID, "err", err)
 	}
-	if err := s.cfg.Store.SaveCrawl(ctx, c); err != nil {
+	if err := s.cfg.Store.SaveCrawl(saveCtx, c); err != nil {
 		return nil, err
 	}
 	return &c, nil
 }
 
+// saveTimeout bounds the filing and recording of what a crawl saw.
+const saveTimeout = 30 * time.Second
+
 // file files the pages a crawl found that are no items yet in the site's
 // monitoring case, making one when the site has none (or its case no
 // longer takes links: closed once all its pages were removed, or
 // erased). c.Found keeps only the pages filed; on an error, the pages
-// found are dropped from c.Pages too.
+// found but not filed are dropped from c.Pages too, so that the next crawl
+// finds them again.
 func (s *Service) file(ctx context.Context, site *undox.WatchedSite, c *undox.Crawl) error {
 	if len(c.Found) == 0 {
 		return nil
 	}
+	var filed []string
 	known, err := s.cfg.Store.KnownItems(ctx, c.Found)
 	if err == nil {
 		// Pages that show a person whom a minor's case protects go to the
 		// minors' monitoring case: their evidence is shown blurred, their
 		// deadlines are a minor's.
-		var fresh, adults, minors []string
+		var adults, minors []string
 		for _, u := range c.Found {
 			if known[u] {
 				continue
 			}
-			fresh = append(fresh, u)
 			minor, merr := s.cfg.Store.ProtectsMinor(ctx, c.Persons[u])
 			if merr != nil {
 				err = merr
@@ -167,36 +176,35 @@ func (s *Service) file(ctx context.Context, site *undox.WatchedSite, c *undox.Cr
 				adults = append(adults, u)
 			}
 		}
-		c.Found = fresh
 		for _, group := range []struct {
 			urls  []string
 			minor bool
 		}{{adults, false}, {minors, true}} {
 			for start := 0; start < len(group.urls) && err == nil; start += intake.MaxURLsPerReport {
 				batch := group.urls[start:min(start+intake.MaxURLsPerReport, len(group.urls))]
-				err = s.fileBatch(ctx, site, batch, group.minor)
+				if err = s.fileBatch(ctx, site, batch, group.minor); err == nil {
+					filed = append(filed, batch...)
+				}
 			}
 		}
 	}
 	if err != nil {
-		drop := map[string]bool{}
+		unfiled := map[string]bool{}
 		for _, u := range c.Found {
-			drop[u] = true
+			unfiled[u] = !known[u] && !slices.Contains(filed, u)
 		}
 		kept := c.Pages[:0]
 		for _, p := range c.Pages {
-			if !drop[p.URL] {
+			if !unfiled[p.URL] {
 				kept = append(kept, p)
 			}
 		}
-		c.Pages, c.Found = kept, nil
+		c.Pages = kept
 	}
+	c.Found = filed
 	return err
 }
 
-// fileBatch files pages into the site's monitoring case (minor: its
-// minors'), making one when the site has none or its case no longer takes
-// links.
 func (s *Service) fileBatch(ctx context.Context, site *undox.WatchedSite, urls []string, minor bool) error {
 	ref := &site.CaseRef
 	if minor {
@@ -233,9 +241,11 @@ func (s *Service) fileBatch(ctx context.Context, site *undox.WatchedSite, urls [
 
 // Crawl fetches the site's pages and matches their texts against the
 // watch; it records nothing. known (page key → SHA-256 of the text) are the
-// pages earlier crawls saw. An error is returned only when the crawl
-// cannot go on (ctx ended, the watch failed); a start page that cannot be
-// fetched is the crawl's Error.
+// pages earlier crawls saw: the links to pages they did not see are
+// followed first, so that a site too large for one crawl is covered over
+// several. An error is returned only when the crawl cannot go on (ctx
+// ended, the watch failed), with what it saw so far; a start page that
+// cannot be read is the crawl's Error.
 func (s *Service) Crawl(ctx context.Context, site *undox.WatchedSite, known map[string]string) (undox.Crawl, error) {
 	c := undox.Crawl{SiteID: site.ID}
 	start, err := url.Parse(site.URL)
@@ -244,12 +254,27 @@ func (s *Service) Crawl(ctx context.Context, site *undox.WatchedSite, known map[
 		return c, nil
 	}
 	sc := scope{host: strings.ToLower(start.Hostname()), port: start.Port(), prefix: folder(start.Path)}
-	queue := []string{site.URL}
+	var fresh, seen []string // to fetch: pages no crawl saw first
 	queued := map[string]bool{site.URL: true}
+	queuedBytes := 0
 	done := map[string]bool{}
-	for i := 0; len(queue) > 0 && len(c.Pages) < site.MaxPages; i++ {
-		u := queue[0]
-		queue = queue[1:]
+	texts := map[string]bool{} // the texts found already, by hash
+	next := func() string {
+		if len(fresh) > 0 {
+			u := fresh[0]
+			fresh = fresh[1:]
+			return u
+		}
+		u := seen[0]
+		seen = seen[1:]
+		return u
+	}
+	fresh = append(fresh, site.URL)
+	for i := 0; len(fresh)+len(seen) > 0 && len(c.Pages) < site.MaxPages; i++ {
+		u := next()
+		if done[u] {
+			continue // reached already, through a redirect
+		}
 		if i > 0 && s.cfg.Delay > 0 {
 			select {
 			case <-ctx.Done():
@@ -261,7 +286,9 @@ func (s *Service) Crawl(ctx context.Context, site *undox.WatchedSite, known map[
 		if ctx.Err() != nil {
 			return c, ctx.Err()
 		}
-		if err != nil || res.Status != http.StatusOK {
+		// A page larger than the fetcher keeps is read as far as it kept
+		// (as captures keep it): padding does not hide a page.
+		if err != nil && !(fetch.CodeOf(err) == fetch.TooLarge && res != nil && res.Status == http.StatusOK) || res.Status != http.StatusOK {
 			if u == site.URL {
 				c.Error = fetchProblem(err, res)
 			}
@@ -271,13 +298,19 @@ func (s *Service) Crawl(ctx context.Context, site *undox.WatchedSite, known map[
 		if res.FinalURL != "" && res.FinalURL != u {
 			final, err := undox.NormalizeURL(res.FinalURL)
 			if err != nil || !sc.holds(final) || done[final] {
+				if u == site.URL {
+					c.Error = "the start page redirects away from the site's folder: " + res.FinalURL
+				}
 				continue // redirected away, or to a page seen already
 			}
 			page = final
 		}
-		done[page] = true
+		done[u], done[page] = true, true
 		text, links := readable(res)
 		if text == "" {
+			if u == site.URL {
+				c.Error = "the start page has no text to read (" + cmp.Or(res.MediaType, "no media type") + ")"
+			}
 			continue
 		}
 		sum := sha256.Sum256([]byte(text))
@@ -291,24 +324,33 @@ func (s *Service) Crawl(ctx context.Context, site *undox.WatchedSite, known map[
 			c.Changed++
 		}
 		// Every page is matched, changed or not: the watch may protect
-		// persons it did not at the last crawl.
-		matches, err := s.cfg.Matcher.Match(ctx, text)
-		if err != nil {
-			return c, fmt.Errorf("monitor: the watch: %w", err)
-		}
-		if len(matches) > 0 {
-			c.Found = append(c.Found, page)
-			if c.Persons == nil {
-				c.Persons = map[string][]string{}
+		// persons it did not at the last crawl. The same text under
+		// another URL (page=2, a session id) is filed once per crawl, and
+		// at most maxFound pages are: a site that multiplies a page does
+		// not multiply its items and notices.
+		if !texts[hash] && len(c.Found) < maxFound {
+			matches, err := s.cfg.Matcher.Match(ctx, text)
+			if err != nil {
+				if ctx.Err() != nil {
+					return c, ctx.Err()
+				}
+				return c, fmt.Errorf("monitor: the watch: %w", err)
 			}
-			for _, m := range matches {
-				if !slices.Contains(c.Persons[page], m.Person) {
-					c.Persons[page] = append(c.Persons[page], m.Person)
+			if len(matches) > 0 {
+				texts[hash] = true
+				c.Found = append(c.Found, page)
+				if c.Persons == nil {
+					c.Persons = map[string][]string{}
+				}
+				for _, m := range matches {
+					if !slices.Contains(c.Persons[page], m.Person) {
+						c.Persons[page] = append(c.Persons[page], m.Person)
+					}
 				}
 			}
 		}
 		for _, l := range links {
-			if len(queued) >= maxQueued(site.MaxPages) {
+			if len(queued) >= maxQueued(site.MaxPages) || queuedBytes >= maxQueuedBytes {
 				break // a site that makes up links without end
 			}
 			n, err := undox.NormalizeURL(l)
@@ -316,11 +358,22 @@ func (s *Service) Crawl(ctx context.Context, site *undox.WatchedSite, known map[
 				continue
 			}
 			queued[n] = true
-			queue = append(queue, n)
+			queuedBytes += len(n)
+			if _, ok := known[s.pageKey(n)]; ok {
+				seen = append(seen, n)
+			} else {
+				fresh = append(fresh, n)
+			}
 		}
 	}
 	return c, nil
 }
+
+// maxFound bounds the pages one crawl files: the next crawl files more.
+const maxFound = intake.MaxURLsPerReport
+
+// maxQueuedBytes bounds the size of the links a crawl keeps to follow.
+const maxQueuedBytes = 16 << 20
 
 // pageKey is the keyed hash of a page's URL that undox keeps.
 func (s *Service) pageKey(u string) string {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -152,3 +153,159 @@ var testKey = []byte("a synthetic key of 32 bytes, ok!")
 
 type noStore struct{ Store }
 type noIntake struct{ Submitter }
+
+// A hostile site: one dox page under fifty URLs, a redirect to a page also
+// linked, a page padded past the fetcher's bound. Each text is found once,
+// each page counted once, the padded page read as far as the fetcher kept.
+func TestCrawlHostileSite(t *testing.T) {
+	mux := http.NewServeMux()
+	html := func(w http.ResponseWriter, body string) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, body)
+	}
+	mux.HandleFunc("/s/", func(w http.ResponseWriter, r *http.Request) {
+		var b strings.Builder
+		b.WriteString(`<p>index`)
+		for i := range 50 {
+			fmt.Fprintf(&b, `<a href="/s/dox?p=%d">%d</a>`, i, i)
+		}
+		b.WriteString(`<a href="/s/old">old</a><a href="/s/new">new</a><a href="/s/padded">padded</a>`)
+		html(w, b.String())
+	})
+	mux.HandleFunc("/s/dox", func(w http.ResponseWriter, r *http.Request) { html(w, `<h1>Jan Synthetica</h1>`) })
+	mux.HandleFunc("/s/old", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/s/new", http.StatusMovedPermanently)
+	})
+	mux.HandleFunc("/s/new", func(w http.ResponseWriter, r *http.Request) { html(w, `<p>The new page.`) })
+	mux.HandleFunc("/t/start", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/s/new", http.StatusFound) })
+	mux.HandleFunc("/s/padded", func(w http.ResponseWriter, r *http.Request) {
+		html(w, `<h1>Jan Synthetica, again</h1>`+strings.Repeat("<!-- padding -->", 10_000))
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	f := fetch.New(fetch.Config{AllowNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}, AllowAnyPort: true, MaxBodyBytes: 50_000})
+	defer f.CloseIdleConnections()
+	s, err := New(Config{Store: noStore{}, Fetcher: f, Matcher: nameMatcher("Jan Synthetica"), Intake: noIntake{}, Key: testKey})
+	require.NoError(t, err)
+	base := srv.URL + "/s/"
+	c, err := s.Crawl(context.Background(), &undox.WatchedSite{ID: 1, URL: base, MaxPages: 100}, nil)
+	require.NoError(t, err)
+	require.Equal(t, []string{base + "dox?p=0", base + "padded"}, c.Found, "the same text once; the padded page read")
+	news := 0
+	for _, p := range c.Pages {
+		if p.URL == base+"new" {
+			news++
+		}
+	}
+	require.Equal(t, 1, news, "a page reached through a redirect and a link is one page")
+	require.Len(t, c.Pages, 53, "the index, fifty URLs of one page, new, padded")
+
+	// A start page that leaves the folder (the site moved) says so.
+	c, err = s.Crawl(context.Background(), &undox.WatchedSite{ID: 1, URL: srv.URL + "/t/start", MaxPages: 100}, nil)
+	require.NoError(t, err)
+	require.Empty(t, c.Pages)
+	require.Equal(t, "the start page redirects away from the site's folder: "+srv.URL+"/s/new", c.Error)
+}
+
+// Pages no crawl saw are fetched before those seen already: a site too
+// large for one crawl is covered over several.
+func TestCrawlFreshPagesFirst(t *testing.T) {
+	srv := site(t)
+	s := service(t)
+	base := srv.URL + "/victims/"
+	known := map[string]string{s.pageKey(base + "1"): "x", s.pageKey(base + "2"): "x"}
+	c, err := s.Crawl(context.Background(), &undox.WatchedSite{ID: 1, URL: base, MaxPages: 2}, known)
+	require.NoError(t, err)
+	require.Equal(t, []string{base, base + "3.txt"}, urls(c.Pages))
+}
+
+// recStore records what CrawlSite does with the store; the real one is in
+// cmd/undox's end-to-end test.
+type recStore struct {
+	Store
+	site    undox.WatchedSite
+	saved   *undox.Crawl
+	saveErr error // ctx.Err() of the SaveCrawl call
+	added   [][]string
+	addErr  error
+}
+
+func (r *recStore) ClaimCrawl(context.Context, int64) (*undox.WatchedSite, map[string]string, error) {
+	s := r.site
+	return &s, nil, nil
+}
+func (r *recStore) SaveCrawl(ctx context.Context, c undox.Crawl) error {
+	r.saved, r.saveErr = &c, ctx.Err()
+	return nil
+}
+func (r *recStore) KnownItems(context.Context, []string) (map[string]bool, error) { return nil, nil }
+func (r *recStore) ProtectsMinor(_ context.Context, persons []string) (bool, error) {
+	return slices.Contains(persons, "minor/1"), nil
+}
+func (r *recStore) AddItems(_ context.Context, _ undox.Actor, _ string, urls []string) (int, error) {
+	if r.addErr != nil && len(r.added) > 0 {
+		return 0, r.addErr
+	}
+	r.added = append(r.added, urls)
+	return len(urls), nil
+}
+
+// A crawl stopped midway (undox shutting down) still records what it saw.
+func TestCrawlSiteStoppedRecords(t *testing.T) {
+	srv := site(t)
+	st := &recStore{site: undox.WatchedSite{ID: 1, URL: srv.URL + "/victims/", MaxPages: 100, CaseRef: "UDX-ADULT"}}
+	s := service(t)
+	s.cfg.Store = st
+	s.cfg.Delay = 300 * time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(500*time.Millisecond, cancel)
+	c, err := s.CrawlSite(ctx, 1)
+	require.NoError(t, err)
+	require.NotNil(t, st.saved, "recorded")
+	require.NoError(t, st.saveErr, "with a context of its own")
+	require.Equal(t, c, st.saved)
+	require.NotEmpty(t, c.Pages)
+	require.Less(t, len(c.Pages), 5)
+	require.Contains(t, c.Error, "stopped short after")
+}
+
+// When filing fails midway, what was filed is recorded as found, and the
+// pages not filed are left out, so that the next crawl finds them again.
+func TestCrawlSitePartialFiling(t *testing.T) {
+	mux := http.NewServeMux()
+	html := func(w http.ResponseWriter, body string) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, body)
+	}
+	mux.HandleFunc("/b/", func(w http.ResponseWriter, r *http.Request) {
+		html(w, `<a href="/b/adult">a</a><a href="/b/minor">m</a>`)
+	})
+	mux.HandleFunc("/b/adult", func(w http.ResponseWriter, r *http.Request) { html(w, `<p>Adult Person`) })
+	mux.HandleFunc("/b/minor", func(w http.ResponseWriter, r *http.Request) { html(w, `<p>Minor Person`) })
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	st := &recStore{site: undox.WatchedSite{ID: 1, URL: srv.URL + "/b/", MaxPages: 10, CaseRef: "UDX-ADULT", MinorCaseRef: "UDX-MINOR"},
+		addErr: fmt.Errorf("the database went away")}
+	s := service(t)
+	s.cfg.Store = st
+	s.cfg.Matcher = personMatcher{"Adult Person": "adult/1", "Minor Person": "minor/1"}
+	c, err := s.CrawlSite(context.Background(), 1)
+	require.NoError(t, err)
+	require.Equal(t, [][]string{{srv.URL + "/b/adult"}}, st.added, "the adults' page into the adults' case; the minors' failed")
+	require.Equal(t, []string{srv.URL + "/b/adult"}, c.Found)
+	require.Equal(t, []string{srv.URL + "/b/", srv.URL + "/b/adult"}, urls(c.Pages))
+	require.Contains(t, c.Error, "could not be filed")
+}
+
+// personMatcher finds persons by a phrase each.
+type personMatcher map[string]string
+
+func (m personMatcher) Match(_ context.Context, text string) ([]personal.Match, error) {
+	var out []personal.Match
+	for phrase, person := range m {
+		if i := strings.Index(text, phrase); i >= 0 {
+			out = append(out, personal.Match{Person: person, Kind: "name", Start: i, End: i + len(phrase)})
+		}
+	}
+	return out, nil
+}

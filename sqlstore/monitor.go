@@ -219,6 +219,14 @@ func (s *Store) SaveCrawl(ctx context.Context, c undox.Crawl) error {
 				return err
 			}
 		}
+		// Pages no crawl has seen for a month, and for three periods, are
+		// forgotten: a site that makes up URLs does not grow the table
+		// without end.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM site_pages WHERE site_id = $1 AND last_seen < $2
+            AND last_seen < $3 - (SELECT 3 * every_seconds * 1000000 FROM watched_sites WHERE id = $1)`,
+			c.SiteID, now-micros30Days, now); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `UPDATE watched_sites SET last_crawl_at = $1, last_error = $2, crawls = crawls + 1,
             found = found + $3 WHERE id = $4`, now, c.Error, len(c.Found), c.SiteID)
 		if err != nil {
@@ -234,6 +242,9 @@ func (s *Store) SaveCrawl(ctx context.Context, c undox.Crawl) error {
 		return s.audit(ctx, tx, undox.System, "site.crawl", "site", strconv.FormatInt(c.SiteID, 10), detail)
 	})
 }
+
+// micros30Days is thirty days in microseconds.
+const micros30Days = int64(30 * 24 * time.Hour / time.Microsecond)
 
 // SetSiteCase makes ref the monitoring case of a site (minor: its minors'
 // monitoring case): the case that holds what its crawls find.

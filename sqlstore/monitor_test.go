@@ -80,6 +80,13 @@ func TestWatchedSites(t *testing.T) {
 		require.Equal(t, "connection refused", w.LastError)
 		require.Equal(t, 2, w.Pages, "what earlier crawls saw is kept")
 
+		// Pages unseen for a month and three periods are forgotten.
+		e.clock.Advance(31 * 24 * time.Hour)
+		require.NoError(t, e.store.SaveCrawl(e.ctx, undox.Crawl{SiteID: w.ID, Pages: []undox.SitePage{{URL: "u2", Key: "k2", TextSHA256: "cc"}}}))
+		w, err = e.store.WatchedSite(e.ctx, auditor, w.ID)
+		require.NoError(t, err)
+		require.Equal(t, 1, w.Pages, "k0 and k1 forgotten, k2 seen now")
+
 		// Crawl now; stop; resume.
 		w, err = e.store.CrawlSiteSoon(e.ctx, analyst, w.ID)
 		require.NoError(t, err)
@@ -98,7 +105,7 @@ func TestWatchedSites(t *testing.T) {
 		w, err = e.store.SetSiteWatched(e.ctx, analyst, w.ID, true)
 		require.NoError(t, err)
 		require.Equal(t, e.clock.Now(), w.NextCrawlAt, "a resumed site is due at once")
-		require.Equal(t, []string{"site.watch", "site.crawl", "site.crawl", "site.crawl.request", "site.unwatch", "site.watch.resume"},
+		require.Equal(t, []string{"site.watch", "site.crawl", "site.crawl", "site.crawl", "site.crawl.request", "site.unwatch", "site.watch.resume"},
 			e.actions(t, "site", id))
 
 		// The monitoring case.

@@ -160,7 +160,8 @@ func (s *Shooter) startBrowser() (*browser, error) {
 			continue
 		}
 		s.iso = &iso
-		if !iso.sandbox && s.cfg.Sandbox == SandboxAuto {
+		// Less isolated than asked for (auto), or running as root: say why.
+		if !iso.sandbox && s.cfg.Sandbox == SandboxAuto || asRoot() && iso.user == "" {
 			s.sandboxErr = errors.Join(errs...)
 			if s.sandboxErr == nil {
 				s.sandboxErr = errors.New("no user other than root to run the browser as")

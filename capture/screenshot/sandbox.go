@@ -47,32 +47,41 @@ func (iso isolation) String() string {
 // isolations are the ways to run the browser that cfg allows, safest
 // first: New takes the first that starts. As root, the browser runs as
 // cfg.User, since Chromium's sandbox does not run as root (and an exploit
-// of a browser that is not sandboxed should not get root); without such a
-// user, only SandboxAuto and SandboxOff start it, as root and not
-// sandboxed.
+// of a browser that is not sandboxed should not get root). A User named in
+// the configuration must exist. Where the default user does not, or where
+// the browser does not start as that user (it cannot reach its profile in
+// a temporary folder of root's own), SandboxAuto and SandboxOff run it as
+// root without the sandbox, as a last resort that Shooter.Sandboxed
+// reports.
 func isolations(cfg Config) ([]isolation, error) {
-	var iso isolation
-	if asRoot() {
-		u, uid, gid, err := lookupUser(cfg.User)
-		switch {
-		case err == nil:
-			iso.user, iso.uid, iso.gid = u, uid, gid
-		case cfg.Sandbox == SandboxOn:
-			return nil, fmt.Errorf("the sandbox needs a user other than root to run the browser as: %w", err)
+	if !asRoot() {
+		switch cfg.Sandbox {
+		case SandboxOn:
+			return []isolation{{sandbox: true}}, nil
+		case SandboxOff:
+			return []isolation{{}}, nil
 		}
+		return []isolation{{sandbox: true}, {}}, nil
 	}
-	switch cfg.Sandbox {
-	case SandboxOn:
-		return []isolation{{sandbox: true, user: iso.user, uid: iso.uid, gid: iso.gid}}, nil
-	case SandboxOff:
-		return []isolation{iso}, nil
+	var out []isolation
+	u, uid, gid, err := lookupUser(cfg.User)
+	switch {
+	case err == nil:
+		if cfg.Sandbox != SandboxOff {
+			out = append(out, isolation{sandbox: true, user: u, uid: uid, gid: gid})
+		}
+		if cfg.Sandbox != SandboxOn {
+			out = append(out, isolation{user: u, uid: uid, gid: gid})
+		}
+	case cfg.User != "" && cfg.User != DefaultUser:
+		return nil, fmt.Errorf("the browser's user %q: %w", cfg.User, err)
+	case cfg.Sandbox == SandboxOn:
+		return nil, fmt.Errorf("the sandbox needs a user other than root to run the browser as: %w", err)
 	}
-	if asRoot() && iso.user == "" {
-		return []isolation{iso}, nil
+	if cfg.Sandbox != SandboxOn {
+		out = append(out, isolation{}) // root, not sandboxed: the last resort
 	}
-	sandboxed := iso
-	sandboxed.sandbox = true
-	return []isolation{sandboxed, iso}, nil
+	return out, nil
 }
 
 // checkSandbox checks a Config's Sandbox mode.

@@ -219,3 +219,51 @@ func TestSandboxFallback(t *testing.T) {
 	require.False(t, sandboxed)
 	require.NoError(t, why)
 }
+
+// As root, the browser runs as the configured user, which must exist;
+// root without the sandbox is the last resort of auto and off only.
+func TestIsolationsAsRoot(t *testing.T) {
+	if !asRoot() {
+		t.Skip("the choices as root; these tests run as root in CI")
+	}
+	_, err := isolations(Config{User: "no-such-user-undox", Sandbox: SandboxAuto})
+	require.ErrorContains(t, err, `the browser's user "no-such-user-undox"`)
+	names := func(isos []isolation) []string {
+		var out []string
+		for _, iso := range isos {
+			out = append(out, iso.String())
+		}
+		return out
+	}
+	for mode, want := range map[string][]string{
+		SandboxAuto: {"sandboxed, as user nobody", "not sandboxed, as user nobody", "not sandboxed"},
+		SandboxOn:   {"sandboxed, as user nobody"},
+		SandboxOff:  {"not sandboxed, as user nobody", "not sandboxed"},
+	} {
+		isos, err := isolations(Config{Sandbox: mode})
+		require.NoError(t, err, mode)
+		require.Equal(t, want, names(isos), mode)
+	}
+}
+
+// A temporary folder that only root can reach: the browser's user cannot
+// reach its profile there, so auto runs it as root, unsandboxed, and says
+// so; on refuses.
+func TestSandboxPrivateTempDir(t *testing.T) {
+	requireBrowser(t)
+	if !asRoot() {
+		t.Skip("as root only")
+	}
+	private := t.TempDir()
+	require.NoError(t, os.Chmod(private, 0o700))
+	t.Setenv("TMPDIR", private)
+	_, err := New(Config{Fetcher: loopbackFetcher(), Width: 400, Sandbox: SandboxOn})
+	require.Error(t, err)
+	s, err := New(Config{Fetcher: loopbackFetcher(), Width: 400})
+	require.NoError(t, err)
+	defer s.Close()
+	sandboxed, why := s.Sandboxed()
+	require.False(t, sandboxed)
+	require.Error(t, why)
+	require.Equal(t, "not sandboxed", s.Isolation())
+}

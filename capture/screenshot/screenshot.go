@@ -236,8 +236,9 @@ func New(cfg Config) (*Shooter, error) {
 // Browser is the path of the browser executable in use.
 func (s *Shooter) Browser() string { return s.path }
 
-// Sandboxed says whether the browser runs in Chromium's sandbox; under
-// SandboxAuto, when it does not, the error says why.
+// Sandboxed says whether the browser runs in Chromium's sandbox; when it
+// runs less isolated than it could (without the sandbox under SandboxAuto,
+// or as root), the error says why.
 func (s *Shooter) Sandboxed() (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -106,9 +106,10 @@ func (o *fetchOptions) shooter(f *fetch.Fetcher, log *slog.Logger) (*screenshot.
 		}
 		return nil, fmt.Errorf("screenshots: %w", err)
 	}
-	if ok, why := sh.Sandboxed(); !ok && why != nil {
-		log.Warn("screenshots: the browser runs without Chromium's sandbox, which did not start here (it needs unprivileged user namespaces); "+
-			"a page that exploits the browser is not confined. --browser-sandbox on makes this an error, off silences it",
+	if _, why := sh.Sandboxed(); why != nil {
+		log.Warn("screenshots: the browser runs less isolated than it should: without Chromium's sandbox (it needs unprivileged "+
+			"user namespaces) or as root (--browser-user names the user it runs as; it must reach the temporary folder). "+
+			"A page that exploits the browser is not confined. --browser-sandbox on makes this an error",
 			"browser", sh.Isolation(), "err", why)
 	}
 	return sh, nil

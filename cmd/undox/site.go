@@ -31,8 +31,12 @@ func siteCmd(ctx context.Context, args, env []string, stdout, stderr io.Writer) 
 		if w.LastCrawlAt != nil {
 			last = "last crawl " + w.LastCrawlAt.Format(time.RFC3339)
 		}
+		cases := cmp.Or(w.CaseRef, "no case yet")
+		if w.MinorCaseRef != "" {
+			cases += ", minors' " + w.MinorCaseRef
+		}
 		fmt.Fprintf(stdout, "%d\t%s\t%s\tevery %s, %d pages\t%s\t%d pages seen, %d found\t%s", w.ID, w.URL, state, w.Every, w.MaxPages,
-			last, w.Pages, w.Found, cmp.Or(w.CaseRef, "no case yet"))
+			last, w.Pages, w.Found, cases)
 		if w.LastError != "" {
 			fmt.Fprintf(stdout, "\terror: %s", w.LastError)
 		}
