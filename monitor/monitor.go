@@ -49,6 +49,7 @@ type Store interface {
 	SetSiteCase(ctx context.Context, siteID int64, ref string, minor bool) error
 	ProtectsMinor(ctx context.Context, persons []string) (bool, error)
 	KnownItems(ctx context.Context, urls []string) (map[string]bool, error)
+	FoundTexts(ctx context.Context, siteID int64) (map[string]bool, error)
 	AddItems(ctx context.Context, actor undox.Actor, ref string, urls []string) (int, error)
 }
 
@@ -156,15 +157,37 @@ func (s *Service) file(ctx context.Context, site *undox.WatchedSite, c *undox.Cr
 	}
 	var filed []string
 	known, err := s.cfg.Store.KnownItems(ctx, c.Found)
+	var texts map[string]bool // the texts this site's crawls filed already, by hash
 	if err == nil {
+		texts, err = s.cfg.Store.FoundTexts(ctx, site.ID)
+	}
+	if known == nil {
+		known = map[string]bool{}
+	}
+	if texts == nil {
+		texts = map[string]bool{}
+	}
+	if err == nil {
+		textOf := map[string]string{}
+		for _, p := range c.Pages {
+			textOf[p.URL] = p.TextSHA256
+		}
 		// Pages that show a person whom a minor's case protects go to the
 		// minors' monitoring case: their evidence is shown blurred, their
-		// deadlines are a minor's.
+		// deadlines are a minor's. A text filed already (the same page
+		// under another URL: page=2, a session id) is not filed again, and
+		// one crawl files at most maxFound pages: a site that multiplies a
+		// page does not multiply its items and notices.
 		var adults, minors []string
 		for _, u := range c.Found {
 			if known[u] {
 				continue
 			}
+			if texts[textOf[u]] || len(adults)+len(minors) >= maxFound {
+				known[u] = true // neither filed nor to be found again as new
+				continue
+			}
+			texts[textOf[u]] = true
 			minor, merr := s.cfg.Store.ProtectsMinor(ctx, c.Persons[u])
 			if merr != nil {
 				err = merr
@@ -258,7 +281,6 @@ func (s *Service) Crawl(ctx context.Context, site *undox.WatchedSite, known map[
 	queued := map[string]bool{site.URL: true}
 	queuedBytes := 0
 	done := map[string]bool{}
-	texts := map[string]bool{} // the texts found already, by hash
 	next := func() string {
 		if len(fresh) > 0 {
 			u := fresh[0]
@@ -324,28 +346,22 @@ func (s *Service) Crawl(ctx context.Context, site *undox.WatchedSite, known map[
 			c.Changed++
 		}
 		// Every page is matched, changed or not: the watch may protect
-		// persons it did not at the last crawl. The same text under
-		// another URL (page=2, a session id) is filed once per crawl, and
-		// at most maxFound pages are: a site that multiplies a page does
-		// not multiply its items and notices.
-		if !texts[hash] && len(c.Found) < maxFound {
-			matches, err := s.cfg.Matcher.Match(ctx, text)
-			if err != nil {
-				if ctx.Err() != nil {
-					return c, ctx.Err()
-				}
-				return c, fmt.Errorf("monitor: the watch: %w", err)
+		// persons it did not at the last crawl.
+		matches, err := s.cfg.Matcher.Match(ctx, text)
+		if err != nil {
+			if ctx.Err() != nil {
+				return c, ctx.Err()
 			}
-			if len(matches) > 0 {
-				texts[hash] = true
-				c.Found = append(c.Found, page)
-				if c.Persons == nil {
-					c.Persons = map[string][]string{}
-				}
-				for _, m := range matches {
-					if !slices.Contains(c.Persons[page], m.Person) {
-						c.Persons[page] = append(c.Persons[page], m.Person)
-					}
+			return c, fmt.Errorf("monitor: the watch: %w", err)
+		}
+		if len(matches) > 0 {
+			c.Found = append(c.Found, page)
+			if c.Persons == nil {
+				c.Persons = map[string][]string{}
+			}
+			for _, m := range matches {
+				if !slices.Contains(c.Persons[page], m.Person) {
+					c.Persons[page] = append(c.Persons[page], m.Person)
 				}
 			}
 		}

@@ -188,9 +188,12 @@ func TestCrawlHostileSite(t *testing.T) {
 	s, err := New(Config{Store: noStore{}, Fetcher: f, Matcher: nameMatcher("Jan Synthetica"), Intake: noIntake{}, Key: testKey})
 	require.NoError(t, err)
 	base := srv.URL + "/s/"
-	c, err := s.Crawl(context.Background(), &undox.WatchedSite{ID: 1, URL: base, MaxPages: 100}, nil)
+	st := &recStore{site: undox.WatchedSite{ID: 1, URL: base, MaxPages: 100, CaseRef: "UDX-ADULT"}}
+	s.cfg.Store = st
+	c, err := s.CrawlSite(context.Background(), 1)
 	require.NoError(t, err)
 	require.Equal(t, []string{base + "dox?p=0", base + "padded"}, c.Found, "the same text once; the padded page read")
+	require.Equal(t, [][]string{{base + "dox?p=0", base + "padded"}}, st.added)
 	news := 0
 	for _, p := range c.Pages {
 		if p.URL == base+"new" {
@@ -200,11 +203,24 @@ func TestCrawlHostileSite(t *testing.T) {
 	require.Equal(t, 1, news, "a page reached through a redirect and a link is one page")
 	require.Len(t, c.Pages, 53, "the index, fifty URLs of one page, new, padded")
 
-	// A start page that leaves the folder (the site moved) says so.
-	c, err = s.Crawl(context.Background(), &undox.WatchedSite{ID: 1, URL: srv.URL + "/t/start", MaxPages: 100}, nil)
+	// The next crawl files none of them again: the texts were filed.
+	st.texts = map[string]bool{}
+	for _, p := range c.Pages {
+		if slices.Contains(c.Found, p.URL) {
+			st.texts[p.TextSHA256] = true
+		}
+	}
+	st.added = nil
+	c, err = s.CrawlSite(context.Background(), 1)
 	require.NoError(t, err)
-	require.Empty(t, c.Pages)
-	require.Equal(t, "the start page redirects away from the site's folder: "+srv.URL+"/s/new", c.Error)
+	require.Empty(t, c.Found)
+	require.Empty(t, st.added)
+
+	// A start page that leaves the folder (the site moved) says so.
+	moved, err := s.Crawl(context.Background(), &undox.WatchedSite{ID: 1, URL: srv.URL + "/t/start", MaxPages: 100}, nil)
+	require.NoError(t, err)
+	require.Empty(t, moved.Pages)
+	require.Equal(t, "the start page redirects away from the site's folder: "+srv.URL+"/s/new", moved.Error)
 }
 
 // Pages no crawl saw are fetched before those seen already: a site too
@@ -228,6 +244,7 @@ type recStore struct {
 	saveErr error // ctx.Err() of the SaveCrawl call
 	added   [][]string
 	addErr  error
+	texts   map[string]bool
 }
 
 func (r *recStore) ClaimCrawl(context.Context, int64) (*undox.WatchedSite, map[string]string, error) {
@@ -239,6 +256,7 @@ func (r *recStore) SaveCrawl(ctx context.Context, c undox.Crawl) error {
 	return nil
 }
 func (r *recStore) KnownItems(context.Context, []string) (map[string]bool, error) { return nil, nil }
+func (r *recStore) FoundTexts(context.Context, int64) (map[string]bool, error)    { return r.texts, nil }
 func (r *recStore) ProtectsMinor(_ context.Context, persons []string) (bool, error) {
 	return slices.Contains(persons, "minor/1"), nil
 }

@@ -285,6 +285,22 @@ func (s *Store) ProtectsMinor(ctx context.Context, persons []string) (bool, erro
 	return false, nil
 }
 
+// FoundTexts returns the SHA-256s of the texts of the pages that a site's
+// crawls filed (as far as the pages are remembered).
+func (s *Store) FoundTexts(ctx context.Context, siteID int64) (map[string]bool, error) {
+	out := map[string]bool{}
+	err := run(ctx, s.db.SQL, `SELECT DISTINCT text_sha256 FROM site_pages WHERE site_id = $1 AND found_at IS NOT NULL`, []any{siteID},
+		func(rows *sql.Rows) error {
+			var h string
+			if err := rows.Scan(&h); err != nil {
+				return err
+			}
+			out[h] = true
+			return nil
+		})
+	return out, err
+}
+
 // KnownItems returns which of the URLs (normalized) are items already.
 func (s *Store) KnownItems(ctx context.Context, urls []string) (map[string]bool, error) {
 	out := map[string]bool{}

@@ -57,6 +57,9 @@ func TestWatchedSites(t *testing.T) {
 			{URL: "https://doxsite.example/victims/", Key: "k0", TextSHA256: "aa"},
 			{URL: "https://doxsite.example/victims/1", Key: "k1", TextSHA256: "bb"},
 		}, Found: []string{"https://doxsite.example/victims/1"}}))
+		texts, err := e.store.FoundTexts(e.ctx, w.ID)
+		require.NoError(t, err)
+		require.Equal(t, map[string]bool{"bb": true}, texts, "the text of the page filed")
 		w, err = e.store.WatchedSite(e.ctx, auditor, w.ID)
 		require.NoError(t, err)
 		require.Equal(t, 1, w.Crawls)
