@@ -444,12 +444,7 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer, wi
 	if err := a.queue.Start(ctx); err != nil && ctx.Err() == nil {
 		return err
 	}
-	if a.blobs != nil {
-		go tidyBlobs(ctx, a.blobs, log)
-	}
-	if a.watch != nil {
-		go refreshWatch(ctx, a.watch, log)
-	}
+	go a.housekeeping(ctx, log)
 	select {
 	case <-ctx.Done():
 	case err := <-errc:
@@ -471,10 +466,14 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer, wi
 	return nil
 }
 
-// tidyBlobs lets go, every minute, of what the evidence store keeps of
-// cases that another process (undox erase, a second serve) erased, so that
-// their files are freed (see blob.Dir.Tidy).
-func tidyBlobs(ctx context.Context, blobs *blob.Dir, log *slog.Logger) {
+// housekeeping keeps, every minute, this process's copies of what other
+// processes (undox erase, a second serve, retention) change up to date,
+// so that nothing of an erased case stays behind here: the evidence store
+// lets go of the files of erased cases, which the file system then frees
+// (blob.Dir.Tidy), and the watch index and its file drop the keyed hashes
+// of erased or removed identifiers without waiting for a page to scan
+// (personal.Watch.Refresh).
+func (a *app) housekeeping(ctx context.Context, log *slog.Logger) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
 	for {
@@ -482,27 +481,14 @@ func tidyBlobs(ctx context.Context, blobs *blob.Dir, log *slog.Logger) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if n := blobs.Tidy(); n > 0 {
+		}
+		if a.blobs != nil {
+			if n := a.blobs.Tidy(); n > 0 {
 				log.Debug("evidence store: let go of cases erased by another process", "cases", n)
 			}
 		}
-	}
-}
-
-// refreshWatch brings the watch index and its file up to date every
-// minute when identifiers changed, without waiting for a page to scan: a
-// case erased or an identifier removed in another process (or by
-// retention) leaves no keyed hashes in this process's index file for
-// longer than that.
-func refreshWatch(ctx context.Context, w *personal.Watch, log *slog.Logger) {
-	t := time.NewTicker(time.Minute)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := w.Refresh(ctx); err != nil && ctx.Err() == nil {
+		if a.watch != nil {
+			if err := a.watch.Refresh(ctx); err != nil && ctx.Err() == nil {
 				log.Warn("refreshing the watch index", "err", err)
 			}
 		}
