@@ -110,8 +110,9 @@ type Crawl struct {
 	// New and Changed count the pages no earlier crawl saw, and those
 	// whose text changed since.
 	New, Changed int
-	// Found are the pages that showed a protected person and were no
-	// items yet.
+	// Found are the pages that showed a protected person; once the crawl
+	// is filed, those that were filed (no items before, their text not
+	// filed before), which is what is recorded.
 	Found []string
 	// Persons are, per page found, the protected persons it showed (not
 	// recorded).

@@ -155,17 +155,11 @@ func (s *Service) file(ctx context.Context, site *undox.WatchedSite, c *undox.Cr
 	if len(c.Found) == 0 {
 		return nil
 	}
-	var filed []string
+	var tried, filed []string // the pages to file, and those filed
 	known, err := s.cfg.Store.KnownItems(ctx, c.Found)
 	var texts map[string]bool // the texts this site's crawls filed already, by hash
 	if err == nil {
 		texts, err = s.cfg.Store.FoundTexts(ctx, site.ID)
-	}
-	if known == nil {
-		known = map[string]bool{}
-	}
-	if texts == nil {
-		texts = map[string]bool{}
 	}
 	if err == nil {
 		textOf := map[string]string{}
@@ -184,8 +178,10 @@ func (s *Service) file(ctx context.Context, site *undox.WatchedSite, c *undox.Cr
 				continue
 			}
 			if texts[textOf[u]] || len(adults)+len(minors) >= maxFound {
-				known[u] = true // neither filed nor to be found again as new
-				continue
+				continue // left: a page over the bound is found again next time
+			}
+			if texts == nil {
+				texts = map[string]bool{}
 			}
 			texts[textOf[u]] = true
 			minor, merr := s.cfg.Store.ProtectsMinor(ctx, c.Persons[u])
@@ -198,6 +194,7 @@ func (s *Service) file(ctx context.Context, site *undox.WatchedSite, c *undox.Cr
 			} else {
 				adults = append(adults, u)
 			}
+			tried = append(tried, u)
 		}
 		for _, group := range []struct {
 			urls  []string
@@ -213,8 +210,8 @@ func (s *Service) file(ctx context.Context, site *undox.WatchedSite, c *undox.Cr
 	}
 	if err != nil {
 		unfiled := map[string]bool{}
-		for _, u := range c.Found {
-			unfiled[u] = !known[u] && !slices.Contains(filed, u)
+		for _, u := range tried {
+			unfiled[u] = !slices.Contains(filed, u)
 		}
 		kept := c.Pages[:0]
 		for _, p := range c.Pages {
@@ -228,6 +225,9 @@ func (s *Service) file(ctx context.Context, site *undox.WatchedSite, c *undox.Cr
 	return err
 }
 
+// fileBatch files pages into the site's monitoring case (minor: its
+// minors'), making one when the site has none or its case no longer takes
+// links.
 func (s *Service) fileBatch(ctx context.Context, site *undox.WatchedSite, urls []string, minor bool) error {
 	ref := &site.CaseRef
 	if minor {
@@ -235,16 +235,18 @@ func (s *Service) fileBatch(ctx context.Context, site *undox.WatchedSite, urls [
 	}
 	if *ref != "" {
 		_, err := s.cfg.Store.AddItems(ctx, undox.System, *ref, urls)
-		switch undox.ErrorCode(err) {
-		case undox.ETRANSITION, undox.ENOTFOUND: // closed or erased: a new case
-		default:
+		if err == nil {
+			return nil
+		}
+		if code := undox.ErrorCode(err); code != undox.ETRANSITION && code != undox.ENOTFOUND {
 			return err
 		}
+		// Closed (all its pages removed) or erased: a new case.
 	}
 	r, err := s.cfg.Intake.Submit(ctx, undox.System, intake.Submission{
 		Report: undox.Report{
 			URLs:     urls,
-			Category: "doxing",
+			Category: undox.CategoryDoxing,
 			IsMinor:  minor,
 			Language: "nl",
 			Description: fmt.Sprintf("Gevonden door de monitoring van %s: de pagina's tonen een persoon die een zaak beschermt. "+

@@ -304,14 +304,17 @@ func (s *Store) FoundTexts(ctx context.Context, siteID int64) (map[string]bool, 
 // KnownItems returns which of the URLs (normalized) are items already.
 func (s *Store) KnownItems(ctx context.Context, urls []string) (map[string]bool, error) {
 	out := map[string]bool{}
-	for _, u := range urls {
-		var n int
-		if err := s.db.SQL.QueryRowContext(ctx, `SELECT count(*) FROM items WHERE url = $1`, u).Scan(&n); err != nil {
-			return nil, err
-		}
-		if n > 0 {
-			out[u] = true
-		}
+	values := make([]any, len(urls))
+	for i, u := range urls {
+		values[i] = u
 	}
-	return out, nil
+	err := s.selectIn(ctx, s.db.SQL, `SELECT url FROM items WHERE url IN `, values, func(rows *sql.Rows) error {
+		var u string
+		if err := rows.Scan(&u); err != nil {
+			return err
+		}
+		out[u] = true
+		return nil
+	})
+	return out, err
 }

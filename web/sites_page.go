@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -76,9 +77,9 @@ func (s *Server) showSites(w http.ResponseWriter, r *http.Request, a undox.Actor
 // everyText says how often a site is crawled: in hours when whole.
 func everyText(t map[string]string, d time.Duration) string {
 	if d%time.Hour == 0 {
-		return strings.Replace(t["console_sites_every_hours"], "%d", strconv.Itoa(int(d/time.Hour)), 1)
+		return fmt.Sprintf(t["console_sites_every_hours"], int(d/time.Hour))
 	}
-	return strings.Replace(t["console_sites_every_minutes"], "%d", strconv.Itoa(int(d/time.Minute)), 1)
+	return fmt.Sprintf(t["console_sites_every_minutes"], int(d/time.Minute))
 }
 
 // sitesPost is POST /sites: the form that adds a site.
@@ -107,11 +108,9 @@ func (s *Server) sitesPost(w http.ResponseWriter, r *http.Request, a undox.Actor
 		switch {
 		case err == nil:
 		case undox.ErrorCode(err) == undox.EINVALID:
-			fields := undox.ErrorFields(err)
-			for field, key := range map[string]string{"url": "console_sites_err_url", "every_minutes": "console_sites_err_hours",
-				"max_pages": "console_sites_err_pages"} {
-				if _, bad := fields[field]; bad {
-					p.Errors[formField[field]] = p.T[key]
+			for field := range undox.ErrorFields(err) {
+				if f, ok := siteFormErrors[field]; ok {
+					p.Errors[f.field] = p.T[f.message]
 				}
 			}
 		case undox.ErrorCode(err) == undox.ECONFLICT:
@@ -169,5 +168,10 @@ func (s *Server) sitePost(w http.ResponseWriter, r *http.Request, a undox.Actor)
 	}
 }
 
-// formField is the add form's field of each field of the store's errors.
-var formField = map[string]string{"url": "url", "every_minutes": "hours", "max_pages": "max_pages"}
+// siteFormErrors are, per field of the store's errors, the add form's
+// field and its message.
+var siteFormErrors = map[string]struct{ field, message string }{
+	"url":           {"url", "console_sites_err_url"},
+	"every_minutes": {"hours", "console_sites_err_hours"},
+	"max_pages":     {"max_pages", "console_sites_err_pages"},
+}

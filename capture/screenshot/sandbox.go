@@ -54,32 +54,29 @@ func (iso isolation) String() string {
 // root without the sandbox, as a last resort that Shooter.Sandboxed
 // reports.
 func isolations(cfg Config) ([]isolation, error) {
-	if !asRoot() {
-		switch cfg.Sandbox {
-		case SandboxOn:
-			return []isolation{{sandbox: true}}, nil
-		case SandboxOff:
-			return []isolation{{}}, nil
+	var as isolation // the user the browser runs as: undox's own, unless root
+	if asRoot() {
+		u, uid, gid, err := lookupUser(cfg.User)
+		switch {
+		case err == nil:
+			as = isolation{user: u, uid: uid, gid: gid}
+		case cfg.User != "" && cfg.User != DefaultUser:
+			return nil, fmt.Errorf("the browser's user %q: %w", cfg.User, err)
+		case cfg.Sandbox == SandboxOn:
+			return nil, fmt.Errorf("the sandbox needs a user other than root to run the browser as: %w", err)
 		}
-		return []isolation{{sandbox: true}, {}}, nil
 	}
 	var out []isolation
-	u, uid, gid, err := lookupUser(cfg.User)
-	switch {
-	case err == nil:
-		if cfg.Sandbox != SandboxOff {
-			out = append(out, isolation{sandbox: true, user: u, uid: uid, gid: gid})
-		}
-		if cfg.Sandbox != SandboxOn {
-			out = append(out, isolation{user: u, uid: uid, gid: gid})
-		}
-	case cfg.User != "" && cfg.User != DefaultUser:
-		return nil, fmt.Errorf("the browser's user %q: %w", cfg.User, err)
-	case cfg.Sandbox == SandboxOn:
-		return nil, fmt.Errorf("the sandbox needs a user other than root to run the browser as: %w", err)
+	if cfg.Sandbox != SandboxOff && (as.user != "" || !asRoot()) {
+		sandboxed := as
+		sandboxed.sandbox = true
+		out = append(out, sandboxed)
 	}
 	if cfg.Sandbox != SandboxOn {
-		out = append(out, isolation{}) // root, not sandboxed: the last resort
+		out = append(out, as)
+		if as.user != "" {
+			out = append(out, isolation{}) // root, not sandboxed: the last resort
+		}
 	}
 	return out, nil
 }

@@ -157,7 +157,7 @@ func open(ctx context.Context, c *config, log *slog.Logger, withJobs bool) (*app
 		// The URLs of the pages they saw are kept as hashes under the
 		// watch's key, which stays outside the database.
 		mon, err := monitor.New(monitor.Config{Store: a.store, Fetcher: capt.Fetcher(), Matcher: a.watch, Key: a.watch.Key,
-			Intake: &intake.Service{Store: a.store, PublicURL: c.publicURL, AllowPrivate: c.fetch.allowPrivate},
+			Intake: a.intake(c),
 			Delay:  c.monitorDelay, Logger: log})
 		if err != nil {
 			if a.shooter != nil {
@@ -411,7 +411,7 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer, wi
 		wc := web.Config{
 			Logger:           log,
 			Store:            a.store,
-			Intake:           &intake.Service{Store: a.store, PublicURL: c.publicURL, AllowPrivate: c.fetch.allowPrivate},
+			Intake:           a.intake(c),
 			Jobs:             a.queue,
 			Blobs:            a.blobs,
 			Ready:            a.ready,
@@ -464,6 +464,11 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer, wi
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// intake is the intake of reports: the web's, and the monitoring's own.
+func (a *app) intake(c *config) *intake.Service {
+	return &intake.Service{Store: a.store, PublicURL: c.publicURL, AllowPrivate: c.fetch.allowPrivate}
 }
 
 // housekeeping keeps, every minute, this process's copies of what other
