@@ -3,11 +3,13 @@ package fetch
 import (
 	"bytes"
 	"encoding/binary"
+	"math/bits"
 	"mime"
 	"regexp"
 	"strings"
 	"sync"
 	"unicode/utf8"
+	"unsafe"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/charset"
@@ -77,15 +79,26 @@ var boms = []struct {
 	{[]byte{0xFF, 0xFE}, unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM), "utf-16le"},
 }
 
-// chooseCharset chooses body's charset; valid says that body is valid UTF-8.
+// chooseCharset chooses body's charset; valid says that body is valid UTF-8
+// (it is only worked out, and so only true, when the charset is UTF-8: a
+// page labelled with another charset is not checked for UTF-8).
 func chooseCharset(body []byte, contentType string, truncated bool) (enc encoding.Encoding, name, source string, skip int, valid bool) {
 	for _, b := range boms {
 		if bytes.HasPrefix(body, b.bom) {
 			return b.enc, b.name, CharsetFromBOM, len(b.bom), false
 		}
 	}
-	valid = utf8.Valid(body)
-	validUTF8 := valid || truncated && looksUTF8(body)
+	// Whether body is UTF-8 (but for a rune cut off at the end of a
+	// truncated body), worked out when a label or the sniffing asks.
+	checked, validUTF8 := false, false
+	isUTF8 := func() bool {
+		if !checked {
+			checked = true
+			valid = utf8.Valid(body)
+			validUTF8 = valid || truncated && looksUTF8(body)
+		}
+		return validUTF8
+	}
 	// usable reports whether a label names a decoder worth trusting for body.
 	usable := func(label string, fromDocument bool) (encoding.Encoding, string, bool) {
 		e, n := charset.Lookup(label)
@@ -97,7 +110,7 @@ func chooseCharset(body []byte, contentType string, truncated bool) (enc encodin
 			// ASCII, so it is not UTF-16 (the HTML standard says the same).
 			n, e = "utf-8", encoding.Nop
 		}
-		if n == "utf-8" && !validUTF8 {
+		if n == "utf-8" && !isUTF8() {
 			return nil, "", false
 		}
 		return e, n, true
@@ -124,7 +137,7 @@ func chooseCharset(body []byte, contentType string, truncated bool) (enc encodin
 			return e, n, CharsetFromXML, 0, valid
 		}
 	}
-	if validUTF8 {
+	if isUTF8() {
 		return encoding.Nop, "utf-8", CharsetSniffed, 0, valid
 	}
 	return charmap.Windows1252, "windows-1252", CharsetFromDefault, 0, valid
@@ -161,6 +174,9 @@ func isHTML(mediaType string, head []byte) bool {
 // metaCharset finds the charset an HTML document declares in a <meta> tag in
 // head, tolerating any malformed markup.
 func metaCharset(head []byte) string {
+	if !containsFold(head, "<meta") {
+		return "" // no <meta> tag, in any case: no need to tokenize
+	}
 	z := html.NewTokenizer(bytes.NewReader(head))
 	for {
 		switch z.Next() {
@@ -197,6 +213,22 @@ func metaCharset(head []byte) string {
 	}
 }
 
+// containsFold reports whether b contains the lower-case ASCII s in any
+// case.
+func containsFold(b []byte, s string) bool {
+	for i := bytes.IndexByte(b, s[0]); i >= 0 && len(b)-i >= len(s); {
+		if bytes.EqualFold(b[i:i+len(s)], []byte(s)) {
+			return true
+		}
+		j := bytes.IndexByte(b[i+1:], s[0])
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return false
+}
+
 // charsetInContent extracts the charset from a meta content attribute such as
 // "text/html; charset=Shift_JIS".
 func charsetInContent(s string) string {
@@ -229,13 +261,15 @@ func charsetInContent(s string) string {
 // itself.
 type singleByte struct {
 	utf8  [256]string
+	rune  [256]uint32 // the same, its bytes in a word (little-endian)
+	size  [256]uint8  // and how many they are
 	ascii bool
 }
 
 var singleBytes sync.Map // *charmap.Charmap → *singleByte
 
 // decodeSingleByte decodes body from the single-byte charset cm: what its
-// decoder makes of it, with runs of ASCII copied at once.
+// decoder makes of it, from a table of every byte's UTF-8.
 func decodeSingleByte(cm *charmap.Charmap, body []byte) string {
 	v, ok := singleBytes.Load(cm)
 	if !ok {
@@ -246,6 +280,9 @@ func decodeSingleByte(cm *charmap.Charmap, body []byte) string {
 				r = utf8.RuneError
 			}
 			t.utf8[i] = string(r)
+			var w [4]byte
+			t.size[i] = uint8(utf8.EncodeRune(w[:], r))
+			t.rune[i] = binary.LittleEndian.Uint32(w[:])
 			if i < utf8.RuneSelf && r != rune(i) {
 				t.ascii = false
 			}
@@ -265,36 +302,53 @@ func decodeSingleByte(cm *charmap.Charmap, body []byte) string {
 		}
 		return b.String()
 	}
-	n := len(body)
-	for i := asciiRun(body, 0); i < len(body); i = asciiRun(body, i+1) {
-		n += len(t.utf8[body[i]]) - 1
+	b := t.decode(body)
+	if len(b) == 0 {
+		return ""
 	}
-	var b strings.Builder
-	b.Grow(n)
-	for i := 0; i < len(body); {
-		j := asciiRun(body, i)
-		b.Write(body[i:j])
-		if j < len(body) {
-			b.WriteString(t.utf8[body[j]])
-			j++
-		}
-		i = j
-	}
-	return b.String()
+	// b is this function's alone and never written again: the string can
+	// be its bytes, as strings.Builder makes its string (20 KB less to
+	// copy and to collect per page).
+	return unsafe.String(&b[0], len(b))
 }
 
-// asciiRun returns the index of the first byte at or after i that is not
-// ASCII, or len(b).
-func asciiRun(b []byte, i int) int {
-	for ; i+8 <= len(b); i += 8 {
-		if binary.LittleEndian.Uint64(b[i:])&0x8080808080808080 != 0 {
-			break
+const hiBits = 0x8080808080808080
+
+// decode decodes body, which is mostly ASCII, eight bytes at a time: a word
+// of ASCII is copied as it is, and only the bytes of a word that are not
+// ASCII are looked up. t maps ASCII to itself.
+func (t *singleByte) decode(body []byte) []byte {
+	n := len(body)
+	for i := 0; i < len(body); i += 8 {
+		if i+8 <= len(body) && binary.LittleEndian.Uint64(body[i:])&hiBits == 0 {
+			continue
+		}
+		for _, c := range body[i:min(i+8, len(body))] {
+			n += int(t.size[c]) - 1
 		}
 	}
-	for ; i < len(b); i++ {
-		if b[i] >= utf8.RuneSelf {
-			return i
+	// Words are written whole, also past what is decoded so far (later
+	// writes overwrite that): 8 bytes more than the text.
+	dst := make([]byte, n+8)
+	o, i := 0, 0
+	for i+8 <= len(body) {
+		w := binary.LittleEndian.Uint64(body[i:])
+		binary.LittleEndian.PutUint64(dst[o:], w)
+		if w&hiBits == 0 {
+			i, o = i+8, o+8
+			continue
 		}
+		// The ASCII before the first byte that is not, then that byte.
+		k := bits.TrailingZeros64(w&hiBits) / 8
+		o += k
+		c := body[i+k]
+		binary.LittleEndian.PutUint32(dst[o:], t.rune[c])
+		o += int(t.size[c])
+		i += k + 1
 	}
-	return i
+	for _, c := range body[i:] {
+		binary.LittleEndian.PutUint32(dst[o:], t.rune[c])
+		o += int(t.size[c])
+	}
+	return dst[:o]
 }
