@@ -161,7 +161,7 @@ func (d *Dir) index(owner string) *ownerIndex { return d.owners.get(d.ownerPath(
 // The key check (both layouts), and what secret.Seal adds to the content.
 const (
 	keyCheckLen = 8
-	sealOver    = 24 + 16 // XChaCha20-Poly1305 nonce and tag
+	sealOver    = secret.Overhead // XChaCha20-Poly1305 nonce and tag
 )
 
 // keyCheck is a short keyed hash that tells a wrong key from a damaged
@@ -252,20 +252,26 @@ func (d *Dir) put(ctx context.Context, r io.Reader, key []byte, owner string, wa
 		return fail(err)
 	}
 
-	sealed, err := secret.Seal(key, plain, sealContext(ref))
+	// The record, header then sealed content, is made in one buffer and
+	// written with one write; the buffer is used again once it is written.
+	buf := getRecordBuffer(recHeaderLen + len(plain) + sealOver)
+	defer putRecordBuffer(buf)
+	rec, err := secret.SealTo((*buf)[:recHeaderLen], key, plain, sealContext(ref))
 	if err != nil {
 		return fail(err)
 	}
+	*buf = rec
 	if err := ctx.Err(); err != nil {
 		return fail(err)
 	}
-	h := recHeader{sum: sum, size: ref.Size, sealed: int64(len(sealed))}
+	h := recHeader{sum: sum, size: ref.Size, sealed: int64(len(rec) - recHeaderLen)}
 	copy(h.keyCheck[:], keyCheck(key))
+	h.encodeTo(rec[:0])
 	unlock := d.locks.rlock(oi.dir)
 	if oi.isGone() {
 		oi = d.index(owner) // DeleteOwner ran meanwhile
 	}
-	p, end, at, err := d.append(ctx, oi, &h, sealed, ref, key, newest)
+	p, end, at, err := d.append(ctx, oi, &h, rec, ref, key, newest)
 	unlock()
 	if err != nil {
 		return fail(err)
@@ -339,14 +345,13 @@ func readAll(cr io.Reader, orig io.Reader, limit int64) ([]byte, error) {
 	}
 }
 
-// append appends a record (header h, then sealed) to the owner's current
-// pack and returns that pack, in use (the caller releases it). If a record
-// of the same content that is good under key was appended since the
-// caller's lookup (which found newest, or nothing), append appends nothing
-// and returns nil and that record instead. end is where the record
-// appended ends. The owner's lock is held for reading.
-func (d *Dir) append(ctx context.Context, oi *ownerIndex, h *recHeader, sealed []byte, ref Ref, key []byte, newest *found) (_ *packFile, end int64, _ *found, _ error) {
-	hdr := h.encode()
+// append appends the record rec (h encoded, then the sealed content) to the
+// owner's current pack and returns that pack, in use (the caller releases
+// it). If a record of the same content that is good under key was appended
+// since the caller's lookup (which found newest, or nothing), append
+// appends nothing and returns nil and that record instead. end is where
+// the record appended ends. The owner's lock is held for reading.
+func (d *Dir) append(ctx context.Context, oi *ownerIndex, h *recHeader, rec []byte, ref Ref, key []byte, newest *found) (_ *packFile, end int64, _ *found, _ error) {
 	for range 100 {
 		n, err := oi.target()
 		if err != nil {
@@ -356,7 +361,7 @@ func (d *Dir) append(ctx context.Context, oi *ownerIndex, h *recHeader, sealed [
 			return nil, 0, nil, err
 		}
 		p := d.packs.acquire(packPath(oi.dir, n))
-		res, end, err := d.appendTo(ctx, p, oi, n, hdr, sealed, ref, key, newest)
+		res, end, err := d.appendTo(ctx, p, oi, n, h, rec, ref, key, newest)
 		if res != appended {
 			d.packs.release(p)
 		}
@@ -387,9 +392,9 @@ const (
 	storedAlready
 )
 
-// appendTo appends the record (hdr, then sealed) to pack n, in p, holding
-// the pack's locks, and returns where it ends.
-func (d *Dir) appendTo(ctx context.Context, p *packFile, oi *ownerIndex, n int, hdr, sealed []byte, ref Ref, key []byte, newest *found) (_ appendResult, end int64, err error) {
+// appendTo appends the record rec (h encoded, then the sealed content) to
+// pack n, in p, holding the pack's locks, and returns where it ends.
+func (d *Dir) appendTo(ctx context.Context, p *packFile, oi *ownerIndex, n int, h *recHeader, rec []byte, ref Ref, key []byte, newest *found) (_ appendResult, end int64, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	size, replaced, err := p.lock(ctx, true)
@@ -424,37 +429,54 @@ func (d *Dir) appendTo(ctx context.Context, p *packFile, oi *ownerIndex, n int, 
 		// since they may be what is left of evidence.
 		return packFull, 0, nil
 	}
-	recLen := int64(len(hdr) + len(sealed))
+	recLen := int64(len(rec))
 	if v.end > 0 && v.end+recLen > d.packSize() {
 		return packFull, 0, nil
 	}
 	// Another Put of the same content (here, or in another process into
 	// this pack) may have appended it since the caller looked: store it
 	// once.
-	if nw, ok := oi.newest(hdrSum(hdr)); ok && (newest == nil || nw.recLoc != newest.recLoc) {
+	if nw, ok := oi.newest(h.sum); ok && (newest == nil || nw.recLoc != newest.recLoc) {
 		if _, err := readRecord(oi.dir, nw, ref, key); err == nil {
 			return storedAlready, 0, nil
 		} else if errors.Is(err, ErrWrongKey) {
 			return 0, 0, err
 		}
 	}
-	if _, err := p.f.WriteAt(hdr, v.end); err == nil {
-		_, err = p.f.WriteAt(sealed, v.end+int64(len(hdr)))
-	}
-	if err != nil {
+	if _, err := p.f.WriteAt(rec, v.end); err != nil {
 		p.f.Truncate(v.end) // best effort: the next append cuts it off anyway
 		return 0, 0, fmt.Errorf("append to %s: %w", p.path, err)
 	}
 	p.wrote(v.end + recLen)
-	h, _ := parseHeader(hdr)
 	oi.appended(h.sum, p.fi, recLoc{pack: n, off: v.end, size: h.size, sealed: h.sealed})
 	return appended, v.end + recLen, nil
 }
 
-// hdrSum is the SHA-256 in an encoded header.
-func hdrSum(hdr []byte) (sum [32]byte) {
-	copy(sum[:], hdr[len(packMagic):])
-	return sum
+// Record buffers are used again, up to this size (a page and its text,
+// small images); larger ones are left to the garbage collector.
+const maxPooledRecord = 1 << 20
+
+var recordBuffers sync.Pool // of *[]byte
+
+// getRecordBuffer returns an empty buffer with room for n bytes.
+func getRecordBuffer(n int) *[]byte {
+	if n <= maxPooledRecord {
+		if b, ok := recordBuffers.Get().(*[]byte); ok && cap(*b) >= n {
+			*b = (*b)[:0]
+			return b
+		}
+		n = max(n, 64<<10) // a buffer worth using again
+	}
+	b := make([]byte, 0, n)
+	return &b
+}
+
+// putRecordBuffer gives back a buffer getRecordBuffer returned; its bytes
+// (sealed content) are not read again.
+func putRecordBuffer(b *[]byte) {
+	if cap(*b) <= maxPooledRecord {
+		recordBuffers.Put(b)
+	}
 }
 
 // durable makes a record that a Put found stored durable before the Put

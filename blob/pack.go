@@ -70,13 +70,20 @@ func (h *recHeader) tombstone(erased bool) []byte {
 }
 
 func (h *recHeader) encodeAs(magic string) []byte {
-	b := make([]byte, 0, recHeaderLen)
+	return h.encodeAsTo(make([]byte, 0, recHeaderLen), magic)
+}
+
+// encodeTo appends the header to b.
+func (h *recHeader) encodeTo(b []byte) []byte { return h.encodeAsTo(b, packMagic) }
+
+func (h *recHeader) encodeAsTo(b []byte, magic string) []byte {
+	at := len(b)
 	b = append(b, magic...)
 	b = append(b, h.sum[:]...)
 	b = binary.BigEndian.AppendUint64(b, uint64(h.size))
 	b = binary.BigEndian.AppendUint64(b, uint64(h.sealed))
 	b = append(b, h.keyCheck[:]...)
-	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
+	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b[at:], castagnoli))
 }
 
 // parseHeader parses the header of a record that is not deleted; ok is

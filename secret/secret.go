@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"golang.org/x/crypto/chacha20poly1305"
@@ -125,15 +126,26 @@ func (k *Keyring) Derive(purpose string) []byte {
 // Seal encrypts plaintext under key; context binds the ciphertext to its
 // place (such as "case/12/reporter_email") so that it cannot be moved.
 func Seal(key, plaintext []byte, context string) ([]byte, error) {
+	return SealTo(nil, key, plaintext, context)
+}
+
+// Overhead is how many bytes Seal adds to a plaintext: a nonce and a tag.
+const Overhead = chacha20poly1305.NonceSizeX + chacha20poly1305.Overhead
+
+// SealTo is Seal, appending the sealed bytes to dst (which must not overlap
+// plaintext): with room for them in dst, it allocates nothing.
+func SealTo(dst, key, plaintext []byte, context string) ([]byte, error) {
 	aead, err := chacha20poly1305.NewX(key)
 	if err != nil {
 		return nil, err
 	}
-	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plaintext)+aead.Overhead())
+	dst = slices.Grow(dst, aead.NonceSize()+len(plaintext)+aead.Overhead())
+	at := len(dst)
+	nonce := dst[at : at+aead.NonceSize()]
 	if _, err := rand.Read(nonce); err != nil {
 		return nil, err
 	}
-	return aead.Seal(nonce, nonce, plaintext, []byte(context)), nil
+	return aead.Seal(dst[:at+len(nonce)], nonce, plaintext, []byte(context)), nil
 }
 
 // ErrDecrypt is returned for a ciphertext that is damaged, moved, or sealed
