@@ -74,7 +74,7 @@ func Page(ctx context.Context, f *fetch.Fetcher, url string, opts ...fetch.Optio
 		}
 		s.Text = res.Text
 		if res.MediaType == "text/html" || res.MediaType == "application/xhtml+xml" {
-			if page, perr := extract.HTML([]byte(res.Text), res.FinalURL); perr == nil {
+			if page, perr := extract.HTML(res.TextBytes(), res.FinalURL); perr == nil {
 				s.Title, s.Text, s.Links, s.Images = page.Title, page.Text, len(page.Links), len(page.Images)
 			}
 		}

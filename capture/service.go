@@ -280,7 +280,7 @@ func (s *Service) take(ctx context.Context, url, requestedBy string, full bool) 
 	}
 	text := res.Text
 	if res.MediaType == "text/html" || res.MediaType == "application/xhtml+xml" {
-		if page, perr := extract.HTML([]byte(res.Text), res.FinalURL); perr == nil {
+		if page, perr := extract.HTML(res.TextBytes(), res.FinalURL); perr == nil {
 			tk.facts.Title, text, tk.facts.Links = page.Title, page.Text, len(page.Links)
 			if full && (err == nil || fetch.CodeOf(err) == fetch.TooLarge) {
 				s.images(ctx, tk, page.Images)

@@ -430,7 +430,7 @@ var binaryExt = map[string]struct{}{
 func readable(res *fetch.Result) (string, []string) {
 	switch res.MediaType {
 	case "text/html", "application/xhtml+xml":
-		page, err := extract.HTML([]byte(res.Text), res.FinalURL)
+		page, err := extract.HTML(res.TextBytes(), res.FinalURL)
 		if err != nil {
 			return "", nil
 		}

@@ -176,14 +176,15 @@ func (e *evidence) capturePage(ctx context.Context, f *fetch.Fetcher, url string
 	s := capture.Summary{URL: url, FinalURL: res.FinalURL, Status: res.Status, SHA256: res.SHA256, Size: res.Size,
 		ContentType: res.ContentType, Charset: res.Charset, FetchedAt: res.FetchedAt, Text: res.Text}
 	if res.MediaType == "text/html" || res.MediaType == "application/xhtml+xml" {
-		if page, perr := extract.HTML([]byte(res.Text), res.FinalURL); perr == nil {
+		if page, perr := extract.HTML(res.TextBytes(), res.FinalURL); perr == nil {
 			s.Title, s.Text, s.Links, s.Images = page.Title, page.Text, len(page.Links), len(page.Images)
 		}
 	}
 	if s.Text == "" {
 		return nil, fmt.Errorf("%s: no text", url)
 	}
-	sum := sha256.Sum256([]byte(s.Text))
+	text := []byte(s.Text) // as a capture keeps it (capture.Service)
+	sum := sha256.Sum256(text)
 	s.TextSHA256 = hex.EncodeToString(sum[:])
 	t1 := time.Now()
 
@@ -197,7 +198,7 @@ func (e *evidence) capturePage(ctx context.Context, f *fetch.Fetcher, url string
 	if c.body, err = e.store.PutLater(ctx, blob.Hashed(res.Body, bodySum), e.key, e.owner); err != nil {
 		return nil, err
 	}
-	if c.text, err = e.store.PutLater(ctx, blob.Hashed([]byte(s.Text), sum), e.key, e.owner); err != nil {
+	if c.text, err = e.store.PutLater(ctx, blob.Hashed(text, sum), e.key, e.owner); err != nil {
 		return nil, err
 	}
 	// Both durable with one sync, as a capture stores its files.

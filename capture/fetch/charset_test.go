@@ -67,3 +67,17 @@ func TestDecodeTextAnyBytes(t *testing.T) {
 		require.NotEmpty(t, cs)
 	}
 }
+
+// TextBytes hands out the body itself when the text is the body as it came,
+// and the text otherwise.
+func TestTextBytes(t *testing.T) {
+	body := []byte("<p>grüße</p>")
+	r := &fetch.Result{Body: body, Text: string(body)}
+	require.Equal(t, body, r.TextBytes())
+	require.Same(t, &body[0], &r.TextBytes()[0], "no copy of a UTF-8 body")
+
+	cp1252 := []byte("<p>gr\xfc\xdfe</p>")
+	text, _, _ := fetch.DecodeText(cp1252, "text/html; charset=windows-1252")
+	r = &fetch.Result{Body: cp1252, Text: text}
+	require.Equal(t, "<p>grüße</p>", string(r.TextBytes()))
+}

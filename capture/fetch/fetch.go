@@ -423,6 +423,16 @@ type Result struct {
 	Duration  time.Duration `json:"duration"`
 }
 
+// TextBytes returns Text as bytes: Body itself when Text is the body as it
+// came (valid UTF-8, as most pages are), else a copy. The caller must not
+// change them.
+func (r *Result) TextBytes() []byte {
+	if r.Text == string(r.Body) {
+		return r.Body
+	}
+	return []byte(r.Text)
+}
+
 // Hop is one redirect.
 type Hop struct {
 	URL      string         `json:"url"`
