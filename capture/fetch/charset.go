@@ -79,26 +79,15 @@ var boms = []struct {
 	{[]byte{0xFF, 0xFE}, unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM), "utf-16le"},
 }
 
-// chooseCharset chooses body's charset; valid says that body is valid UTF-8
-// (it is only worked out, and so only true, when the charset is UTF-8: a
-// page labelled with another charset is not checked for UTF-8).
+// chooseCharset chooses body's charset; valid says that body is valid UTF-8.
 func chooseCharset(body []byte, contentType string, truncated bool) (enc encoding.Encoding, name, source string, skip int, valid bool) {
 	for _, b := range boms {
 		if bytes.HasPrefix(body, b.bom) {
 			return b.enc, b.name, CharsetFromBOM, len(b.bom), false
 		}
 	}
-	// Whether body is UTF-8 (but for a rune cut off at the end of a
-	// truncated body), worked out when a label or the sniffing asks.
-	checked, validUTF8 := false, false
-	isUTF8 := func() bool {
-		if !checked {
-			checked = true
-			valid = utf8.Valid(body)
-			validUTF8 = valid || truncated && looksUTF8(body)
-		}
-		return validUTF8
-	}
+	valid = utf8.Valid(body)
+	validUTF8 := valid || truncated && looksUTF8(body)
 	// usable reports whether a label names a decoder worth trusting for body.
 	usable := func(label string, fromDocument bool) (encoding.Encoding, string, bool) {
 		e, n := charset.Lookup(label)
@@ -110,7 +99,7 @@ func chooseCharset(body []byte, contentType string, truncated bool) (enc encodin
 			// ASCII, so it is not UTF-16 (the HTML standard says the same).
 			n, e = "utf-8", encoding.Nop
 		}
-		if n == "utf-8" && !isUTF8() {
+		if n == "utf-8" && !validUTF8 {
 			return nil, "", false
 		}
 		return e, n, true
@@ -137,7 +126,7 @@ func chooseCharset(body []byte, contentType string, truncated bool) (enc encodin
 			return e, n, CharsetFromXML, 0, valid
 		}
 	}
-	if isUTF8() {
+	if validUTF8 {
 		return encoding.Nop, "utf-8", CharsetSniffed, 0, valid
 	}
 	return charmap.Windows1252, "windows-1252", CharsetFromDefault, 0, valid
