@@ -11,6 +11,8 @@ package extract
 import (
 	"encoding/binary"
 	"errors"
+	"hash/maphash"
+	"iter"
 	"math/bits"
 	"net/url"
 	"strings"
@@ -125,11 +127,11 @@ func (l Limits) HTML(body []byte, baseURL string) (*Page, error) {
 	// The text of a page is usually half to two thirds of its HTML, often
 	// much less.
 	x := &extractor{lim: l, out: textWriter{b: s.text[:0], max: l.MaxText, sizeHint: len(body) * 3 / 4},
-		anchorW: textWriter{b: s.anchor[:0], max: maxAnchor, sizeHint: 32}, anchorText: s.anchorText[:0],
-		mapHint: min(len(body)/256, 1024), scratch: s}
+		anchorW: textWriter{b: s.anchor[:0], max: maxAnchor, sizeHint: 32}, scratch: s}
+	s.reset(min(len(body)/256, 1024))
 	x.run(body, false)
 	p := x.page(base)
-	s.text, s.anchor, s.anchorText = x.out.b[:0], x.anchorW.b[:0], x.anchorText[:0]
+	s.text, s.anchor = x.out.b[:0], x.anchorW.b[:0]
 	return p, nil
 }
 
@@ -205,10 +207,13 @@ var (
 
 // rawURL is a URL as written in the page, resolved at the end once the
 // <base href> is known (it applies to the whole document, wherever it is).
+// It points into the extraction's buffers rather than holding strings: a
+// page has dozens of links, and one string each was most of the
+// extraction's allocations.
 type rawURL struct {
-	raw  string
-	text string // an image's alt
-	// A link's text is extractor.anchorText[t0:t1].
+	// The URL as written is scratch.raws[r0:r1].
+	r0, r1 int
+	// Its text (a link's, an image's alt) is scratch.texts[t0:t1].
 	t0, t1 int
 }
 
@@ -224,19 +229,12 @@ type extractor struct {
 	refresh  string
 	canon    string
 
-	links      []rawURL
-	images     []rawURL
-	frames     []rawURL
-	seenLinks  map[string]int // raw URL → index in links, to deduplicate early
-	seenImages map[string]int // raw URL → index in images
-	full       bool           // a raw list reached its bound
-	mapHint    int            // the size to make links and seenLinks with
+	full bool // a raw list reached its bound
 
-	skip       []tagID    // open skipped elements (bounded)
-	pre        int        // depth of preformatted elements
-	anchor     int        // index+1 in links of the open <a>, or 0
-	anchorW    textWriter // the open <a>'s text
-	anchorText []byte     // the links' texts, one after the other
+	skip    []tagID    // open skipped elements (bounded)
+	pre     int        // depth of preformatted elements
+	anchor  int        // index+1 in links of the open <a>, or 0
+	anchorW textWriter // the open <a>'s text
 
 	*scratch
 }
@@ -244,10 +242,19 @@ type extractor struct {
 // scratch holds an extraction's buffers, reused by the next (nothing of
 // them is in the Page returned).
 type scratch struct {
-	text, anchor, anchorText, textBuf, urls []byte
-	attrs                                   []attrSpan
-	vals                                    []byte
-	resolved                                []urlSpan
+	text, anchor, textBuf, urls []byte
+	collapsed                   []byte // collapse's output, before it is kept
+	attrs                       []attrSpan
+	vals                        []byte
+	resolved                    []urlSpan
+
+	// The raw URLs found, one after the other (rawURL's r0, r1), and the
+	// links' texts and images' alts (t0, t1).
+	raws, texts           []byte
+	links, images, frames []rawURL
+	// The raw URLs of links and images, to deduplicate them early; then
+	// the resolved URLs, to deduplicate those (page).
+	seenLinks, seenImages spanSet
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
@@ -255,12 +262,92 @@ var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 // maxPooled is the largest buffer kept for the next extraction.
 const maxPooled = 256 << 10
 
+// reset makes s ready for an extraction of a page that may have about
+// hint links.
+func (s *scratch) reset(hint int) {
+	s.raws, s.texts = s.raws[:0], s.texts[:0]
+	s.links, s.images, s.frames = s.links[:0], s.images[:0], s.frames[:0]
+	s.seenLinks.reset(hint)
+	s.seenImages.reset(0)
+}
+
 func (s *scratch) release() {
-	if cap(s.text) > maxPooled || cap(s.anchorText) > maxPooled || cap(s.urls) > maxPooled ||
-		cap(s.textBuf) > maxPooled || cap(s.vals) > maxPooled || cap(s.attrs) > 4*maxAttrs || cap(s.resolved) > maxPooled/8 {
+	const maxURLs = maxPooled / 32 // rawURLs or set entries
+	if cap(s.text) > maxPooled || cap(s.urls) > maxPooled || cap(s.collapsed) > maxPooled ||
+		cap(s.textBuf) > maxPooled || cap(s.vals) > maxPooled || cap(s.attrs) > 4*maxAttrs || cap(s.resolved) > maxPooled/8 ||
+		cap(s.raws) > maxPooled || cap(s.texts) > maxPooled ||
+		cap(s.links) > maxURLs || cap(s.images) > maxURLs || cap(s.frames) > maxURLs ||
+		len(s.seenLinks.slots) > maxURLs || len(s.seenImages.slots) > maxURLs {
 		return
 	}
 	scratchPool.Put(s)
+}
+
+// spanSet is a set of byte strings that a buffer holds, each with a value
+// (a non-negative int): a map[string]int whose keys need not be made
+// strings. It is open addressing with linear probing, at most half full,
+// hashed with a seed of the process's own (maphash), so that a page cannot
+// choose URLs that collide.
+type spanSet struct {
+	slots []spanSlot // a power of two of them
+	n     int        // slots in use
+}
+
+type spanSlot struct {
+	start, end int // the key is the buffer's [start:end]
+	hash       uint64
+	val        int // the value + 1; 0 for an empty slot
+}
+
+var spanSeed = maphash.MakeSeed()
+
+// reset empties s, with room for about hint keys.
+func (s *spanSet) reset(hint int) {
+	n := 8
+	for n < 2*hint {
+		n *= 2
+	}
+	if len(s.slots) < n {
+		s.slots = make([]spanSlot, n)
+	} else {
+		clear(s.slots)
+	}
+	s.n = 0
+}
+
+// find returns the slot of key in buf: the one that holds it (its val
+// above 0), else the empty one where add puts it; and key's hash.
+func (s *spanSet) find(buf, key []byte) (int, uint64) {
+	h := maphash.Bytes(spanSeed, key)
+	mask := len(s.slots) - 1
+	for i := int(h) & mask; ; i = (i + 1) & mask {
+		e := &s.slots[i]
+		if e.val == 0 || e.hash == h && string(buf[e.start:e.end]) == string(key) {
+			return i, h
+		}
+	}
+}
+
+// add puts the key buf[start:end] with its value v in slot i, as find
+// returned it (with hash h) for that key, nothing added since.
+func (s *spanSet) add(i int, h uint64, start, end, v int) {
+	s.slots[i] = spanSlot{start: start, end: end, hash: h, val: v + 1}
+	s.n++
+	if 2*s.n > len(s.slots) {
+		old := s.slots
+		s.slots = make([]spanSlot, 2*len(old))
+		mask := len(s.slots) - 1
+		for _, e := range old {
+			if e.val == 0 {
+				continue
+			}
+			j := int(e.hash) & mask
+			for s.slots[j].val != 0 {
+				j = (j + 1) & mask
+			}
+			s.slots[j] = e
+		}
+	}
 }
 
 // run reads one document. urlsOnly reads the inside of a <noscript> for
@@ -326,9 +413,9 @@ func (x *extractor) closeAnchor() {
 				c.write(t)
 				t, x.textBuf = c.b, c.b
 			}
-			l.t0 = len(x.anchorText)
-			x.anchorText = append(x.anchorText, t...)
-			l.t1 = len(x.anchorText)
+			l.t0 = len(x.texts)
+			x.texts = append(x.texts, t...)
+			l.t1 = len(x.texts)
 		}
 	}
 	x.anchor = 0
@@ -355,8 +442,8 @@ func (x *extractor) start(z *scanner, urlsOnly bool) {
 		// RCDATA: the next token is the whole title (or its end tag,
 		// which does nothing).
 		if z.next() == tokText && !x.hasTitle && !urlsOnly {
-			if t := collapse(z.text(&x.textBuf), maxTitle); t != "" {
-				x.title, x.hasTitle = t, true
+			if t := x.collapse(z.text(&x.textBuf), maxTitle); len(t) > 0 {
+				x.title, x.hasTitle = string(t), true
 			}
 		}
 		return
@@ -375,11 +462,11 @@ func (x *extractor) start(z *scanner, urlsOnly bool) {
 	case tagMeta:
 		x.meta(attrs)
 	case tagLink:
-		rel := " " + strings.ToLower(strings.Join(strings.Fields(string(attrs.get("rel"))), " ")) + " "
-		if strings.Contains(rel, " canonical ") && x.canon == "" {
+		canonical, imageSrc := relTypes(attrs.get("rel"))
+		if canonical && x.canon == "" {
 			x.canon = string(attrs.get("href"))
 		}
-		if strings.Contains(rel, " image_src ") {
+		if imageSrc {
 			x.addImage(attrs.get("href"), nil)
 		}
 	case tagA, tagArea:
@@ -407,7 +494,7 @@ func (x *extractor) start(z *scanner, urlsOnly bool) {
 		}
 		for _, k := range lazySrcset {
 			if v := attrs.get(k); len(v) > 0 {
-				for _, u := range parseSrcset(v) {
+				for u := range srcsetURLs(v) {
 					x.addImage(u, alt)
 				}
 			}
@@ -433,7 +520,9 @@ func (x *extractor) start(z *scanner, urlsOnly bool) {
 		}
 	case tagIframe, tagFrame:
 		if src := attrs.get("src"); len(src) > 0 && maybeHTTP(src) && len(x.frames) < x.lim.MaxFrames*2 {
-			x.frames = append(x.frames, rawURL{raw: string(src)})
+			r0 := len(x.raws)
+			x.raws = append(x.raws, src...)
+			x.frames = append(x.frames, rawURL{r0: r0, r1: len(x.raws)})
 		}
 	}
 	if urlsOnly {
@@ -488,7 +577,7 @@ func (x *extractor) meta(attrs *scanner) {
 	switch prop {
 	case "og:title":
 		if x.ogTitle == "" {
-			x.ogTitle = collapse(attrs.get("content"), maxTitle)
+			x.ogTitle = string(x.collapse(attrs.get("content"), maxTitle))
 		}
 	case "og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src":
 		x.addImage(attrs.get("content"), nil)
@@ -525,7 +614,8 @@ func (x *extractor) addLink(raw []byte) int {
 	if !maybeHTTP(raw) {
 		return -1
 	}
-	if i, ok := x.seenLinks[string(raw)]; ok {
+	slot, h := x.seenLinks.find(x.raws, raw)
+	if i := x.seenLinks.slots[slot].val - 1; i >= 0 {
 		return i
 	}
 	// Raw URLs are bounded at twice the limit: some may resolve to the
@@ -534,13 +624,10 @@ func (x *extractor) addLink(raw []byte) int {
 		x.full = true
 		return -1
 	}
-	if x.seenLinks == nil {
-		x.seenLinks = make(map[string]int, x.mapHint)
-		x.links = make([]rawURL, 0, x.mapHint)
-	}
-	s := string(raw)
-	x.seenLinks[s] = len(x.links)
-	x.links = append(x.links, rawURL{raw: s})
+	r0 := len(x.raws)
+	x.raws = append(x.raws, raw...)
+	x.seenLinks.add(slot, h, r0, len(x.raws), len(x.links))
+	x.links = append(x.links, rawURL{r0: r0, r1: len(x.raws)})
 	return len(x.links) - 1
 }
 
@@ -548,9 +635,10 @@ func (x *extractor) addImage(raw, alt []byte) {
 	if len(raw) == 0 || !maybeHTTP(raw) {
 		return
 	}
-	if i, ok := x.seenImages[string(raw)]; ok {
-		if x.images[i].text == "" {
-			x.images[i].text = collapse(alt, maxAnchor)
+	slot, h := x.seenImages.find(x.raws, raw)
+	if i := x.seenImages.slots[slot].val - 1; i >= 0 {
+		if im := &x.images[i]; im.t0 == im.t1 {
+			im.t0, im.t1 = x.addText(alt)
 		}
 		return
 	}
@@ -558,12 +646,64 @@ func (x *extractor) addImage(raw, alt []byte) {
 		x.full = true
 		return
 	}
-	if x.seenImages == nil {
-		x.seenImages = make(map[string]int)
+	r0 := len(x.raws)
+	x.raws = append(x.raws, raw...)
+	x.seenImages.add(slot, h, r0, len(x.raws), len(x.images))
+	t0, t1 := x.addText(alt)
+	x.images = append(x.images, rawURL{r0: r0, r1: len(x.raws), t0: t0, t1: t1})
+}
+
+// addText keeps s collapsed (as collapse makes it, at most maxAnchor bytes)
+// in texts, and returns where.
+func (x *extractor) addText(s []byte) (t0, t1 int) {
+	t0 = len(x.texts)
+	x.texts = append(x.texts, x.collapse(s, maxAnchor)...)
+	return t0, len(x.texts)
+}
+
+// collapse is collapse into a scratch buffer, valid until its next call.
+func (x *extractor) collapse(s []byte, max int) []byte {
+	if len(s) == 0 {
+		return nil
 	}
-	s := string(raw)
-	x.seenImages[s] = len(x.images)
-	x.images = append(x.images, rawURL{raw: s, text: collapse(alt, maxAnchor)})
+	w := textWriter{b: x.collapsed[:0], max: max}
+	w.write(s)
+	x.collapsed = w.b
+	return w.b
+}
+
+// relTypes reports whether a <link>'s rel holds the link types canonical
+// and image_src, as strings.Fields and strings.ToLower would find them.
+func relTypes(rel []byte) (canonical, imageSrc bool) {
+	for _, c := range rel {
+		if c >= utf8.RuneSelf {
+			// Unicode's spaces separate types too, and a few characters
+			// are ASCII letters in lower case (K, the Kelvin sign, is k):
+			// that is for strings' functions to tell.
+			s := " " + strings.ToLower(strings.Join(strings.Fields(string(rel)), " ")) + " "
+			return strings.Contains(s, " canonical "), strings.Contains(s, " image_src ")
+		}
+	}
+	for len(rel) > 0 {
+		i := 0
+		for i < len(rel) && !asciiSpace(rel[i]) {
+			i++
+		}
+		if t := rel[:i]; len(t) > 0 {
+			canonical = canonical || keyIs(t, "canonical")
+			imageSrc = imageSrc || keyIs(t, "image_src")
+		}
+		for i < len(rel) && asciiSpace(rel[i]) {
+			i++
+		}
+		rel = rel[i:]
+	}
+	return canonical, imageSrc
+}
+
+// asciiSpace is unicode.IsSpace for ASCII.
+func asciiSpace(c byte) bool {
+	return c == ' ' || '\t' <= c && c <= '\r'
 }
 
 // urlSpan is where a raw URL's resolution is in a page's resolved URLs,
@@ -584,41 +724,44 @@ func (x *extractor) page(docURL *url.URL) *Page {
 		}
 	}
 	r := newResolver(base)
-	// Every raw URL resolved into one buffer, made a string once; so are
-	// the links' texts.
+	// Every raw URL resolved into one buffer, and the texts after them,
+	// made a string at once.
 	buf, spans := x.urls[:0], x.resolved[:0]
 	for _, list := range [...][]rawURL{x.links, x.images, x.frames} {
 		for _, u := range list {
 			start := len(buf)
 			var ok bool
-			if buf, ok = r.appendResolved(buf, u.raw); ok {
+			if buf, ok = appendResolved(r, buf, x.raws[u.r0:u.r1]); ok {
 				spans = append(spans, urlSpan{start, len(buf)})
 			} else {
 				spans = append(spans, urlSpan{-1, -1})
 			}
 		}
 	}
+	nURLs := len(buf)
+	buf = append(buf, x.texts...)
 	x.urls, x.resolved = buf, spans
 	all := string(buf)
-	texts := string(x.anchorText)
+	texts := all[nURLs:]
+	set := &x.seenLinks // done with
 	linkSpans, spans := spans[:len(x.links)], spans[len(x.links):]
 	imageSpans, frameSpans := spans[:len(x.images)], spans[len(x.images):]
 	var truncated bool
-	p.Links, truncated = dedup(all, linkSpans, x.links, x.lim.MaxLinks, func(u string, r rawURL) Link { return Link{URL: u, Text: texts[r.t0:r.t1]} },
+	p.Links, truncated = dedup(set, buf, all, linkSpans, x.links, x.lim.MaxLinks, func(u string, r rawURL) Link { return Link{URL: u, Text: texts[r.t0:r.t1]} },
 		func(l *Link, r rawURL) {
 			if l.Text == "" {
 				l.Text = texts[r.t0:r.t1]
 			}
 		})
 	p.Truncated = p.Truncated || truncated
-	p.Images, truncated = dedup(all, imageSpans, x.images, x.lim.MaxImages, func(u string, r rawURL) Image { return Image{URL: u, Alt: r.text} },
+	p.Images, truncated = dedup(set, buf, all, imageSpans, x.images, x.lim.MaxImages, func(u string, r rawURL) Image { return Image{URL: u, Alt: texts[r.t0:r.t1]} },
 		func(im *Image, r rawURL) {
 			if im.Alt == "" {
-				im.Alt = r.text
+				im.Alt = texts[r.t0:r.t1]
 			}
 		})
 	p.Truncated = p.Truncated || truncated
-	p.Frames, truncated = dedup(all, frameSpans, x.frames, x.lim.MaxFrames, func(u string, _ rawURL) string { return u }, func(*string, rawURL) {})
+	p.Frames, truncated = dedup(set, buf, all, frameSpans, x.frames, x.lim.MaxFrames, func(u string, _ rawURL) string { return u }, func(*string, rawURL) {})
 	p.Truncated = p.Truncated || truncated
 	p.Refresh, _ = r.resolve(x.refresh)
 	p.Canonical, _ = r.resolve(x.canon)
@@ -626,26 +769,28 @@ func (x *extractor) page(docURL *url.URL) *Page {
 }
 
 // dedup keeps the first of each resolved URL (all[spans[i]] for raws[i]),
-// at most max.
-func dedup[T any](all string, spans []urlSpan, raws []rawURL, max int, mk func(string, rawURL) T, merge func(*T, rawURL)) ([]T, bool) {
+// at most max. It uses set, emptied, to find them in buf, all's bytes.
+func dedup[T any](set *spanSet, buf []byte, all string, spans []urlSpan, raws []rawURL, max int, mk func(string, rawURL) T, merge func(*T, rawURL)) ([]T, bool) {
 	if len(raws) == 0 {
 		return nil, false
 	}
 	out := make([]T, 0, min(len(raws), max))
-	index := make(map[string]int, min(len(raws), max))
+	set.reset(min(len(raws), max))
 	for i, r := range raws {
-		if spans[i].start < 0 {
+		sp := spans[i]
+		if sp.start < 0 {
 			continue
 		}
-		s := all[spans[i].start:spans[i].end]
-		if i, ok := index[s]; ok {
-			merge(&out[i], r)
+		s := all[sp.start:sp.end]
+		slot, h := set.find(buf, buf[sp.start:sp.end])
+		if j := set.slots[slot].val - 1; j >= 0 {
+			merge(&out[j], r)
 			continue
 		}
 		if len(out) >= max {
 			return out, true
 		}
-		index[s] = len(out)
+		set.add(slot, h, sp.start, sp.end, len(out))
 		out = append(out, mk(s, r))
 	}
 	if len(out) == 0 {
@@ -659,39 +804,52 @@ func dedup[T any](all string, spans []urlSpan, raws []rawURL, max int, mk func(s
 // descriptor such as "2x" or "640w" follows it).
 func parseSrcset[T ~string | ~[]byte](s T) []T {
 	var urls []T
-	isSpace := func(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' }
-	for i := 0; i < len(s) && len(urls) < 64; {
-		for i < len(s) && (isSpace(s[i]) || s[i] == ',') {
-			i++
-		}
-		start := i
-		for i < len(s) && !isSpace(s[i]) {
-			i++
-		}
-		u := s[start:i]
-		if len(u) > 0 && u[len(u)-1] == ',' {
-			for len(u) > 0 && u[len(u)-1] == ',' {
-				u = u[:len(u)-1]
-			}
-		} else {
-			// Skip the descriptors, up to a comma outside parentheses.
-			depth := 0
-			for ; i < len(s); i++ {
-				c := s[i]
-				if c == '(' {
-					depth++
-				} else if c == ')' && depth > 0 {
-					depth--
-				} else if c == ',' && depth == 0 {
-					break
-				}
-			}
-		}
-		if len(u) > 0 {
-			urls = append(urls, u)
-		}
+	for u := range srcsetURLs(s) {
+		urls = append(urls, u)
 	}
 	return urls
+}
+
+// srcsetURLs yields what parseSrcset returns, one at a time, without
+// making a slice of them.
+func srcsetURLs[T ~string | ~[]byte](s T) iter.Seq[T] {
+	return func(yield func(T) bool) {
+		isSpace := func(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' }
+		for i, n := 0, 0; i < len(s) && n < 64; {
+			for i < len(s) && (isSpace(s[i]) || s[i] == ',') {
+				i++
+			}
+			start := i
+			for i < len(s) && !isSpace(s[i]) {
+				i++
+			}
+			u := s[start:i]
+			if len(u) > 0 && u[len(u)-1] == ',' {
+				for len(u) > 0 && u[len(u)-1] == ',' {
+					u = u[:len(u)-1]
+				}
+			} else {
+				// Skip the descriptors, up to a comma outside parentheses.
+				depth := 0
+				for ; i < len(s); i++ {
+					c := s[i]
+					if c == '(' {
+						depth++
+					} else if c == ')' && depth > 0 {
+						depth--
+					} else if c == ',' && depth == 0 {
+						break
+					}
+				}
+			}
+			if len(u) > 0 {
+				if !yield(u) {
+					return
+				}
+				n++
+			}
+		}
+	}
 }
 
 // collapse returns s on one line, whitespace collapsed, in at most max

@@ -126,25 +126,26 @@ func newResolver(base *url.URL) *resolver {
 // resolve returns raw resolved as resolve does and ok, or ok false if
 // resolve returns nil.
 func (r *resolver) resolve(raw string) (string, bool) {
-	b, ok := r.appendResolved(nil, raw)
+	b, ok := appendResolved(r, nil, raw)
 	return string(b), ok
 }
 
 // appendResolved appends raw resolved as resolve does to dst; ok is false
-// if resolve returns nil.
-func (r *resolver) appendResolved(dst []byte, raw string) ([]byte, bool) {
+// if resolve returns nil. The URLs of a page are bytes of its buffers: the
+// fast path needs no string of them.
+func appendResolved[T ~string | ~[]byte](r *resolver, dst []byte, raw T) ([]byte, bool) {
 	// A URL that fast takes has nothing for cleanURL to clean.
 	if len(raw) <= maxURL {
-		if b, ok := r.fast(dst, raw); ok {
+		if b, ok := fast(r, dst, raw); ok {
 			return b, true
 		}
 	}
-	clean := cleanURL(raw)
+	clean := cleanURL(string(raw))
 	if clean == "" || len(clean) > maxURL {
 		return dst, false
 	}
 	if len(clean) != len(raw) {
-		if b, ok := r.fast(dst, clean); ok {
+		if b, ok := fast(r, dst, clean); ok {
 			return b, true
 		}
 	}
@@ -163,8 +164,9 @@ func (r *resolver) appendResolved(dst []byte, raw string) ([]byte, bool) {
 // or ".." segments, the query nothing net/url rejects, and the fragment,
 // dropped, no '%' and no client-side route; and where nothing is there for
 // cleanURL to clean. ok is false for every other URL.
-func (r *resolver) fast(dst []byte, raw string) (b []byte, ok bool) {
-	var scheme, host string
+func fast[T ~string | ~[]byte](r *resolver, dst []byte, raw T) (b []byte, ok bool) {
+	var scheme string
+	var host T
 	i := 0
 	switch {
 	case len(raw) > 0 && raw[0] == '/' && (len(raw) == 1 || raw[1] != '/'):
@@ -187,7 +189,7 @@ func (r *resolver) fast(dst []byte, raw string) (b []byte, ok bool) {
 			return dst, false
 		}
 		host = raw[h:i]
-		if strings.HasPrefix(raw[i:], "//") {
+		if i+1 < len(raw) && raw[i] == '/' && raw[i+1] == '/' {
 			return dst, false // net/url makes "//p" a path "/p"
 		}
 	}
@@ -291,6 +293,17 @@ var urlClass = func() (t [256]uint8) {
 	return t
 }()
 
-func hasPrefixFold(s, prefix string) bool {
-	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+// hasPrefixFold reports whether s starts with prefix, which is lower-case
+// ASCII, in any case (as strings.EqualFold: no other character folds to
+// one of http's).
+func hasPrefixFold[T ~string | ~[]byte](s T, prefix string) bool {
+	if len(s) < len(prefix) {
+		return false
+	}
+	for i := range len(prefix) {
+		if lowerByte(s[i]) != prefix[i] {
+			return false
+		}
+	}
+	return true
 }
