@@ -221,13 +221,13 @@ type extractor struct {
 	lim Limits
 	out textWriter
 
-	title    string
+	title    span // in texts
 	hasTitle bool
-	ogTitle  string
+	ogTitle  span // in texts
 	baseHref string
 	hasBase  bool
 	refresh  string
-	canon    string
+	canon    span // in raws
 
 	full bool // a raw list reached its bound
 
@@ -246,7 +246,7 @@ type scratch struct {
 	collapsed                   []byte // collapse's output, before it is kept
 	attrs                       []attrSpan
 	vals                        []byte
-	resolved                    []urlSpan
+	resolved                    []span
 
 	// The raw URLs found, one after the other (rawURL's r0, r1), and the
 	// links' texts and images' alts (t0, t1).
@@ -442,8 +442,8 @@ func (x *extractor) start(z *scanner, urlsOnly bool) {
 		// RCDATA: the next token is the whole title (or its end tag,
 		// which does nothing).
 		if z.next() == tokText && !x.hasTitle && !urlsOnly {
-			if t := x.collapse(z.text(&x.textBuf), maxTitle); len(t) > 0 {
-				x.title, x.hasTitle = string(t), true
+			if t := x.addText(z.text(&x.textBuf), maxTitle); t.end > t.start {
+				x.title, x.hasTitle = t, true
 			}
 		}
 		return
@@ -463,8 +463,11 @@ func (x *extractor) start(z *scanner, urlsOnly bool) {
 		x.meta(attrs)
 	case tagLink:
 		canonical, imageSrc := relTypes(attrs.get("rel"))
-		if canonical && x.canon == "" {
-			x.canon = string(attrs.get("href"))
+		if canonical && x.canon.end == x.canon.start {
+			href := attrs.get("href")
+			x.canon.start = len(x.raws)
+			x.raws = append(x.raws, href...)
+			x.canon.end = len(x.raws)
 		}
 		if imageSrc {
 			x.addImage(attrs.get("href"), nil)
@@ -576,8 +579,8 @@ func (x *extractor) meta(attrs *scanner) {
 	}
 	switch prop {
 	case "og:title":
-		if x.ogTitle == "" {
-			x.ogTitle = string(x.collapse(attrs.get("content"), maxTitle))
+		if x.ogTitle.end == x.ogTitle.start {
+			x.ogTitle = x.addText(attrs.get("content"), maxTitle)
 		}
 	case "og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src":
 		x.addImage(attrs.get("content"), nil)
@@ -638,7 +641,8 @@ func (x *extractor) addImage(raw, alt []byte) {
 	slot, h := x.seenImages.find(x.raws, raw)
 	if i := x.seenImages.slots[slot].val - 1; i >= 0 {
 		if im := &x.images[i]; im.t0 == im.t1 {
-			im.t0, im.t1 = x.addText(alt)
+			t := x.addText(alt, maxAnchor)
+			im.t0, im.t1 = t.start, t.end
 		}
 		return
 	}
@@ -649,16 +653,16 @@ func (x *extractor) addImage(raw, alt []byte) {
 	r0 := len(x.raws)
 	x.raws = append(x.raws, raw...)
 	x.seenImages.add(slot, h, r0, len(x.raws), len(x.images))
-	t0, t1 := x.addText(alt)
-	x.images = append(x.images, rawURL{r0: r0, r1: len(x.raws), t0: t0, t1: t1})
+	t := x.addText(alt, maxAnchor)
+	x.images = append(x.images, rawURL{r0: r0, r1: len(x.raws), t0: t.start, t1: t.end})
 }
 
-// addText keeps s collapsed (as collapse makes it, at most maxAnchor bytes)
-// in texts, and returns where.
-func (x *extractor) addText(s []byte) (t0, t1 int) {
-	t0 = len(x.texts)
-	x.texts = append(x.texts, x.collapse(s, maxAnchor)...)
-	return t0, len(x.texts)
+// addText keeps s collapsed (as collapse makes it, at most max bytes) in
+// texts, and returns where.
+func (x *extractor) addText(s []byte, max int) span {
+	start := len(x.texts)
+	x.texts = append(x.texts, x.collapse(s, max)...)
+	return span{start, len(x.texts)}
 }
 
 // collapse is collapse into a scratch buffer, valid until its next call.
@@ -706,17 +710,14 @@ func asciiSpace(c byte) bool {
 	return c == ' ' || '\t' <= c && c <= '\r'
 }
 
-// urlSpan is where a raw URL's resolution is in a page's resolved URLs,
-// or start -1 if it resolves to none.
-type urlSpan struct{ start, end int }
+// span is where something is in a buffer: [start:end]. Of a raw URL's
+// resolution in a page's resolved URLs, start -1 says it resolves to none.
+type span struct{ start, end int }
 
 // page resolves the URLs and returns the page. Nothing of it is in x's
 // scratch buffers.
 func (x *extractor) page(docURL *url.URL) *Page {
-	p := &Page{Title: x.title, Text: string(x.out.b), Truncated: x.out.truncated || x.full}
-	if p.Title == "" {
-		p.Title = x.ogTitle
-	}
+	p := &Page{Text: string(x.out.b), Truncated: x.out.truncated || x.full}
 	base := docURL
 	if x.hasBase {
 		if u := resolve(docURL, x.baseHref); u != nil {
@@ -732,17 +733,26 @@ func (x *extractor) page(docURL *url.URL) *Page {
 			start := len(buf)
 			var ok bool
 			if buf, ok = appendResolved(r, buf, x.raws[u.r0:u.r1]); ok {
-				spans = append(spans, urlSpan{start, len(buf)})
+				spans = append(spans, span{start, len(buf)})
 			} else {
-				spans = append(spans, urlSpan{-1, -1})
+				spans = append(spans, span{-1, -1})
 			}
 		}
 	}
+	refresh := len(buf)
+	buf, _ = appendResolved(r, buf, x.refresh)
+	canon := len(buf)
+	buf, _ = appendResolved(r, buf, x.raws[x.canon.start:x.canon.end])
 	nURLs := len(buf)
 	buf = append(buf, x.texts...)
 	x.urls, x.resolved = buf, spans
 	all := string(buf)
+	p.Refresh, p.Canonical = all[refresh:canon], all[canon:nURLs]
 	texts := all[nURLs:]
+	p.Title = texts[x.title.start:x.title.end]
+	if p.Title == "" {
+		p.Title = texts[x.ogTitle.start:x.ogTitle.end]
+	}
 	set := &x.seenLinks // done with
 	linkSpans, spans := spans[:len(x.links)], spans[len(x.links):]
 	imageSpans, frameSpans := spans[:len(x.images)], spans[len(x.images):]
@@ -763,14 +773,12 @@ func (x *extractor) page(docURL *url.URL) *Page {
 	p.Truncated = p.Truncated || truncated
 	p.Frames, truncated = dedup(set, buf, all, frameSpans, x.frames, x.lim.MaxFrames, func(u string, _ rawURL) string { return u }, func(*string, rawURL) {})
 	p.Truncated = p.Truncated || truncated
-	p.Refresh, _ = r.resolve(x.refresh)
-	p.Canonical, _ = r.resolve(x.canon)
 	return p
 }
 
 // dedup keeps the first of each resolved URL (all[spans[i]] for raws[i]),
 // at most max. It uses set, emptied, to find them in buf, all's bytes.
-func dedup[T any](set *spanSet, buf []byte, all string, spans []urlSpan, raws []rawURL, max int, mk func(string, rawURL) T, merge func(*T, rawURL)) ([]T, bool) {
+func dedup[T any](set *spanSet, buf []byte, all string, spans []span, raws []rawURL, max int, mk func(string, rawURL) T, merge func(*T, rawURL)) ([]T, bool) {
 	if len(raws) == 0 {
 		return nil, false
 	}

@@ -112,15 +112,36 @@ type resolver struct {
 }
 
 func newResolver(base *url.URL) *resolver {
-	r := &resolver{base: base}
-	if base != nil {
-		if u := resolve(base, "/"); u != nil {
-			if s := u.String(); strings.HasSuffix(s, "/") && strings.Contains(s, "://") {
-				r.prefix = s[:len(s)-1]
-			}
+	return &resolver{base: base, prefix: basePrefix(base)}
+}
+
+// basePrefix returns the prefix of a resolver with base.
+func basePrefix(base *url.URL) string {
+	if base == nil {
+		return ""
+	}
+	if base.User == nil && httpURL(base) && plainHost(base.Host) {
+		// What the general case below comes to, without its URL and
+		// strings: net/url escapes nothing of such a host.
+		return base.Scheme + "://" + strings.ToLower(base.Host)
+	}
+	if u := resolve(base, "/"); u != nil {
+		if s := u.String(); strings.HasSuffix(s, "/") && strings.Contains(s, "://") {
+			return s[:len(s)-1]
 		}
 	}
-	return r
+	return ""
+}
+
+// plainHost reports whether a host has only ASCII letters, digits, '.',
+// '-' and ':' (a port).
+func plainHost(h string) bool {
+	for i := 0; i < len(h); i++ {
+		if urlClass[h[i]]&ucHost == 0 && h[i] != ':' {
+			return false
+		}
+	}
+	return true
 }
 
 // resolve returns raw resolved as resolve does and ok, or ok false if
