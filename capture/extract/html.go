@@ -414,12 +414,12 @@ func (x *extractor) closeAnchor() {
 				t, x.textBuf = c.b, c.b
 			}
 			l.t0 = len(x.texts)
-			x.texts = append(x.texts, t...)
+			appendTo(&x.texts, t)
 			l.t1 = len(x.texts)
 		}
 	}
 	x.anchor = 0
-	x.anchorW = textWriter{b: x.anchorW.b[:0], max: maxAnchor, sizeHint: 32}
+	x.anchorW.reset()
 }
 
 func (x *extractor) start(z *scanner, urlsOnly bool) {
@@ -429,7 +429,7 @@ func (x *extractor) start(z *scanner, urlsOnly bool) {
 		// opens a div. Of the foreign ones, only svg matters here (the
 		// scanner tells only for svg).
 		if tagInfos[name].skipped && !z.selfClosing && len(x.skip) < maxSkipNest {
-			x.skip = append(x.skip, name)
+			push(&x.skip, name)
 		}
 		return
 	}
@@ -466,7 +466,7 @@ func (x *extractor) start(z *scanner, urlsOnly bool) {
 		if canonical && x.canon.end == x.canon.start {
 			href := attrs.get("href")
 			x.canon.start = len(x.raws)
-			x.raws = append(x.raws, href...)
+			appendTo(&x.raws, href)
 			x.canon.end = len(x.raws)
 		}
 		if imageSrc {
@@ -524,8 +524,8 @@ func (x *extractor) start(z *scanner, urlsOnly bool) {
 	case tagIframe, tagFrame:
 		if src := attrs.get("src"); len(src) > 0 && maybeHTTP(src) && len(x.frames) < x.lim.MaxFrames*2 {
 			r0 := len(x.raws)
-			x.raws = append(x.raws, src...)
-			x.frames = append(x.frames, rawURL{r0: r0, r1: len(x.raws)})
+			appendTo(&x.raws, src)
+			push(&x.frames, rawURL{r0: r0, r1: len(x.raws)})
 		}
 	}
 	if urlsOnly {
@@ -534,7 +534,7 @@ func (x *extractor) start(z *scanner, urlsOnly bool) {
 	p := &tagInfos[name]
 	if p.skipped {
 		if !z.selfClosing {
-			x.skip = append(x.skip, name)
+			push(&x.skip, name)
 		}
 		return
 	}
@@ -628,9 +628,9 @@ func (x *extractor) addLink(raw []byte) int {
 		return -1
 	}
 	r0 := len(x.raws)
-	x.raws = append(x.raws, raw...)
+	appendTo(&x.raws, raw)
 	x.seenLinks.add(slot, h, r0, len(x.raws), len(x.links))
-	x.links = append(x.links, rawURL{r0: r0, r1: len(x.raws)})
+	push(&x.links, rawURL{r0: r0, r1: len(x.raws)})
 	return len(x.links) - 1
 }
 
@@ -651,17 +651,17 @@ func (x *extractor) addImage(raw, alt []byte) {
 		return
 	}
 	r0 := len(x.raws)
-	x.raws = append(x.raws, raw...)
+	appendTo(&x.raws, raw)
 	x.seenImages.add(slot, h, r0, len(x.raws), len(x.images))
 	t := x.addText(alt, maxAnchor)
-	x.images = append(x.images, rawURL{r0: r0, r1: len(x.raws), t0: t.start, t1: t.end})
+	push(&x.images, rawURL{r0: r0, r1: len(x.raws), t0: t.start, t1: t.end})
 }
 
 // addText keeps s collapsed (as collapse makes it, at most max bytes) in
 // texts, and returns where.
 func (x *extractor) addText(s []byte, max int) span {
 	start := len(x.texts)
-	x.texts = append(x.texts, x.collapse(s, max)...)
+	appendTo(&x.texts, x.collapse(s, max))
 	return span{start, len(x.texts)}
 }
 
@@ -901,6 +901,13 @@ type textWriter struct {
 }
 
 func (w *textWriter) String() string { return string(w.b) }
+
+// reset empties w, keeping its buffer and bound (and, as appendTo, without
+// storing its buffer's pointer).
+func (w *textWriter) reset() {
+	w.b = w.b[:0]
+	w.pending, w.newlines, w.dropNewline, w.truncated = sepNone, 0, false, false
+}
 
 func (w *textWriter) sep(s sep) {
 	if s > w.pending {
@@ -1166,7 +1173,7 @@ func (w *textWriter) addByte(c byte) bool {
 		w.truncated = true
 		return false
 	}
-	w.b = append(w.b, c)
+	push(&w.b, c)
 	if c == '\n' {
 		w.newlines++
 	} else {
@@ -1219,8 +1226,33 @@ func (w *textWriter) addRun(run []byte) {
 		// from a few bytes up.
 		w.b = make([]byte, 0, min(w.max, max(len(run), w.sizeHint)))
 	}
-	w.b = append(w.b, run...)
+	appendTo(&w.b, run)
 	w.newlines = 0
+}
+
+// appendTo appends b to *dst as append does, but stores the slice's pointer
+// only when it grows. Its buffers are in the heap (the extraction's
+// scratch), and while the GC marks, storing a pointer there costs a write
+// barrier: for each piece of text, that was most of the cost of a run.
+func appendTo(dst *[]byte, b []byte) {
+	n := len(*dst)
+	if cap(*dst)-n < len(b) {
+		*dst = append(*dst, b...)
+		return
+	}
+	*dst = (*dst)[:n+len(b)]
+	copy((*dst)[n:], b)
+}
+
+// push appends e to *dst as appendTo does.
+func push[E any](dst *[]E, e E) {
+	n := len(*dst)
+	if n == cap(*dst) {
+		*dst = append(*dst, e)
+		return
+	}
+	*dst = (*dst)[:n+1]
+	(*dst)[n] = e
 }
 
 // isSpace is true for whitespace that collapses: HTML's and Unicode's,
