@@ -959,16 +959,32 @@ func printableRun(b []byte, pre bool) int {
 			// 0x80 in the bytes below ' ' or above '~' (and maybe in
 			// bytes after the first such one: borrows and carries).
 			bad := ((x - 0x20*ones) | (x + ones) | x) & highs
+			// In a page's text, words with and without accents, spaces
+			// at the end of a word or not come and go: the branches
+			// that would tell them are hard to predict. The common cases
+			// are told without branches.
 			if !pre {
 				// 0x80 in each byte that is a space (and maybe in a
 				// '!' after one).
 				y := x ^ 0x20*ones
-				if sp := (y - ones) &^ y & highs; sp != 0 {
-					bad |= sp & (sp >> 8) // a space before a space
-					if sp>>63 != 0 && (i+8 == len(b) || b[i+8]-0x21 > 0x7e-0x21) {
-						bad |= 1 << 63 // a space before what is not printable ASCII
-					}
+				sp := (y - ones) &^ y & highs
+				bad |= sp & (sp >> 8) // a space before a space
+				var next byte         // what follows; at the end, nothing printable
+				if i+8 < len(b) {
+					next = b[i+8]
 				}
+				bad |= sp & (b2u(next-0x21 > 0x7e-0x21) << 63) // a space before what is not printable ASCII
+			}
+			if x&highs != 0 {
+				// U+00C0 to U+07FF, the most common of the characters
+				// not ASCII: a lead byte C3 to DF, a continuation byte
+				// after it. (No borrow or carry comes from these
+				// bytes.)
+				lead := x & (x << 1) &^ (x << 2) & highs // 110xxxxx
+				lead &= (x&(0x1f*ones) + 0x1d*ones) << 2 // but C0 to C2
+				cont := x &^ (x << 1) & highs            // 10xxxxxx
+				two := lead & (cont >> 8)
+				bad &^= two | two<<8
 			}
 			// Of the bytes not ASCII, those of the characters most often
 			// written as they are: U+00A1 to U+07FF (but for the soft
@@ -1043,6 +1059,14 @@ func printableRun(b []byte, pre bool) int {
 		}
 		i += n
 	}
+}
+
+// b2u is 1 for true, 0 for false.
+func b2u(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // printableRune returns the size of the character at the start of b, not
