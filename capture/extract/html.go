@@ -1100,9 +1100,17 @@ func printableRune(b []byte) int {
 // write writes text whose whitespace collapses.
 func (w *textWriter) write(b []byte) {
 	w.dropNewline = false
+	if len(b) == 1 && b[0] < utf8.RuneSelf && asciiClass[b[0]] == classSpace && !w.truncated {
+		// The most common text of all, a newline between two tags: what
+		// the loop below does with it.
+		w.sep(sepSpace)
+		return
+	}
 	for len(b) > 0 && !w.truncated {
 		if n := printableRun(b, false); n > 0 {
-			w.flush()
+			if w.pending != sepNone {
+				w.flush()
+			}
 			w.addRun(b[:n])
 			b = b[n:]
 			continue
