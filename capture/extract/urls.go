@@ -323,8 +323,9 @@ var urlClass = func() (t [256]uint8) {
 }()
 
 // hasPrefixFold reports whether s starts with prefix, which is lower-case
-// ASCII, in any case (as strings.EqualFold: no other character folds to
-// one of http's).
+// ASCII, in any case: strings.EqualFold on prefix's length. The only
+// characters not ASCII that fold to ASCII letters (ſ to s, the Kelvin sign
+// to k) are longer than them: s's prefix of that length cannot match then.
 func hasPrefixFold[T ~string | ~[]byte](s T, prefix string) bool {
 	if len(s) < len(prefix) {
 		return false
