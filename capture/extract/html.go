@@ -277,7 +277,7 @@ func (s *scratch) release() {
 		cap(s.textBuf) > maxPooled || cap(s.vals) > maxPooled || cap(s.attrs) > 4*maxAttrs || cap(s.resolved) > maxPooled/8 ||
 		cap(s.raws) > maxPooled || cap(s.texts) > maxPooled ||
 		cap(s.links) > maxURLs || cap(s.images) > maxURLs || cap(s.frames) > maxURLs ||
-		len(s.seenLinks.slots) > maxURLs || len(s.seenImages.slots) > maxURLs {
+		cap(s.seenLinks.slots) > maxURLs || cap(s.seenImages.slots) > maxURLs {
 		return
 	}
 	scratchPool.Put(s)
@@ -301,15 +301,22 @@ type spanSlot struct {
 
 var spanSeed = maphash.MakeSeed()
 
-// reset empties s, with room for about hint keys.
+// reset empties s, with room for about hint keys. It keeps the slots it
+// has, so that a set that grew for one page need not grow again for the
+// next, but not too many of them: a page with few links after one with
+// many clears only some.
 func (s *spanSet) reset(hint int) {
 	n := 8
 	for n < 2*hint {
 		n *= 2
 	}
-	if len(s.slots) < n {
+	if cap(s.slots) < n {
 		s.slots = make([]spanSlot, n)
 	} else {
+		for n < 512 && 2*n <= cap(s.slots) {
+			n *= 2
+		}
+		s.slots = s.slots[:n]
 		clear(s.slots)
 	}
 	s.n = 0
