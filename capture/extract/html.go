@@ -814,19 +814,9 @@ func dedup[T any](set *spanSet, buf []byte, all string, spans []span, raws []raw
 	return out, false
 }
 
-// parseSrcset returns the URLs of a srcset attribute, following the HTML
+// srcsetURLs yields the URLs of a srcset attribute, following the HTML
 // standard's parsing of image candidate strings (a URL may hold commas; a
-// descriptor such as "2x" or "640w" follows it).
-func parseSrcset[T ~string | ~[]byte](s T) []T {
-	var urls []T
-	for u := range srcsetURLs(s) {
-		urls = append(urls, u)
-	}
-	return urls
-}
-
-// srcsetURLs yields what parseSrcset returns, one at a time, without
-// making a slice of them.
+// descriptor such as "2x" or "640w" follows it), at most 64 of them.
 func srcsetURLs[T ~string | ~[]byte](s T) iter.Seq[T] {
 	return func(yield func(T) bool) {
 		isSpace := func(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' }
