@@ -11,6 +11,8 @@ package extract
 import (
 	"encoding/binary"
 	"errors"
+	"hash/maphash"
+	"iter"
 	"math/bits"
 	"net/url"
 	"strings"
@@ -125,11 +127,11 @@ func (l Limits) HTML(body []byte, baseURL string) (*Page, error) {
 	// The text of a page is usually half to two thirds of its HTML, often
 	// much less.
 	x := &extractor{lim: l, out: textWriter{b: s.text[:0], max: l.MaxText, sizeHint: len(body) * 3 / 4},
-		anchorW: textWriter{b: s.anchor[:0], max: maxAnchor, sizeHint: 32}, anchorText: s.anchorText[:0],
-		mapHint: min(len(body)/256, 1024), scratch: s}
+		anchorW: textWriter{b: s.anchor[:0], max: maxAnchor, sizeHint: 32}, scratch: s}
+	s.reset(min(len(body)/256, 1024))
 	x.run(body, false)
 	p := x.page(base)
-	s.text, s.anchor, s.anchorText = x.out.b[:0], x.anchorW.b[:0], x.anchorText[:0]
+	s.text, s.anchor = x.out.b[:0], x.anchorW.b[:0]
 	return p, nil
 }
 
@@ -205,10 +207,13 @@ var (
 
 // rawURL is a URL as written in the page, resolved at the end once the
 // <base href> is known (it applies to the whole document, wherever it is).
+// It points into the extraction's buffers rather than holding strings: a
+// page has dozens of links, and one string each was most of the
+// extraction's allocations.
 type rawURL struct {
-	raw  string
-	text string // an image's alt
-	// A link's text is extractor.anchorText[t0:t1].
+	// The URL as written is scratch.raws[r0:r1].
+	r0, r1 int
+	// Its text (a link's, an image's alt) is scratch.texts[t0:t1].
 	t0, t1 int
 }
 
@@ -216,27 +221,20 @@ type extractor struct {
 	lim Limits
 	out textWriter
 
-	title    string
+	title    span // in texts
 	hasTitle bool
-	ogTitle  string
+	ogTitle  span // in texts
 	baseHref string
 	hasBase  bool
 	refresh  string
-	canon    string
+	canon    span // in raws
 
-	links      []rawURL
-	images     []rawURL
-	frames     []rawURL
-	seenLinks  map[string]int // raw URL → index in links, to deduplicate early
-	seenImages map[string]int // raw URL → index in images
-	full       bool           // a raw list reached its bound
-	mapHint    int            // the size to make links and seenLinks with
+	full bool // a raw list reached its bound
 
-	skip       []tagID    // open skipped elements (bounded)
-	pre        int        // depth of preformatted elements
-	anchor     int        // index+1 in links of the open <a>, or 0
-	anchorW    textWriter // the open <a>'s text
-	anchorText []byte     // the links' texts, one after the other
+	skip    []tagID    // open skipped elements (bounded)
+	pre     int        // depth of preformatted elements
+	anchor  int        // index+1 in links of the open <a>, or 0
+	anchorW textWriter // the open <a>'s text
 
 	*scratch
 }
@@ -244,10 +242,19 @@ type extractor struct {
 // scratch holds an extraction's buffers, reused by the next (nothing of
 // them is in the Page returned).
 type scratch struct {
-	text, anchor, anchorText, textBuf, urls []byte
-	attrs                                   []attrSpan
-	vals                                    []byte
-	resolved                                []urlSpan
+	text, anchor, textBuf, urls []byte
+	collapsed                   []byte // collapse's output, before it is kept
+	attrs                       []attrSpan
+	vals                        []byte
+	resolved                    []span
+
+	// The raw URLs found, one after the other (rawURL's r0, r1), and the
+	// links' texts and images' alts (t0, t1).
+	raws, texts           []byte
+	links, images, frames []rawURL
+	// The raw URLs of links and images, to deduplicate them early; then
+	// the resolved URLs, to deduplicate those (page).
+	seenLinks, seenImages spanSet
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
@@ -255,12 +262,99 @@ var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 // maxPooled is the largest buffer kept for the next extraction.
 const maxPooled = 256 << 10
 
+// reset makes s ready for an extraction of a page that may have about
+// hint links.
+func (s *scratch) reset(hint int) {
+	s.raws, s.texts = s.raws[:0], s.texts[:0]
+	s.links, s.images, s.frames = s.links[:0], s.images[:0], s.frames[:0]
+	s.seenLinks.reset(hint)
+	s.seenImages.reset(0)
+}
+
 func (s *scratch) release() {
-	if cap(s.text) > maxPooled || cap(s.anchorText) > maxPooled || cap(s.urls) > maxPooled ||
-		cap(s.textBuf) > maxPooled || cap(s.vals) > maxPooled || cap(s.attrs) > 4*maxAttrs || cap(s.resolved) > maxPooled/8 {
+	const maxURLs = maxPooled / 32 // rawURLs or set entries
+	if cap(s.text) > maxPooled || cap(s.urls) > maxPooled || cap(s.collapsed) > maxPooled ||
+		cap(s.textBuf) > maxPooled || cap(s.vals) > maxPooled || cap(s.attrs) > 4*maxAttrs || cap(s.resolved) > maxPooled/8 ||
+		cap(s.raws) > maxPooled || cap(s.texts) > maxPooled ||
+		cap(s.links) > maxURLs || cap(s.images) > maxURLs || cap(s.frames) > maxURLs ||
+		cap(s.seenLinks.slots) > maxURLs || cap(s.seenImages.slots) > maxURLs {
 		return
 	}
 	scratchPool.Put(s)
+}
+
+// spanSet is a set of byte strings that a buffer holds, each with a value
+// (a non-negative int): a map[string]int whose keys need not be made
+// strings. It is open addressing with linear probing, at most half full,
+// hashed with a seed of the process's own (maphash), so that a page cannot
+// choose URLs that collide.
+type spanSet struct {
+	slots []spanSlot // a power of two of them
+	n     int        // slots in use
+}
+
+type spanSlot struct {
+	start, end int // the key is the buffer's [start:end]
+	hash       uint64
+	val        int // the value + 1; 0 for an empty slot
+}
+
+var spanSeed = maphash.MakeSeed()
+
+// reset empties s, with room for about hint keys. It keeps the slots it
+// has, so that a set that grew for one page need not grow again for the
+// next, but not too many of them: a page with few links after one with
+// many clears only some.
+func (s *spanSet) reset(hint int) {
+	n := 8
+	for n < 2*hint {
+		n *= 2
+	}
+	if cap(s.slots) < n {
+		s.slots = make([]spanSlot, n)
+	} else {
+		for n < 512 && 2*n <= cap(s.slots) {
+			n *= 2
+		}
+		s.slots = s.slots[:n]
+		clear(s.slots)
+	}
+	s.n = 0
+}
+
+// find returns the slot of key in buf: the one that holds it (its val
+// above 0), else the empty one where add puts it; and key's hash.
+func (s *spanSet) find(buf, key []byte) (int, uint64) {
+	h := maphash.Bytes(spanSeed, key)
+	mask := len(s.slots) - 1
+	for i := int(h) & mask; ; i = (i + 1) & mask {
+		e := &s.slots[i]
+		if e.val == 0 || e.hash == h && string(buf[e.start:e.end]) == string(key) {
+			return i, h
+		}
+	}
+}
+
+// add puts the key buf[start:end] with its value v in slot i, as find
+// returned it (with hash h) for that key, nothing added since.
+func (s *spanSet) add(i int, h uint64, start, end, v int) {
+	s.slots[i] = spanSlot{start: start, end: end, hash: h, val: v + 1}
+	s.n++
+	if 2*s.n > len(s.slots) {
+		old := s.slots
+		s.slots = make([]spanSlot, 2*len(old))
+		mask := len(s.slots) - 1
+		for _, e := range old {
+			if e.val == 0 {
+				continue
+			}
+			j := int(e.hash) & mask
+			for s.slots[j].val != 0 {
+				j = (j + 1) & mask
+			}
+			s.slots[j] = e
+		}
+	}
 }
 
 // run reads one document. urlsOnly reads the inside of a <noscript> for
@@ -326,13 +420,13 @@ func (x *extractor) closeAnchor() {
 				c.write(t)
 				t, x.textBuf = c.b, c.b
 			}
-			l.t0 = len(x.anchorText)
-			x.anchorText = append(x.anchorText, t...)
-			l.t1 = len(x.anchorText)
+			l.t0 = len(x.texts)
+			appendTo(&x.texts, t)
+			l.t1 = len(x.texts)
 		}
 	}
 	x.anchor = 0
-	x.anchorW = textWriter{b: x.anchorW.b[:0], max: maxAnchor, sizeHint: 32}
+	x.anchorW.reset()
 }
 
 func (x *extractor) start(z *scanner, urlsOnly bool) {
@@ -342,7 +436,7 @@ func (x *extractor) start(z *scanner, urlsOnly bool) {
 		// opens a div. Of the foreign ones, only svg matters here (the
 		// scanner tells only for svg).
 		if tagInfos[name].skipped && !z.selfClosing && len(x.skip) < maxSkipNest {
-			x.skip = append(x.skip, name)
+			push(&x.skip, name)
 		}
 		return
 	}
@@ -355,7 +449,7 @@ func (x *extractor) start(z *scanner, urlsOnly bool) {
 		// RCDATA: the next token is the whole title (or its end tag,
 		// which does nothing).
 		if z.next() == tokText && !x.hasTitle && !urlsOnly {
-			if t := collapse(z.text(&x.textBuf), maxTitle); t != "" {
+			if t := x.addText(z.text(&x.textBuf), maxTitle); t.end > t.start {
 				x.title, x.hasTitle = t, true
 			}
 		}
@@ -375,11 +469,14 @@ func (x *extractor) start(z *scanner, urlsOnly bool) {
 	case tagMeta:
 		x.meta(attrs)
 	case tagLink:
-		rel := " " + strings.ToLower(strings.Join(strings.Fields(string(attrs.get("rel"))), " ")) + " "
-		if strings.Contains(rel, " canonical ") && x.canon == "" {
-			x.canon = string(attrs.get("href"))
+		canonical, imageSrc := relTypes(attrs.get("rel"))
+		if canonical && x.canon.end == x.canon.start {
+			href := attrs.get("href")
+			x.canon.start = len(x.raws)
+			appendTo(&x.raws, href)
+			x.canon.end = len(x.raws)
 		}
-		if strings.Contains(rel, " image_src ") {
+		if imageSrc {
 			x.addImage(attrs.get("href"), nil)
 		}
 	case tagA, tagArea:
@@ -407,7 +504,7 @@ func (x *extractor) start(z *scanner, urlsOnly bool) {
 		}
 		for _, k := range lazySrcset {
 			if v := attrs.get(k); len(v) > 0 {
-				for _, u := range parseSrcset(v) {
+				for u := range srcsetURLs(v) {
 					x.addImage(u, alt)
 				}
 			}
@@ -433,7 +530,9 @@ func (x *extractor) start(z *scanner, urlsOnly bool) {
 		}
 	case tagIframe, tagFrame:
 		if src := attrs.get("src"); len(src) > 0 && maybeHTTP(src) && len(x.frames) < x.lim.MaxFrames*2 {
-			x.frames = append(x.frames, rawURL{raw: string(src)})
+			r0 := len(x.raws)
+			appendTo(&x.raws, src)
+			push(&x.frames, rawURL{r0: r0, r1: len(x.raws)})
 		}
 	}
 	if urlsOnly {
@@ -442,7 +541,7 @@ func (x *extractor) start(z *scanner, urlsOnly bool) {
 	p := &tagInfos[name]
 	if p.skipped {
 		if !z.selfClosing {
-			x.skip = append(x.skip, name)
+			push(&x.skip, name)
 		}
 		return
 	}
@@ -487,8 +586,8 @@ func (x *extractor) meta(attrs *scanner) {
 	}
 	switch prop {
 	case "og:title":
-		if x.ogTitle == "" {
-			x.ogTitle = collapse(attrs.get("content"), maxTitle)
+		if x.ogTitle.end == x.ogTitle.start {
+			x.ogTitle = x.addText(attrs.get("content"), maxTitle)
 		}
 	case "og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src":
 		x.addImage(attrs.get("content"), nil)
@@ -525,7 +624,8 @@ func (x *extractor) addLink(raw []byte) int {
 	if !maybeHTTP(raw) {
 		return -1
 	}
-	if i, ok := x.seenLinks[string(raw)]; ok {
+	slot, h := x.seenLinks.find(x.raws, raw)
+	if i := x.seenLinks.slots[slot].val - 1; i >= 0 {
 		return i
 	}
 	// Raw URLs are bounded at twice the limit: some may resolve to the
@@ -534,13 +634,10 @@ func (x *extractor) addLink(raw []byte) int {
 		x.full = true
 		return -1
 	}
-	if x.seenLinks == nil {
-		x.seenLinks = make(map[string]int, x.mapHint)
-		x.links = make([]rawURL, 0, x.mapHint)
-	}
-	s := string(raw)
-	x.seenLinks[s] = len(x.links)
-	x.links = append(x.links, rawURL{raw: s})
+	r0 := len(x.raws)
+	appendTo(&x.raws, raw)
+	x.seenLinks.add(slot, h, r0, len(x.raws), len(x.links))
+	push(&x.links, rawURL{r0: r0, r1: len(x.raws)})
 	return len(x.links) - 1
 }
 
@@ -548,9 +645,11 @@ func (x *extractor) addImage(raw, alt []byte) {
 	if len(raw) == 0 || !maybeHTTP(raw) {
 		return
 	}
-	if i, ok := x.seenImages[string(raw)]; ok {
-		if x.images[i].text == "" {
-			x.images[i].text = collapse(alt, maxAnchor)
+	slot, h := x.seenImages.find(x.raws, raw)
+	if i := x.seenImages.slots[slot].val - 1; i >= 0 {
+		if im := &x.images[i]; im.t0 == im.t1 {
+			t := x.addText(alt, maxAnchor)
+			im.t0, im.t1 = t.start, t.end
 		}
 		return
 	}
@@ -558,25 +657,74 @@ func (x *extractor) addImage(raw, alt []byte) {
 		x.full = true
 		return
 	}
-	if x.seenImages == nil {
-		x.seenImages = make(map[string]int)
-	}
-	s := string(raw)
-	x.seenImages[s] = len(x.images)
-	x.images = append(x.images, rawURL{raw: s, text: collapse(alt, maxAnchor)})
+	r0 := len(x.raws)
+	appendTo(&x.raws, raw)
+	x.seenImages.add(slot, h, r0, len(x.raws), len(x.images))
+	t := x.addText(alt, maxAnchor)
+	push(&x.images, rawURL{r0: r0, r1: len(x.raws), t0: t.start, t1: t.end})
 }
 
-// urlSpan is where a raw URL's resolution is in a page's resolved URLs,
-// or start -1 if it resolves to none.
-type urlSpan struct{ start, end int }
+// addText keeps s collapsed (as collapse makes it, at most max bytes) in
+// texts, and returns where.
+func (x *extractor) addText(s []byte, max int) span {
+	start := len(x.texts)
+	appendTo(&x.texts, x.collapse(s, max))
+	return span{start, len(x.texts)}
+}
+
+// collapse is collapse into a scratch buffer, valid until its next call.
+func (x *extractor) collapse(s []byte, max int) []byte {
+	if len(s) == 0 {
+		return nil
+	}
+	w := textWriter{b: x.collapsed[:0], max: max}
+	w.write(s)
+	x.collapsed = w.b
+	return w.b
+}
+
+// relTypes reports whether a <link>'s rel holds the link types canonical
+// and image_src, as strings.Fields and strings.ToLower would find them.
+func relTypes(rel []byte) (canonical, imageSrc bool) {
+	for _, c := range rel {
+		if c >= utf8.RuneSelf {
+			// Unicode's spaces separate types too, and a few characters
+			// are ASCII letters in lower case (K, the Kelvin sign, is k):
+			// that is for strings' functions to tell.
+			s := " " + strings.ToLower(strings.Join(strings.Fields(string(rel)), " ")) + " "
+			return strings.Contains(s, " canonical "), strings.Contains(s, " image_src ")
+		}
+	}
+	for len(rel) > 0 {
+		i := 0
+		for i < len(rel) && !asciiSpace(rel[i]) {
+			i++
+		}
+		if t := rel[:i]; len(t) > 0 {
+			canonical = canonical || keyIs(t, "canonical")
+			imageSrc = imageSrc || keyIs(t, "image_src")
+		}
+		for i < len(rel) && asciiSpace(rel[i]) {
+			i++
+		}
+		rel = rel[i:]
+	}
+	return canonical, imageSrc
+}
+
+// asciiSpace is unicode.IsSpace for ASCII.
+func asciiSpace(c byte) bool {
+	return c == ' ' || '\t' <= c && c <= '\r'
+}
+
+// span is where something is in a buffer: [start:end]. Of a raw URL's
+// resolution in a page's resolved URLs, start -1 says it resolves to none.
+type span struct{ start, end int }
 
 // page resolves the URLs and returns the page. Nothing of it is in x's
 // scratch buffers.
 func (x *extractor) page(docURL *url.URL) *Page {
-	p := &Page{Title: x.title, Text: string(x.out.b), Truncated: x.out.truncated || x.full}
-	if p.Title == "" {
-		p.Title = x.ogTitle
-	}
+	p := &Page{Text: string(x.out.b), Truncated: x.out.truncated || x.full}
 	base := docURL
 	if x.hasBase {
 		if u := resolve(docURL, x.baseHref); u != nil {
@@ -584,68 +732,80 @@ func (x *extractor) page(docURL *url.URL) *Page {
 		}
 	}
 	r := newResolver(base)
-	// Every raw URL resolved into one buffer, made a string once; so are
-	// the links' texts.
+	// Every raw URL resolved into one buffer, and the texts after them,
+	// made a string at once.
 	buf, spans := x.urls[:0], x.resolved[:0]
 	for _, list := range [...][]rawURL{x.links, x.images, x.frames} {
 		for _, u := range list {
 			start := len(buf)
 			var ok bool
-			if buf, ok = r.appendResolved(buf, u.raw); ok {
-				spans = append(spans, urlSpan{start, len(buf)})
+			if buf, ok = appendResolved(r, buf, x.raws[u.r0:u.r1]); ok {
+				spans = append(spans, span{start, len(buf)})
 			} else {
-				spans = append(spans, urlSpan{-1, -1})
+				spans = append(spans, span{-1, -1})
 			}
 		}
 	}
+	refresh := len(buf)
+	buf, _ = appendResolved(r, buf, x.refresh)
+	canon := len(buf)
+	buf, _ = appendResolved(r, buf, x.raws[x.canon.start:x.canon.end])
+	nURLs := len(buf)
+	buf = append(buf, x.texts...)
 	x.urls, x.resolved = buf, spans
 	all := string(buf)
-	texts := string(x.anchorText)
+	p.Refresh, p.Canonical = all[refresh:canon], all[canon:nURLs]
+	texts := all[nURLs:]
+	p.Title = texts[x.title.start:x.title.end]
+	if p.Title == "" {
+		p.Title = texts[x.ogTitle.start:x.ogTitle.end]
+	}
+	set := &x.seenLinks // done with
 	linkSpans, spans := spans[:len(x.links)], spans[len(x.links):]
 	imageSpans, frameSpans := spans[:len(x.images)], spans[len(x.images):]
 	var truncated bool
-	p.Links, truncated = dedup(all, linkSpans, x.links, x.lim.MaxLinks, func(u string, r rawURL) Link { return Link{URL: u, Text: texts[r.t0:r.t1]} },
+	p.Links, truncated = dedup(set, buf, all, linkSpans, x.links, x.lim.MaxLinks, func(u string, r rawURL) Link { return Link{URL: u, Text: texts[r.t0:r.t1]} },
 		func(l *Link, r rawURL) {
 			if l.Text == "" {
 				l.Text = texts[r.t0:r.t1]
 			}
 		})
 	p.Truncated = p.Truncated || truncated
-	p.Images, truncated = dedup(all, imageSpans, x.images, x.lim.MaxImages, func(u string, r rawURL) Image { return Image{URL: u, Alt: r.text} },
+	p.Images, truncated = dedup(set, buf, all, imageSpans, x.images, x.lim.MaxImages, func(u string, r rawURL) Image { return Image{URL: u, Alt: texts[r.t0:r.t1]} },
 		func(im *Image, r rawURL) {
 			if im.Alt == "" {
-				im.Alt = r.text
+				im.Alt = texts[r.t0:r.t1]
 			}
 		})
 	p.Truncated = p.Truncated || truncated
-	p.Frames, truncated = dedup(all, frameSpans, x.frames, x.lim.MaxFrames, func(u string, _ rawURL) string { return u }, func(*string, rawURL) {})
+	p.Frames, truncated = dedup(set, buf, all, frameSpans, x.frames, x.lim.MaxFrames, func(u string, _ rawURL) string { return u }, func(*string, rawURL) {})
 	p.Truncated = p.Truncated || truncated
-	p.Refresh, _ = r.resolve(x.refresh)
-	p.Canonical, _ = r.resolve(x.canon)
 	return p
 }
 
 // dedup keeps the first of each resolved URL (all[spans[i]] for raws[i]),
-// at most max.
-func dedup[T any](all string, spans []urlSpan, raws []rawURL, max int, mk func(string, rawURL) T, merge func(*T, rawURL)) ([]T, bool) {
+// at most max. It uses set, emptied, to find them in buf, all's bytes.
+func dedup[T any](set *spanSet, buf []byte, all string, spans []span, raws []rawURL, max int, mk func(string, rawURL) T, merge func(*T, rawURL)) ([]T, bool) {
 	if len(raws) == 0 {
 		return nil, false
 	}
 	out := make([]T, 0, min(len(raws), max))
-	index := make(map[string]int, min(len(raws), max))
+	set.reset(min(len(raws), max))
 	for i, r := range raws {
-		if spans[i].start < 0 {
+		sp := spans[i]
+		if sp.start < 0 {
 			continue
 		}
-		s := all[spans[i].start:spans[i].end]
-		if i, ok := index[s]; ok {
-			merge(&out[i], r)
+		s := all[sp.start:sp.end]
+		slot, h := set.find(buf, buf[sp.start:sp.end])
+		if j := set.slots[slot].val - 1; j >= 0 {
+			merge(&out[j], r)
 			continue
 		}
 		if len(out) >= max {
 			return out, true
 		}
-		index[s] = len(out)
+		set.add(slot, h, sp.start, sp.end, len(out))
 		out = append(out, mk(s, r))
 	}
 	if len(out) == 0 {
@@ -654,44 +814,47 @@ func dedup[T any](all string, spans []urlSpan, raws []rawURL, max int, mk func(s
 	return out, false
 }
 
-// parseSrcset returns the URLs of a srcset attribute, following the HTML
+// srcsetURLs yields the URLs of a srcset attribute, following the HTML
 // standard's parsing of image candidate strings (a URL may hold commas; a
-// descriptor such as "2x" or "640w" follows it).
-func parseSrcset[T ~string | ~[]byte](s T) []T {
-	var urls []T
-	isSpace := func(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' }
-	for i := 0; i < len(s) && len(urls) < 64; {
-		for i < len(s) && (isSpace(s[i]) || s[i] == ',') {
-			i++
-		}
-		start := i
-		for i < len(s) && !isSpace(s[i]) {
-			i++
-		}
-		u := s[start:i]
-		if len(u) > 0 && u[len(u)-1] == ',' {
-			for len(u) > 0 && u[len(u)-1] == ',' {
-				u = u[:len(u)-1]
+// descriptor such as "2x" or "640w" follows it), at most 64 of them.
+func srcsetURLs[T ~string | ~[]byte](s T) iter.Seq[T] {
+	return func(yield func(T) bool) {
+		isSpace := func(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' }
+		for i, n := 0, 0; i < len(s) && n < 64; {
+			for i < len(s) && (isSpace(s[i]) || s[i] == ',') {
+				i++
 			}
-		} else {
-			// Skip the descriptors, up to a comma outside parentheses.
-			depth := 0
-			for ; i < len(s); i++ {
-				c := s[i]
-				if c == '(' {
-					depth++
-				} else if c == ')' && depth > 0 {
-					depth--
-				} else if c == ',' && depth == 0 {
-					break
+			start := i
+			for i < len(s) && !isSpace(s[i]) {
+				i++
+			}
+			u := s[start:i]
+			if len(u) > 0 && u[len(u)-1] == ',' {
+				for len(u) > 0 && u[len(u)-1] == ',' {
+					u = u[:len(u)-1]
+				}
+			} else {
+				// Skip the descriptors, up to a comma outside parentheses.
+				depth := 0
+				for ; i < len(s); i++ {
+					c := s[i]
+					if c == '(' {
+						depth++
+					} else if c == ')' && depth > 0 {
+						depth--
+					} else if c == ',' && depth == 0 {
+						break
+					}
 				}
 			}
-		}
-		if len(u) > 0 {
-			urls = append(urls, u)
+			if len(u) > 0 {
+				if !yield(u) {
+					return
+				}
+				n++
+			}
 		}
 	}
-	return urls
 }
 
 // collapse returns s on one line, whitespace collapsed, in at most max
@@ -735,6 +898,13 @@ type textWriter struct {
 }
 
 func (w *textWriter) String() string { return string(w.b) }
+
+// reset empties w, keeping its buffer and bound (and, as appendTo, without
+// storing its buffer's pointer).
+func (w *textWriter) reset() {
+	w.b = w.b[:0]
+	w.pending, w.newlines, w.dropNewline, w.truncated = sepNone, 0, false, false
+}
 
 func (w *textWriter) sep(s sep) {
 	if s > w.pending {
@@ -786,16 +956,32 @@ func printableRun(b []byte, pre bool) int {
 			// 0x80 in the bytes below ' ' or above '~' (and maybe in
 			// bytes after the first such one: borrows and carries).
 			bad := ((x - 0x20*ones) | (x + ones) | x) & highs
+			// In a page's text, words with and without accents, spaces
+			// at the end of a word or not come and go: the branches
+			// that would tell them are hard to predict. The common cases
+			// are told without branches.
 			if !pre {
 				// 0x80 in each byte that is a space (and maybe in a
 				// '!' after one).
 				y := x ^ 0x20*ones
-				if sp := (y - ones) &^ y & highs; sp != 0 {
-					bad |= sp & (sp >> 8) // a space before a space
-					if sp>>63 != 0 && (i+8 == len(b) || b[i+8]-0x21 > 0x7e-0x21) {
-						bad |= 1 << 63 // a space before what is not printable ASCII
-					}
+				sp := (y - ones) &^ y & highs
+				bad |= sp & (sp >> 8) // a space before a space
+				var next byte         // what follows; at the end, nothing printable
+				if i+8 < len(b) {
+					next = b[i+8]
 				}
+				bad |= sp & (b2u(next-0x21 > 0x7e-0x21) << 63) // a space before what is not printable ASCII
+			}
+			if x&highs != 0 {
+				// U+00C0 to U+07FF, the most common of the characters
+				// not ASCII: a lead byte C3 to DF, a continuation byte
+				// after it. (No borrow or carry comes from these
+				// bytes.)
+				lead := x & (x << 1) &^ (x << 2) & highs // 110xxxxx
+				lead &= (x&(0x1f*ones) + 0x1d*ones) << 2 // but C0 to C2
+				cont := x &^ (x << 1) & highs            // 10xxxxxx
+				two := lead & (cont >> 8)
+				bad &^= two | two<<8
 			}
 			// Of the bytes not ASCII, those of the characters most often
 			// written as they are: U+00A1 to U+07FF (but for the soft
@@ -872,6 +1058,14 @@ func printableRun(b []byte, pre bool) int {
 	}
 }
 
+// b2u is 1 for true, 0 for false.
+func b2u(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // printableRune returns the size of the character at the start of b, not
 // ASCII, if it is written as it is (valid, neither whitespace nor
 // invisible), else 0.
@@ -903,9 +1097,17 @@ func printableRune(b []byte) int {
 // write writes text whose whitespace collapses.
 func (w *textWriter) write(b []byte) {
 	w.dropNewline = false
+	if len(b) == 1 && b[0] < utf8.RuneSelf && asciiClass[b[0]] == classSpace && !w.truncated {
+		// The most common text of all, a newline between two tags: what
+		// the loop below does with it.
+		w.sep(sepSpace)
+		return
+	}
 	for len(b) > 0 && !w.truncated {
 		if n := printableRun(b, false); n > 0 {
-			w.flush()
+			if w.pending != sepNone {
+				w.flush()
+			}
 			w.addRun(b[:n])
 			b = b[n:]
 			continue
@@ -1000,7 +1202,7 @@ func (w *textWriter) addByte(c byte) bool {
 		w.truncated = true
 		return false
 	}
-	w.b = append(w.b, c)
+	push(&w.b, c)
 	if c == '\n' {
 		w.newlines++
 	} else {
@@ -1053,8 +1255,33 @@ func (w *textWriter) addRun(run []byte) {
 		// from a few bytes up.
 		w.b = make([]byte, 0, min(w.max, max(len(run), w.sizeHint)))
 	}
-	w.b = append(w.b, run...)
+	appendTo(&w.b, run)
 	w.newlines = 0
+}
+
+// appendTo appends b to *dst as append does, but stores the slice's pointer
+// only when it grows. Its buffers are in the heap (the extraction's
+// scratch), and while the GC marks, storing a pointer there costs a write
+// barrier: for each piece of text, that was most of the cost of a run.
+func appendTo(dst *[]byte, b []byte) {
+	n := len(*dst)
+	if cap(*dst)-n < len(b) {
+		*dst = append(*dst, b...)
+		return
+	}
+	*dst = (*dst)[:n+len(b)]
+	copy((*dst)[n:], b)
+}
+
+// push appends e to *dst as appendTo does.
+func push[E any](dst *[]E, e E) {
+	n := len(*dst)
+	if n == cap(*dst) {
+		*dst = append(*dst, e)
+		return
+	}
+	*dst = (*dst)[:n+1]
+	(*dst)[n] = e
 }
 
 // isSpace is true for whitespace that collapses: HTML's and Unicode's,

@@ -505,7 +505,7 @@ func TestResolverMatchesReference(t *testing.T) {
 			}
 			s := raw.String()
 			if c := cleanURL(s); len(c) <= maxURL {
-				if _, ok := r.fast(nil, c); ok {
+				if _, ok := fast(r, nil, c); ok {
 					hits++
 				}
 			}

@@ -2,6 +2,7 @@ package extract
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -231,7 +232,7 @@ func TestBadBaseURL(t *testing.T) {
 
 func TestSrcset(t *testing.T) {
 	// As in the HTML standard, a URL may hold commas but not end in one.
-	equal(t, "srcset", parseSrcset(" a.jpg 1x,b.jpg 2x , c.jpg, d.jpg (x, y) 3x, e,f.jpg,, g.jpg"),
+	equal(t, "srcset", slices.Collect(srcsetURLs(" a.jpg 1x,b.jpg 2x , c.jpg, d.jpg (x, y) 3x, e,f.jpg,, g.jpg")),
 		[]string{"a.jpg", "b.jpg", "c.jpg", "d.jpg", "e,f.jpg", "g.jpg"})
 }
 

@@ -554,7 +554,7 @@ func (s *scanner) tagAttrs(i int, record, last bool) int {
 				s.last = a
 			}
 			if record && !s.capped {
-				s.attrs = append(s.attrs, a)
+				push(&s.attrs, a)
 				if len(s.attrs) >= 4*maxAttrs {
 					s.compactAttrs()
 				}

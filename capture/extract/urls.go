@@ -112,39 +112,61 @@ type resolver struct {
 }
 
 func newResolver(base *url.URL) *resolver {
-	r := &resolver{base: base}
-	if base != nil {
-		if u := resolve(base, "/"); u != nil {
-			if s := u.String(); strings.HasSuffix(s, "/") && strings.Contains(s, "://") {
-				r.prefix = s[:len(s)-1]
-			}
+	return &resolver{base: base, prefix: basePrefix(base)}
+}
+
+// basePrefix returns the prefix of a resolver with base.
+func basePrefix(base *url.URL) string {
+	if base == nil {
+		return ""
+	}
+	if base.User == nil && httpURL(base) && plainHost(base.Host) {
+		// What the general case below comes to, without its URL and
+		// strings: net/url escapes nothing of such a host.
+		return base.Scheme + "://" + strings.ToLower(base.Host)
+	}
+	if u := resolve(base, "/"); u != nil {
+		if s := u.String(); strings.HasSuffix(s, "/") && strings.Contains(s, "://") {
+			return s[:len(s)-1]
 		}
 	}
-	return r
+	return ""
+}
+
+// plainHost reports whether a host has only ASCII letters, digits, '.',
+// '-' and ':' (a port).
+func plainHost(h string) bool {
+	for i := 0; i < len(h); i++ {
+		if urlClass[h[i]]&ucHost == 0 && h[i] != ':' {
+			return false
+		}
+	}
+	return true
 }
 
 // resolve returns raw resolved as resolve does and ok, or ok false if
 // resolve returns nil.
 func (r *resolver) resolve(raw string) (string, bool) {
-	b, ok := r.appendResolved(nil, raw)
+	b, ok := appendResolved(r, nil, raw)
 	return string(b), ok
 }
 
 // appendResolved appends raw resolved as resolve does to dst; ok is false
-// if resolve returns nil.
-func (r *resolver) appendResolved(dst []byte, raw string) ([]byte, bool) {
+// if resolve returns nil. The URLs of a page are bytes of its buffers: the
+// fast path needs no string of them.
+func appendResolved[T ~string | ~[]byte](r *resolver, dst []byte, raw T) ([]byte, bool) {
 	// A URL that fast takes has nothing for cleanURL to clean.
 	if len(raw) <= maxURL {
-		if b, ok := r.fast(dst, raw); ok {
+		if b, ok := fast(r, dst, raw); ok {
 			return b, true
 		}
 	}
-	clean := cleanURL(raw)
+	clean := cleanURL(string(raw))
 	if clean == "" || len(clean) > maxURL {
 		return dst, false
 	}
 	if len(clean) != len(raw) {
-		if b, ok := r.fast(dst, clean); ok {
+		if b, ok := fast(r, dst, clean); ok {
 			return b, true
 		}
 	}
@@ -163,8 +185,9 @@ func (r *resolver) appendResolved(dst []byte, raw string) ([]byte, bool) {
 // or ".." segments, the query nothing net/url rejects, and the fragment,
 // dropped, no '%' and no client-side route; and where nothing is there for
 // cleanURL to clean. ok is false for every other URL.
-func (r *resolver) fast(dst []byte, raw string) (b []byte, ok bool) {
-	var scheme, host string
+func fast[T ~string | ~[]byte](r *resolver, dst []byte, raw T) (b []byte, ok bool) {
+	var scheme string
+	var host T
 	i := 0
 	switch {
 	case len(raw) > 0 && raw[0] == '/' && (len(raw) == 1 || raw[1] != '/'):
@@ -187,12 +210,20 @@ func (r *resolver) fast(dst []byte, raw string) (b []byte, ok bool) {
 			return dst, false
 		}
 		host = raw[h:i]
-		if strings.HasPrefix(raw[i:], "//") {
+		if i+1 < len(raw) && raw[i] == '/' && raw[i+1] == '/' {
 			return dst, false // net/url makes "//p" a path "/p"
 		}
 	}
 	p := i
 	var seen uint8 // the classes of the path's bytes
+	// Four bytes at a time, most often: one branch for the four.
+	for ; i+4 <= len(raw); i += 4 {
+		c0, c1, c2, c3 := urlClass[raw[i]], urlClass[raw[i+1]], urlClass[raw[i+2]], urlClass[raw[i+3]]
+		if c0&c1&c2&c3&ucPathRun == 0 {
+			break
+		}
+		seen |= c0 | c1 | c2 | c3
+	}
 	for ; i < len(raw); i++ {
 		cl := urlClass[raw[i]]
 		if cl&ucPathRun != 0 {
@@ -291,6 +322,18 @@ var urlClass = func() (t [256]uint8) {
 	return t
 }()
 
-func hasPrefixFold(s, prefix string) bool {
-	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+// hasPrefixFold reports whether s starts with prefix, which is lower-case
+// ASCII, in any case: strings.EqualFold on prefix's length. The only
+// characters not ASCII that fold to ASCII letters (ſ to s, the Kelvin sign
+// to k) are longer than them: s's prefix of that length cannot match then.
+func hasPrefixFold[T ~string | ~[]byte](s T, prefix string) bool {
+	if len(s) < len(prefix) {
+		return false
+	}
+	for i := range len(prefix) {
+		if lowerByte(s[i]) != prefix[i] {
+			return false
+		}
+	}
+	return true
 }
