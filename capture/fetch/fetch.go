@@ -39,6 +39,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"golang.org/x/net/publicsuffix"
 )
@@ -423,14 +424,10 @@ type Result struct {
 	Duration  time.Duration `json:"duration"`
 }
 
-// TextBytes returns Text as bytes: Body itself when Text is the body as it
-// came (valid UTF-8, as most pages are), else a copy. The caller must not
-// change them.
+// TextBytes returns Text's own bytes, without a copy, for reading (HTML
+// extraction takes bytes): the caller must not change them.
 func (r *Result) TextBytes() []byte {
-	if r.Text == string(r.Body) {
-		return r.Body
-	}
-	return []byte(r.Text)
+	return unsafe.Slice(unsafe.StringData(r.Text), len(r.Text))
 }
 
 // Hop is one redirect.
