@@ -332,7 +332,7 @@ func TestTamperDetection(t *testing.T) {
 	b := bytes.Clone(orig)
 	h := brec.h
 	h.sum = refSum(ref)
-	copy(b[brec.off:], h.encode())
+	copy(b[brec.off:], h.encodeTo(nil))
 	write(b)
 	moved := Ref{Owner: "UDX-1", SHA256: ref.SHA256, Size: before.Size}
 	if _, err := get(t, reopen(t, d), moved, key); !errors.Is(err, ErrTampered) {

@@ -58,8 +58,6 @@ type recHeader struct {
 	keyCheck [keyCheckLen]byte
 }
 
-func (h *recHeader) encode() []byte { return h.encodeAs(packMagic) }
-
 // tombstone is the header of the deleted record h: with erased, nothing of
 // it but its length.
 func (h *recHeader) tombstone(erased bool) []byte {

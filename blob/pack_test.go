@@ -144,7 +144,7 @@ func TestTornTail(t *testing.T) {
 		h.sealed = 100_000
 		b := make([]byte, 20_000)
 		rand.Read(b)
-		return append(h.encode(), b...)
+		return append(h.encodeTo(nil), b...)
 	}
 	for name, tail := range map[string]func(rec []byte) []byte{
 		"partial header": func(rec []byte) []byte { return rec[:recHeaderLen-10] },

@@ -857,17 +857,6 @@ func srcsetURLs[T ~string | ~[]byte](s T) iter.Seq[T] {
 	}
 }
 
-// collapse returns s on one line, whitespace collapsed, in at most max
-// bytes.
-func collapse(s []byte, max int) string {
-	if len(s) == 0 {
-		return ""
-	}
-	w := textWriter{max: max}
-	w.write(s)
-	return string(w.b)
-}
-
 // sep is a separator between two pieces of text; of those that meet
 // between two pieces, the strongest is written.
 type sep uint8

@@ -577,3 +577,10 @@ func nearFastURL(rng *rand.Rand, b *strings.Builder) {
 func benchPageText(k int) string {
 	return strings.ReplaceAll(pagegen.Text(k), pagegen.IDSlot, fmt.Sprintf("%010d", k))
 }
+
+// resolve (for the tests) returns raw resolved as appendResolved does and ok, or ok false if
+// resolve returns nil.
+func (r *resolver) resolve(raw string) (string, bool) {
+	b, ok := appendResolved(r, nil, raw)
+	return string(b), ok
+}

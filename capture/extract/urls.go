@@ -144,13 +144,6 @@ func plainHost(h string) bool {
 	return true
 }
 
-// resolve returns raw resolved as resolve does and ok, or ok false if
-// resolve returns nil.
-func (r *resolver) resolve(raw string) (string, bool) {
-	b, ok := appendResolved(r, nil, raw)
-	return string(b), ok
-}
-
 // appendResolved appends raw resolved as resolve does to dst; ok is false
 // if resolve returns nil. The URLs of a page are bytes of its buffers: the
 // fast path needs no string of them.

@@ -313,3 +313,14 @@ func TestTextWriterLongRuns(t *testing.T) {
 		}
 	}
 }
+
+// collapse (for the tests) returns s on one line, whitespace collapsed, in at most max
+// bytes.
+func collapse(s []byte, max int) string {
+	if len(s) == 0 {
+		return ""
+	}
+	w := textWriter{max: max}
+	w.write(s)
+	return string(w.b)
+}
