@@ -16,15 +16,7 @@ import (
 // $BENCH_DIR, else the system's temporary folder: the file system decides
 // most of the cost).
 func BenchmarkPut(b *testing.B) {
-	root, err := os.MkdirTemp(os.Getenv("BENCH_DIR"), "blob-bench-")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { os.RemoveAll(root) })
-	d, err := NewDir(root)
-	if err != nil {
-		b.Fatal(err)
-	}
+	d := benchDir(b)
 	key := make([]byte, secret.KeySize)
 	rand.Read(key)
 	content := make([]byte, 20<<10)
@@ -46,16 +38,7 @@ func BenchmarkPut(b *testing.B) {
 // Puts share a round of syncs. It measures the Put's own cost: lookup,
 // encryption, append.
 func BenchmarkPutLater(b *testing.B) {
-	root, err := os.MkdirTemp(os.Getenv("BENCH_DIR"), "blob-bench-")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { os.RemoveAll(root) })
-	d, err := NewDir(root)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { d.Close() })
+	d := benchDir(b)
 	key := make([]byte, secret.KeySize)
 	rand.Read(key)
 	// Distinct contents, hashed before the clock runs; a new owner for
@@ -82,4 +65,21 @@ func BenchmarkPutLater(b *testing.B) {
 			}
 		}
 	}
+}
+
+// benchDir makes a store in a fresh folder in $BENCH_DIR, else the
+// system's temporary folder (the file system decides most of a Put's
+// cost), removed after the benchmark.
+func benchDir(b *testing.B) *Dir {
+	root, err := os.MkdirTemp(os.Getenv("BENCH_DIR"), "blob-bench-")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { os.RemoveAll(root) })
+	d, err := NewDir(root)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { d.Close() })
+	return d
 }

@@ -41,11 +41,7 @@ func TestRelTypesMatchesStrings(t *testing.T) {
 		" ", "  ", "\t", "\n", "\v", "\f", "\r", "\u00a0", "\u0085", "\u2003", "\u212aanonical", "\u0130mage_src", "\xff", "\x00"}
 	rng := rand.New(rand.NewPCG(23, 24))
 	for range 20000 {
-		var b strings.Builder
-		for range rng.IntN(6) {
-			b.WriteString(parts[rng.IntN(len(parts))])
-		}
-		rel := b.String()
+		rel := randomJoin(rng, parts, rng.IntN(6))
 		s := " " + strings.ToLower(strings.Join(strings.Fields(rel), " ")) + " "
 		wantCanon, wantImage := strings.Contains(s, " canonical "), strings.Contains(s, " image_src ")
 		if c, i := relTypes([]byte(rel)); c != wantCanon || i != wantImage {
@@ -59,11 +55,7 @@ func TestHasPrefixFoldMatchesEqualFold(t *testing.T) {
 	parts := []string{"h", "H", "t", "T", "p", "P", "s", "S", ":", "/", "\u017f", "\u212a", "\x0f", "\x1a", "é", "x"}
 	rng := rand.New(rand.NewPCG(25, 26))
 	for range 50000 {
-		var b strings.Builder
-		for range rng.IntN(10) {
-			b.WriteString(parts[rng.IntN(len(parts))])
-		}
-		s := b.String()
+		s := randomJoin(rng, parts, rng.IntN(10))
 		for _, prefix := range []string{"http://", "https://"} {
 			want := len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 			if got := hasPrefixFold(s, prefix); got != want {
@@ -101,4 +93,13 @@ func TestPrintableRunMatchesReference(t *testing.T) {
 			}
 		}
 	}
+}
+
+// randomJoin joins n parts picked at random.
+func randomJoin(rng *rand.Rand, parts []string, n int) string {
+	var b strings.Builder
+	for range n {
+		b.WriteString(parts[rng.IntN(len(parts))])
+	}
+	return b.String()
 }

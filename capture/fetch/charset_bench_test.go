@@ -13,10 +13,10 @@ import (
 )
 
 // BenchmarkDecodeText decodes a 20 KB forum page (bench/capture's
-// generator; testdata/forum-utf8.html) as bench/capture serves it: UTF-8
+// generator; extract's testdata/forum-utf8.html) as bench/capture serves it: UTF-8
 // or windows-1252, labelled by the Content-Type header or by its <meta>.
 func BenchmarkDecodeText(b *testing.B) {
-	page, err := os.ReadFile(filepath.Join("testdata", "forum-utf8.html"))
+	page, err := os.ReadFile(filepath.Join("..", "extract", "testdata", "forum-utf8.html"))
 	if err != nil {
 		b.Fatal(err)
 	}
