@@ -34,6 +34,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/undox/undox"
+	"github.com/undox/undox/audit"
 	"github.com/undox/undox/capture"
 	"github.com/undox/undox/mail"
 	"github.com/undox/undox/notice"
@@ -153,17 +154,35 @@ func (s *Service) Render(ctx context.Context, t Target, token, messageID string,
 	return notice.Render(in, ts)
 }
 
+// latestCheckpoint is the audit log's latest signed checkpoint, which a
+// notice carries. On a fresh instance, before the periodic job has signed
+// the first, it signs one now with the audit log SetEvidence gave (the
+// log holds at least the notice's approval), so that the first notices
+// are not held back until then.
+func (s *Service) latestCheckpoint(ctx context.Context) (*audit.Checkpoint, error) {
+	cp, err := s.cfg.Store.LatestCheckpoint(ctx)
+	if err != nil || cp != nil {
+		return cp, err
+	}
+	x := s.extras()
+	x.mu.Lock()
+	log := x.log
+	x.mu.Unlock()
+	if log != nil {
+		if cp, err = log.Integrate(ctx, 0); err != nil || cp != nil {
+			return cp, err
+		}
+	}
+	return nil, undox.Errorf(undox.EUNAVAILABLE, "no signed audit checkpoint yet: a notice carries the latest one")
+}
+
 // input builds a notice's input: the recipient, the URL, the notifier, the
 // latest signed checkpoint, the deadline from the policy and the hashes of
 // the latest capture that has the page (never its payload).
 func (s *Service) input(ctx context.Context, t Target, token, messageID string, at time.Time) (notice.Input, error) {
-	st := s.cfg.Store
-	cp, err := st.LatestCheckpoint(ctx)
+	cp, err := s.latestCheckpoint(ctx)
 	if err != nil {
 		return notice.Input{}, err
-	}
-	if cp == nil {
-		return notice.Input{}, undox.Errorf(undox.EUNAVAILABLE, "no signed audit checkpoint yet: a notice carries the latest one")
 	}
 	in := notice.Input{
 		Role:      t.Role,
@@ -184,7 +203,7 @@ func (s *Service) input(ctx context.Context, t Target, token, messageID string, 
 	if rules := s.cfg.Policy.For(t.Item.Category, t.Item.IsMinor); !rules.ReferralOnly && rules.DeadlineHours > 0 {
 		in.Deadline = rules.Deadline(at)
 	}
-	caps, err := st.ItemCaptures(ctx, undox.System, t.Item.ID)
+	caps, err := s.cfg.Store.ItemCaptures(ctx, undox.System, t.Item.ID)
 	if err != nil {
 		return notice.Input{}, err
 	}

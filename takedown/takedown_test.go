@@ -109,6 +109,15 @@ func setup(t *testing.T, b dbtest.Backend) *fixture {
 // signs a checkpoint for the notice to carry.
 func (f *fixture) approved(t *testing.T, u string) *undox.Notice {
 	t.Helper()
+	n := f.approvedUnsigned(t, u)
+	_, err := f.stack.Log.Integrate(f.ctx, 0)
+	require.NoError(t, err)
+	return n
+}
+
+// approvedUnsigned is approved without the checkpoint.
+func (f *fixture) approvedUnsigned(t *testing.T, u string) *undox.Notice {
+	t.Helper()
 	in := &intake.Service{Store: f.store, PublicURL: "https://undox.hotline.example"}
 	rc, err := in.Submit(f.ctx, undox.Public, intake.Submission{Report: undox.Report{URLs: []string{u}, Category: undox.CategoryDoxing}})
 	require.NoError(t, err)
@@ -123,8 +132,6 @@ func (f *fixture) approved(t *testing.T, u string) *undox.Notice {
 	require.NoError(t, err)
 	require.NotNil(t, n)
 	n, err = f.store.ApproveNotice(f.ctx, analyst, n.ID)
-	require.NoError(t, err)
-	_, err = f.stack.Log.Integrate(f.ctx, 0)
 	require.NoError(t, err)
 	return n
 }
@@ -214,6 +221,36 @@ func TestApprovedNoticeIsDelivered(t *testing.T) {
 		token = strings.TrimRight(token, ".,;:)")
 		_, err = f.store.NoticeByToken(f.ctx, hashToken(token))
 		require.NoError(t, err)
+	})
+}
+
+// On a fresh instance the periodic job has not signed a checkpoint yet: the
+// first notice signs one itself, which covers its approval, instead of
+// waiting for the job.
+func TestFirstNoticeSignsCheckpoint(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
+		f := setup(t, b)
+		n := f.approvedUnsigned(t, "https://dox.example/p/first")
+		o, err := f.store.OutboundNotice(f.ctx, n.ID)
+		require.NoError(t, err)
+		// Without the audit log it cannot sign one, and says so.
+		_, err = f.svc.render(f.ctx, o, true)
+		require.Equal(t, undox.EUNAVAILABLE, undox.ErrorCode(err))
+		cp, err := f.store.LatestCheckpoint(f.ctx)
+		require.NoError(t, err)
+		require.Nil(t, cp)
+
+		f.svc.SetEvidence(f.stack.Log, nil, "")
+		before, err := f.store.PendingCount(f.ctx) // every entry so far, the approval among them
+		require.NoError(t, err)
+		require.Positive(t, before)
+		r, err := f.svc.render(f.ctx, o, true)
+		require.NoError(t, err)
+		cp, err = f.store.LatestCheckpoint(f.ctx)
+		require.NoError(t, err)
+		require.NotNil(t, cp, "the notice signed one")
+		require.Contains(t, r.Notice.Text, strings.TrimRight(cp.Note, "\n"), "and carries it")
+		require.GreaterOrEqual(t, cp.TreeSize, before, "it covers every entry before it")
 	})
 }
 
