@@ -145,11 +145,15 @@ type browser struct {
 // startTimeout bounds the start of Chromium.
 const startTimeout = 30 * time.Second
 
-// startBrowser starts a browser in the way that started before or, the
-// first time, in the safest way that starts (see isolations). The caller
-// holds s.mu, or has s to itself.
+// startBrowser starts a browser in the safest way that starts (see
+// isolations). Once the safest way started, restarts use it alone; a
+// browser that runs less isolated tries the safer ways again when it is
+// restarted (they may have failed for a reason that has passed, such as a
+// start that timed out on a busy machine), so that a fallback does not
+// last for the life of the process. The caller holds s.mu, or has s to
+// itself.
 func (s *Shooter) startBrowser() (*browser, error) {
-	if s.iso != nil {
+	if s.iso != nil && *s.iso == s.isos[0] {
 		return s.startAs(*s.iso)
 	}
 	var errs []error
@@ -160,6 +164,7 @@ func (s *Shooter) startBrowser() (*browser, error) {
 			continue
 		}
 		s.iso = &iso
+		s.sandboxErr = nil
 		// Less isolated than asked for (auto), or running as root: say why.
 		if !iso.sandbox && s.cfg.Sandbox == SandboxAuto || asRoot() && iso.user == "" {
 			s.sandboxErr = errors.Join(errs...)

@@ -184,8 +184,12 @@ func TestSandboxFallback(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	require.NoError(t, os.Chmod(dir, 0o755))
+	// The sandbox fails while the file broken is there.
+	broken := filepath.Join(dir, "broken")
+	require.NoError(t, os.WriteFile(broken, nil, 0o644))
 	wrapper := filepath.Join(dir, "chromium-without-sandbox")
 	script := "#!/bin/sh\ncase \" $* \" in *\" --no-sandbox \"*) exec " + real + " \"$@\";; esac\n" +
+		"[ -e " + broken + " ] || exec " + real + " \"$@\"\n" +
 		"echo 'No usable sandbox!' >&2\nexit 1\n"
 	require.NoError(t, os.WriteFile(wrapper, []byte(script), 0o755))
 
@@ -210,6 +214,19 @@ func TestSandboxFallback(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "no sandbox", res.Title)
 	require.False(t, res.Sandboxed)
+
+	// Once the sandbox works again, the next start of the browser (after
+	// it died) uses it: the fallback does not last for the process's life.
+	require.NoError(t, os.Remove(broken))
+	s.mu.Lock()
+	s.cur.cancel()
+	s.mu.Unlock()
+	res, err = s.Shot(context.Background(), srv.URL+"/")
+	require.NoError(t, err)
+	require.True(t, res.Sandboxed)
+	sandboxed, why = s.Sandboxed()
+	require.True(t, sandboxed)
+	require.NoError(t, why)
 
 	// And off means off, whatever the machine can do.
 	off, err := New(Config{Fetcher: loopbackFetcher(), Width: 400, Sandbox: SandboxOff})

@@ -170,8 +170,8 @@ type Shooter struct {
 	proxyRedacted string // cfg.Proxy without its password, for the results
 	path          string
 	sem           chan struct{}
-	// isos are the ways the browser may run (see isolations); once one
-	// started, iso is it, and restarts use it alone.
+	// isos are the ways the browser may run (see isolations), safest
+	// first; iso is the one the browser runs in (see startBrowser).
 	isos []isolation
 	iso  *isolation
 	// sandboxErr is why the sandbox was not used, under SandboxAuto.
