@@ -34,6 +34,10 @@ type Capture struct {
 	IsMinor bool `json:"is_minor"`
 	// Scan is what scanning the capture's text found, when it was scanned.
 	Scan *ScanResult `json:"scan,omitempty"`
+	// TextPrint is the print of the capture's text (package mirror: keyed
+	// hashes, never the text), by which copies of confirmed pages are
+	// found; nil when the text is too short or prints are not made.
+	TextPrint []byte `json:"-"`
 }
 
 // CaptureFile is one stored blob of a capture.

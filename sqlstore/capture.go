@@ -120,6 +120,15 @@ func (s *Store) SaveCapture(ctx context.Context, r undox.CaptureAttempt) (*undox
 				severity = max(severity, c.Scan.Severity)
 				scanned = true
 			}
+			if len(c.TextPrint) > 0 {
+				p, err := s.savePrint(ctx, tx, c, caseID, r.ItemID)
+				if err != nil {
+					return err
+				}
+				if err := s.suggestMirrorsOf(ctx, tx, r.ItemID, p, now); err != nil {
+					return err
+				}
+			}
 		}
 		if scanned {
 			// The latest scan says how dangerous the page is now.

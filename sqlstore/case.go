@@ -470,6 +470,12 @@ func (s *Store) stepItemTx(ctx context.Context, tx *sql.Tx, actor undox.Actor, i
 	if err := s.audit(ctx, tx, actor, "item."+string(ev), "item", strconv.FormatInt(id, 10), from+"->"+string(to)); err != nil {
 		return err
 	}
+	if ev == undox.ActionConfirm {
+		// The pages already captured that copy it are suggested for its cases.
+		if err := s.suggestCopiesOf(ctx, tx, id, now); err != nil {
+			return err
+		}
+	}
 	switch {
 	case (to == undox.ItemRemoved || to == undox.ItemClosed) && !undox.ItemStatus(from).Terminal():
 		return s.settleCasesTx(ctx, tx, id, true)
@@ -645,6 +651,9 @@ func (s *Store) erase(ctx context.Context, tx *sql.Tx, id int64, now int64) erro
 		// report answers "erased" instead of creating the case again.
 		{`UPDATE idempotency_keys SET receipt_enc = NULL WHERE case_id = $1`, []any{id}},
 		{`UPDATE identifiers SET value_enc = NULL WHERE case_id = $1`, []any{id}},
+		// The prints of its pages' texts (keyed hashes, but of its pages).
+		{`DELETE FROM capture_bands WHERE capture_id IN (SELECT capture_id FROM capture_prints WHERE case_id = $1)`, []any{id}},
+		{`DELETE FROM capture_prints WHERE case_id = $1`, []any{id}},
 		{`UPDATE watch_state SET generation = generation + 1 WHERE id = 1`, nil},
 		{`UPDATE cases SET data_key = NULL, reporter_email_enc = NULL, description_enc = NULL, external_ref = NULL,
             status_token_hash = $2, erased_at = $3 WHERE id = $1`, []any{id, secret.Hash(dead), now}},
