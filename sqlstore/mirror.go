@@ -50,7 +50,8 @@ type similarPrint struct {
 // similarPrints returns the kept prints of items other than itemID that
 // share a band with p and are copies of it (mirror.Threshold), the best
 // of each item and case. confirmed keeps only those of items an analyst
-// confirmed, in cases that are open and not erased.
+// confirmed, captured before the confirmation, in cases that are open and
+// not erased.
 func similarPrints(ctx context.Context, q querier, p mirror.Print, itemID int64, confirmed bool) ([]similarPrint, error) {
 	bands := p.Bands()
 	args := []any{itemID}
@@ -64,10 +65,13 @@ func similarPrints(ctx context.Context, q querier, p mirror.Print, itemID int64,
 	}
 	where := ""
 	if confirmed {
+		// The page as the analyst confirmed it: a later capture (a
+		// re-check that found it changed, say) is not what was confirmed.
 		where = ` AND c.status = 'open' AND c.data_key IS NOT NULL
-          AND EXISTS (SELECT 1 FROM item_events e WHERE e.item_id = p.item_id AND e.event = 'confirm')`
+          AND EXISTS (SELECT 1 FROM item_events e WHERE e.item_id = p.item_id AND e.event = 'confirm' AND e.created_at >= cp.created_at)`
 	}
 	rows, err := q.QueryContext(ctx, `SELECT p.item_id, p.case_id, p.print FROM capture_prints p JOIN cases c ON c.id = p.case_id
+        JOIN captures cp ON cp.id = p.capture_id
         WHERE p.item_id <> $1 AND p.capture_id IN (SELECT capture_id FROM capture_bands WHERE band IN (`+in+`))`+where+`
         ORDER BY p.capture_id`, args...)
 	if err != nil {
@@ -152,6 +156,7 @@ func (s *Store) suggestMirrorsOf(ctx context.Context, tx *sql.Tx, itemID int64, 
 // suggestCopiesOf suggests, for the open cases of an item an analyst just
 // confirmed, the pages already captured that copy it.
 func (s *Store) suggestCopiesOf(ctx context.Context, tx *sql.Tx, confirmedID int64, now int64) error {
+	// Every capture of it so far is of the page as confirmed.
 	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT p.print, ci.case_id FROM capture_prints p
         JOIN case_items ci ON ci.item_id = p.item_id JOIN cases c ON c.id = ci.case_id
         WHERE p.item_id = $1 AND c.status = 'open' AND c.data_key IS NOT NULL`, confirmedID)

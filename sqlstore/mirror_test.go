@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -84,6 +85,15 @@ func TestMirrorSuggestions(t *testing.T) {
 		require.Equal(t, map[int64][]string{early.ID: {sqlstore.KindMirror}, late.ID: {sqlstore.KindMirror}}, suggested(victim.CaseRef))
 		require.Contains(t, strings.Join(e.auditTrail(t, "case", victim.CaseRef), "\n"), "item.link.suggest item="+itoa(late.ID)+" kinds=mirror of="+itoa(original.ID))
 		require.Empty(t, suggested(third.CaseRef), "the copy's own case gets nothing: its pages confirm nothing")
+
+		// A later capture of her page (a re-check found it changed) is not
+		// what was confirmed: a copy of the changed page is not suggested.
+		e.clock.Advance(time.Hour)
+		changed := post(3, 300)
+		capture(victim.CaseRef, "https://dox.example/p/1", changed)
+		fourth, _ := e.create(t, report{urls: []string{"https://dox.example/p/2"}, category: undox.CategoryDoxing})
+		capture(fourth.CaseRef, "https://dox.example/p/2", changed)
+		require.Len(t, suggested(victim.CaseRef), 2)
 
 		// Erasing her case deletes its prints; a copy of her page is no
 		// longer recognised.
