@@ -22,6 +22,7 @@ import (
 	"github.com/undox/undox/capture/extract"
 	"github.com/undox/undox/capture/fetch"
 	"github.com/undox/undox/capture/screenshot"
+	"github.com/undox/undox/mirror"
 )
 
 // Store is what capture needs from the database.
@@ -52,6 +53,10 @@ type Config struct {
 	// Scanner scans each capture's text for personal data and protected
 	// persons (package personal); nil: captures are not scanned.
 	Scanner Scanner
+	// Printer makes the print of each page's text by which the store
+	// recognises copies of confirmed pages (package mirror); nil: no
+	// prints, and no page is recognised as a mirror.
+	Printer *mirror.Printer
 	// Vantage names where undox fetched from (this instance, its outside
 	// address where known), for the evidence.
 	Vantage string
@@ -195,6 +200,7 @@ func (s *Service) Item(ctx context.Context, job undox.CaptureJob) error {
 		attempt.Headers = cdnHeaders(tk.facts.Header)
 	}
 	scans := map[bool]*undox.ScanResult{} // by minor: the rest is the same for every case
+	print := s.print(tk)
 	for _, c := range t.Cases {
 		rec, err := s.keep(ctx, tk, c)
 		if err != nil {
@@ -211,6 +217,7 @@ func (s *Service) Item(ctx context.Context, job undox.CaptureJob) error {
 			}
 			rec.Scan = sc
 		}
+		rec.TextPrint = print
 		attempt.Captures = append(attempt.Captures, rec)
 	}
 	if _, err := s.cfg.Store.SaveCapture(ctx, attempt); err != nil {
@@ -299,6 +306,21 @@ func (s *Service) take(ctx context.Context, url, requestedBy string, full bool) 
 	}
 	res.Body, res.Text = nil, "" // kept as files, not in the facts
 	return tk
+}
+
+// print returns the print of the page's text when the page was fetched
+// whole and answered 2xx (an error page is no copy of anything), else nil.
+func (s *Service) print(tk *taken) []byte {
+	if s.cfg.Printer == nil || tk.text == nil || tk.err != nil || tk.facts.Result == nil ||
+		tk.facts.Status < 200 || tk.facts.Status > 299 {
+		return nil
+	}
+	p, ok := s.cfg.Printer.Print(string(tk.text))
+	if !ok {
+		return nil
+	}
+	b, _ := p.MarshalBinary()
+	return b
 }
 
 func failure(err error) *Failure {

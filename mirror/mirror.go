@@ -54,8 +54,8 @@ type Printer struct {
 	key []byte
 }
 
-// NewPrinter returns a Printer whose key is derived from key (the watch
-// index's key: prints are as secret as the index).
+// NewPrinter returns a Printer whose key is derived from key, which must
+// be kept outside the store that keeps the prints.
 func NewPrinter(key []byte) (*Printer, error) {
 	if len(key) < 16 {
 		return nil, errors.New("mirror: the key is too short")

@@ -775,3 +775,8 @@ func utf8Start(b byte) bool { return b&0xc0 != 0x80 }
 // token to its response link; derived from the master key, so that every
 // process of undox agrees on it.
 func (s *Store) ResponseFormKey() []byte { return s.keys.Derive("notice-response-form") }
+
+// MirrorKey is the key of the prints of captured texts (package mirror),
+// derived from the master key: kept outside the database, as the prints'
+// secret must be.
+func (s *Store) MirrorKey() []byte { return s.keys.Derive("mirror-prints") }

@@ -28,6 +28,7 @@ import (
 	"github.com/undox/undox/capture/screenshot"
 	"github.com/undox/undox/intake"
 	"github.com/undox/undox/job"
+	"github.com/undox/undox/mirror"
 	"github.com/undox/undox/monitor"
 	"github.com/undox/undox/personal"
 	"github.com/undox/undox/secret"
@@ -223,6 +224,9 @@ func (a *app) captureService(c *config) (*capture.Service, error) {
 	cfg := capture.Config{Store: a.store, Blobs: a.blobs, Fetcher: page, ImageFetcher: images,
 		MaxImages: c.fetch.maxImages, Vantage: vantage(&c.fetch), Logger: a.log,
 		Scanner: &personal.Scanner{Matcher: w, Now: time.Now}}
+	if cfg.Printer, err = mirror.NewPrinter(a.store.MirrorKey()); err != nil {
+		return nil, err
+	}
 	if cfg.MaxImages == 0 {
 		cfg.MaxImages = -1
 	}
