@@ -59,9 +59,14 @@ type LinkSuggestion struct {
 	CaseRef   string     `json:"case"`
 	ItemID    int64      `json:"item_id"`
 	URL       string     `json:"url"`
-	Kinds     []string   `json:"kinds"`  // the identifier kinds that matched
+	Kinds     []string   `json:"kinds"`  // the identifier kinds that matched, or LinkKindMirror
 	Status    string     `json:"status"` // pending, confirmed, rejected
 	DecidedBy string     `json:"decided_by,omitempty"`
 	CreatedAt time.Time  `json:"created_at"`
 	DecidedAt *time.Time `json:"decided_at,omitempty"`
 }
+
+// LinkKindMirror is the kind of a link suggestion made because the page is
+// a copy of a page confirmed for the case (package mirror), not because an
+// identifier matched.
+const LinkKindMirror = "mirror"

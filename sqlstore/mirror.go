@@ -18,10 +18,6 @@ import (
 	"github.com/undox/undox/mirror"
 )
 
-// KindMirror is the kind of a link suggestion made because the page is a
-// copy of a confirmed page, not because an identifier matched.
-const KindMirror = "mirror"
-
 // savePrint keeps a capture's print and its bands.
 func (s *Store) savePrint(ctx context.Context, tx *sql.Tx, c *undox.Capture, caseID, itemID int64) (mirror.Print, error) {
 	var p mirror.Print
@@ -127,7 +123,7 @@ func (s *Store) suggestMirror(ctx context.Context, tx *sql.Tx, caseID, itemID, o
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO link_suggestions (case_id, item_id, scan_id, kinds, status, created_at)
         VALUES ($1, $2, $3, $4, 'pending', $5) ON CONFLICT (case_id, item_id) DO NOTHING`,
-		caseID, itemID, scanID.Int64, KindMirror, now)
+		caseID, itemID, scanID.Int64, undox.LinkKindMirror, now)
 	if err != nil {
 		return err
 	}
@@ -135,7 +131,7 @@ func (s *Store) suggestMirror(ctx context.Context, tx *sql.Tx, caseID, itemID, o
 		return nil
 	}
 	return s.audit(ctx, tx, undox.System, "item.link.suggest", "case", ref,
-		fmt.Sprintf("item=%d kinds=%s of=%d similarity=%.2f", itemID, KindMirror, of, similarity))
+		fmt.Sprintf("item=%d kinds=%s of=%d similarity=%.2f", itemID, undox.LinkKindMirror, of, similarity))
 }
 
 // suggestMirrorsOf suggests a newly captured item (its print p) for the

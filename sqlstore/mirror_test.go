@@ -11,7 +11,6 @@ import (
 	"github.com/undox/undox"
 	"github.com/undox/undox/dbtest"
 	"github.com/undox/undox/mirror"
-	"github.com/undox/undox/sqlstore"
 )
 
 // post makes up a doxing post of n words (synthetic, as all test data).
@@ -75,14 +74,14 @@ func TestMirrorSuggestions(t *testing.T) {
 		// The analyst confirms her page: the copy captured before is suggested.
 		_, _, err = e.store.ConfirmItem(e.ctx, analyst, original.ID, "her home address")
 		require.NoError(t, err)
-		require.Equal(t, map[int64][]string{early.ID: {sqlstore.KindMirror}}, suggested(victim.CaseRef))
+		require.Equal(t, map[int64][]string{early.ID: {undox.LinkKindMirror}}, suggested(victim.CaseRef))
 
 		// A copy captured after the confirmation is suggested at once; a
 		// different page is not.
 		third, _ := e.create(t, report{urls: []string{"https://mirror.example/a", "https://mirror.example/b"}, category: undox.CategoryDoxing})
 		late := capture(third.CaseRef, "https://mirror.example/a", "Mirror of dox.example — "+dox)
 		capture(third.CaseRef, "https://mirror.example/b", post(2, 300))
-		require.Equal(t, map[int64][]string{early.ID: {sqlstore.KindMirror}, late.ID: {sqlstore.KindMirror}}, suggested(victim.CaseRef))
+		require.Equal(t, map[int64][]string{early.ID: {undox.LinkKindMirror}, late.ID: {undox.LinkKindMirror}}, suggested(victim.CaseRef))
 		require.Contains(t, strings.Join(e.auditTrail(t, "case", victim.CaseRef), "\n"), "item.link.suggest item="+itoa(late.ID)+" kinds=mirror of="+itoa(original.ID))
 		require.Empty(t, suggested(third.CaseRef), "the copy's own case gets nothing: its pages confirm nothing")
 

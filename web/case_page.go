@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -176,11 +177,14 @@ type casePageData struct {
 	Case                                         *undox.Case
 	Category, Handling, Status, Created, Updated string
 	// Source is where the report came from, in words.
-	Source                                    string
-	Items                                     []*consoleItem
-	Timeline                                  []consoleTimelineRow
-	Audit                                     []consoleAuditRow
-	Pending, Decided                          []consolePending
+	Source           string
+	Items            []*consoleItem
+	Timeline         []consoleTimelineRow
+	Audit            []consoleAuditRow
+	Pending, Decided []consolePending
+	// Links are the pending suggestions of pages for this case (the
+	// watch's, and copies of its confirmed pages).
+	Links                                     []consoleLink
 	CanAct, CanActCase, CanContacts, CanAudit bool
 	CaseOpen, CloseFourEyes                   bool
 	// Erased: the case's personal data is destroyed; the page says so
@@ -191,6 +195,43 @@ type casePageData struct {
 	AuditReads    bool
 	Scopes, Roles []choice
 	Contact       caseContactForm
+}
+
+// consoleLink is a pending link suggestion as the case page shows it.
+type consoleLink struct {
+	ID        int64
+	URL, Host string
+	// Why: the copy of a confirmed page, or the kinds of identifiers of a
+	// protected person the page shows.
+	Why     string
+	Created string
+}
+
+func consoleLinks(lang string, t map[string]string, ls []*undox.LinkSuggestion) []consoleLink {
+	var out []consoleLink
+	for _, l := range ls {
+		if l.Status != "pending" {
+			continue
+		}
+		cl := consoleLink{ID: l.ID, URL: l.URL, Created: formatDate(lang, l.CreatedAt)}
+		if u, err := url.Parse(l.URL); err == nil {
+			cl.Host = u.Hostname()
+		}
+		var why []string
+		for _, k := range l.Kinds {
+			switch {
+			case k == undox.LinkKindMirror:
+				why = append(why, t["console_link_mirror"])
+			case t["console_pd_"+k] != "":
+				why = append(why, t["console_link_matched"]+" "+t["console_pd_"+k])
+			case k != "":
+				why = append(why, t["console_link_matched"]+" "+k)
+			}
+		}
+		cl.Why = strings.Join(why, "; ")
+		out = append(out, cl)
+	}
+	return out
 }
 
 // casePage shows a case to staff.
@@ -287,6 +328,14 @@ func (s *Server) showCase(w http.ResponseWriter, r *http.Request, a undox.Actor,
 	slices.Reverse(pending) // oldest first, as in the queue
 	p.Pending = consolePendings(lang, t, pending)
 	p.Decided = consolePendings(lang, t, decided)
+	if !p.Erased {
+		links, err := s.Store.LinkSuggestions(ctx, a, c.Ref) // audited: link.list
+		if err != nil {
+			s.consoleError(w, r, a, err)
+			return
+		}
+		p.Links = consoleLinks(lang, t, links)
+	}
 	if p.CanAudit {
 		p.AuditReads = r.URL.Query().Get("audit") == "all"
 		if p.Audit, err = s.auditTrail(r, c, p.AuditReads, lang, t); err != nil {
@@ -1153,6 +1202,20 @@ func (s *Server) casePost(w http.ResponseWriter, r *http.Request, a undox.Actor)
 			key = "console_done_request_" + pa.Status
 		}
 		done(key, "pending", err)
+	case "link_confirm", "link_reject":
+		if !need(undox.PermActCases) {
+			return
+		}
+		// A suggestion for this case only.
+		id, _ := strconv.ParseInt(f.Get("link"), 10, 64)
+		links, err := s.Store.LinkSuggestions(ctx, a, ref)
+		if err == nil && !slices.ContainsFunc(links, func(l *undox.LinkSuggestion) bool { return l.ID == id }) {
+			err = undox.Errorf(undox.ENOTFOUND, "link suggestion not found")
+		}
+		if err == nil {
+			_, err = s.Store.DecideLink(ctx, a, id, action == "link_confirm")
+		}
+		done("console_done_"+action, "links", err)
 	case "add_contact":
 		if !need(undox.PermContacts) {
 			return
