@@ -110,13 +110,18 @@ type Crawl struct {
 	// New and Changed count the pages no earlier crawl saw, and those
 	// whose text changed since.
 	New, Changed int
-	// Found are the pages that showed a protected person; once the crawl
-	// is filed, those that were filed (no items before, their text not
-	// filed before), which is what is recorded.
+	// Found are the pages that showed a protected person or copied a page
+	// confirmed for a case (a mirror); once the crawl is filed, those that
+	// were filed (no items before, their text not filed before), which is
+	// what is recorded.
 	Found []string
 	// Persons are, per page found, the protected persons it showed (not
 	// recorded).
 	Persons map[string][]string
+	// Mirrors are the pages found because they copy a confirmed page
+	// (and show nobody the watch knows): true for a copy of a page of a
+	// minor's case (not recorded).
+	Mirrors map[string]bool
 	// Error says why the crawl saw nothing: its start page could not be
 	// fetched.
 	Error string

@@ -38,6 +38,7 @@ import (
 	"github.com/undox/undox/capture/extract"
 	"github.com/undox/undox/capture/fetch"
 	"github.com/undox/undox/intake"
+	"github.com/undox/undox/mirror"
 	"github.com/undox/undox/personal"
 )
 
@@ -51,6 +52,7 @@ type Store interface {
 	KnownItems(ctx context.Context, urls []string) (map[string]bool, error)
 	FoundTexts(ctx context.Context, siteID int64) (map[string]bool, error)
 	AddItems(ctx context.Context, actor undox.Actor, ref string, urls []string) (int, error)
+	ConfirmedCopy(ctx context.Context, p mirror.Print) (found, minor bool, err error)
 }
 
 // Matcher finds protected persons in a text (personal.Watch).
@@ -71,6 +73,10 @@ type Config struct {
 	Store   Store
 	Fetcher *fetch.Fetcher
 	Matcher Matcher
+	// Printer makes the prints by which a page that copies a confirmed
+	// page is found even when the watch knows nobody on it (package
+	// mirror); nil: only the watch finds pages.
+	Printer *mirror.Printer
 	Intake  Submitter
 	// Key keys the hashes of the URLs of the pages crawls saw (see
 	// undox.SitePage); at least 32 bytes.
@@ -189,6 +195,7 @@ func (s *Service) file(ctx context.Context, site *undox.WatchedSite, c *undox.Cr
 				err = merr
 				break
 			}
+			minor = minor || c.Mirrors[u]
 			if minor {
 				minors = append(minors, u)
 			} else {
@@ -249,8 +256,8 @@ func (s *Service) fileBatch(ctx context.Context, site *undox.WatchedSite, urls [
 			Category: undox.CategoryDoxing,
 			IsMinor:  minor,
 			Language: "nl",
-			Description: fmt.Sprintf("Gevonden door de monitoring van %s: de pagina's tonen een persoon die een zaak beschermt. "+
-				"Found by the monitoring of %s: the pages show a person a case protects.", site.URL, site.URL),
+			Description: fmt.Sprintf("Gevonden door de monitoring van %s: de pagina's tonen een persoon die een zaak beschermt, of kopiëren een bevestigde pagina. "+
+				"Found by the monitoring of %s: the pages show a person a case protects, or copy a confirmed page.", site.URL, site.URL),
 		},
 		Monitor: site.Host,
 	})
@@ -355,6 +362,23 @@ func (s *Service) Crawl(ctx context.Context, site *undox.WatchedSite, known map[
 				return c, ctx.Err()
 			}
 			return c, fmt.Errorf("monitor: the watch: %w", err)
+		}
+		if len(matches) == 0 && s.cfg.Printer != nil {
+			// Nobody the watch knows: a copy of a confirmed page (a
+			// mirror) is found all the same.
+			if p, ok := s.cfg.Printer.Print(text); ok {
+				found, minor, err := s.cfg.Store.ConfirmedCopy(ctx, p)
+				if err != nil {
+					return c, fmt.Errorf("monitor: mirrors: %w", err)
+				}
+				if found {
+					c.Found = append(c.Found, page)
+					if c.Mirrors == nil {
+						c.Mirrors = map[string]bool{}
+					}
+					c.Mirrors[page] = minor
+				}
+			}
 		}
 		if len(matches) > 0 {
 			c.Found = append(c.Found, page)

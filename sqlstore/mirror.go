@@ -194,3 +194,22 @@ func (s *Store) suggestCopiesOf(ctx context.Context, tx *sql.Tx, confirmedID int
 	}
 	return nil
 }
+
+// ConfirmedCopy tells whether a text (its print p) copies a page an
+// analyst confirmed for an open case (mirror.Threshold), and whether one of
+// those cases protects a minor. The monitoring of known sites files such
+// a page even when the watch knows nobody on it.
+func (s *Store) ConfirmedCopy(ctx context.Context, p mirror.Print) (found, minor bool, err error) {
+	similar, err := similarPrints(ctx, s.db.SQL, p, 0, true)
+	if err != nil {
+		return false, false, err
+	}
+	for _, sp := range similar {
+		var m bool
+		if err := s.db.SQL.QueryRowContext(ctx, `SELECT is_minor FROM cases WHERE id = $1`, sp.caseID).Scan(&m); err != nil {
+			return false, false, err
+		}
+		minor = minor || m
+	}
+	return len(similar) > 0, minor, nil
+}

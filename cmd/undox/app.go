@@ -51,6 +51,7 @@ type app struct {
 	shooter     *screenshot.Shooter
 	takedown    *takedown.Service
 	watch       *personal.Watch // the protected persons, for captures and crawls
+	printer     *mirror.Printer // the prints of captured texts (mirrors)
 }
 
 // open finishes the configuration (data folder, keys from the
@@ -157,7 +158,7 @@ func open(ctx context.Context, c *config, log *slog.Logger, withJobs bool) (*app
 		// same watch, and file what they find as undox's own reports.
 		// The URLs of the pages they saw are kept as hashes under the
 		// watch's key, which stays outside the database.
-		mon, err := monitor.New(monitor.Config{Store: a.store, Fetcher: capt.Fetcher(), Matcher: a.watch, Key: a.watch.Key,
+		mon, err := monitor.New(monitor.Config{Store: a.store, Fetcher: capt.Fetcher(), Matcher: a.watch, Key: a.watch.Key, Printer: a.printer,
 			Intake: a.intake(c),
 			Delay:  c.monitorDelay, Logger: log})
 		if err != nil {
@@ -224,9 +225,10 @@ func (a *app) captureService(c *config) (*capture.Service, error) {
 	cfg := capture.Config{Store: a.store, Blobs: a.blobs, Fetcher: page, ImageFetcher: images,
 		MaxImages: c.fetch.maxImages, Vantage: vantage(&c.fetch), Logger: a.log,
 		Scanner: &personal.Scanner{Matcher: w, Now: time.Now}}
-	if cfg.Printer, err = mirror.NewPrinter(a.store.MirrorKey()); err != nil {
+	if a.printer, err = mirror.NewPrinter(a.store.MirrorKey()); err != nil {
 		return nil, err
 	}
+	cfg.Printer = a.printer
 	if cfg.MaxImages == 0 {
 		cfg.MaxImages = -1
 	}

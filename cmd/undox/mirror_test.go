@@ -43,13 +43,23 @@ func TestMirrorEndToEnd(t *testing.T) {
 	mux.HandleFunc("/raw/10", func(w http.ResponseWriter, r *http.Request) {
 		page(w, "PASTE #10", "pastes · archive · api", strings.Repeat("een heel ander bericht over iets anders dan wie dan ook ", 12))
 	})
+	mux.HandleFunc("/board/", func(w http.ResponseWriter, r *http.Request) {
+		page(w, "Board", "board", `<a href="/board/7">seven</a> <a href="/board/8">eight</a>`)
+	})
+	mux.HandleFunc("/board/7", func(w http.ResponseWriter, r *http.Request) {
+		page(w, "Board #7", "board · rules", post)
+	})
+	mux.HandleFunc("/board/8", func(w http.ResponseWriter, r *http.Request) {
+		page(w, "Board #8", "board · rules", strings.Repeat("nog een heel ander bericht zonder iemand erin ", 15))
+	})
 	site := httptest.NewServer(mux)
 	defer site.Close()
 	_, port, _ := net.SplitHostPort(site.Listener.Addr().String())
 	testDNS().Set("forum.test", netip.MustParseAddr("127.0.0.1"))
 	testDNS().Set("paste.test", netip.MustParseAddr("127.0.0.1"))
+	testDNS().Set("board.test", netip.MustParseAddr("127.0.0.1"))
 
-	in := startServe(t, t.TempDir(), "", "--allow-networks", "127.0.0.1/32", "--allow-any-port")
+	in := startServe(t, t.TempDir(), "", "--allow-networks", "127.0.0.1/32", "--allow-any-port", "--monitor-every", "200ms", "--monitor-delay", "0s")
 	analyst := newToken(t, in, "analyst")
 	report := func(u string) (ref, item string) {
 		t.Helper()
@@ -79,4 +89,23 @@ func TestMirrorEndToEnd(t *testing.T) {
 	require.NotEqual(t, otherItem, copyItem)
 	require.Equal(t, []any{"mirror"}, l["kinds"])
 	require.Equal(t, "pending", l["status"], "an analyst decides")
+
+	// A watched site holds another copy, which shows nobody the watch
+	// knows: its crawl files it all the same, and it is suggested for her
+	// case too. The page that copies nothing is not filed.
+	code, w := call(t, "POST", in.URL+"/api/v1/watched-sites", analyst, map[string]any{"url": "http://board.test:" + port + "/board/", "every_minutes": 60})
+	require.Equal(t, 201, code, w)
+	var urls []string
+	require.Eventually(t, func() bool {
+		_, links := call(t, "GET", in.URL+"/api/v1/cases/"+ref+"/links", analyst, nil)
+		urls = urls[:0]
+		for _, l := range links["links"].([]any) {
+			urls = append(urls, l.(map[string]any)["url"].(string))
+		}
+		return len(urls) == 2
+	}, 30*time.Second, 100*time.Millisecond, "the crawl's copy is suggested")
+	require.Contains(t, urls, "http://board.test:"+port+"/board/7")
+	_, ws := call(t, "GET", in.URL+"/api/v1/watched-sites/"+strconv.FormatInt(int64(w["id"].(float64)), 10), analyst, nil)
+	_, mc := call(t, "GET", in.URL+"/api/v1/cases/"+ws["case"].(string), analyst, nil)
+	require.Len(t, mc["items"], 1, "only the copy was filed: %v", mc["items"])
 }
