@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/undox/undox"
 	"github.com/undox/undox/capture/fetch"
+	"github.com/undox/undox/mirror"
 	"github.com/undox/undox/personal"
 )
 
@@ -243,8 +245,11 @@ type recStore struct {
 	saved   *undox.Crawl
 	saveErr error // ctx.Err() of the SaveCrawl call
 	added   [][]string
+	refs    []string // the case each of added went to
 	addErr  error
 	texts   map[string]bool
+	// confirmed are the prints of confirmed pages, true for a minor's case.
+	confirmed map[mirror.Print]bool
 }
 
 func (r *recStore) ClaimCrawl(context.Context, int64) (*undox.WatchedSite, map[string]string, error) {
@@ -260,12 +265,70 @@ func (r *recStore) FoundTexts(context.Context, int64) (map[string]bool, error)  
 func (r *recStore) ProtectsMinor(_ context.Context, persons []string) (bool, error) {
 	return slices.Contains(persons, "minor/1"), nil
 }
-func (r *recStore) AddItems(_ context.Context, _ undox.Actor, _ string, urls []string) (int, error) {
+func (r *recStore) AddItems(_ context.Context, _ undox.Actor, ref string, urls []string) (int, error) {
 	if r.addErr != nil && len(r.added) > 0 {
 		return 0, r.addErr
 	}
 	r.added = append(r.added, urls)
+	r.refs = append(r.refs, ref)
 	return len(urls), nil
+}
+func (r *recStore) ConfirmedCopy(_ context.Context, p mirror.Print) (found, minor bool, err error) {
+	for c, m := range r.confirmed {
+		if mirror.Similarity(p, c) >= mirror.Threshold {
+			found, minor = true, minor || m
+		}
+	}
+	return found, minor, nil
+}
+
+// A page that shows nobody the watch knows but copies a confirmed page is
+// filed all the same: a copy of a minor's case's page into the minors'
+// monitoring case. A page that copies nothing is not.
+func TestCrawlFilesMirrors(t *testing.T) {
+	printer, err := mirror.NewPrinter(testKey)
+	require.NoError(t, err)
+	post := func(word string) string {
+		var ws []string
+		for i := range 120 {
+			ws = append(ws, word+strconv.Itoa(i))
+		}
+		return strings.Join(ws, " ")
+	}
+	mux := http.NewServeMux()
+	html := func(w http.ResponseWriter, body string) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, body)
+	}
+	mux.HandleFunc("/m/", func(w http.ResponseWriter, r *http.Request) {
+		html(w, `<a href="/m/adult">a</a><a href="/m/minor">m</a><a href="/m/other">o</a>`)
+	})
+	mux.HandleFunc("/m/adult", func(w http.ResponseWriter, r *http.Request) { html(w, "<h1>Mirror</h1><p>"+post("adult")) })
+	mux.HandleFunc("/m/minor", func(w http.ResponseWriter, r *http.Request) { html(w, "<h1>Mirror</h1><p>"+post("minor")) })
+	mux.HandleFunc("/m/other", func(w http.ResponseWriter, r *http.Request) { html(w, "<h1>Mirror</h1><p>"+post("other")) })
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	adult, _ := printer.Print("Forum " + post("adult"))
+	minor, _ := printer.Print("Forum " + post("minor"))
+	st := &recStore{site: undox.WatchedSite{ID: 1, URL: srv.URL + "/m/", MaxPages: 10, CaseRef: "UDX-ADULT", MinorCaseRef: "UDX-MINOR"},
+		confirmed: map[mirror.Print]bool{adult: false, minor: true}}
+	s := service(t)
+	s.cfg.Store = st
+	s.cfg.Matcher = personMatcher{}
+	s.cfg.Printer = printer
+	c, err := s.CrawlSite(context.Background(), 1)
+	require.NoError(t, err)
+	require.Equal(t, [][]string{{srv.URL + "/m/adult"}, {srv.URL + "/m/minor"}}, st.added)
+	require.Equal(t, []string{"UDX-ADULT", "UDX-MINOR"}, st.refs)
+	require.ElementsMatch(t, []string{srv.URL + "/m/adult", srv.URL + "/m/minor"}, c.Found)
+
+	// Without a printer only the watch finds pages.
+	st.added, st.refs = nil, nil
+	s.cfg.Printer = nil
+	c, err = s.CrawlSite(context.Background(), 1)
+	require.NoError(t, err)
+	require.Empty(t, st.added)
+	require.Empty(t, c.Found)
 }
 
 // A crawl stopped midway (undox shutting down) still records what it saw.
