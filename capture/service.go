@@ -200,7 +200,7 @@ func (s *Service) Item(ctx context.Context, job undox.CaptureJob) error {
 		attempt.Headers = cdnHeaders(tk.facts.Header)
 	}
 	scans := map[bool]*undox.ScanResult{} // by minor: the rest is the same for every case
-	print := s.print(tk)
+	textPrint := s.print(tk)
 	for _, c := range t.Cases {
 		rec, err := s.keep(ctx, tk, c)
 		if err != nil {
@@ -217,7 +217,7 @@ func (s *Service) Item(ctx context.Context, job undox.CaptureJob) error {
 			}
 			rec.Scan = sc
 		}
-		rec.TextPrint = print
+		rec.TextPrint = textPrint
 		attempt.Captures = append(attempt.Captures, rec)
 	}
 	if _, err := s.cfg.Store.SaveCapture(ctx, attempt); err != nil {
@@ -308,10 +308,11 @@ func (s *Service) take(ctx context.Context, url, requestedBy string, full bool) 
 	return tk
 }
 
-// print returns the print of the page's text when the page was fetched
-// whole and answered 2xx (an error page is no copy of anything), else nil.
+// print returns the print of the page's text when the page answered 2xx
+// (an error page is no copy of anything) and was read, whole or as far as
+// the fetcher keeps (padding must not hide a copy), else nil.
 func (s *Service) print(tk *taken) []byte {
-	if s.cfg.Printer == nil || tk.text == nil || tk.err != nil || tk.facts.Result == nil ||
+	if s.cfg.Printer == nil || tk.text == nil || tk.err != nil && fetch.CodeOf(tk.err) != fetch.TooLarge || tk.facts.Result == nil ||
 		tk.facts.Status < 200 || tk.facts.Status > 299 {
 		return nil
 	}

@@ -33,9 +33,17 @@ const (
 	Bands       = 16
 	RowsPerBand = Size / Bands
 	// Threshold is the similarity (the share of equal minimums, which
-	// estimates the share of shingles the texts have in common) from
-	// which a page is taken for a copy of another.
+	// estimates, within about ±0.05, the share of shingles the texts have
+	// in common) from which a page is taken for a copy of a page of
+	// another site.
 	Threshold = 0.8
+	// SameSiteThreshold is the similarity from which a page is taken for
+	// a copy of another page of the same site: the site's frame
+	// (navigation, sidebars, footer) is shared by all its pages and makes
+	// two different posts in it look alike (a 40-word post in a 400-word
+	// frame: 0.82), so only a page that differs in a few words of its post
+	// counts.
+	SameSiteThreshold = 0.95
 	// MinWords: a text of fewer words gets no print; too short to tell a
 	// copy from a page that only looks alike.
 	MinWords = 30

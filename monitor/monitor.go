@@ -52,7 +52,7 @@ type Store interface {
 	KnownItems(ctx context.Context, urls []string) (map[string]bool, error)
 	FoundTexts(ctx context.Context, siteID int64) (map[string]bool, error)
 	AddItems(ctx context.Context, actor undox.Actor, ref string, urls []string) (int, error)
-	ConfirmedCopy(ctx context.Context, p mirror.Print) (found, minor bool, err error)
+	ConfirmedCopy(ctx context.Context, p mirror.Print, host string) (found, minor bool, err error)
 }
 
 // Matcher finds protected persons in a text (personal.Watch).
@@ -363,22 +363,27 @@ func (s *Service) Crawl(ctx context.Context, site *undox.WatchedSite, known map[
 			}
 			return c, fmt.Errorf("monitor: the watch: %w", err)
 		}
-		if len(matches) == 0 && s.cfg.Printer != nil {
-			// Nobody the watch knows: a copy of a confirmed page (a
-			// mirror) is found all the same.
+		// A copy of a confirmed page (a mirror) is found too, even when
+		// the watch knows nobody on it; and a copy of a minor's case's
+		// page goes to the minors' case whoever else it shows.
+		mirrored := false
+		if s.cfg.Printer != nil {
 			if p, ok := s.cfg.Printer.Print(text); ok {
-				found, minor, err := s.cfg.Store.ConfirmedCopy(ctx, p)
+				found, minor, err := s.cfg.Store.ConfirmedCopy(ctx, p, sc.host)
 				if err != nil {
 					return c, fmt.Errorf("monitor: mirrors: %w", err)
 				}
 				if found {
-					c.Found = append(c.Found, page)
+					mirrored = true
 					if c.Mirrors == nil {
 						c.Mirrors = map[string]bool{}
 					}
 					c.Mirrors[page] = minor
 				}
 			}
+		}
+		if mirrored && len(matches) == 0 {
+			c.Found = append(c.Found, page)
 		}
 		if len(matches) > 0 {
 			c.Found = append(c.Found, page)

@@ -273,7 +273,7 @@ func (r *recStore) AddItems(_ context.Context, _ undox.Actor, ref string, urls [
 	r.refs = append(r.refs, ref)
 	return len(urls), nil
 }
-func (r *recStore) ConfirmedCopy(_ context.Context, p mirror.Print) (found, minor bool, err error) {
+func (r *recStore) ConfirmedCopy(_ context.Context, p mirror.Print, _ string) (found, minor bool, err error) {
 	for c, m := range r.confirmed {
 		if mirror.Similarity(p, c) >= mirror.Threshold {
 			found, minor = true, minor || m
@@ -301,8 +301,10 @@ func TestCrawlFilesMirrors(t *testing.T) {
 		fmt.Fprint(w, body)
 	}
 	mux.HandleFunc("/m/", func(w http.ResponseWriter, r *http.Request) {
-		html(w, `<a href="/m/adult">a</a><a href="/m/minor">m</a><a href="/m/other">o</a>`)
+		html(w, `<a href="/m/adult">a</a><a href="/m/minor">m</a><a href="/m/other">o</a><a href="/m/both">b</a>`)
 	})
+	// A copy of the minor's page that also names an adult the watch knows.
+	mux.HandleFunc("/m/both", func(w http.ResponseWriter, r *http.Request) { html(w, "<h1>Adult Person</h1><p>"+post("minor")) })
 	mux.HandleFunc("/m/adult", func(w http.ResponseWriter, r *http.Request) { html(w, "<h1>Mirror</h1><p>"+post("adult")) })
 	mux.HandleFunc("/m/minor", func(w http.ResponseWriter, r *http.Request) { html(w, "<h1>Mirror</h1><p>"+post("minor")) })
 	mux.HandleFunc("/m/other", func(w http.ResponseWriter, r *http.Request) { html(w, "<h1>Mirror</h1><p>"+post("other")) })
@@ -314,21 +316,22 @@ func TestCrawlFilesMirrors(t *testing.T) {
 		confirmed: map[mirror.Print]bool{adult: false, minor: true}}
 	s := service(t)
 	s.cfg.Store = st
-	s.cfg.Matcher = personMatcher{}
+	s.cfg.Matcher = personMatcher{"Adult Person": "adult/1"}
 	s.cfg.Printer = printer
 	c, err := s.CrawlSite(context.Background(), 1)
 	require.NoError(t, err)
-	require.Equal(t, [][]string{{srv.URL + "/m/adult"}, {srv.URL + "/m/minor"}}, st.added)
+	require.Equal(t, [][]string{{srv.URL + "/m/adult"}, {srv.URL + "/m/minor", srv.URL + "/m/both"}}, st.added,
+		"a copy of a minor's case's page goes to the minors' case, whoever else it shows")
 	require.Equal(t, []string{"UDX-ADULT", "UDX-MINOR"}, st.refs)
-	require.ElementsMatch(t, []string{srv.URL + "/m/adult", srv.URL + "/m/minor"}, c.Found)
+	require.ElementsMatch(t, []string{srv.URL + "/m/adult", srv.URL + "/m/minor", srv.URL + "/m/both"}, c.Found)
 
 	// Without a printer only the watch finds pages.
 	st.added, st.refs = nil, nil
 	s.cfg.Printer = nil
 	c, err = s.CrawlSite(context.Background(), 1)
 	require.NoError(t, err)
-	require.Empty(t, st.added)
-	require.Empty(t, c.Found)
+	require.Equal(t, [][]string{{srv.URL + "/m/both"}}, st.added)
+	require.Equal(t, []string{srv.URL + "/m/both"}, c.Found)
 }
 
 // A crawl stopped midway (undox shutting down) still records what it saw.

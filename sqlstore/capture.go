@@ -71,7 +71,14 @@ func (s *Store) SaveCapture(ctx context.Context, r undox.CaptureAttempt) (*undox
 			c := &r.Captures[i]
 			var caseID int64
 			var wrapped []byte
-			err := tx.QueryRowContext(ctx, `SELECT id, data_key FROM cases WHERE ref = $1`, c.CaseRef).Scan(&caseID, &wrapped)
+			// On PostgreSQL the case row is locked for sharing: an erasure
+			// waits for this capture (and then deletes its print too), or
+			// this capture sees the key gone.
+			lock := ""
+			if s.db.Dialect == Postgres {
+				lock = " FOR SHARE"
+			}
+			err := tx.QueryRowContext(ctx, `SELECT id, data_key FROM cases WHERE ref = $1`+lock, c.CaseRef).Scan(&caseID, &wrapped)
 			if errors.Is(err, sql.ErrNoRows) {
 				return notFound("case")
 			}

@@ -11,6 +11,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -43,12 +44,21 @@ type similarPrint struct {
 	similarity     float64
 }
 
+// maxCandidates bounds the kept prints compared with one print: a page
+// that many pages share (a login wall, a cookie wall) must not make one
+// capture or one confirmation compare and suggest without end. The newest
+// are compared.
+const maxCandidates = 500
+
 // similarPrints returns the kept prints of items other than itemID that
-// share a band with p and are copies of it (mirror.Threshold), the best
-// of each item and case. confirmed keeps only those of items an analyst
-// confirmed, captured before the confirmation, in cases that are open and
-// not erased.
-func similarPrints(ctx context.Context, q querier, p mirror.Print, itemID int64, confirmed bool) ([]similarPrint, error) {
+// share a band with p (the print of a page on host) and are copies of it,
+// the best of each item and case: mirror.Threshold across sites,
+// mirror.SameSiteThreshold on the same registrable domain, where the
+// site's frame makes different pages alike. confirmed keeps only those of
+// items an analyst confirmed, captured before the confirmation, in cases
+// that are not erased or withdrawn (a closed case's pages were removed:
+// their copies are what it must hear of).
+func similarPrints(ctx context.Context, q querier, p mirror.Print, itemID int64, host string, confirmed bool) ([]similarPrint, error) {
 	bands := p.Bands()
 	args := []any{itemID}
 	in := ""
@@ -63,32 +73,38 @@ func similarPrints(ctx context.Context, q querier, p mirror.Print, itemID int64,
 	if confirmed {
 		// The page as the analyst confirmed it: a later capture (a
 		// re-check that found it changed, say) is not what was confirmed.
-		where = ` AND c.status = 'open' AND c.data_key IS NOT NULL
+		where = ` AND c.status IN ('open', 'closed') AND c.data_key IS NOT NULL
           AND EXISTS (SELECT 1 FROM item_events e WHERE e.item_id = p.item_id AND e.event = 'confirm' AND e.created_at >= cp.created_at)`
 	}
-	rows, err := q.QueryContext(ctx, `SELECT p.item_id, p.case_id, p.print FROM capture_prints p JOIN cases c ON c.id = p.case_id
-        JOIN captures cp ON cp.id = p.capture_id
+	rows, err := q.QueryContext(ctx, `SELECT p.item_id, p.case_id, p.print, i.host FROM capture_prints p JOIN cases c ON c.id = p.case_id
+        JOIN captures cp ON cp.id = p.capture_id JOIN items i ON i.id = p.item_id
         WHERE p.item_id <> $1 AND p.capture_id IN (SELECT capture_id FROM capture_bands WHERE band IN (`+in+`))`+where+`
-        ORDER BY p.capture_id`, args...)
+        ORDER BY p.capture_id DESC LIMIT `+strconv.Itoa(maxCandidates), args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	site := registrable(host)
 	best := map[[2]int64]int{}
 	var out []similarPrint
 	for rows.Next() {
 		var (
-			sp  similarPrint
-			raw []byte
-			kp  mirror.Print
+			sp    similarPrint
+			raw   []byte
+			kp    mirror.Print
+			their string
 		)
-		if err := rows.Scan(&sp.itemID, &sp.caseID, &raw); err != nil {
+		if err := rows.Scan(&sp.itemID, &sp.caseID, &raw, &their); err != nil {
 			return nil, err
 		}
 		if kp.UnmarshalBinary(raw) != nil {
-			continue
+			continue // not a print this version wrote: it copies nothing
 		}
-		if sp.similarity = mirror.Similarity(p, kp); sp.similarity < mirror.Threshold {
+		min := mirror.Threshold
+		if registrable(their) == site {
+			min = mirror.SameSiteThreshold
+		}
+		if sp.similarity = mirror.Similarity(p, kp); sp.similarity < min {
 			continue
 		}
 		k := [2]int64{sp.itemID, sp.caseID}
@@ -100,6 +116,13 @@ func similarPrints(ctx context.Context, q querier, p mirror.Print, itemID int64,
 		out = append(out, sp)
 	}
 	return out, rows.Err()
+}
+
+// itemHost is the host of an item's URL.
+func itemHost(ctx context.Context, q querier, itemID int64) (string, error) {
+	var host string
+	err := q.QueryRowContext(ctx, `SELECT host FROM items WHERE id = $1`, itemID).Scan(&host)
+	return host, err
 }
 
 // suggestMirror suggests item for the case: it is a copy of the case's
@@ -115,7 +138,7 @@ func (s *Store) suggestMirror(ctx context.Context, tx *sql.Tx, caseID, itemID, o
 	err := tx.QueryRowContext(ctx, `SELECT c.ref, (SELECT count(*) FROM case_items ci WHERE ci.case_id = c.id AND ci.item_id = $2),
         (SELECT max(id) FROM scans WHERE item_id = $2)
         FROM cases c WHERE c.id = $1 AND c.data_key IS NOT NULL`, caseID, itemID).Scan(&ref, &linked, &scanID)
-	if err == sql.ErrNoRows || err == nil && (linked > 0 || !scanID.Valid) {
+	if errors.Is(err, sql.ErrNoRows) || err == nil && (linked > 0 || !scanID.Valid) {
 		return nil
 	}
 	if err != nil {
@@ -137,7 +160,11 @@ func (s *Store) suggestMirror(ctx context.Context, tx *sql.Tx, caseID, itemID, o
 // suggestMirrorsOf suggests a newly captured item (its print p) for the
 // cases of the confirmed pages it copies.
 func (s *Store) suggestMirrorsOf(ctx context.Context, tx *sql.Tx, itemID int64, p mirror.Print, now int64) error {
-	similar, err := similarPrints(ctx, tx, p, itemID, true)
+	host, err := itemHost(ctx, tx, itemID)
+	if err != nil {
+		return err
+	}
+	similar, err := similarPrints(ctx, tx, p, itemID, host, true)
 	if err != nil {
 		return err
 	}
@@ -152,10 +179,14 @@ func (s *Store) suggestMirrorsOf(ctx context.Context, tx *sql.Tx, itemID int64, 
 // suggestCopiesOf suggests, for the open cases of an item an analyst just
 // confirmed, the pages already captured that copy it.
 func (s *Store) suggestCopiesOf(ctx context.Context, tx *sql.Tx, confirmedID int64, now int64) error {
+	host, err := itemHost(ctx, tx, confirmedID)
+	if err != nil {
+		return err
+	}
 	// Every capture of it so far is of the page as confirmed.
 	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT p.print, ci.case_id FROM capture_prints p
         JOIN case_items ci ON ci.item_id = p.item_id JOIN cases c ON c.id = ci.case_id
-        WHERE p.item_id = $1 AND c.status = 'open' AND c.data_key IS NOT NULL`, confirmedID)
+        WHERE p.item_id = $1 AND c.status IN ('open', 'closed') AND c.data_key IS NOT NULL`, confirmedID)
 	if err != nil {
 		return err
 	}
@@ -182,7 +213,7 @@ func (s *Store) suggestCopiesOf(ctx context.Context, tx *sql.Tx, confirmedID int
 		return err
 	}
 	for _, m := range prints {
-		similar, err := similarPrints(ctx, tx, m.p, confirmedID, false)
+		similar, err := similarPrints(ctx, tx, m.p, confirmedID, host, false)
 		if err != nil {
 			return err
 		}
@@ -195,21 +226,24 @@ func (s *Store) suggestCopiesOf(ctx context.Context, tx *sql.Tx, confirmedID int
 	return nil
 }
 
-// ConfirmedCopy tells whether a text (its print p) copies a page an
-// analyst confirmed for an open case (mirror.Threshold), and whether one of
-// those cases protects a minor. The monitoring of known sites files such
-// a page even when the watch knows nobody on it.
-func (s *Store) ConfirmedCopy(ctx context.Context, p mirror.Print) (found, minor bool, err error) {
-	similar, err := similarPrints(ctx, s.db.SQL, p, 0, true)
-	if err != nil {
+// ConfirmedCopy tells whether a text on host (its print p) copies a page
+// an analyst confirmed for a case (as similarPrints decides), and whether
+// one of those cases protects a minor. The monitoring of known sites files
+// such a page even when the watch knows nobody on it.
+func (s *Store) ConfirmedCopy(ctx context.Context, p mirror.Print, host string) (found, minor bool, err error) {
+	similar, err := similarPrints(ctx, s.db.SQL, p, 0, host, true)
+	if err != nil || len(similar) == 0 {
 		return false, false, err
 	}
-	for _, sp := range similar {
-		var m bool
-		if err := s.db.SQL.QueryRowContext(ctx, `SELECT is_minor FROM cases WHERE id = $1`, sp.caseID).Scan(&m); err != nil {
-			return false, false, err
-		}
-		minor = minor || m
+	ids := make([]any, len(similar))
+	for i, sp := range similar {
+		ids[i] = sp.caseID
 	}
-	return len(similar) > 0, minor, nil
+	err = s.selectIn(ctx, s.db.SQL, `SELECT is_minor FROM cases WHERE id IN `, ids, func(rows *sql.Rows) error {
+		var m bool
+		err := rows.Scan(&m)
+		minor = minor || m
+		return err
+	})
+	return true, minor, err
 }

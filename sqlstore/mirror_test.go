@@ -94,6 +94,21 @@ func TestMirrorSuggestions(t *testing.T) {
 		capture(fourth.CaseRef, "https://dox.example/p/2", changed)
 		require.Len(t, suggested(victim.CaseRef), 2)
 
+		// On one site every page has the site's frame: a different post
+		// in it is no copy, the same post again is.
+		frame := post(20, 400)
+		forum, _ := e.create(t, report{urls: []string{"https://forum.example/t/1"}, category: undox.CategoryDoxing})
+		confirmed := capture(forum.CaseRef, "https://forum.example/t/1", frame+" "+post(21, 40))
+		_, _, err = e.store.ConfirmItem(e.ctx, analyst, confirmed.ID, "his phone number")
+		require.NoError(t, err)
+		// Her case is closed (its pages were removed): copies still reach it.
+		_, err = e.store.CaseEvent(e.ctx, analyst, forum.CaseRef, undox.ActionClose, "all removed")
+		require.NoError(t, err)
+		board, _ := e.create(t, report{urls: []string{"https://forum.example/t/2", "https://forum.example/t/3"}, category: undox.CategoryDoxing})
+		capture(board.CaseRef, "https://forum.example/t/2", frame+" "+post(22, 40))
+		again := capture(board.CaseRef, "https://forum.example/t/3", frame+" "+post(21, 40))
+		require.Equal(t, map[int64][]string{again.ID: {undox.LinkKindMirror}}, suggested(forum.CaseRef))
+
 		// Erasing her case deletes its prints; a copy of her page is no
 		// longer recognised.
 		_, err = e.store.CaseEvent(e.ctx, supervisor, victim.CaseRef, undox.ActionErase, "")
