@@ -54,6 +54,12 @@ const (
 	maxWords = 200_000
 )
 
+// Errors of this package.
+var (
+	ErrShortKey = errors.New("mirror: the key is too short")
+	ErrPrint    = errors.New("mirror: not a print (a print is 256 bytes)")
+)
+
 // Print is a text's keyed MinHash signature.
 type Print [Size]uint32
 
@@ -66,7 +72,7 @@ type Printer struct {
 // be kept outside the store that keeps the prints.
 func NewPrinter(key []byte) (*Printer, error) {
 	if len(key) < 16 {
-		return nil, errors.New("mirror: the key is too short")
+		return nil, ErrShortKey
 	}
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte("undox mirror prints v1"))
@@ -200,7 +206,7 @@ func (p Print) MarshalBinary() ([]byte, error) {
 // UnmarshalBinary reads what MarshalBinary wrote.
 func (p *Print) UnmarshalBinary(b []byte) error {
 	if len(b) != 4*Size {
-		return errors.New("mirror: a print is 256 bytes")
+		return ErrPrint
 	}
 	for i := range p {
 		p[i] = binary.BigEndian.Uint32(b[4*i:])

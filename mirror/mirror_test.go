@@ -83,7 +83,7 @@ func TestPrintsAreKeyed(t *testing.T) {
 	require.Zero(t, shared(a, b))
 
 	_, err := mirror.NewPrinter([]byte("short"))
-	require.Error(t, err)
+	require.ErrorIs(t, err, mirror.ErrShortKey)
 }
 
 // A short text has no print: too little to tell a copy from a look-alike.
@@ -107,7 +107,7 @@ func TestPrintBinary(t *testing.T) {
 	var back mirror.Print
 	require.NoError(t, back.UnmarshalBinary(b))
 	require.Equal(t, a, back)
-	require.Error(t, back.UnmarshalBinary(b[:10]))
+	require.ErrorIs(t, back.UnmarshalBinary(b[:10]), mirror.ErrPrint)
 }
 
 func BenchmarkPrint(b *testing.B) {
