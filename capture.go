@@ -71,6 +71,16 @@ type CaptureTarget struct {
 	ReferralOnly bool
 }
 
+// UnprintedCapture is a kept capture of a page (2xx, with its text) that
+// has no print of its text (package mirror): it was made before prints
+// were. Key is its case's data key, to read the text with.
+type UnprintedCapture struct {
+	ID      int64
+	CaseRef string
+	Text    CaptureFile
+	Key     []byte
+}
+
 // CaptureCase is a live (not erased) case that reports an item.
 type CaptureCase struct {
 	ID      int64

@@ -28,6 +28,7 @@ import (
 	"github.com/undox/undox/dnstest"
 	"github.com/undox/undox/intake"
 	"github.com/undox/undox/job"
+	"github.com/undox/undox/mirror"
 	"github.com/undox/undox/personal"
 	"github.com/undox/undox/sqlstore"
 )
@@ -73,6 +74,17 @@ func newSite(t *testing.T) *site {
 <img src="/photo.png" alt="photo"><img src="/missing.png"><img src="http://blocked.test:`+s.port+`/x.png">
 <script>alert(1)</script></body></html>`)
 	})
+	// A made-up post of a few hundred words, and a copy of it elsewhere
+	// on the site.
+	var words []string
+	for i := range 300 {
+		words = append(words, fmt.Sprintf("woord%dx%d", i%37, i%11))
+	}
+	post := strings.Join(words, " ")
+	mux.HandleFunc("/post/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<html><title>Post</title><p>%s</p></html>`, post)
+	})
 	mux.HandleFunc("/photo.png", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "image/png")
 		w.Write(photo)
@@ -94,13 +106,14 @@ func newSite(t *testing.T) *site {
 }
 
 type fixture struct {
-	ctx   context.Context
-	site  *site
-	stack *dbtest.Stack
-	store *sqlstore.Store
-	blobs *blob.Dir
-	svc   *capture.Service
-	in    *intake.Service
+	ctx     context.Context
+	site    *site
+	stack   *dbtest.Stack
+	store   *sqlstore.Store
+	blobs   *blob.Dir
+	fetcher *fetch.Fetcher
+	svc     *capture.Service
+	in      *intake.Service
 }
 
 func setup(t *testing.T, b dbtest.Backend) *fixture {
@@ -113,7 +126,7 @@ func setup(t *testing.T, b dbtest.Backend) *fixture {
 		// Resolves to a loopback address that the fetcher does not open.
 		"blocked.test": {netip.MustParseAddr("127.0.0.2")},
 	})
-	fetcher := fetch.New(fetch.Config{
+	f.fetcher = fetch.New(fetch.Config{
 		AllowNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")},
 		AllowAnyPort:  true,
 		Resolver:      fetch.DNSServer(dns.Addr),
@@ -121,7 +134,7 @@ func setup(t *testing.T, b dbtest.Backend) *fixture {
 	var err error
 	f.blobs, err = blob.NewDir(t.TempDir())
 	require.NoError(t, err)
-	f.svc = capture.NewService(capture.Config{Store: f.store, Blobs: f.blobs, Fetcher: fetcher, Vantage: "test-instance",
+	f.svc = capture.NewService(capture.Config{Store: f.store, Blobs: f.blobs, Fetcher: f.fetcher, Vantage: "test-instance",
 		Scanner: &personal.Scanner{}})
 	q := f.stack.Queue(t, job.Config{Capture: f.svc, Blobs: f.blobs})
 	t.Cleanup(q.Close)
@@ -393,5 +406,49 @@ func TestCaptureRespectsTheCase(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, caps, 2)
 		require.Equal(t, analyst.Label(), caps[1].RequestedBy)
+	})
+}
+
+// Captures kept before captures had prints are printed from their kept
+// texts: a copy of a page confirmed before then is then recognised.
+func TestBackfillPrints(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, b dbtest.Backend) {
+		f := setup(t, b) // its service makes no prints, as before they were made
+		victim := f.report(t, undox.CategoryDoxing, false, f.url("/post/original"))
+		require.NoError(t, f.svc.Item(f.ctx, undox.CaptureJob{ItemID: victim.Items[0].ID}))
+		_, _, err := f.store.ConfirmItem(f.ctx, analyst, victim.Items[0].ID, "doxes her")
+		require.NoError(t, err)
+
+		printer, err := mirror.NewPrinter(f.store.MirrorKey())
+		require.NoError(t, err)
+		printing := capture.NewService(capture.Config{Store: f.store, Blobs: f.blobs, Fetcher: f.fetcher, Scanner: &personal.Scanner{}, Printer: printer})
+		other := f.report(t, undox.CategoryDoxing, false, f.url("/post/copy"))
+		require.NoError(t, printing.Item(f.ctx, undox.CaptureJob{ItemID: other.Items[0].ID}))
+		links, err := f.store.LinkSuggestions(f.ctx, analyst, victim.Ref)
+		require.NoError(t, err)
+		require.Empty(t, links, "her page has no print yet")
+
+		n, err := capture.BackfillPrints(f.ctx, f.store, f.blobs, printer, nil)
+		require.NoError(t, err)
+		require.Equal(t, 1, n, "her page's capture; the copy's has its print")
+		links, err = f.store.LinkSuggestions(f.ctx, analyst, victim.Ref)
+		require.NoError(t, err)
+		require.Len(t, links, 1)
+		require.Equal(t, other.Items[0].ID, links[0].ItemID)
+		require.Equal(t, []string{undox.LinkKindMirror}, links[0].Kinds)
+
+		n, err = capture.BackfillPrints(f.ctx, f.store, f.blobs, printer, nil)
+		require.NoError(t, err)
+		require.Zero(t, n, "nothing is left to print")
+		// A second process that printed the same capture meanwhile
+		// changes nothing.
+		caps, err := f.store.ItemCaptures(f.ctx, analyst, victim.Items[0].ID)
+		require.NoError(t, err)
+		p, _ := printer.Print("another text " + strings.Repeat("altogether different words here ", 20))
+		raw, _ := p.MarshalBinary()
+		require.NoError(t, f.store.SavePrint(f.ctx, caps[0].ID, raw))
+		again, err := f.store.LinkSuggestions(f.ctx, analyst, victim.Ref)
+		require.NoError(t, err)
+		require.Equal(t, links, again)
 	})
 }

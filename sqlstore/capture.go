@@ -128,7 +128,7 @@ func (s *Store) SaveCapture(ctx context.Context, r undox.CaptureAttempt) (*undox
 				scanned = true
 			}
 			if len(c.TextPrint) > 0 {
-				p, err := s.savePrint(ctx, tx, c, caseID, r.ItemID)
+				p, _, err := s.savePrint(ctx, tx, c.ID, caseID, r.ItemID, c.TextPrint)
 				if err != nil {
 					return err
 				}

@@ -19,23 +19,98 @@ import (
 	"github.com/undox/undox/mirror"
 )
 
-// savePrint keeps a capture's print and its bands.
-func (s *Store) savePrint(ctx context.Context, tx *sql.Tx, c *undox.Capture, caseID, itemID int64) (mirror.Print, error) {
-	var p mirror.Print
-	if err := p.UnmarshalBinary(c.TextPrint); err != nil {
-		return p, err
+// savePrint keeps a capture's print and its bands; kept is false when the
+// capture had a print already (another process printed it meanwhile).
+func (s *Store) savePrint(ctx context.Context, tx *sql.Tx, captureID, caseID, itemID int64, raw []byte) (p mirror.Print, kept bool, err error) {
+	if err := p.UnmarshalBinary(raw); err != nil {
+		return p, false, err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO capture_prints (capture_id, case_id, item_id, print) VALUES ($1, $2, $3, $4)`,
-		c.ID, caseID, itemID, c.TextPrint); err != nil {
-		return p, err
+	res, err := tx.ExecContext(ctx, `INSERT INTO capture_prints (capture_id, case_id, item_id, print) VALUES ($1, $2, $3, $4)
+        ON CONFLICT (capture_id) DO NOTHING`, captureID, caseID, itemID, raw)
+	if err != nil {
+		return p, false, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return p, false, nil
 	}
 	for _, b := range p.Bands() {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO capture_bands (band, capture_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
-			b, c.ID); err != nil {
-			return p, err
+			b, captureID); err != nil {
+			return p, false, err
 		}
 	}
-	return p, nil
+	return p, true, nil
+}
+
+// UnprintedCaptures returns up to limit captures after the capture id
+// after, oldest first, that have no print of their text: pages that
+// answered 2xx, whose text is kept, of cases not erased. Captures made
+// before prints were are printed from them (capture.BackfillPrints).
+func (s *Store) UnprintedCaptures(ctx context.Context, after int64, limit int) ([]undox.UnprintedCapture, error) {
+	var out []undox.UnprintedCapture
+	keys := map[string][]byte{}
+	err := run(ctx, s.db.SQL, `SELECT cp.id, c.ref, c.data_key, f.sha256, f.size, f.media_type FROM captures cp
+        JOIN cases c ON c.id = cp.case_id JOIN capture_files f ON f.capture_id = cp.id AND f.kind = 'text'
+        WHERE cp.id > $1 AND cp.http_status BETWEEN 200 AND 299 AND c.data_key IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM capture_prints p WHERE p.capture_id = cp.id)
+        ORDER BY cp.id LIMIT $2`, []any{after, limit}, func(rows *sql.Rows) error {
+		var (
+			u       undox.UnprintedCapture
+			wrapped []byte
+		)
+		if err := rows.Scan(&u.ID, &u.CaseRef, &wrapped, &u.Text.SHA256, &u.Text.Size, &u.Text.MediaType); err != nil {
+			return err
+		}
+		u.Text.Kind = undox.FileText
+		if keys[u.CaseRef] == nil {
+			k, err := s.keys.Unwrap(wrapped)
+			if err != nil {
+				return err
+			}
+			keys[u.CaseRef] = k
+		}
+		u.Key = keys[u.CaseRef]
+		out = append(out, u)
+		return nil
+	})
+	return out, err
+}
+
+// SavePrint keeps the print of a capture kept before prints were (see
+// UnprintedCaptures), and suggests as SaveCapture and a confirmation
+// would have: the page for the cases of the confirmed pages it copies,
+// and, when it is a confirmed page as it was confirmed, the pages that
+// copy it for its cases. A capture printed meanwhile, or of a case erased
+// meanwhile, is left as it is.
+func (s *Store) SavePrint(ctx context.Context, captureID int64, raw []byte) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var caseID, itemID, at int64
+		err := tx.QueryRowContext(ctx, `SELECT cp.case_id, cp.item_id, cp.created_at FROM captures cp JOIN cases c ON c.id = cp.case_id
+            WHERE cp.id = $1 AND c.data_key IS NOT NULL`, captureID).Scan(&caseID, &itemID, &at)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		p, kept, err := s.savePrint(ctx, tx, captureID, caseID, itemID, raw)
+		if err != nil || !kept {
+			return err
+		}
+		now := micros(s.now())
+		if err := s.suggestMirrorsOf(ctx, tx, itemID, p, now); err != nil {
+			return err
+		}
+		var confirmed int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM item_events WHERE item_id = $1 AND event = 'confirm' AND created_at >= $2`,
+			itemID, at).Scan(&confirmed); err != nil {
+			return err
+		}
+		if confirmed > 0 {
+			return s.suggestCopiesOf(ctx, tx, itemID, now)
+		}
+		return nil
+	})
 }
 
 // similarPrint is a kept print that shares a band with the one looked for.
@@ -183,10 +258,12 @@ func (s *Store) suggestCopiesOf(ctx context.Context, tx *sql.Tx, confirmedID int
 	if err != nil {
 		return err
 	}
-	// Every capture of it so far is of the page as confirmed.
+	// Its captures up to a confirmation: the page as confirmed.
 	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT p.print, ci.case_id FROM capture_prints p
+        JOIN captures cp ON cp.id = p.capture_id
         JOIN case_items ci ON ci.item_id = p.item_id JOIN cases c ON c.id = ci.case_id
-        WHERE p.item_id = $1 AND c.status IN ('open', 'closed') AND c.data_key IS NOT NULL`, confirmedID)
+        WHERE p.item_id = $1 AND c.status IN ('open', 'closed') AND c.data_key IS NOT NULL
+          AND EXISTS (SELECT 1 FROM item_events e WHERE e.item_id = p.item_id AND e.event = 'confirm' AND e.created_at >= cp.created_at)`, confirmedID)
 	if err != nil {
 		return err
 	}

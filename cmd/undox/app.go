@@ -451,6 +451,7 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer, wi
 		return err
 	}
 	go a.housekeeping(ctx, log)
+	go a.backfillPrints(ctx, log)
 	select {
 	case <-ctx.Done():
 	case err := <-errc:
@@ -503,6 +504,23 @@ func (a *app) housekeeping(ctx context.Context, log *slog.Logger) {
 				log.Warn("refreshing the watch index", "err", err)
 			}
 		}
+	}
+}
+
+// backfillPrints prints, once at start, the texts of captures kept before
+// captures had prints (capture.BackfillPrints), so that copies of pages
+// confirmed before then are recognised too. Two processes that do it at
+// once print a capture once (Store.SavePrint).
+func (a *app) backfillPrints(ctx context.Context, log *slog.Logger) {
+	if a.printer == nil || a.blobs == nil {
+		return
+	}
+	n, err := capture.BackfillPrints(ctx, a.store, a.blobs, a.printer, log)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		log.Warn("mirror prints of earlier captures", "printed", n, "err", err)
+	case n > 0:
+		log.Info("mirror prints of earlier captures", "printed", n)
 	}
 }
 
