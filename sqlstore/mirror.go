@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/undox/undox"
 	"github.com/undox/undox/mirror"
@@ -175,11 +176,11 @@ func similarPrints(ctx context.Context, q querier, p mirror.Print, itemID int64,
 		if kp.UnmarshalBinary(raw) != nil {
 			continue // not a print this version wrote: it copies nothing
 		}
-		min := mirror.Threshold
+		bar := mirror.Threshold
 		if registrable(their) == site {
-			min = mirror.SameSiteThreshold
+			bar = mirror.SameSiteThreshold
 		}
-		if sp.similarity = mirror.Similarity(p, kp); sp.similarity < min {
+		if sp.similarity = mirror.Similarity(p, kp); sp.similarity < bar {
 			continue
 		}
 		k := [2]int64{sp.itemID, sp.caseID}
@@ -323,4 +324,58 @@ func (s *Store) ConfirmedCopy(ctx context.Context, p mirror.Print, host string) 
 		return err
 	})
 	return true, minor, err
+}
+
+// SweepMirrors makes the mirror suggestions that a capture and a
+// confirmation committing at the same moment left unmade (on PostgreSQL
+// neither transaction sees the other's rows): it compares again the prints
+// of the captures kept in the last window, and the pages confirmed in it.
+// Suggestions made already, decided or not, stay as they are.
+func (s *Store) SweepMirrors(ctx context.Context, window time.Duration) error {
+	since, now := micros(s.now().Add(-window)), micros(s.now())
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		type kept struct {
+			itemID int64
+			p      mirror.Print
+		}
+		var prints []kept
+		var confirmed []int64
+		err := run(ctx, tx, `SELECT p.item_id, p.print FROM capture_prints p JOIN captures cp ON cp.id = p.capture_id
+            WHERE cp.created_at >= $1 ORDER BY p.capture_id`, []any{since}, func(rows *sql.Rows) error {
+			var (
+				k   kept
+				raw []byte
+			)
+			if err := rows.Scan(&k.itemID, &raw); err != nil {
+				return err
+			}
+			if k.p.UnmarshalBinary(raw) == nil {
+				prints = append(prints, k)
+			}
+			return nil
+		})
+		if err == nil {
+			err = run(ctx, tx, `SELECT DISTINCT item_id FROM item_events WHERE event = 'confirm' AND created_at >= $1`, []any{since},
+				func(rows *sql.Rows) error {
+					var id int64
+					err := rows.Scan(&id)
+					confirmed = append(confirmed, id)
+					return err
+				})
+		}
+		if err != nil {
+			return err
+		}
+		for _, k := range prints {
+			if err := s.suggestMirrorsOf(ctx, tx, k.itemID, k.p, now); err != nil {
+				return err
+			}
+		}
+		for _, id := range confirmed {
+			if err := s.suggestCopiesOf(ctx, tx, id, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

@@ -109,6 +109,22 @@ func TestMirrorSuggestions(t *testing.T) {
 		again := capture(board.CaseRef, "https://forum.example/t/3", frame+" "+post(21, 40))
 		require.Equal(t, map[int64][]string{again.ID: {undox.LinkKindMirror}}, suggested(forum.CaseRef))
 
+		// A suggestion that a capture and a confirmation at the same
+		// moment left unmade (here: removed) is made by the sweep; one
+		// that an analyst rejected stays rejected.
+		_, err = e.db.SQL.ExecContext(e.ctx, `DELETE FROM link_suggestions WHERE item_id = $1`, again.ID)
+		require.NoError(t, err)
+		ls, err := e.store.LinkSuggestions(e.ctx, analyst, victim.CaseRef)
+		require.NoError(t, err)
+		_, err = e.store.DecideLink(e.ctx, analyst, ls[0].ID, false)
+		require.NoError(t, err)
+		require.NoError(t, e.store.SweepMirrors(e.ctx, 2*time.Hour))
+		require.Equal(t, map[int64][]string{again.ID: {undox.LinkKindMirror}}, suggested(forum.CaseRef))
+		ls, err = e.store.LinkSuggestions(e.ctx, analyst, victim.CaseRef)
+		require.NoError(t, err)
+		require.Equal(t, "rejected", ls[0].Status)
+		require.Len(t, ls, 2)
+
 		// Erasing her case deletes its prints; a copy of her page is no
 		// longer recognised.
 		_, err = e.store.CaseEvent(e.ctx, supervisor, victim.CaseRef, undox.ActionErase, "")

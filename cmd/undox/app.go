@@ -484,7 +484,9 @@ func (a *app) intake(c *config) *intake.Service {
 // lets go of the files of erased cases, which the file system then frees
 // (blob.Dir.Tidy), and the watch index and its file drop the keyed hashes
 // of erased or removed identifiers without waiting for a page to scan
-// (personal.Watch.Refresh).
+// (personal.Watch.Refresh). It also makes the mirror suggestions that a
+// capture and a confirmation at the same moment left unmade
+// (Store.SweepMirrors).
 func (a *app) housekeeping(ctx context.Context, log *slog.Logger) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
@@ -502,6 +504,12 @@ func (a *app) housekeeping(ctx context.Context, log *slog.Logger) {
 		if a.watch != nil {
 			if err := a.watch.Refresh(ctx); err != nil && ctx.Err() == nil {
 				log.Warn("refreshing the watch index", "err", err)
+			}
+		}
+		if a.printer != nil {
+			// Three minutes: each sweep overlaps the one before.
+			if err := a.store.SweepMirrors(ctx, 3*time.Minute); err != nil && ctx.Err() == nil {
+				log.Warn("sweeping the mirror suggestions", "err", err)
 			}
 		}
 	}
