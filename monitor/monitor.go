@@ -382,11 +382,10 @@ func (s *Service) Crawl(ctx context.Context, site *undox.WatchedSite, known map[
 				}
 			}
 		}
-		if mirrored && len(matches) == 0 {
+		if mirrored || len(matches) > 0 {
 			c.Found = append(c.Found, page)
 		}
 		if len(matches) > 0 {
-			c.Found = append(c.Found, page)
 			if c.Persons == nil {
 				c.Persons = map[string][]string{}
 			}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/undox/undox"
+	"github.com/undox/undox/mirror"
 	"github.com/undox/undox/secret"
 )
 
@@ -67,6 +68,7 @@ func (s *Store) SaveCapture(ctx context.Context, r undox.CaptureAttempt) (*undox
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		now := micros(s.now())
 		severity, scanned := 0, false
+		var printed *mirror.Print // the page's print, if it has one
 		for i := range r.Captures {
 			c := &r.Captures[i]
 			var caseID int64
@@ -132,9 +134,13 @@ func (s *Store) SaveCapture(ctx context.Context, r undox.CaptureAttempt) (*undox
 				if err != nil {
 					return err
 				}
-				if err := s.suggestMirrorsOf(ctx, tx, r.ItemID, p, now); err != nil {
-					return err
-				}
+				printed = &p
+			}
+		}
+		// The page is the same for every case: compared once.
+		if printed != nil {
+			if err := s.suggestMirrorsOf(ctx, tx, r.ItemID, *printed, now); err != nil {
+				return err
 			}
 		}
 		if scanned {

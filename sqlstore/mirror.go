@@ -194,13 +194,6 @@ func similarPrints(ctx context.Context, q querier, p mirror.Print, itemID int64,
 	return out, rows.Err()
 }
 
-// itemHost is the host of an item's URL.
-func itemHost(ctx context.Context, q querier, itemID int64) (string, error) {
-	var host string
-	err := q.QueryRowContext(ctx, `SELECT host FROM items WHERE id = $1`, itemID).Scan(&host)
-	return host, err
-}
-
 // suggestMirror suggests item for the case: it is a copy of the case's
 // confirmed item of (similarity as mirror.Similarity). Nothing is
 // suggested for an item the case has already, or that has no scan (a
@@ -236,11 +229,11 @@ func (s *Store) suggestMirror(ctx context.Context, tx *sql.Tx, caseID, itemID, o
 // suggestMirrorsOf suggests a newly captured item (its print p) for the
 // cases of the confirmed pages it copies.
 func (s *Store) suggestMirrorsOf(ctx context.Context, tx *sql.Tx, itemID int64, p mirror.Print, now int64) error {
-	host, err := itemHost(ctx, tx, itemID)
+	it, err := s.item(ctx, tx, itemID)
 	if err != nil {
 		return err
 	}
-	similar, err := similarPrints(ctx, tx, p, itemID, host, true)
+	similar, err := similarPrints(ctx, tx, p, itemID, it.Host, true)
 	if err != nil {
 		return err
 	}
@@ -255,7 +248,7 @@ func (s *Store) suggestMirrorsOf(ctx context.Context, tx *sql.Tx, itemID int64, 
 // suggestCopiesOf suggests, for the open cases of an item an analyst just
 // confirmed, the pages already captured that copy it.
 func (s *Store) suggestCopiesOf(ctx context.Context, tx *sql.Tx, confirmedID int64, now int64) error {
-	host, err := itemHost(ctx, tx, confirmedID)
+	it, err := s.item(ctx, tx, confirmedID)
 	if err != nil {
 		return err
 	}
@@ -291,7 +284,7 @@ func (s *Store) suggestCopiesOf(ctx context.Context, tx *sql.Tx, confirmedID int
 		return err
 	}
 	for _, m := range prints {
-		similar, err := similarPrints(ctx, tx, m.p, confirmedID, host, false)
+		similar, err := similarPrints(ctx, tx, m.p, confirmedID, it.Host, false)
 		if err != nil {
 			return err
 		}

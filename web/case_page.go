@@ -23,7 +23,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -199,8 +198,8 @@ type casePageData struct {
 
 // consoleLink is a pending link suggestion as the case page shows it.
 type consoleLink struct {
-	ID        int64
-	URL, Host string
+	ID  int64
+	URL string
 	// Why: the copy of a confirmed page, or the kinds of identifiers of a
 	// protected person the page shows.
 	Why     string
@@ -214,9 +213,6 @@ func consoleLinks(lang string, t map[string]string, ls []*undox.LinkSuggestion) 
 			continue
 		}
 		cl := consoleLink{ID: l.ID, URL: l.URL, Created: formatDate(lang, l.CreatedAt)}
-		if u, err := url.Parse(l.URL); err == nil {
-			cl.Host = u.Hostname()
-		}
 		var why []string
 		for _, k := range l.Kinds {
 			switch {
